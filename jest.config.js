@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+  },
+  moduleNameMapper: {
+    '^@lidex/nestjs$': '<rootDir>/lib/index.ts',
+  },
+  testTimeout: 30000,
+};

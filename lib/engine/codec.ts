@@ -1,0 +1,157 @@
+import { ValueNotStorableError } from '../errors/value-not-storable.error';
+import { messages } from '../lidex.messages';
+
+/**
+ * Turns values into strings a store can keep, and back. JSON, plus what JSON would silently
+ * lose: `undefined`, `Date`, NaN and the infinities. Anything that cannot come back as it went in
+ * (functions, symbols, BigInt, Map, Set, circular references, ...) is refused with an error
+ * naming where it is, rather than stored wrong.
+ *
+ * Tagged values are objects with a `$lidex` key. A user object that has its own `$lidex` key is
+ * stored as a list of entries, so user data can never be mistaken for a tag.
+ */
+
+const TAG = '$lidex';
+
+type Encoded =
+  null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
+
+export function encodeValue(
+  value: unknown,
+  what: string,
+  maxBytes?: number,
+): string {
+  const encoded = JSON.stringify(encodeTree(value, what));
+  if (maxBytes !== undefined) {
+    const bytes = Buffer.byteLength(encoded);
+    if (bytes > maxBytes) {
+      throw new ValueNotStorableError(
+        messages.valueTooLarge(what, bytes, maxBytes),
+      );
+    }
+  }
+  return encoded;
+}
+
+function encodeTree(value: unknown, what: string): Encoded {
+  const ancestors = new Set<object>();
+
+  const fail = (path: string, reason: string): never => {
+    throw new ValueNotStorableError(
+      messages.valueNotStorable(what, path, reason),
+    );
+  };
+
+  const encode = (v: unknown, path: string): Encoded => {
+    switch (typeof v) {
+      case 'undefined':
+        return { [TAG]: 'undefined' };
+      case 'string':
+      case 'boolean':
+        return v;
+      case 'number':
+        return Number.isFinite(v) ? v : { [TAG]: 'number', v: String(v) };
+      case 'bigint':
+        return fail(path, 'is a BigInt; convert it to a string or number');
+      case 'symbol':
+        return fail(path, 'is a symbol');
+      case 'function':
+        return fail(path, 'is a function');
+    }
+    if (v === null) return null;
+    const obj = v as object;
+    if (obj instanceof Date) {
+      const time = obj.getTime();
+      return {
+        [TAG]: 'date',
+        v: Number.isNaN(time) ? null : obj.toISOString(),
+      };
+    }
+    if (ancestors.has(obj))
+      return fail(path, 'refers back to itself (circular)');
+    ancestors.add(obj);
+    try {
+      if (Array.isArray(obj)) {
+        return obj.map((item, i) => encode(item, `${path}[${i}]`));
+      }
+      const unsupported = unsupportedKind(obj);
+      if (unsupported) return fail(path, `is a ${unsupported}`);
+      const toJSON = (obj as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        return encode(toJSON.call(obj), path);
+      }
+      const keys = Object.keys(obj);
+      const entries: [string, Encoded][] = [];
+      for (const key of keys) {
+        const item = (obj as Record<string, unknown>)[key];
+        if (item === undefined) continue; // as JSON does for object properties
+        entries.push([key, encode(item, `${path}.${key}`)]);
+      }
+      if (Object.prototype.hasOwnProperty.call(obj, TAG)) {
+        return { [TAG]: 'object', e: entries };
+      }
+      const out: { [key: string]: Encoded } = {};
+      for (const [key, item] of entries) {
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    } finally {
+      ancestors.delete(obj);
+    }
+  };
+
+  return encode(value, 'value');
+}
+
+export function decodeValue<T = unknown>(text: string): T {
+  return JSON.parse(text, reviveTagged) as T;
+}
+
+function reviveTagged(this: unknown, _key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return value;
+  }
+  const tagged = value as { [TAG]?: unknown; v?: unknown; e?: unknown };
+  if (!Object.prototype.hasOwnProperty.call(tagged, TAG)) return value;
+  switch (tagged[TAG]) {
+    case 'undefined':
+      return undefined;
+    case 'date':
+      return new Date(tagged.v === null ? NaN : (tagged.v as string));
+    case 'number':
+      return Number(tagged.v);
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of tagged.e as [string, unknown][]) {
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+function unsupportedKind(obj: object): string | undefined {
+  if (obj instanceof Map) return 'Map; convert it with Object.fromEntries()';
+  if (obj instanceof Set) return 'Set; convert it with Array.from()';
+  if (obj instanceof WeakMap || obj instanceof WeakSet)
+    return 'weak collection';
+  if (obj instanceof Promise) return 'Promise; await it inside the step';
+  if (obj instanceof RegExp) return 'RegExp; store its source string';
+  if (obj instanceof Error) return 'Error; store its message';
+  if (ArrayBuffer.isView(obj))
+    return 'Buffer or typed array; convert it to a base64 string';
+  if (obj instanceof ArrayBuffer) return 'ArrayBuffer';
+  return undefined;
+}

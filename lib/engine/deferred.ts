@@ -1,0 +1,55 @@
+/** A promise with its resolve function at hand. */
+export class Deferred<T = void> {
+  readonly promise: Promise<T>;
+  settled = false;
+  private resolvePromise!: (value: T) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve) => {
+      this.resolvePromise = resolve;
+    });
+  }
+
+  resolve(value: T): void {
+    this.settled = true;
+    this.resolvePromise(value);
+  }
+}
+
+/** A promise that never settles: a halted workflow waits on it and is collected with it. */
+export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/**
+ * A timer that can be cut short. `wait(ms)` resolves after `ms` or at the next `wake()`,
+ * whichever is first; nothing is left behind either way.
+ */
+export class Wakeup {
+  private pending?: () => void;
+  private woken = false;
+
+  wait(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.finish(), ms);
+      this.pending = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Ends the current wait, or the next one if none is under way. */
+  wake(): void {
+    if (this.pending) this.finish();
+    else this.woken = true;
+  }
+
+  private finish(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.();
+  }
+}

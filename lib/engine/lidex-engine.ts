@@ -1,0 +1,204 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
+import { messages } from '../lidex.messages';
+import { encodeValue } from './codec';
+import type { Persistence } from '../stores/persistence';
+import {
+  type EngineOptions,
+  resolveEngineOptions,
+  type ResolvedEngineOptions,
+} from './options';
+import type {
+  LidexLogger,
+  WaitOptions,
+  WorkflowHandler,
+  WorkflowInfo,
+  WorkflowStatus,
+} from './types';
+import { toWorkflowInfo } from './workflow-info';
+import type { RunDependencies } from './workflow-run';
+import { WorkflowRunner } from './workflow-runner';
+import { Worker } from './worker';
+
+export interface EngineConfig extends EngineOptions {
+  /** Where workflows are stored. */
+  store: Persistence;
+  /** Workflows by name. More can be added with `register` before the worker starts. */
+  handlers?:
+    ReadonlyMap<string, WorkflowHandler> | Record<string, WorkflowHandler>;
+  /** Where the engine logs; silent when not given. */
+  logger?: LidexLogger;
+  /** The clock, in ms since the epoch. Tests pass a controllable one. */
+  now?: () => number;
+}
+
+const silentLogger: LidexLogger = {
+  log: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+const TERMINAL: WorkflowStatus[] = ['finished', 'aborted'];
+
+/**
+ * Durable execution without any framework: starts workflows, runs them from a store, reads them
+ * back. The Nest module is a thin adapter over this class.
+ */
+export class LidexEngine {
+  readonly options: ResolvedEngineOptions;
+  readonly store: Persistence;
+  private readonly handlers = new Map<string, WorkflowHandler>();
+  private readonly worker: Worker;
+  private readonly deps: RunDependencies;
+
+  constructor(config: EngineConfig) {
+    this.options = resolveEngineOptions(config);
+    this.store = config.store;
+    const handlers =
+      config.handlers instanceof Map
+        ? config.handlers
+        : new Map(Object.entries(config.handlers ?? {}));
+    for (const [name, handler] of handlers) this.register(name, handler);
+    this.deps = {
+      store: this.store,
+      options: this.options,
+      logger: config.logger ?? silentLogger,
+      now: config.now ?? Date.now,
+      startWorkflow: (id, name, input) => this.start(id, name, input),
+    };
+    this.worker = new Worker(
+      this.deps,
+      new WorkflowRunner(this.deps, this.handlers),
+    );
+  }
+
+  register(name: string, handler: WorkflowHandler): void {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError(
+        messages.invalidId('A workflow name', name),
+      );
+    }
+    this.handlers.set(name, handler);
+  }
+
+  get workflowNames(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /**
+   * Starts a workflow. Idempotent: returns `false`, changing nothing, when a workflow with this
+   * id exists. When this process's worker has room, the workflow begins at once, here.
+   */
+  async start<I>(id: string, name: string, input: I): Promise<boolean> {
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new InvalidArgumentError(messages.invalidId('A workflow id', id));
+    }
+    if (!this.handlers.has(name)) {
+      throw new UnknownWorkflowError(name, this.workflowNames);
+    }
+    const encoded = this.encodeInput(id, input);
+    const workflow = { id, name, input: encoded, now: this.deps.now() };
+    if (!this.worker.tryReserve()) {
+      const inserted = await this.store.insertWorkflow(workflow);
+      if (inserted) this.worker.nudge();
+      return inserted;
+    }
+    const lease = this.worker.newLease();
+    let inserted = false;
+    try {
+      inserted = await this.store.insertWorkflow(workflow, lease);
+    } finally {
+      if (inserted) {
+        this.worker.runReserved({
+          id,
+          name,
+          input: encoded,
+          failures: 0,
+          leaseToken: lease.token,
+          steps: [],
+        });
+      } else {
+        this.worker.cancelReservation();
+      }
+    }
+    return inserted;
+  }
+
+  /** Everything stored about a workflow, or `undefined` when no workflow has this id. */
+  async get<I = unknown, R = unknown>(
+    id: string,
+  ): Promise<WorkflowInfo<I, R> | undefined> {
+    const stored = await this.store.getWorkflow(id);
+    return stored && (toWorkflowInfo(stored) as WorkflowInfo<I, R>);
+  }
+
+  async status(id: string): Promise<WorkflowStatus | undefined> {
+    return (await this.store.getWorkflow(id))?.status;
+  }
+
+  /**
+   * Waits until the workflow has one of `statuses`; resolves that status, or `undefined` if it
+   * did not happen in time. The original form checks `times` times, `ms` apart.
+   */
+  wait(
+    id: string,
+    statuses: WorkflowStatus[],
+    times: number,
+    ms: number,
+  ): Promise<WorkflowStatus | undefined>;
+  wait(id: string, options?: WaitOptions): Promise<WorkflowStatus | undefined>;
+  async wait(
+    id: string,
+    statusesOrOptions: WorkflowStatus[] | WaitOptions = {},
+    times?: number,
+    ms?: number,
+  ): Promise<WorkflowStatus | undefined> {
+    const { statuses, attempts, intervalMs } = Array.isArray(statusesOrOptions)
+      ? {
+          statuses: statusesOrOptions,
+          attempts: times ?? 1,
+          intervalMs: ms ?? 1_000,
+        }
+      : waitPlan(statusesOrOptions);
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const status = await this.status(id);
+      if (status && statuses.includes(status)) return status;
+      if (attempt < attempts) {
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      }
+    }
+    return undefined;
+  }
+
+  /** Starts claiming and running workflows in this process. */
+  startWorker(): void {
+    this.worker.start();
+  }
+
+  /** Stops claiming and drains running workflows (see `shutdownGraceMs`). */
+  stopWorker(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  private encodeInput(id: string, input: unknown): string {
+    return encodeValue(
+      input,
+      `input of workflow ${JSON.stringify(id)}`,
+      this.store.maxValueBytes,
+    );
+  }
+}
+
+function waitPlan(options: WaitOptions): {
+  statuses: WorkflowStatus[];
+  attempts: number;
+  intervalMs: number;
+} {
+  const intervalMs = Math.max(1, options.intervalMs ?? 50);
+  const timeoutMs = Math.max(0, options.timeoutMs ?? 30_000);
+  return {
+    statuses: options.statuses ?? TERMINAL,
+    attempts: Math.ceil(timeoutMs / intervalMs) + 1,
+    intervalMs,
+  };
+}

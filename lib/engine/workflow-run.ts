@@ -1,0 +1,213 @@
+import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { messages } from '../lidex.messages';
+import type {
+  ClaimedWorkflow,
+  Persistence,
+  StoredStep,
+} from '../stores/persistence';
+import { decodeValue, encodeValue } from './codec';
+import { Deferred, never, Wakeup } from './deferred';
+import type { ResolvedEngineOptions } from './options';
+import type { LidexLogger, WorkflowContext } from './types';
+
+/** Why a run stopped before its workflow returned. */
+export type HaltReason =
+  'lease-lost' | 'released' | 'stopped' | 'store-unreachable';
+
+export interface RunDependencies {
+  store: Persistence;
+  options: ResolvedEngineOptions;
+  logger: LidexLogger;
+  now: () => number;
+  startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
+}
+
+/**
+ * One run of one workflow, holding one lease: the context the workflow's code receives.
+ *
+ * When the run must stop before the workflow returns (its lease was lost, a long sleep released
+ * it, the app is shutting down), `halted` settles and the workflow's next call to the context
+ * never returns, so no code after that point runs in this process. Another claim resumes it.
+ */
+export class WorkflowRun implements WorkflowContext {
+  readonly workflowId: string;
+  readonly workflowName: string;
+  readonly leaseToken: string;
+  readonly halted = new Deferred<HaltReason>();
+  /** True while the workflow's code is inside a step function. */
+  inStep = false;
+
+  private readonly recorded = {
+    step: new Map<string, StoredStep>(),
+    sleep: new Map<string, StoredStep>(),
+  };
+  private readonly used = { step: new Set<string>(), sleep: new Set<string>() };
+  private readonly wakeup = new Wakeup();
+  private stopRequested = false;
+
+  constructor(
+    claimed: ClaimedWorkflow,
+    private readonly deps: RunDependencies,
+  ) {
+    this.workflowId = claimed.id;
+    this.workflowName = claimed.name;
+    this.leaseToken = claimed.leaseToken;
+    for (const step of claimed.steps)
+      this.recorded[step.kind].set(step.id, step);
+  }
+
+  async step<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
+    if (this.halted.settled) return never();
+    this.use('step', id);
+    const recorded = this.recorded.step.get(id);
+    if (recorded) return decodeValue<T>(recorded.result!);
+    if (this.stopRequested) return this.release(this.deps.now());
+
+    this.inStep = true;
+    let value: T;
+    try {
+      value = await fn();
+    } finally {
+      this.inStep = false;
+    }
+    if (this.halted.settled) return never();
+
+    const encoded = this.encode(
+      value,
+      `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`,
+    );
+    const now = this.deps.now();
+    const written = await this.write(() =>
+      this.deps.store.recordStep(
+        this.workflowId,
+        this.leaseToken,
+        { kind: 'step', id, result: encoded, recordedAt: now },
+        {
+          readyAt: now + this.deps.options.timeoutIntervalMs,
+          release: false,
+          now,
+        },
+      ),
+    );
+    if (!written) return this.loseLease();
+    return decodeValue<T>(encoded);
+  }
+
+  async sleep(id: string, ms: number): Promise<void> {
+    if (this.halted.settled) return never();
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw new InvalidArgumentError(
+        messages.invalidSleepDuration(this.workflowId, String(id), ms),
+      );
+    }
+    this.use('sleep', id);
+    const { sleepInMemoryMaxMs, timeoutIntervalMs } = this.deps.options;
+    let wakeAt = this.recorded.sleep.get(id)?.wakeAt;
+
+    if (wakeAt === undefined) {
+      const now = this.deps.now();
+      wakeAt = now + ms;
+      const release = ms > sleepInMemoryMaxMs || this.stopRequested;
+      const sleep: StoredStep = { kind: 'sleep', id, wakeAt, recordedAt: now };
+      const written = await this.write(() =>
+        this.deps.store.recordStep(this.workflowId, this.leaseToken, sleep, {
+          readyAt: release ? wakeAt! : now + timeoutIntervalMs,
+          release,
+          now,
+        }),
+      );
+      if (!written) return this.loseLease();
+      if (release) return this.halt('released');
+    }
+
+    const remaining = wakeAt - this.deps.now();
+    if (remaining <= 0) return;
+    if (remaining > sleepInMemoryMaxMs || this.stopRequested) {
+      return this.release(wakeAt);
+    }
+    await this.wakeup.wait(remaining);
+    if (this.halted.settled) return never();
+    if (this.deps.now() < wakeAt) return this.release(wakeAt);
+  }
+
+  start<I>(id: string, name: string, input: I): Promise<boolean> {
+    if (this.halted.settled) return never();
+    return this.deps.startWorkflow(id, name, input);
+  }
+
+  /** Shutdown: stop at the next durable point and hand the workflow back. */
+  requestStop(): void {
+    this.stopRequested = true;
+    this.wakeup.wake();
+  }
+
+  /** Stops the run at once; whatever it writes afterwards is not attempted. */
+  halt(reason: HaltReason): Promise<never> {
+    if (!this.halted.settled) this.halted.resolve(reason);
+    this.wakeup.wake();
+    return never();
+  }
+
+  /** Writes to the store, retrying through short outages for as long as a lease lasts. */
+  async write<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    let failingSince: number | undefined;
+    let backoffMs = 50;
+    for (;;) {
+      if (this.halted.settled) return undefined;
+      try {
+        return await operation();
+      } catch (error) {
+        const now = this.deps.now();
+        failingSince ??= now;
+        const cause = error instanceof Error ? error.message : String(error);
+        if (now - failingSince >= this.deps.options.timeoutIntervalMs) {
+          this.deps.logger.error(messages.runCrashed(this.workflowId, cause));
+          void this.halt('store-unreachable');
+          return undefined;
+        }
+        this.deps.logger.warn(
+          messages.storeWriteRetry(this.workflowId, cause, backoffMs),
+        );
+        await this.wakeup.wait(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+
+  /** Encodes a value, checking the store's size limit. */
+  encode(value: unknown, what: string): string {
+    return encodeValue(value, what, this.deps.store.maxValueBytes);
+  }
+
+  private use(kind: 'step' | 'sleep', id: string): void {
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new InvalidArgumentError(
+        messages.invalidId(`ctx.${kind}() id`, id),
+      );
+    }
+    if (this.used[kind].has(id)) {
+      throw new DuplicateStepIdError(this.workflowId, kind, id);
+    }
+    this.used[kind].add(id);
+  }
+
+  private async release(readyAt: number): Promise<never> {
+    const now = this.deps.now();
+    await this.write(() =>
+      this.deps.store.releaseLease(
+        this.workflowId,
+        this.leaseToken,
+        readyAt,
+        now,
+      ),
+    );
+    return this.halt(this.stopRequested ? 'stopped' : 'released');
+  }
+
+  private loseLease(): Promise<never> {
+    if (!this.halted.settled)
+      this.deps.logger.warn(messages.leaseLost(this.workflowId));
+    return this.halt('lease-lost');
+  }
+}

@@ -1,0 +1,145 @@
+import { messages } from '../lidex.messages';
+import type { ClaimedWorkflow } from '../stores/persistence';
+import { decodeValue } from './codec';
+import { describeError, toWorkflowError } from './errors';
+import type { HaltReason, RunDependencies } from './workflow-run';
+import { WorkflowRun } from './workflow-run';
+import type { WorkflowHandler } from './types';
+
+type Outcome =
+  | { kind: 'returned'; value: unknown }
+  | { kind: 'threw'; error: unknown }
+  | { kind: 'halted'; reason: HaltReason };
+
+/** Runs one claimed workflow to its next resting point: finished, failed, or handed back. */
+export class WorkflowRunner {
+  constructor(
+    private readonly deps: RunDependencies,
+    private readonly handlers: ReadonlyMap<string, WorkflowHandler>,
+  ) {}
+
+  /** Creates the run for a claim; `execute` then drives it. */
+  prepare(claimed: ClaimedWorkflow): WorkflowRun {
+    return new WorkflowRun(claimed, this.deps);
+  }
+
+  async execute(run: WorkflowRun, encodedInput: string): Promise<void> {
+    const { store, options, logger, now } = this.deps;
+    const handler = this.handlers.get(run.workflowName);
+    if (!handler) {
+      logger.warn(
+        messages.noHandler(
+          run.workflowId,
+          run.workflowName,
+          options.retryIntervalMs,
+        ),
+      );
+      await run.write(() =>
+        store.releaseLease(
+          run.workflowId,
+          run.leaseToken,
+          now() + options.retryIntervalMs,
+          now(),
+        ),
+      );
+      return;
+    }
+
+    const renewal = setInterval(
+      () => {
+        const lease = {
+          token: run.leaseToken,
+          until: now() + options.timeoutIntervalMs,
+        };
+        store.renewLease(run.workflowId, lease).then(
+          (held) => {
+            if (!held && !run.halted.settled) {
+              logger.warn(messages.leaseLost(run.workflowId));
+              void run.halt('lease-lost');
+            }
+          },
+          (error: unknown) =>
+            logger.warn(
+              messages.leaseRenewFailed(run.workflowId, describeError(error)),
+            ),
+        );
+      },
+      Math.max(1, Math.floor(options.timeoutIntervalMs / 3)),
+    );
+
+    try {
+      const outcome = await Promise.race<Outcome>([
+        this.invoke(handler, run, encodedInput),
+        run.halted.promise.then((reason) => ({ kind: 'halted', reason })),
+      ]);
+      if (outcome.kind === 'returned') await this.finish(run, outcome.value);
+      else if (outcome.kind === 'threw') await this.fail(run, outcome.error);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  private async invoke(
+    handler: WorkflowHandler,
+    run: WorkflowRun,
+    encodedInput: string,
+  ): Promise<Outcome> {
+    try {
+      const input = decodeValue(encodedInput);
+      return { kind: 'returned', value: await handler(run, input) };
+    } catch (error) {
+      return { kind: 'threw', error };
+    }
+  }
+
+  private async finish(run: WorkflowRun, value: unknown): Promise<void> {
+    let encoded: string;
+    try {
+      encoded = run.encode(
+        value,
+        `result of workflow ${JSON.stringify(run.workflowId)}`,
+      );
+    } catch (error) {
+      return this.fail(run, error);
+    }
+    const now = this.deps.now();
+    const written = await run.write(() =>
+      this.deps.store.recordFinish(
+        run.workflowId,
+        run.leaseToken,
+        encoded,
+        now,
+      ),
+    );
+    if (written)
+      this.deps.logger.debug?.(messages.workflowFinished(run.workflowId));
+    else if (!run.halted.settled)
+      this.deps.logger.warn(messages.leaseLost(run.workflowId));
+  }
+
+  private async fail(run: WorkflowRun, thrown: unknown): Promise<void> {
+    const { store, options, logger, now } = this.deps;
+    const error = toWorkflowError(thrown);
+    const at = now();
+    const outcome = await run.write(() =>
+      store.recordFailure(run.workflowId, run.leaseToken, {
+        error,
+        retryAt: at + options.retryIntervalMs,
+        maxFailures: options.maxFailures,
+        now: at,
+      }),
+    );
+    if (outcome) {
+      logger.warn(
+        messages.workflowFailed(
+          run.workflowId,
+          outcome.status,
+          outcome.failures,
+          error.message,
+        ),
+      );
+    } else if (!run.halted.settled) {
+      logger.warn(messages.leaseLost(run.workflowId));
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { messages } from '../lidex.messages';
+import { LidexError } from './lidex.error';
+
+/** One step (or sleep) id was used twice in one run of a workflow. */
+export class DuplicateStepIdError extends LidexError {
+  constructor(
+    readonly workflowId: string,
+    readonly kind: 'step' | 'sleep',
+    readonly stepId: string,
+  ) {
+    super(messages.duplicateStepId(workflowId, kind, stepId));
+  }
+}

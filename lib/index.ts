@@ -1,0 +1,39 @@
+export { LidexModule } from './lidex.module';
+export { LidexClient } from './lidex.client';
+export { Workflow } from './workflow.decorator';
+export type { LidexModuleOptions } from './lidex-options.interface';
+
+export { LidexEngine, type EngineConfig } from './engine/lidex-engine';
+export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
+export type {
+  LidexLogger,
+  StepInfo,
+  WaitOptions,
+  WorkflowContext,
+  WorkflowError,
+  WorkflowHandler,
+  WorkflowInfo,
+  WorkflowStatus,
+} from './engine/types';
+
+export type {
+  ClaimedWorkflow,
+  Lease,
+  NewWorkflow,
+  Persistence,
+  StoredStep,
+  StoredWorkflow,
+} from './stores/persistence';
+export { MemoryStore } from './stores/memory/memory.store';
+export { SqliteStore } from './stores/sqlite/sqlite.store';
+export type { SqliteStoreOptions } from './stores/sqlite/sqlite.options';
+
+export { LidexError } from './errors/lidex.error';
+export { DuplicateStepIdError } from './errors/duplicate-step-id.error';
+export { DuplicateWorkflowError } from './errors/duplicate-workflow.error';
+export { InvalidArgumentError } from './errors/invalid-argument.error';
+export { InvalidOptionsError } from './errors/invalid-options.error';
+export { RequestScopedWorkflowError } from './errors/request-scoped-workflow.error';
+export { StoreUnavailableError } from './errors/store-unavailable.error';
+export { UnknownWorkflowError } from './errors/unknown-workflow.error';
+export { ValueNotStorableError } from './errors/value-not-storable.error';

@@ -1,0 +1,87 @@
+/**
+ * Every error and log message Lidex produces is built here, so that the wording is consistent
+ * and tests can assert against the same text a user reads.
+ */
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+export const messages = {
+  duplicateStepId: (workflowId: string, kind: 'step' | 'sleep', id: string) =>
+    `Workflow ${show(workflowId)} used ${kind} id ${show(id)} twice in one run. ` +
+    `Each ctx.${kind}() call needs its own id (for loops, add the iteration: \`${kind}-\${i}\`).`,
+
+  invalidId: (what: string, value: unknown) =>
+    `${what} must be a non-empty string, got ${typeof value === 'string' ? show(value) : typeof value}.`,
+
+  invalidSleepDuration: (workflowId: string, sleepId: string, ms: unknown) =>
+    `ctx.sleep(${show(sleepId)}, ms) in workflow ${show(workflowId)} needs a finite number of ` +
+    `milliseconds >= 0, got ${show(ms)}.`,
+
+  valueNotStorable: (what: string, path: string, reason: string) =>
+    `Lidex cannot store the ${what}: ${path} ${reason}. Return plain data ` +
+    `(objects, arrays, strings, numbers, booleans, null, Date) from steps and workflows.`,
+
+  valueTooLarge: (what: string, bytes: number, limit: number) =>
+    `Lidex cannot store the ${what}: it is ${bytes} bytes encoded, over the store's limit of ` +
+    `${limit} bytes. Store large data elsewhere and keep a reference in the workflow.`,
+
+  unknownWorkflow: (name: string, known: readonly string[]) =>
+    `No workflow is named ${show(name)}. ` +
+    (known.length > 0
+      ? `Known workflows: ${known.map(show).join(', ')}. `
+      : 'No workflows are registered. ') +
+    `Mark a provider method with @Workflow(${show(name)}) in a module of this app.`,
+
+  invalidOption: (option: string, value: unknown, expected: string) =>
+    `Lidex option "${option}" must be ${expected}, got ${show(value)}.`,
+
+  duplicateWorkflow: (name: string, first: string, second: string) =>
+    `Two methods are registered as @Workflow(${show(name)}): ${first} and ${second}. ` +
+    `Workflow names must be unique in an app; rename one of them.`,
+
+  requestScopedWorkflow: (name: string, where: string) =>
+    `@Workflow(${show(name)}) is on ${where}, a request-scoped (or transient-dependent) provider. ` +
+    `Workflows run outside any request: make the provider a singleton (default scope) ` +
+    `and inject request-specific data as workflow input.`,
+
+  storeUnavailable: (store: string, cause: string) =>
+    `Lidex could not open its store (${store}): ${cause}`,
+
+  driverMissing: (driver: string, store: string) =>
+    `The ${store} needs the "${driver}" package. Install it with: npm install ${driver}`,
+
+  // Log lines
+  storeOpened: (store: string) => `Workflows are stored in ${store}`,
+  workerStarted: (names: readonly string[], concurrency: number) =>
+    `Worker started: ${names.length} workflow(s) [${names.join(', ')}], up to ${concurrency} at once`,
+  clientOnly: (names: readonly string[]) =>
+    `Client-only mode: this instance starts workflows but does not run them (${names.length} known)`,
+  workerDraining: (running: number, graceMs: number) =>
+    `Stopping: waiting up to ${graceMs} ms for ${running} running workflow(s) to reach a durable point`,
+  workerStopped: () => 'Worker stopped',
+  drainTimedOut: (ids: readonly string[]) =>
+    `Grace period over with ${ids.length} workflow(s) still inside a step: ${ids.map(show).join(', ')}. ` +
+    `Their leases expire and another instance resumes them.`,
+  claimFailed: (cause: string, retryMs: number) =>
+    `Claiming workflows failed (${cause}); retrying in ${retryMs} ms`,
+  storeWriteRetry: (workflowId: string, cause: string, retryMs: number) =>
+    `Writing workflow ${show(workflowId)} failed (${cause}); retrying in ${retryMs} ms`,
+  leaseRenewFailed: (workflowId: string, cause: string) =>
+    `Renewing the lease of workflow ${show(workflowId)} failed: ${cause}`,
+  leaseLost: (workflowId: string) =>
+    `Lost the lease of workflow ${show(workflowId)} (another instance took it over); this run stops`,
+  noHandler: (workflowId: string, name: string, retryMs: number) =>
+    `Workflow ${show(workflowId)} is named ${show(name)}, which this instance does not know; ` +
+    `released for another instance, back in ${retryMs} ms`,
+  workflowFailed: (
+    workflowId: string,
+    status: string,
+    failures: number,
+    cause: string,
+  ) =>
+    `Workflow ${show(workflowId)} failed (${failures} failure(s), now ${status}): ${cause}`,
+  workflowFinished: (workflowId: string) =>
+    `Workflow ${show(workflowId)} finished`,
+  runCrashed: (workflowId: string, cause: string) =>
+    `Internal error while running workflow ${show(workflowId)}: ${cause}`,
+};

@@ -1,0 +1,168 @@
+import type { WorkflowStatus } from '../../engine/types';
+import type {
+  ClaimedWorkflow,
+  Lease,
+  NewWorkflow,
+  Persistence,
+  StoredStep,
+  StoredWorkflow,
+} from '../persistence';
+
+/**
+ * Keeps workflows in this process's memory. Made for unit tests of apps that use Lidex:
+ * nothing survives a restart, and it cannot be shared between processes.
+ */
+export class MemoryStore implements Persistence {
+  private readonly workflows = new Map<string, StoredWorkflow>();
+
+  init(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  describe(): string {
+    return 'memory (not durable: lost when the process exits)';
+  }
+
+  insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
+    if (this.workflows.has(workflow.id)) return Promise.resolve(false);
+    this.workflows.set(workflow.id, {
+      id: workflow.id,
+      name: workflow.name,
+      status: lease ? 'running' : 'idle',
+      input: workflow.input,
+      failures: 0,
+      readyAt: lease ? lease.until : workflow.now,
+      leaseToken: lease?.token,
+      createdAt: workflow.now,
+      updatedAt: workflow.now,
+      steps: [],
+    });
+    return Promise.resolve(true);
+  }
+
+  claimNextReady(
+    now: number,
+    lease: Lease,
+  ): Promise<ClaimedWorkflow | undefined> {
+    let oldest: StoredWorkflow | undefined;
+    for (const workflow of this.workflows.values()) {
+      if (workflow.readyAt === undefined || workflow.readyAt > now) continue;
+      if (!oldest || workflow.readyAt < oldest.readyAt!) oldest = workflow;
+    }
+    if (!oldest) return Promise.resolve(undefined);
+    oldest.status = 'running';
+    oldest.leaseToken = lease.token;
+    oldest.readyAt = lease.until;
+    oldest.updatedAt = now;
+    return Promise.resolve({
+      id: oldest.id,
+      name: oldest.name,
+      input: oldest.input,
+      failures: oldest.failures,
+      leaseToken: lease.token,
+      steps: oldest.steps.map((step) => ({ ...step })),
+    });
+  }
+
+  renewLease(workflowId: string, lease: Lease): Promise<boolean> {
+    const workflow = this.leased(workflowId, lease.token);
+    if (workflow) workflow.readyAt = lease.until;
+    return Promise.resolve(workflow !== undefined);
+  }
+
+  recordStep(
+    workflowId: string,
+    leaseToken: string,
+    step: StoredStep,
+    next: { readyAt: number; release: boolean; now: number },
+  ): Promise<boolean> {
+    const workflow = this.leased(workflowId, leaseToken);
+    if (!workflow) return Promise.resolve(false);
+    const taken = workflow.steps.some(
+      (s) => s.kind === step.kind && s.id === step.id,
+    );
+    if (taken) {
+      return Promise.reject(
+        new Error(`${step.kind} ${step.id} is already recorded`),
+      );
+    }
+    workflow.steps.push({ ...step });
+    workflow.readyAt = next.readyAt;
+    workflow.updatedAt = next.now;
+    if (next.release) workflow.leaseToken = undefined;
+    return Promise.resolve(true);
+  }
+
+  releaseLease(
+    workflowId: string,
+    leaseToken: string,
+    readyAt: number,
+    now: number,
+  ): Promise<boolean> {
+    const workflow = this.leased(workflowId, leaseToken);
+    if (!workflow) return Promise.resolve(false);
+    workflow.leaseToken = undefined;
+    workflow.readyAt = readyAt;
+    workflow.updatedAt = now;
+    return Promise.resolve(true);
+  }
+
+  recordFinish(
+    workflowId: string,
+    leaseToken: string,
+    result: string,
+    now: number,
+  ): Promise<boolean> {
+    const workflow = this.leased(workflowId, leaseToken);
+    if (!workflow) return Promise.resolve(false);
+    workflow.status = 'finished';
+    workflow.result = result;
+    workflow.leaseToken = undefined;
+    workflow.readyAt = undefined;
+    workflow.updatedAt = now;
+    return Promise.resolve(true);
+  }
+
+  recordFailure(
+    workflowId: string,
+    leaseToken: string,
+    failure: Parameters<Persistence['recordFailure']>[2],
+  ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
+    const workflow = this.leased(workflowId, leaseToken);
+    if (!workflow) return Promise.resolve(undefined);
+    workflow.failures += 1;
+    workflow.status =
+      workflow.failures >= failure.maxFailures ? 'aborted' : 'failed';
+    workflow.error = { ...failure.error };
+    workflow.leaseToken = undefined;
+    workflow.readyAt =
+      workflow.status === 'aborted' ? undefined : failure.retryAt;
+    workflow.updatedAt = failure.now;
+    return Promise.resolve({
+      status: workflow.status,
+      failures: workflow.failures,
+    });
+  }
+
+  getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
+    const workflow = this.workflows.get(workflowId);
+    if (!workflow) return Promise.resolve(undefined);
+    return Promise.resolve({
+      ...workflow,
+      error: workflow.error && { ...workflow.error },
+      steps: workflow.steps.map((step) => ({ ...step })),
+    });
+  }
+
+  private leased(
+    workflowId: string,
+    leaseToken: string,
+  ): StoredWorkflow | undefined {
+    const workflow = this.workflows.get(workflowId);
+    return workflow?.leaseToken === leaseToken ? workflow : undefined;
+  }
+}

@@ -1,0 +1,27 @@
+/** Tables and indexes of the SQLite store; every statement is idempotent. */
+export const sqliteSchema = (prefix: string): string => `
+CREATE TABLE IF NOT EXISTS ${prefix}workflows (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  input TEXT NOT NULL,
+  result TEXT,
+  error TEXT,
+  failures INTEGER NOT NULL DEFAULT 0,
+  ready_at INTEGER,
+  lease_token TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${prefix}workflows_ready
+  ON ${prefix}workflows (ready_at) WHERE ready_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ${prefix}steps (
+  workflow_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  step_id TEXT NOT NULL,
+  result TEXT,
+  wake_at INTEGER,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (workflow_id, kind, step_id)
+);
+`;

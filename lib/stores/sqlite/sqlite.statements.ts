@@ -1,0 +1,81 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** The prepared statements of the SQLite store, compiled once per connection. */
+export class SqliteStatements {
+  readonly insertWorkflow: BetterSqlite3.Statement;
+  readonly claimNextReady: BetterSqlite3.Statement;
+  readonly selectSteps: BetterSqlite3.Statement;
+  readonly selectWorkflow: BetterSqlite3.Statement;
+  readonly renewLease: BetterSqlite3.Statement;
+  readonly advance: BetterSqlite3.Statement;
+  readonly insertStep: BetterSqlite3.Statement;
+  readonly finish: BetterSqlite3.Statement;
+  readonly fail: BetterSqlite3.Statement;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    prefix: string,
+  ) {
+    const workflows = `${prefix}workflows`;
+    const steps = `${prefix}steps`;
+    this.insertWorkflow = db.prepare(
+      `INSERT INTO ${workflows}
+         (id, name, status, input, failures, ready_at, lease_token, created_at, updated_at)
+       VALUES (@id, @name, @status, @input, 0, @ready_at, @lease_token, @now, @now)
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    this.claimNextReady = db.prepare(
+      `UPDATE ${workflows}
+         SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
+             updated_at = @now
+       WHERE id = (SELECT id FROM ${workflows}
+                   WHERE ready_at IS NOT NULL AND ready_at <= @now
+                   ORDER BY ready_at LIMIT 1)
+       RETURNING id, name, input, failures`,
+    );
+    this.selectSteps = db.prepare(
+      `SELECT kind, step_id, result, wake_at, recorded_at FROM ${steps}
+       WHERE workflow_id = ? ORDER BY rowid`,
+    );
+    this.selectWorkflow = db.prepare(`SELECT * FROM ${workflows} WHERE id = ?`);
+    this.renewLease = db.prepare(
+      `UPDATE ${workflows} SET ready_at = @ready_at
+       WHERE id = @id AND lease_token = @lease_token`,
+    );
+    this.advance = db.prepare(
+      `UPDATE ${workflows}
+         SET ready_at = @ready_at, updated_at = @now,
+             lease_token = CASE WHEN @release = 1 THEN NULL ELSE lease_token END
+       WHERE id = @id AND lease_token = @lease_token`,
+    );
+    this.insertStep = db.prepare(
+      `INSERT INTO ${steps} (workflow_id, kind, step_id, result, wake_at, recorded_at)
+       VALUES (@workflow_id, @kind, @step_id, @result, @wake_at, @recorded_at)`,
+    );
+    this.finish = db.prepare(
+      `UPDATE ${workflows}
+         SET status = 'finished', result = @result, lease_token = NULL, ready_at = NULL,
+             updated_at = @now
+       WHERE id = @id AND lease_token = @lease_token`,
+    );
+    this.fail = db.prepare(
+      `UPDATE ${workflows}
+         SET failures = failures + 1,
+             status = CASE WHEN failures + 1 >= @max_failures THEN 'aborted' ELSE 'failed' END,
+             ready_at = CASE WHEN failures + 1 >= @max_failures THEN NULL ELSE @retry_at END,
+             error = @error, lease_token = NULL, updated_at = @now
+       WHERE id = @id AND lease_token = @lease_token
+       RETURNING status, failures`,
+    );
+  }
+
+  /** Runs `work` in a transaction that takes the write lock at once (BEGIN IMMEDIATE). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Runs `work` on one consistent snapshot. */
+  readTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).deferred();
+  }
+}

@@ -1,0 +1,291 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
+import { messages } from '../../lidex.messages';
+import type {
+  ClaimedWorkflow,
+  Lease,
+  NewWorkflow,
+  Persistence,
+  StoredStep,
+  StoredWorkflow,
+} from '../persistence';
+import { sqliteSchema } from './sqlite.schema';
+import { DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './sqlite.options';
+import { SqliteStatements } from './sqlite.statements';
+
+interface WorkflowRow {
+  id: string;
+  name: string;
+  status: WorkflowStatus;
+  input: string;
+  result: string | null;
+  error: string | null;
+  failures: number;
+  ready_at: number | null;
+  lease_token: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface StepRow {
+  kind: 'step' | 'sleep';
+  step_id: string;
+  result: string | null;
+  wake_at: number | null;
+  recorded_at: number;
+}
+
+/**
+ * Workflows in an embedded SQLite file (better-sqlite3, WAL). The zero-setup default: development,
+ * the sample app, single-machine deployments. Several processes on one machine can share the
+ * file: every write takes SQLite's write lock up front, and each claim is one transaction.
+ */
+export class SqliteStore implements Persistence {
+  readonly path: string;
+  private db?: BetterSqlite3.Database;
+  private sql?: SqliteStatements;
+
+  constructor(private readonly options: SqliteStoreOptions = {}) {
+    this.path = resolve(options.path ?? DEFAULT_SQLITE_PATH);
+  }
+
+  describe(): string {
+    return `SQLite file ${this.path}`;
+  }
+
+  init(): Promise<void> {
+    if (this.db) return Promise.resolve();
+    const Database = loadDriver();
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      const db = new Database(this.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma(
+        `synchronous = ${this.options.durability === 'normal' ? 'NORMAL' : 'FULL'}`,
+      );
+      db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
+      const prefix = this.options.tablePrefix ?? 'lidex_';
+      db.exec(sqliteSchema(prefix));
+      this.db = db;
+      this.sql = new SqliteStatements(db, prefix);
+    } catch (error) {
+      throw new StoreUnavailableError(this.describe(), error);
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+    this.sql = undefined;
+    return Promise.resolve();
+  }
+
+  insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
+    return this.run((sql) => {
+      const { changes } = sql.insertWorkflow.run({
+        id: workflow.id,
+        name: workflow.name,
+        status: lease ? 'running' : 'idle',
+        input: workflow.input,
+        ready_at: lease ? lease.until : workflow.now,
+        lease_token: lease?.token ?? null,
+        now: workflow.now,
+      });
+      return changes === 1;
+    });
+  }
+
+  claimNextReady(
+    now: number,
+    lease: Lease,
+  ): Promise<ClaimedWorkflow | undefined> {
+    return this.run((sql) =>
+      sql.transaction(() => {
+        const row = sql.claimNextReady.get({
+          now,
+          lease_token: lease.token,
+          lease_until: lease.until,
+        }) as
+          Pick<WorkflowRow, 'id' | 'name' | 'input' | 'failures'> | undefined;
+        if (!row) return undefined;
+        const steps = sql.selectSteps.all(row.id) as StepRow[];
+        return {
+          id: row.id,
+          name: row.name,
+          input: row.input,
+          failures: row.failures,
+          leaseToken: lease.token,
+          steps: steps.map(toStoredStep),
+        };
+      }),
+    );
+  }
+
+  renewLease(workflowId: string, lease: Lease): Promise<boolean> {
+    return this.run(
+      (sql) =>
+        sql.renewLease.run({
+          id: workflowId,
+          lease_token: lease.token,
+          ready_at: lease.until,
+        }).changes === 1,
+    );
+  }
+
+  recordStep(
+    workflowId: string,
+    leaseToken: string,
+    step: StoredStep,
+    next: { readyAt: number; release: boolean; now: number },
+  ): Promise<boolean> {
+    return this.run((sql) =>
+      sql.transaction(() => {
+        const { changes } = sql.advance.run({
+          id: workflowId,
+          lease_token: leaseToken,
+          ready_at: next.readyAt,
+          release: next.release ? 1 : 0,
+          now: next.now,
+        });
+        if (changes !== 1) return false;
+        sql.insertStep.run({
+          workflow_id: workflowId,
+          kind: step.kind,
+          step_id: step.id,
+          result: step.result ?? null,
+          wake_at: step.wakeAt ?? null,
+          recorded_at: step.recordedAt,
+        });
+        return true;
+      }),
+    );
+  }
+
+  releaseLease(
+    workflowId: string,
+    leaseToken: string,
+    readyAt: number,
+    now: number,
+  ): Promise<boolean> {
+    return this.run(
+      (sql) =>
+        sql.advance.run({
+          id: workflowId,
+          lease_token: leaseToken,
+          ready_at: readyAt,
+          release: 1,
+          now,
+        }).changes === 1,
+    );
+  }
+
+  recordFinish(
+    workflowId: string,
+    leaseToken: string,
+    result: string,
+    now: number,
+  ): Promise<boolean> {
+    return this.run(
+      (sql) =>
+        sql.finish.run({
+          id: workflowId,
+          lease_token: leaseToken,
+          result,
+          now,
+        }).changes === 1,
+    );
+  }
+
+  recordFailure(
+    workflowId: string,
+    leaseToken: string,
+    failure: {
+      error: WorkflowError;
+      retryAt: number;
+      maxFailures: number;
+      now: number;
+    },
+  ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
+    return this.run((sql) => {
+      const row = sql.fail.get({
+        id: workflowId,
+        lease_token: leaseToken,
+        error: JSON.stringify(failure.error),
+        retry_at: failure.retryAt,
+        max_failures: failure.maxFailures,
+        now: failure.now,
+      }) as Pick<WorkflowRow, 'status' | 'failures'> | undefined;
+      return row && { status: row.status, failures: row.failures };
+    });
+  }
+
+  getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
+    return this.run((sql) =>
+      sql.readTransaction(() => {
+        const row = sql.selectWorkflow.get(workflowId) as
+          WorkflowRow | undefined;
+        if (!row) return undefined;
+        const steps = sql.selectSteps.all(workflowId) as StepRow[];
+        return {
+          id: row.id,
+          name: row.name,
+          status: row.status,
+          input: row.input,
+          result: row.result ?? undefined,
+          error: row.error
+            ? (JSON.parse(row.error) as WorkflowError)
+            : undefined,
+          failures: row.failures,
+          readyAt: row.ready_at ?? undefined,
+          leaseToken: row.lease_token ?? undefined,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+          steps: steps.map(toStoredStep),
+        };
+      }),
+    );
+  }
+
+  /** Runs synchronous driver work, turning its exceptions into rejections. */
+  private run<T>(work: (sql: SqliteStatements) => T): Promise<T> {
+    try {
+      if (!this.sql) {
+        throw new Error(`${this.describe()} is not open (call init() first)`);
+      }
+      return Promise.resolve(work(this.sql));
+    } catch (error) {
+      return Promise.reject(
+        error instanceof Error ? error : new Error(String(error)),
+      );
+    }
+  }
+}
+
+function toStoredStep(row: StepRow): StoredStep {
+  return {
+    kind: row.kind,
+    id: row.step_id,
+    result: row.result ?? undefined,
+    wakeAt: row.wake_at ?? undefined,
+    recordedAt: row.recorded_at,
+  };
+}
+
+function loadDriver(): typeof BetterSqlite3 {
+  try {
+    // Loaded lazily: apps on another store never need the native module.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('better-sqlite3') as typeof BetterSqlite3;
+  } catch (error) {
+    throw new StoreUnavailableError(
+      'SQLite store',
+      new Error(messages.driverMissing('better-sqlite3', 'SQLite store'), {
+        cause: error,
+      }),
+    );
+  }
+}

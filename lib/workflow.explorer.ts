@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import type { WorkflowHandler } from './engine/types';
+import { DuplicateWorkflowError } from './errors/duplicate-workflow.error';
+import { RequestScopedWorkflowError } from './errors/request-scoped-workflow.error';
+import { LIDEX_WORKFLOW_METADATA } from './lidex.constants';
+
+/** A `@Workflow()` method found in the app. */
+export interface DiscoveredWorkflow {
+  name: string;
+  /** `ClassName.methodName`, for messages. */
+  where: string;
+  handler: WorkflowHandler;
+}
+
+/** Finds `@Workflow()` methods on the app's providers and checks they can run. */
+@Injectable()
+export class WorkflowExplorer {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  explore(): Map<string, DiscoveredWorkflow> {
+    const found = new Map<string, DiscoveredWorkflow>();
+    for (const wrapper of this.discovery.getProviders()) {
+      for (const workflow of this.workflowsOf(wrapper)) {
+        const existing = found.get(workflow.name);
+        if (existing) {
+          throw new DuplicateWorkflowError(
+            workflow.name,
+            existing.where,
+            workflow.where,
+          );
+        }
+        found.set(workflow.name, workflow);
+      }
+    }
+    return found;
+  }
+
+  private workflowsOf(wrapper: InstanceWrapper): DiscoveredWorkflow[] {
+    const isStatic = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+    const instance = isStatic
+      ? (wrapper.instance as object | undefined)
+      : undefined;
+    const prototype: unknown = instance
+      ? Object.getPrototypeOf(instance)
+      : (wrapper.metatype as { prototype?: unknown } | null)?.prototype;
+    if (!prototype || typeof prototype !== 'object') return [];
+
+    const workflows: DiscoveredWorkflow[] = [];
+    const methods = prototype as Record<string, unknown>;
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const method = methods[methodName];
+      if (typeof method !== 'function') continue;
+      const name = this.reflector.get<string | undefined>(
+        LIDEX_WORKFLOW_METADATA,
+        method,
+      );
+      if (!name) continue;
+      const className =
+        (prototype.constructor as { name?: string }).name || 'AnonymousClass';
+      const where = `${className}.${methodName}()`;
+      if (!instance) throw new RequestScopedWorkflowError(name, where);
+      workflows.push({
+        name,
+        where,
+        handler: (ctx, input) =>
+          (method as WorkflowHandler).call(
+            instance,
+            ctx,
+            input,
+          ) as Promise<unknown>,
+      });
+    }
+    return workflows;
+  }
+}
