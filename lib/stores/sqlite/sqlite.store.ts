@@ -58,8 +58,8 @@ export class SqliteStore implements Persistence {
 
   init(): Promise<void> {
     if (this.db) return Promise.resolve();
-    const Database = loadDriver();
     try {
+      const Database = loadDriver();
       mkdirSync(dirname(this.path), { recursive: true });
       const db = new Database(this.path);
       db.pragma('journal_mode = WAL');
@@ -71,10 +71,14 @@ export class SqliteStore implements Persistence {
       db.exec(sqliteSchema(prefix));
       this.db = db;
       this.sql = new SqliteStatements(db, prefix);
+      return Promise.resolve();
     } catch (error) {
-      throw new StoreUnavailableError(this.describe(), error);
+      return Promise.reject(
+        error instanceof StoreUnavailableError
+          ? error
+          : new StoreUnavailableError(this.describe(), error),
+      );
     }
-    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -1,0 +1,439 @@
+import { randomUUID } from 'node:crypto';
+import type { Lease, Persistence, StoredStep } from '@lidex/nestjs';
+import type { StoreFactory } from '../support/store-factories';
+
+const T0 = 1_700_000_000_000;
+const MINUTE = 60_000;
+
+const lease = (until: number): Lease => ({ token: randomUUID(), until });
+const step = (id: string, result: string, recordedAt = T0): StoredStep => ({
+  kind: 'step',
+  id,
+  result,
+  recordedAt,
+});
+
+/**
+ * The contract every store must hold, written once and run unchanged against each store.
+ * Times are explicit arguments, so the suite controls the clock.
+ */
+export function describeStoreContract(factory: StoreFactory): void {
+  describe(`${factory.label} store contract`, () => {
+    let store: Persistence;
+
+    beforeEach(async () => {
+      store = await factory.create();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    afterAll(async () => {
+      await factory.cleanup();
+    });
+
+    const insert = (id: string, now = T0, name = 'wf', input = '"in"') =>
+      store.insertWorkflow({ id, name, input, now });
+
+    describe('insertWorkflow', () => {
+      it('creates an idle workflow, ready at once, and refuses a second one with the same id', async () => {
+        expect(await insert('a', T0, 'wf', '{"x":1}')).toBe(true);
+        expect(await insert('a', T0 + 1, 'other', '{"x":2}')).toBe(false);
+        const stored = await store.getWorkflow('a');
+        expect(stored).toMatchObject({
+          id: 'a',
+          name: 'wf',
+          status: 'idle',
+          input: '{"x":1}',
+          failures: 0,
+          readyAt: T0,
+          createdAt: T0,
+          steps: [],
+        });
+        expect(stored?.result).toBeUndefined();
+        expect(stored?.error).toBeUndefined();
+      });
+
+      it('creates a workflow already claimed when given a lease', async () => {
+        const held = lease(T0 + MINUTE);
+        expect(
+          await store.insertWorkflow(
+            { id: 'a', name: 'wf', input: '1', now: T0 },
+            held,
+          ),
+        ).toBe(true);
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          readyAt: T0 + MINUTE,
+        });
+        expect(
+          await store.claimNextReady(T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
+        ).toBeUndefined();
+        expect(
+          await store.recordFinish('a', held.token, '"done"', T0 + 1),
+        ).toBe(true);
+      });
+
+      it('answers undefined for a workflow that does not exist', async () => {
+        expect(await store.getWorkflow('nope')).toBeUndefined();
+      });
+    });
+
+    describe('claimNextReady', () => {
+      it('returns nothing from an empty store', async () => {
+        expect(
+          await store.claimNextReady(T0, lease(T0 + MINUTE)),
+        ).toBeUndefined();
+      });
+
+      it('claims the workflow that has been ready longest, and each one once', async () => {
+        await insert('second', T0 + 2);
+        await insert('first', T0 + 1);
+        await insert('future', T0 + 100);
+        const now = T0 + 10;
+        const a = await store.claimNextReady(now, lease(now + MINUTE));
+        const b = await store.claimNextReady(now, lease(now + MINUTE));
+        const c = await store.claimNextReady(now, lease(now + MINUTE));
+        expect([a?.id, b?.id, c?.id]).toEqual(['first', 'second', undefined]);
+        expect(await store.getWorkflow('first')).toMatchObject({
+          status: 'running',
+          readyAt: now + MINUTE,
+        });
+      });
+
+      it('hands back everything a replay needs: name, input, failures, token and steps in order', async () => {
+        await insert('a', T0, 'collect', '{"invoice":42}');
+        const first = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const sleep: StoredStep = {
+          kind: 'sleep',
+          id: 'nap',
+          wakeAt: T0 + 5,
+          recordedAt: T0 + 2,
+        };
+        for (const s of [
+          step('one', '1', T0 + 1),
+          sleep,
+          step('two', '"2"', T0 + 3),
+        ]) {
+          expect(
+            await store.recordStep('a', first!.leaseToken, s, {
+              readyAt: T0 + MINUTE,
+              release: false,
+              now: T0,
+            }),
+          ).toBe(true);
+        }
+        const retry = await store.claimNextReady(
+          T0 + MINUTE,
+          lease(T0 + 2 * MINUTE),
+        );
+        expect(retry).toEqual({
+          id: 'a',
+          name: 'collect',
+          input: '{"invoice":42}',
+          failures: 0,
+          leaseToken: expect.any(String),
+          steps: [step('one', '1', T0 + 1), sleep, step('two', '"2"', T0 + 3)],
+        });
+        expect(retry!.leaseToken).not.toBe(first!.leaseToken);
+      });
+
+      it('never gives one workflow to two concurrent claims', async () => {
+        for (let i = 0; i < 20; i++) await insert(`w${i}`, T0 + i);
+        const claims = await Promise.all(
+          Array.from({ length: 40 }, () =>
+            store.claimNextReady(T0 + 100, lease(T0 + MINUTE)),
+          ),
+        );
+        const ids = claims.filter((c) => c !== undefined).map((c) => c.id);
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
+      });
+
+      it('does not claim finished or aborted workflows, however old', async () => {
+        await insert('done', T0);
+        await insert('dead', T0);
+        const done = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const dead = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        await store.recordFinish(done!.id, done!.leaseToken, 'null', T0);
+        await store.recordFailure(dead!.id, dead!.leaseToken, {
+          error: { name: 'Error', message: 'boom' },
+          retryAt: T0,
+          maxFailures: 1,
+          now: T0,
+        });
+        expect(
+          await store.claimNextReady(
+            T0 + 1000 * MINUTE,
+            lease(T0 + 1001 * MINUTE),
+          ),
+        ).toBeUndefined();
+      });
+    });
+
+    describe('leases and fencing', () => {
+      it('lets another claim take a workflow whose lease expired, and fences out the old owner', async () => {
+        await insert('a');
+        const old = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        expect(
+          await store.claimNextReady(T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
+        ).toBeUndefined();
+        const next = await store.claimNextReady(
+          T0 + MINUTE,
+          lease(T0 + 2 * MINUTE),
+        );
+        expect(next?.id).toBe('a');
+
+        const stale = old!.leaseToken;
+        const keep = { readyAt: T0 + 5 * MINUTE, release: false, now: T0 };
+        expect(await store.recordStep('a', stale, step('x', '1'), keep)).toBe(
+          false,
+        );
+        expect(
+          await store.renewLease('a', { token: stale, until: T0 + 9 * MINUTE }),
+        ).toBe(false);
+        expect(await store.releaseLease('a', stale, T0, T0)).toBe(false);
+        expect(await store.recordFinish('a', stale, '"zombie"', T0)).toBe(
+          false,
+        );
+        expect(
+          await store.recordFailure('a', stale, {
+            error: { name: 'Error', message: 'zombie' },
+            retryAt: T0,
+            maxFailures: 1,
+            now: T0,
+          }),
+        ).toBeUndefined();
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          readyAt: T0 + 2 * MINUTE,
+          steps: [],
+          failures: 0,
+        });
+
+        expect(
+          await store.recordStep('a', next!.leaseToken, step('x', '2'), keep),
+        ).toBe(true);
+        expect((await store.getWorkflow('a'))?.steps).toEqual([step('x', '2')]);
+      });
+
+      it('renewing a lease keeps other claims away until the new expiry', async () => {
+        await insert('a');
+        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        expect(
+          await store.renewLease('a', {
+            token: held!.leaseToken,
+            until: T0 + 3 * MINUTE,
+          }),
+        ).toBe(true);
+        expect(
+          await store.claimNextReady(T0 + 2 * MINUTE, lease(T0 + 4 * MINUTE)),
+        ).toBeUndefined();
+        expect(
+          (await store.claimNextReady(T0 + 3 * MINUTE, lease(T0 + 4 * MINUTE)))
+            ?.id,
+        ).toBe('a');
+      });
+
+      it('releasing a lease makes the workflow ready at the given time', async () => {
+        await insert('a');
+        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        expect(
+          await store.releaseLease('a', held!.leaseToken, T0 + 10, T0 + 1),
+        ).toBe(true);
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          readyAt: T0 + 10,
+        });
+        expect(
+          await store.claimNextReady(T0 + 9, lease(T0 + MINUTE)),
+        ).toBeUndefined();
+        expect(
+          (await store.claimNextReady(T0 + 10, lease(T0 + MINUTE)))?.id,
+        ).toBe('a');
+        expect(
+          await store.renewLease('a', {
+            token: held!.leaseToken,
+            until: T0 + 5 * MINUTE,
+          }),
+        ).toBe(false);
+      });
+    });
+
+    describe('steps and sleeps', () => {
+      it('records a sleep and releases the workflow until it is due', async () => {
+        await insert('a');
+        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const wakeAt = T0 + 30 * 24 * 60 * MINUTE;
+        const nap: StoredStep = {
+          kind: 'sleep',
+          id: 'month',
+          wakeAt,
+          recordedAt: T0,
+        };
+        expect(
+          await store.recordStep('a', held!.leaseToken, nap, {
+            readyAt: wakeAt,
+            release: true,
+            now: T0,
+          }),
+        ).toBe(true);
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          readyAt: wakeAt,
+          steps: [nap],
+        });
+        expect(
+          await store.claimNextReady(wakeAt - 1, lease(wakeAt + MINUTE)),
+        ).toBeUndefined();
+        const woken = await store.claimNextReady(
+          wakeAt,
+          lease(wakeAt + MINUTE),
+        );
+        expect(woken?.steps).toEqual([nap]);
+      });
+
+      it('keeps a step and a sleep with the same id apart, and refuses to record one twice', async () => {
+        await insert('a');
+        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const keep = { readyAt: T0 + MINUTE, release: false, now: T0 };
+        await store.recordStep('a', held!.leaseToken, step('same', '1'), keep);
+        await store.recordStep(
+          'a',
+          held!.leaseToken,
+          { kind: 'sleep', id: 'same', wakeAt: T0, recordedAt: T0 },
+          keep,
+        );
+        await expect(
+          store.recordStep('a', held!.leaseToken, step('same', '2'), keep),
+        ).rejects.toThrow();
+        const steps = (await store.getWorkflow('a'))!.steps;
+        expect(steps.map((s) => [s.kind, s.id, s.result])).toEqual([
+          ['step', 'same', '1'],
+          ['sleep', 'same', undefined],
+        ]);
+      });
+    });
+
+    describe('finishing and failing', () => {
+      it('stores the result of a finished workflow', async () => {
+        await insert('a');
+        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        expect(
+          await store.recordFinish(
+            'a',
+            held!.leaseToken,
+            '{"paid":true}',
+            T0 + 5,
+          ),
+        ).toBe(true);
+        const stored = await store.getWorkflow('a');
+        expect(stored).toMatchObject({
+          status: 'finished',
+          result: '{"paid":true}',
+          updatedAt: T0 + 5,
+        });
+        expect(stored?.readyAt).toBeUndefined();
+      });
+
+      it('counts failures, retries after the interval and aborts at maxFailures', async () => {
+        await insert('a');
+        const error = {
+          name: 'TypeError',
+          message: 'card declined',
+          stack: 'TypeError: card declined\n    at pay',
+        };
+        let now = T0;
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const held = await store.claimNextReady(now, lease(now + MINUTE));
+          expect(held?.failures).toBe(attempt - 1);
+          const outcome = await store.recordFailure('a', held!.leaseToken, {
+            error,
+            retryAt: now + 10,
+            maxFailures: 3,
+            now,
+          });
+          expect(outcome).toEqual({
+            status: attempt < 3 ? 'failed' : 'aborted',
+            failures: attempt,
+          });
+          if (attempt < 3) {
+            expect(
+              await store.claimNextReady(now + 9, lease(now + MINUTE)),
+            ).toBeUndefined();
+          }
+          now += 10;
+        }
+        const stored = await store.getWorkflow('a');
+        expect(stored).toMatchObject({ status: 'aborted', failures: 3, error });
+        expect(stored?.readyAt).toBeUndefined();
+      });
+    });
+
+    describe('ids are data', () => {
+      const ids = [
+        'dots.in.the.id',
+        '$where',
+        '$set.steps',
+        `quotes ' " \` and; DROP TABLE lidex_workflows; --`,
+        'unicode ✓ 日本語 🚀',
+        'x'.repeat(10_000),
+        '{"$gt": ""}',
+        '__proto__',
+      ];
+
+      it('stores and finds workflows and steps under any string id', async () => {
+        for (const [i, id] of ids.entries()) {
+          expect(await insert(id, T0 + i)).toBe(true);
+        }
+        for (const [i, id] of ids.entries()) {
+          const held = await store.claimNextReady(T0 + 100, lease(T0 + MINUTE));
+          expect(held?.id).toBe(id);
+          const keep = { readyAt: T0 + MINUTE, release: false, now: T0 };
+          expect(
+            await store.recordStep(
+              id,
+              held!.leaseToken,
+              step(id, `${i}`),
+              keep,
+            ),
+          ).toBe(true);
+        }
+        for (const [i, id] of ids.entries()) {
+          const stored = await store.getWorkflow(id);
+          expect(stored?.id).toBe(id);
+          expect(stored?.steps).toEqual([step(id, `${i}`)]);
+        }
+        expect(await store.getWorkflow('dots')).toBeUndefined();
+        expect(await store.getWorkflow('$where.x')).toBeUndefined();
+      });
+    });
+
+    if (factory.durable) {
+      it('keeps everything when the store is closed and opened again', async () => {
+        await insert('a', T0, 'wf', '{"kept":true}');
+        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        await store.recordStep('a', held!.leaseToken, step('one', '"1"'), {
+          readyAt: T0 + MINUTE,
+          release: false,
+          now: T0,
+        });
+        await store.close();
+        store = await factory.reopen();
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          input: '{"kept":true}',
+          steps: [step('one', '"1"')],
+        });
+        expect(
+          await store.recordStep('a', held!.leaseToken, step('two', '2'), {
+            readyAt: T0 + MINUTE,
+            release: false,
+            now: T0,
+          }),
+        ).toBe(true);
+      });
+    }
+  });
+}
