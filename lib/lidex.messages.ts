@@ -3,7 +3,10 @@
  * and tests can assert against the same text a user reads.
  */
 
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+const show = (value: unknown): string =>
+  typeof value === 'number'
+    ? String(value)
+    : (JSON.stringify(value) ?? String(value));
 
 export const messages = {
   duplicateStepId: (workflowId: string, kind: 'step' | 'sleep', id: string) =>
