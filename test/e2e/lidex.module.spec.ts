@@ -1,0 +1,245 @@
+import {
+  Injectable,
+  Module,
+  type INestApplicationContext,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  DuplicateWorkflowError,
+  LidexClient,
+  LidexModule,
+  MemoryStore,
+  RequestScopedWorkflowError,
+  SqliteStore,
+  UnknownWorkflowError,
+} from '@lidex/nestjs';
+import { messages } from '../../lib/lidex.messages';
+import { eventually } from '../support/eventually';
+import { tempDir } from '../support/temp-dir';
+import {
+  DuplicateGreetingModule,
+  GreetingModule,
+  GreetingService,
+  RequestScopedModule,
+  SlowModule,
+  SlowWorkflows,
+} from './fixtures/greeting.fixture';
+import { CapturingLogger } from './fixtures/capturing-logger';
+
+const fast = { pollIntervalMs: 10, retryIntervalMs: 0 };
+
+async function boot(imports: unknown[], logger = new CapturingLogger()) {
+  const moduleRef = await Test.createTestingModule({
+    imports: imports as never[],
+  })
+    .setLogger(logger)
+    .compile();
+  const app = moduleRef.createNestApplication();
+  await app.init();
+  return { app, client: app.get(LidexClient), logger };
+}
+
+describe('LidexModule', () => {
+  let apps: INestApplicationContext[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
+  });
+  const track = <T extends { app: INestApplicationContext }>(booted: T): T => {
+    apps.push(booted.app);
+    return booted;
+  };
+
+  it('discovers @Workflow methods and runs them with their injected dependencies', async () => {
+    const { app, client } = track(
+      await boot([
+        LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
+        GreetingModule,
+      ]),
+    );
+    expect(await client.start('g-1', 'greet', { name: 'Ada' })).toBe(true);
+    expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+    const info = await client.get('g-1');
+    expect(info).toMatchObject({
+      status: 'finished',
+      result: 'Hello, Ada!',
+      input: { name: 'Ada' },
+    });
+    expect(info?.steps.map((s) => [s.kind, s.id])).toEqual([
+      ['step', 'compose'],
+      ['sleep', 'pause'],
+    ]);
+    expect(app.get(GreetingService).greeted).toEqual(['Ada']);
+    await expect(client.start('x', 'helper', null)).rejects.toThrow(
+      UnknownWorkflowError,
+    );
+  });
+
+  it('fails the bootstrap when two methods share a workflow name, naming both', async () => {
+    const booting = boot([
+      LidexModule.forRoot({ persistence: new MemoryStore() }),
+      GreetingModule,
+      DuplicateGreetingModule,
+    ]);
+    await expect(booting).rejects.toThrow(DuplicateWorkflowError);
+    await expect(
+      boot([
+        LidexModule.forRoot({ persistence: new MemoryStore() }),
+        GreetingModule,
+        DuplicateGreetingModule,
+      ]),
+    ).rejects.toThrow(
+      messages.duplicateWorkflow(
+        'greet',
+        'GreetingWorkflows.greet()',
+        'OtherGreetingWorkflows.greetAgain()',
+      ),
+    );
+  });
+
+  it('fails the bootstrap for a workflow on a request-scoped provider, naming it', async () => {
+    const booting = boot([
+      LidexModule.forRoot({ persistence: new MemoryStore() }),
+      RequestScopedModule,
+    ]);
+    await expect(booting).rejects.toThrow(RequestScopedWorkflowError);
+    await expect(
+      boot([
+        LidexModule.forRoot({ persistence: new MemoryStore() }),
+        RequestScopedModule,
+      ]),
+    ).rejects.toThrow(
+      messages.requestScopedWorkflow(
+        'per-request',
+        'RequestScopedWorkflows.run()',
+      ),
+    );
+  });
+
+  it('takes its options from forRootAsync with injected dependencies', async () => {
+    @Injectable()
+    class LidexConfig {
+      readonly store = new MemoryStore();
+    }
+    @Module({ providers: [LidexConfig], exports: [LidexConfig] })
+    class ConfigModule {}
+
+    const { app, client } = track(
+      await boot([
+        LidexModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [LidexConfig],
+          useFactory: (config: LidexConfig) => ({
+            persistence: config.store,
+            ...fast,
+            maxFailures: 7,
+          }),
+        }),
+        GreetingModule,
+      ]),
+    );
+    await client.start('g-1', 'greet', { name: 'Grace' });
+    expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+    expect(await app.get(LidexConfig).store.getWorkflow('g-1')).toMatchObject({
+      status: 'finished',
+    });
+  });
+
+  it('in client-only mode starts workflows but leaves them to a worker instance', async () => {
+    const store = new MemoryStore();
+    const api = track(
+      await boot([
+        LidexModule.forRoot({ persistence: store, clientOnly: true, ...fast }),
+        GreetingModule,
+      ]),
+    );
+    await api.client.start('g-1', 'greet', { name: 'Linus' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await api.client.status('g-1')).toBe('idle');
+    expect(api.logger.has('Client-only mode')).toBe(true);
+
+    const worker = track(
+      await boot([
+        LidexModule.forRoot({ persistence: store, ...fast }),
+        GreetingModule,
+      ]),
+    );
+    expect(await api.client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+    expect(worker.app.get(GreetingService).greeted).toEqual(['Linus']);
+    expect(api.app.get(GreetingService).greeted).toEqual([]);
+  });
+
+  it('runs with no options on an embedded SQLite file and says where it is', async () => {
+    const dir = tempDir();
+    const cwd = process.cwd();
+    process.chdir(dir.path);
+    try {
+      const { app, client, logger } = await boot([
+        LidexModule.forRoot(),
+        GreetingModule,
+      ]);
+      const expected = new SqliteStore().describe();
+      expect(expected).toContain(dir.path);
+      expect(logger.has(messages.storeOpened(expected))).toBe(true);
+      await client.start('g-1', 'greet', { name: 'Barbara' });
+      expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+      await app.close();
+
+      const reopened = new SqliteStore();
+      await reopened.init();
+      expect((await reopened.getWorkflow('g-1'))?.status).toBe('finished');
+      await reopened.close();
+    } finally {
+      process.chdir(cwd);
+      dir.remove();
+    }
+  });
+
+  it('on close, drains running workflows, closes the store and leaves nothing running', async () => {
+    const dir = tempDir();
+    const path = `${dir.path}/lidex.sqlite`;
+    const resources = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = resources();
+    const { app, client, logger } = await boot([
+      LidexModule.forRoot({ persistence: new SqliteStore({ path }), ...fast }),
+      SlowModule,
+    ]);
+    await client.start('s-1', 'slow', null);
+    const slow = app.get(SlowWorkflows);
+    await eventually(() => slow.journal.includes('first'));
+    const closing = app.close();
+    await eventually(() => logger.has(messages.workerDraining(1, 10_000)));
+    slow.release();
+    await closing;
+
+    expect(resources()).toBeLessThanOrEqual(before);
+    expect(slow.journal).toEqual(['first']);
+    await expect(client.status('s-1')).rejects.toThrow('not open');
+
+    const store = new SqliteStore({ path });
+    await store.init();
+    const stored = await store.getWorkflow('s-1');
+    expect(stored).toMatchObject({
+      status: 'running',
+      steps: [expect.objectContaining({ id: 'first' })],
+    });
+    expect(stored?.leaseToken).toBeUndefined();
+    expect(stored?.readyAt).toBeLessThanOrEqual(Date.now());
+    await store.close();
+
+    const next = track(
+      await boot([
+        LidexModule.forRoot({
+          persistence: new SqliteStore({ path }),
+          ...fast,
+        }),
+        SlowModule,
+      ]),
+    );
+    next.app.get(SlowWorkflows).release();
+    expect(await next.client.wait('s-1', { timeoutMs: 5000 })).toBe('finished');
+    expect(next.app.get(SlowWorkflows).journal).toEqual(['second']);
+    dir.remove();
+  });
+});
