@@ -54,10 +54,10 @@ export class LidexEngine {
   constructor(config: EngineConfig) {
     this.options = resolveEngineOptions(config);
     this.store = config.store;
-    const handlers =
+    const handlers: Iterable<[string, WorkflowHandler]> =
       config.handlers instanceof Map
         ? config.handlers
-        : new Map(Object.entries(config.handlers ?? {}));
+        : Object.entries(config.handlers ?? {});
     for (const [name, handler] of handlers) this.register(name, handler);
     this.deps = {
       store: this.store,

@@ -130,7 +130,7 @@ describe('steps', () => {
     ['a symbol in an array', () => [1, Symbol('s')], 'value[1] is a symbol'],
   ])('refuses %s as a step result', async (_label, make, expected) => {
     const { engine } = makeEngine(
-      { wf: async (ctx) => ctx.step('s', make) },
+      { wf: async (ctx) => ctx.step<unknown>('s', make) },
       { maxFailures: 1 },
     );
     await engine.start('w', 'wf', null);
