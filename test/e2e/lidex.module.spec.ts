@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   Injectable,
   Module,
@@ -6,11 +8,13 @@ import {
 import { Test } from '@nestjs/testing';
 import {
   DuplicateWorkflowError,
+  InvalidOptionsError,
   LidexClient,
   LidexModule,
   MemoryStore,
   RequestScopedWorkflowError,
   SqliteStore,
+  StoreUnavailableError,
   UnknownWorkflowError,
 } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
@@ -114,6 +118,35 @@ describe('LidexModule', () => {
         'RequestScopedWorkflows.run()',
       ),
     );
+  });
+
+  it('fails the bootstrap on an invalid option, naming it', async () => {
+    await expect(
+      boot([
+        LidexModule.forRoot({ persistence: new MemoryStore(), maxFailures: 0 }),
+        GreetingModule,
+      ]),
+    ).rejects.toThrow(
+      new InvalidOptionsError('maxFailures', 0, 'an integer >= 1'),
+    );
+  });
+
+  it('fails the bootstrap when the store cannot be opened, naming the store', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir.path, 'file'), '');
+    const path = join(dir.path, 'file', 'lidex.sqlite');
+    const booting = boot([
+      LidexModule.forRoot({ persistence: new SqliteStore({ path }) }),
+      GreetingModule,
+    ]);
+    await expect(booting).rejects.toThrow(StoreUnavailableError);
+    await expect(
+      boot([
+        LidexModule.forRoot({ persistence: new SqliteStore({ path }) }),
+        GreetingModule,
+      ]),
+    ).rejects.toThrow(`Lidex could not open its store (SQLite file ${path})`);
+    dir.remove();
   });
 
   it('takes its options from forRootAsync with injected dependencies', async () => {

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { Workflow, type WorkflowContext } from '@lidex/nestjs';
+import { AccountRepository } from '../accounts/account.repository';
+import { sampleConfig } from '../sample.config';
+import { InvoiceRepository } from './invoice.repository';
+import { PaymentApi } from './payment.api';
+
+export type CollectPaymentResult =
+  | { outcome: 'paid'; attempts: number }
+  | { outcome: 'already-paid' | 'no-invoice' | 'no-account' }
+  | { outcome: 'account-blocked'; blockWorkflowId: string };
+
+/** The original Lidex example, as a Nest provider. */
+@Injectable()
+export class CollectPaymentWorkflow {
+  constructor(
+    private readonly invoices: InvoiceRepository,
+    private readonly accounts: AccountRepository,
+    private readonly payments: PaymentApi,
+  ) {}
+
+  @Workflow('collect-payment')
+  async collectPayment(
+    ctx: WorkflowContext,
+    invoiceId: string,
+  ): Promise<CollectPaymentResult> {
+    const invoice = await ctx.step('find-invoice', () =>
+      this.invoices.find(invoiceId),
+    );
+    if (!invoice) return { outcome: 'no-invoice' };
+    if (invoice.paid) return { outcome: 'already-paid' };
+
+    const account = await ctx.step('find-account', () =>
+      this.accounts.find(invoice.accountId),
+    );
+    if (!account) return { outcome: 'no-account' };
+
+    // Try to capture the payment up to 3 times.
+    for (let i = 0; i < 3; i++) {
+      const success = await ctx.step(`capture-payment-${i}`, () =>
+        this.payments.capture(account.paymentToken, invoice.amount),
+      );
+      if (success) {
+        await ctx.step('mark-invoice-as-paid', () =>
+          this.invoices.markAsPaid(invoice.id),
+        );
+        return { outcome: 'paid', attempts: i + 1 };
+      }
+      // Wait between attempts (a day in real life; seconds in the sample).
+      await ctx.sleep(`sleep-${i}`, sampleConfig.paymentRetryDelayMs);
+    }
+
+    // Start the blocking workflow.
+    const blockWorkflowId = `block-account-${account.id}`;
+    await ctx.start(blockWorkflowId, 'block-account', account.id);
+    return { outcome: 'account-blocked', blockWorkflowId };
+  }
+}
