@@ -32,12 +32,12 @@ async function startSample(sqlitePath: string): Promise<RunningSample> {
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) resolve(match[1].replace('[::1]', 'localhost'));
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) =>
       reject(new Error(`sample exited with ${code}:\n${output}`)),
     );
@@ -45,9 +45,17 @@ async function startSample(sqlitePath: string): Promise<RunningSample> {
   return { child, url, exited, output: () => output };
 }
 
-async function json(url: string, init?: RequestInit): Promise<any> {
+interface WorkflowJson {
+  workflowId: string;
+  started: boolean;
+  status: string;
+  result: unknown;
+  steps: { id: string }[];
+}
+
+async function json(url: string, init?: RequestInit): Promise<WorkflowJson> {
   const response = await fetch(url, init);
-  return response.json();
+  return (await response.json()) as WorkflowJson;
 }
 
 describe('sample app (compiled, in its own process)', () => {
@@ -87,7 +95,7 @@ describe('sample app (compiled, in its own process)', () => {
     // Kill the app mid-workflow, between payment attempts.
     await eventually(async () => {
       const wf = await json(`${sample.url}/workflows/collect-payment-13`);
-      return wf.steps.some((s: { id: string }) => s.id === 'capture-payment-1');
+      return wf.steps.some((s) => s.id === 'capture-payment-1');
     });
     sample.child.kill('SIGKILL');
     await sample.exited;
@@ -105,7 +113,7 @@ describe('sample app (compiled, in its own process)', () => {
       outcome: 'account-blocked',
       blockWorkflowId: 'block-account-acc-13',
     });
-    expect(done13.steps.map((s: { id: string }) => s.id)).toEqual([
+    expect(done13.steps.map((s) => s.id)).toEqual([
       'find-invoice',
       'find-account',
       'capture-payment-0',
