@@ -1,5 +1,6 @@
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { LidexError } from '../errors/lidex.error';
 import { messages } from '../lidex.messages';
 import type {
   ClaimedWorkflow,
@@ -45,6 +46,7 @@ export class WorkflowRun implements WorkflowContext {
   private readonly used = { step: new Set<string>(), sleep: new Set<string>() };
   private readonly wakeup = new Wakeup();
   private stopRequested = false;
+  private writeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     claimed: ClaimedWorkflow,
@@ -149,15 +151,19 @@ export class WorkflowRun implements WorkflowContext {
     return never();
   }
 
-  /** Writes to the store, retrying through short outages for as long as a lease lasts. */
+  /**
+   * Writes to the store, retrying through short outages for as long as a lease lasts.
+   * Lidex's own errors (a value the store refuses) are not retried: they are thrown.
+   */
   async write<T>(operation: () => Promise<T>): Promise<T | undefined> {
     let failingSince: number | undefined;
     let backoffMs = 50;
     for (;;) {
       if (this.halted.settled) return undefined;
       try {
-        return await operation();
+        return await this.exclusive(operation);
       } catch (error) {
+        if (error instanceof LidexError) throw error;
         const now = this.deps.now();
         failingSince ??= now;
         const cause = error instanceof Error ? error.message : String(error);
@@ -173,6 +179,17 @@ export class WorkflowRun implements WorkflowContext {
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
+  }
+
+  /**
+   * Runs the run's store writes one at a time, in order. A lease renewal never races a step
+   * write, which matters on servers that apply concurrent updates to one document as
+   * read-modify-write (FerretDB 1.x).
+   */
+  exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.writeQueue.then(operation);
+    this.writeQueue = result.catch(() => undefined);
+    return result;
   }
 
   /** Encodes a value, checking the store's size limit. */

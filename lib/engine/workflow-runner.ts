@@ -51,18 +51,20 @@ export class WorkflowRunner {
           token: run.leaseToken,
           until: now() + options.timeoutIntervalMs,
         };
-        store.renewLease(run.workflowId, lease).then(
-          (held) => {
-            if (!held && !run.halted.settled) {
-              logger.warn(messages.leaseLost(run.workflowId));
-              void run.halt('lease-lost');
-            }
-          },
-          (error: unknown) =>
-            logger.warn(
-              messages.leaseRenewFailed(run.workflowId, describeError(error)),
-            ),
-        );
+        run
+          .exclusive(() => store.renewLease(run.workflowId, lease))
+          .then(
+            (held) => {
+              if (!held && !run.halted.settled) {
+                logger.warn(messages.leaseLost(run.workflowId));
+                void run.halt('lease-lost');
+              }
+            },
+            (error: unknown) =>
+              logger.warn(
+                messages.leaseRenewFailed(run.workflowId, describeError(error)),
+              ),
+          );
       },
       Math.max(1, Math.floor(options.timeoutIntervalMs / 3)),
     );
@@ -93,28 +95,30 @@ export class WorkflowRunner {
   }
 
   private async finish(run: WorkflowRun, value: unknown): Promise<void> {
-    let encoded: string;
+    let written: boolean | undefined;
     try {
-      encoded = run.encode(
+      const encoded = run.encode(
         value,
         `result of workflow ${JSON.stringify(run.workflowId)}`,
       );
+      const now = this.deps.now();
+      written = await run.write(() =>
+        this.deps.store.recordFinish(
+          run.workflowId,
+          run.leaseToken,
+          encoded,
+          now,
+        ),
+      );
     } catch (error) {
+      // The result cannot be stored: that is the workflow's failure.
       return this.fail(run, error);
     }
-    const now = this.deps.now();
-    const written = await run.write(() =>
-      this.deps.store.recordFinish(
-        run.workflowId,
-        run.leaseToken,
-        encoded,
-        now,
-      ),
-    );
-    if (written)
+    if (written) {
       this.deps.logger.debug?.(messages.workflowFinished(run.workflowId));
-    else if (!run.halted.settled)
+    } else if (!run.halted.settled) {
       this.deps.logger.warn(messages.leaseLost(run.workflowId));
+    }
   }
 
   private async fail(run: WorkflowRun, thrown: unknown): Promise<void> {
