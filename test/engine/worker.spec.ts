@@ -90,12 +90,12 @@ describe('worker', () => {
       wf: async (ctx: import('@lidex/nestjs').WorkflowContext) =>
         ctx.step('long', async () => {
           journal.push('long');
-          await new Promise((resolve) => setTimeout(resolve, 600));
+          await new Promise((resolve) => setTimeout(resolve, 1500));
           return 'ok';
         }),
     };
-    const owner = makeEngine(handlers, { timeoutIntervalMs: 150 });
-    makeEngine(handlers, { timeoutIntervalMs: 150, store: owner.store });
+    const owner = makeEngine(handlers, { timeoutIntervalMs: 450 });
+    makeEngine(handlers, { timeoutIntervalMs: 450, store: owner.store });
     await owner.engine.start('w', 'wf', null);
     expect(await owner.engine.wait('w', { timeoutMs: 5000 })).toBe('finished');
     expect(journal).toEqual(['long']);
