@@ -9,5 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^@lidex/nestjs$': '<rootDir>/lib/index.ts',
   },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
 };

@@ -1,0 +1,27 @@
+import type { MongoClient } from 'mongodb';
+
+/** Options of the MongoDB store: give either `url` or `client`. */
+export interface MongoStoreOptions {
+  /** A MongoDB connection string; the store opens and closes its own client. */
+  url?: string;
+  /**
+   * An existing, shared `MongoClient`. The store uses it as it is (connecting it if needed) and
+   * never closes it: the application owns it.
+   */
+  client?: MongoClient;
+  /**
+   * The database.
+   * @default the database named in `url`, else 'lidex'
+   */
+  database?: string;
+  /**
+   * Prefix of the collection names: `<prefix>workflows` and `<prefix>claims`.
+   * @default 'lidex_'
+   */
+  collectionPrefix?: string;
+  /**
+   * How long connecting (and each operation's server selection) may take before it fails.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+}

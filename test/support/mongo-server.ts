@@ -1,0 +1,127 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+
+/**
+ * A real MongoDB-compatible server for the tests: a `mongod` on PATH, else FerretDB (built into
+ * .tools/bin by scripts/install-ferretdb.sh, or on PATH). Never a mock.
+ */
+export interface MongoServer {
+  url: string;
+  kind: 'mongod' | 'ferretdb';
+  stop(): Promise<void>;
+  /** Starts the server again on the same port and data. */
+  start(): Promise<void>;
+}
+
+const REPO = join(__dirname, '../..');
+
+export function findServerBinary():
+  { kind: 'mongod' | 'ferretdb'; path: string } | undefined {
+  const onPath = (name: string): string | undefined => {
+    const found = spawnSync('sh', ['-c', `command -v ${name}`], {
+      encoding: 'utf8',
+    });
+    return found.status === 0 ? found.stdout.trim() : undefined;
+  };
+  const mongod = onPath('mongod');
+  if (mongod) return { kind: 'mongod', path: mongod };
+  const built = join(REPO, '.tools/bin/ferretdb');
+  if (existsSync(built)) return { kind: 'ferretdb', path: built };
+  const ferretdb = onPath('ferretdb');
+  if (ferretdb) return { kind: 'ferretdb', path: ferretdb };
+  return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        resolve(typeof address === 'object' && address ? address.port : 0),
+      );
+    });
+  });
+}
+
+/** Starts a server of the kind found, with its data in `dataDir`. */
+export async function startMongoServer(dataDir: string): Promise<MongoServer> {
+  const binary = findServerBinary();
+  if (!binary) throw new Error(NO_SERVER_MESSAGE);
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const url = `mongodb://127.0.0.1:${port}/`;
+  const args =
+    binary.kind === 'mongod'
+      ? [
+          '--dbpath',
+          dataDir,
+          '--port',
+          String(port),
+          '--bind_ip',
+          '127.0.0.1',
+          '--quiet',
+        ]
+      : [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dataDir}/`,
+          `--state-dir=${dataDir}`,
+          `--listen-addr=127.0.0.1:${port}`,
+          '--debug-addr=-',
+          '--telemetry=disable',
+          '--log-level=error',
+        ];
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const start = async (): Promise<void> => {
+    output = '';
+    child = spawn(binary.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) {
+        throw new Error(
+          `${binary.kind} exited with ${child.exitCode}:\n${output}`,
+        );
+      }
+      const client = new MongoClient(url, { serverSelectionTimeoutMS: 500 });
+      try {
+        await client.db('admin').command({ ping: 1 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `${binary.kind} did not answer on ${url}: ${String(error)}\n${output}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        await client.close();
+      }
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+      setTimeout(() => running.kill('SIGKILL'), 5_000).unref();
+    });
+  };
+
+  await start();
+  return { url, kind: binary.kind, stop, start };
+}
+
+export const NO_SERVER_MESSAGE =
+  'MongoDB suites need a MongoDB-compatible server: set LIDEX_MONGO_URL, put `mongod` on PATH, ' +
+  'or run scripts/install-ferretdb.sh (needs Go) to build FerretDB into .tools/bin.';
