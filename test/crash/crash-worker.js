@@ -1,13 +1,20 @@
-// A worker process for the crash tests: runs `chain` workflows from a SQLite file, appending
-// every step execution to a journal before the step's result is recorded. Uses the built
-// package (dist/), as an app would.
+// A worker process for the crash tests: runs `chain` workflows from a store, appending every
+// step execution to a journal before the step's result is recorded. Uses the built package
+// (dist/), as an app would. The store is a JSON argument: {"sqlite": path} or {"mongo": {url, database}}.
 const { appendFileSync } = require('node:fs');
-const { LidexEngine, SqliteStore } = require('../../dist');
+const { LidexEngine, MongoStore, SqliteStore } = require('../../dist');
 
-const [dbPath, journalPath] = process.argv.slice(2);
+const [storeJson, journalPath] = process.argv.slice(2);
+
+function openStore() {
+  const spec = JSON.parse(storeJson);
+  return spec.sqlite
+    ? new SqliteStore({ path: spec.sqlite })
+    : new MongoStore({ url: spec.mongo.url, database: spec.mongo.database });
+}
 
 async function main() {
-  const store = new SqliteStore({ path: dbPath });
+  const store = openStore();
   await store.init();
   const engine = new LidexEngine({
     store,

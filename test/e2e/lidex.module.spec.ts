@@ -178,30 +178,6 @@ describe('LidexModule', () => {
     });
   });
 
-  it('in client-only mode starts workflows but leaves them to a worker instance', async () => {
-    const store = new MemoryStore();
-    const api = track(
-      await boot([
-        LidexModule.forRoot({ persistence: store, clientOnly: true, ...fast }),
-        GreetingModule,
-      ]),
-    );
-    await api.client.start('g-1', 'greet', { name: 'Linus' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await api.client.status('g-1')).toBe('idle');
-    expect(api.logger.has('Client-only mode')).toBe(true);
-
-    const worker = track(
-      await boot([
-        LidexModule.forRoot({ persistence: store, ...fast }),
-        GreetingModule,
-      ]),
-    );
-    expect(await api.client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
-    expect(worker.app.get(GreetingService).greeted).toEqual(['Linus']);
-    expect(api.app.get(GreetingService).greeted).toEqual([]);
-  });
-
   it('runs with no options on an embedded SQLite file and says where it is', async () => {
     const dir = tempDir();
     const cwd = process.cwd();

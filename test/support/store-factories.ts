@@ -9,21 +9,25 @@ export interface StoreFactory {
   durable: boolean;
   /** A fresh, empty, initialised store. */
   create(): Promise<Persistence>;
-  /** Another store object over the same data as the last `create()` (durable stores only). */
+  /**
+   * Another store object over the same data as the last `create()`, as a second app instance
+   * would open it (the memory store, which cannot be shared, hands back the same object).
+   */
   reopen(): Promise<Persistence>;
   cleanup(): Promise<void>;
 }
 
 export function memoryStoreFactory(): StoreFactory {
+  let store = new MemoryStore();
   return {
     label: 'memory',
     durable: false,
     create: async () => {
-      const store = new MemoryStore();
+      store = new MemoryStore();
       await store.init();
       return store;
     },
-    reopen: () => Promise.reject(new Error('the memory store is not durable')),
+    reopen: () => Promise.resolve(store),
     cleanup: () => Promise.resolve(),
   };
 }

@@ -1,0 +1,114 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { LidexClient, LidexModule, type Persistence } from '@lidex/nestjs';
+import { messages } from '../../lib/lidex.messages';
+import { eventually } from '../support/eventually';
+import { mongoStoreFactory, mongoUrl } from '../support/mongo';
+import {
+  memoryStoreFactory,
+  sqliteStoreFactory,
+  type StoreFactory,
+} from '../support/store-factories';
+import { CapturingLogger } from './fixtures/capturing-logger';
+import {
+  GreetingModule,
+  GreetingService,
+  SlowModule,
+  SlowWorkflows,
+} from './fixtures/greeting.fixture';
+
+const fast = { pollIntervalMs: 10, retryIntervalMs: 0 };
+
+async function boot(
+  persistence: Persistence,
+  imports: unknown[],
+  extra: object = {},
+) {
+  const logger = new CapturingLogger();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      LidexModule.forRoot({ persistence, ...fast, ...extra }),
+      ...(imports as never[]),
+    ],
+  })
+    .setLogger(logger)
+    .compile();
+  const app = moduleRef.createNestApplication();
+  await app.init();
+  return { app, client: app.get(LidexClient), logger };
+}
+
+const factories: StoreFactory[] = [memoryStoreFactory(), sqliteStoreFactory()];
+if (mongoUrl) factories.push(mongoStoreFactory());
+
+describe.each(factories)('Nest app on the $label store', (factory) => {
+  let apps: INestApplicationContext[] = [];
+  const track = <T extends { app: INestApplicationContext }>(booted: T): T => {
+    apps.push(booted.app);
+    return booted;
+  };
+  afterEach(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
+  });
+  afterAll(() => factory.cleanup());
+
+  it('runs discovered workflows with their injected dependencies and stores the result', async () => {
+    const { app, client } = track(
+      await boot(await factory.create(), [GreetingModule]),
+    );
+    expect(await client.start('g-1', 'greet', { name: 'Ada' })).toBe(true);
+    expect(await client.start('g-1', 'greet', { name: 'Eve' })).toBe(false);
+    expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+    const info = await client.get('g-1');
+    expect(info).toMatchObject({
+      status: 'finished',
+      result: 'Hello, Ada!',
+      input: { name: 'Ada' },
+    });
+    expect(info?.steps.map((s) => [s.kind, s.id])).toEqual([
+      ['step', 'compose'],
+      ['sleep', 'pause'],
+    ]);
+    expect(app.get(GreetingService).greeted).toEqual(['Ada']);
+  });
+
+  it('leaves workflows started by a client-only instance to a worker instance', async () => {
+    const api = track(
+      await boot(await factory.create(), [GreetingModule], {
+        clientOnly: true,
+      }),
+    );
+    await api.client.start('g-1', 'greet', { name: 'Linus' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await api.client.status('g-1')).toBe('idle');
+
+    const worker = track(await boot(await factory.reopen(), [GreetingModule]));
+    expect(await api.client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+    expect(worker.app.get(GreetingService).greeted).toEqual(['Linus']);
+    expect(api.app.get(GreetingService).greeted).toEqual([]);
+  });
+
+  it('on close, hands a running workflow back at its next durable point for another instance', async () => {
+    const first = await boot(await factory.create(), [SlowModule]);
+    await first.client.start('s-1', 'slow', null);
+    const slow = first.app.get(SlowWorkflows);
+    await eventually(() => slow.journal.includes('first'));
+    const closing = first.app.close();
+    await eventually(() =>
+      first.logger.has(messages.workerDraining(1, 10_000)),
+    );
+    slow.release();
+    await closing;
+    expect(slow.journal).toEqual(['first']);
+
+    const next = track(await boot(await factory.reopen(), [SlowModule]));
+    next.app.get(SlowWorkflows).release();
+    expect(await next.client.wait('s-1', { timeoutMs: 5000 })).toBe('finished');
+    expect(next.app.get(SlowWorkflows).journal).toEqual(['second']);
+    expect((await next.client.get('s-1'))?.steps.map((s) => s.id)).toEqual([
+      'first',
+      'second',
+    ]);
+  });
+});
