@@ -138,7 +138,8 @@ export class LidexEngine {
 
   /**
    * Waits until the workflow has one of `statuses`; resolves that status, or `undefined` if it
-   * did not happen in time. The original form checks `times` times, `ms` apart.
+   * did not happen in time. The original form checks `times` times, `ms` apart. Store errors
+   * are waited through, except on the last check.
    */
   wait(
     id: string,
@@ -161,7 +162,13 @@ export class LidexEngine {
         }
       : waitPlan(statusesOrOptions);
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const status = await this.status(id);
+      let status: WorkflowStatus | undefined;
+      try {
+        status = await this.status(id);
+      } catch (error) {
+        // A store that is briefly unreachable is waited through; only the last look throws.
+        if (attempt === attempts) throw error;
+      }
       if (status && statuses.includes(status)) return status;
       if (attempt < attempts) {
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
