@@ -1,17 +1,18 @@
 import { Module } from '@nestjs/common';
-import { LidexModule, SqliteStore } from '@lidex/nestjs';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { LidexModule } from '@lidex/nestjs';
 import { AccountsModule } from './accounts/accounts.module';
 import { InvoicesModule } from './invoices/invoices.module';
-import { sampleConfig } from './sample.config';
+import { lidexOptions } from './lidex.config';
 import { WorkflowsController } from './workflows/workflows.controller';
 
 @Module({
   imports: [
-    LidexModule.forRoot({
-      persistence: new SqliteStore({ path: sampleConfig.sqlitePath }),
-      // A short lease, so that a sample killed mid-step resumes within seconds of a restart.
-      timeoutIntervalMs: 5_000,
-      retryIntervalMs: 2_000,
+    ConfigModule.forRoot(),
+    LidexModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: lidexOptions,
     }),
     AccountsModule,
     InvoicesModule,

@@ -1,7 +1,6 @@
 /** The sample's settings, from the environment, with demo-friendly defaults. */
 export const sampleConfig = {
   port: Number(process.env.PORT ?? 3000),
-  sqlitePath: process.env.LIDEX_SQLITE_PATH ?? '.lidex/sample.sqlite',
   /** Pause between payment attempts; a real app would wait a day. */
   paymentRetryDelayMs: Number(process.env.PAYMENT_RETRY_DELAY_MS ?? 2000),
   /** How long the fake payment provider takes to answer. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
+import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
 import { tempDir } from '../support/temp-dir';
 
 const MAIN = join(__dirname, '../../dist-sample/main.js');
@@ -15,13 +16,16 @@ interface RunningSample {
 }
 
 /** Starts the compiled sample app, as `npm start` does, on a free port. */
-async function startSample(sqlitePath: string): Promise<RunningSample> {
+async function startSample(
+  storeEnv: Record<string, string>,
+): Promise<RunningSample> {
   const child = spawn(process.execPath, [MAIN], {
     env: {
       ...process.env,
       PORT: '0',
       NO_COLOR: '1',
-      LIDEX_SQLITE_PATH: sqlitePath,
+      LIDEX_MONGO_URL: '',
+      ...storeEnv,
       PAYMENT_RETRY_DELAY_MS: '1500',
       CAPTURE_DELAY_MS: '200',
     },
@@ -58,85 +62,104 @@ async function json(url: string, init?: RequestInit): Promise<WorkflowJson> {
   return (await response.json()) as WorkflowJson;
 }
 
-describe('sample app (compiled, in its own process)', () => {
-  beforeAll(() => {
-    if (!existsSync(MAIN))
-      throw new Error(
-        'Build the sample first: npm run build:sample (npm test does).',
-      );
+const dir = tempDir('lidex-sample-');
+const stores: { label: string; env: Record<string, string> }[] = [
+  {
+    label: 'SQLite',
+    env: { LIDEX_SQLITE_PATH: join(dir.path, 'sample.sqlite') },
+  },
+];
+if (mongoUrl) {
+  stores.push({
+    label: 'MongoDB',
+    env: { LIDEX_MONGO_URL: mongoUrl, LIDEX_MONGO_DATABASE: testDatabase() },
   });
+}
 
-  it('collects invoices, resumes a payment after SIGKILL, and shuts down cleanly on SIGTERM', async () => {
-    const dir = tempDir('lidex-sample-');
-    const sqlitePath = join(dir.path, 'sample.sqlite');
-    let sample = await startSample(sqlitePath);
-
-    const paid = await json(`${sample.url}/invoices/42/collect`, {
-      method: 'POST',
-    });
-    expect(paid).toEqual({ workflowId: 'collect-payment-42', started: true });
-    const declined = await json(`${sample.url}/invoices/13/collect`, {
-      method: 'POST',
-    });
-    expect(declined.workflowId).toBe('collect-payment-13');
-
-    const done42 = await eventually(async () => {
-      const wf = await json(`${sample.url}/workflows/collect-payment-42`);
-      return wf.status === 'finished' ? wf : undefined;
-    });
-    expect(done42.result).toEqual({ outcome: 'paid', attempts: 1 });
-    expect(
-      await json(`${sample.url}/invoices/42/collect`, { method: 'POST' }),
-    ).toEqual({
-      workflowId: 'collect-payment-42',
-      started: false,
-    });
-
-    // Kill the app mid-workflow, between payment attempts.
-    await eventually(async () => {
-      const wf = await json(`${sample.url}/workflows/collect-payment-13`);
-      return wf.steps.some((s) => s.id === 'capture-payment-1');
-    });
-    sample.child.kill('SIGKILL');
-    await sample.exited;
-
-    sample = await startSample(sqlitePath);
-    const done13 = await eventually(
-      async () => {
-        const wf = await json(`${sample.url}/workflows/collect-payment-13`);
-        return wf.status === 'finished' ? wf : undefined;
-      },
-      30_000,
-      'collect-payment-13 to finish after the restart',
-    );
-    expect(done13.result).toEqual({
-      outcome: 'account-blocked',
-      blockWorkflowId: 'block-account-acc-13',
-    });
-    expect(done13.steps.map((s) => s.id)).toEqual([
-      'find-invoice',
-      'find-account',
-      'capture-payment-0',
-      'sleep-0',
-      'capture-payment-1',
-      'sleep-1',
-      'capture-payment-2',
-      'sleep-2',
-    ]);
-    const blocked = await eventually(async () => {
-      const wf = await json(`${sample.url}/workflows/block-account-acc-13`);
-      return wf.status === 'finished' ? wf : undefined;
-    });
-    expect(blocked.result).toEqual({ blocked: 'acc-13' });
-
-    const missing = await fetch(`${sample.url}/workflows/nope`);
-    expect(missing.status).toBe(404);
-
-    // Nest's shutdown hooks close the app, then re-raise the signal.
-    sample.child.kill('SIGTERM');
-    await sample.exited;
-    expect(sample.child.signalCode).toBe('SIGTERM');
-    expect(sample.output()).toContain(messages.workerStopped());
-    dir.remove();
-  }, 60_000);
+afterAll(async () => {
+  await dropTestDatabases();
+  dir.remove();
 });
+
+describe.each(stores)(
+  'sample app on $label (compiled, in its own process)',
+  ({ env }) => {
+    beforeAll(() => {
+      if (!existsSync(MAIN))
+        throw new Error(
+          'Build the sample first: npm run build:sample (npm test does).',
+        );
+    });
+
+    it('collects invoices, resumes a payment after SIGKILL, and shuts down cleanly on SIGTERM', async () => {
+      let sample = await startSample(env);
+
+      const paid = await json(`${sample.url}/invoices/42/collect`, {
+        method: 'POST',
+      });
+      expect(paid).toEqual({ workflowId: 'collect-payment-42', started: true });
+      const declined = await json(`${sample.url}/invoices/13/collect`, {
+        method: 'POST',
+      });
+      expect(declined.workflowId).toBe('collect-payment-13');
+
+      const done42 = await eventually(async () => {
+        const wf = await json(`${sample.url}/workflows/collect-payment-42`);
+        return wf.status === 'finished' ? wf : undefined;
+      });
+      expect(done42.result).toEqual({ outcome: 'paid', attempts: 1 });
+      expect(
+        await json(`${sample.url}/invoices/42/collect`, { method: 'POST' }),
+      ).toEqual({
+        workflowId: 'collect-payment-42',
+        started: false,
+      });
+
+      // Kill the app mid-workflow, asleep between payment attempts.
+      await eventually(async () => {
+        const wf = await json(`${sample.url}/workflows/collect-payment-13`);
+        return wf.steps.at(-1)?.id === 'sleep-1';
+      });
+      sample.child.kill('SIGKILL');
+      await sample.exited;
+
+      sample = await startSample(env);
+      const done13 = await eventually(
+        async () => {
+          const wf = await json(`${sample.url}/workflows/collect-payment-13`);
+          return wf.status === 'finished' ? wf : undefined;
+        },
+        30_000,
+        'collect-payment-13 to finish after the restart',
+      );
+      expect(done13.result).toEqual({
+        outcome: 'account-blocked',
+        blockWorkflowId: 'block-account-acc-13',
+      });
+      expect(done13.steps.map((s) => s.id)).toEqual([
+        'find-invoice',
+        'find-account',
+        'capture-payment-0',
+        'sleep-0',
+        'capture-payment-1',
+        'sleep-1',
+        'capture-payment-2',
+        'sleep-2',
+      ]);
+      const blocked = await eventually(async () => {
+        const wf = await json(`${sample.url}/workflows/block-account-acc-13`);
+        return wf.status === 'finished' ? wf : undefined;
+      });
+      expect(blocked.result).toEqual({ blocked: 'acc-13' });
+
+      const missing = await fetch(`${sample.url}/workflows/nope`);
+      expect(missing.status).toBe(404);
+
+      // Nest's shutdown hooks close the app, then re-raise the signal.
+      sample.child.kill('SIGTERM');
+      await sample.exited;
+      expect(sample.child.signalCode).toBe('SIGTERM');
+      expect(sample.output()).toContain(messages.workerStopped());
+    }, 60_000);
+  },
+);

@@ -1,0 +1,27 @@
+import { ConfigService } from '@nestjs/config';
+import {
+  type LidexModuleOptions,
+  MongoStore,
+  SqliteStore,
+} from '@lidex/nestjs';
+
+/**
+ * Lidex's options from the environment: MongoDB when LIDEX_MONGO_URL is set, else the embedded
+ * SQLite file (LIDEX_SQLITE_PATH, default .lidex/sample.sqlite).
+ */
+export function lidexOptions(config: ConfigService): LidexModuleOptions {
+  const mongoUrl = config.get<string>('LIDEX_MONGO_URL');
+  return {
+    persistence: mongoUrl
+      ? new MongoStore({
+          url: mongoUrl,
+          database: config.get('LIDEX_MONGO_DATABASE'),
+        })
+      : new SqliteStore({
+          path: config.get('LIDEX_SQLITE_PATH', '.lidex/sample.sqlite'),
+        }),
+    // A short lease, so that a sample killed mid-step resumes within seconds of a restart.
+    timeoutIntervalMs: 5_000,
+    retryIntervalMs: 2_000,
+  };
+}
