@@ -7,9 +7,7 @@ import type { StoreFactory } from './store-factories';
 export const mongoUrl = process.env.LIDEX_TEST_MONGO_URL;
 
 /** `describe` for suites that need the MongoDB server: skipped (with the reason) when there is none. */
-export const describeMongo: jest.Describe = (
-  mongoUrl ? describe : describe.skip
-) as jest.Describe;
+export const describeMongo: jest.Describe = mongoUrl ? describe : describe.skip;
 
 /** A database name of its own for each test file, dropped by `dropTestDatabases()`. */
 export function testDatabase(): string {
