@@ -28,6 +28,11 @@ export const messages = {
     `Lidex cannot store the ${what}: it is ${bytes} bytes encoded, over the store's limit of ` +
     `${limit} bytes. Store large data elsewhere and keep a reference in the workflow.`,
 
+  workflowTooLarge: (what: string, bytes: number, limit: number) =>
+    `Lidex cannot store the ${what}: with it, the workflow's data would take ${bytes} bytes, ` +
+    `over the store's limit of ${limit} bytes per workflow. Keep large data elsewhere and store ` +
+    `a reference in the workflow.`,
+
   documentTooLarge: (cause: string) =>
     `Lidex cannot store this workflow's data: its document would exceed MongoDB's 16 MiB limit ` +
     `(${cause}). Keep large data elsewhere and store a reference in the workflow.`,

@@ -1,6 +1,7 @@
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexError } from '../errors/lidex.error';
+import { ValueNotStorableError } from '../errors/value-not-storable.error';
 import { messages } from '../lidex.messages';
 import type {
   ClaimedWorkflow,
@@ -47,6 +48,8 @@ export class WorkflowRun implements WorkflowContext {
   private readonly wakeup = new Wakeup();
   private stopRequested = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** About how much of the store's per-workflow room this workflow's data takes. */
+  private storedBytes: number;
 
   constructor(
     claimed: ClaimedWorkflow,
@@ -55,8 +58,11 @@ export class WorkflowRun implements WorkflowContext {
     this.workflowId = claimed.id;
     this.workflowName = claimed.name;
     this.leaseToken = claimed.leaseToken;
-    for (const step of claimed.steps)
+    this.storedBytes = byteSize(claimed.id) + byteSize(claimed.input);
+    for (const step of claimed.steps) {
       this.recorded[step.kind].set(step.id, step);
+      this.storedBytes += stepBytes(step);
+    }
   }
 
   async step<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
@@ -75,22 +81,22 @@ export class WorkflowRun implements WorkflowContext {
     }
     if (this.halted.settled) return never();
 
-    const encoded = this.encode(
-      value,
-      `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`,
-    );
+    const what = `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
+    const encoded = this.encode(value, what);
     const now = this.deps.now();
+    const step: StoredStep = {
+      kind: 'step',
+      id,
+      result: encoded,
+      recordedAt: now,
+    };
+    this.reserveRoom(step, what);
     const written = await this.write(() =>
-      this.deps.store.recordStep(
-        this.workflowId,
-        this.leaseToken,
-        { kind: 'step', id, result: encoded, recordedAt: now },
-        {
-          readyAt: now + this.deps.options.timeoutIntervalMs,
-          release: false,
-          now,
-        },
-      ),
+      this.deps.store.recordStep(this.workflowId, this.leaseToken, step, {
+        readyAt: now + this.deps.options.timeoutIntervalMs,
+        release: false,
+        now,
+      }),
     );
     if (!written) return this.loseLease();
     return decodeValue<T>(encoded);
@@ -197,6 +203,18 @@ export class WorkflowRun implements WorkflowContext {
     return encodeValue(value, what, this.deps.store.maxValueBytes);
   }
 
+  /** Counts a step against the store's per-workflow limit, refusing it if it does not fit. */
+  private reserveRoom(step: StoredStep, what: string): void {
+    const limit = this.deps.store.maxWorkflowBytes;
+    const bytes = this.storedBytes + stepBytes(step);
+    if (limit !== undefined && bytes > limit) {
+      throw new ValueNotStorableError(
+        messages.workflowTooLarge(what, bytes, limit),
+      );
+    }
+    this.storedBytes = bytes;
+  }
+
   private use(kind: 'step' | 'sleep', id: string): void {
     if (typeof id !== 'string' || id.length === 0) {
       throw new InvalidArgumentError(
@@ -228,3 +246,11 @@ export class WorkflowRun implements WorkflowContext {
     return this.halt('lease-lost');
   }
 }
+
+const byteSize = (text: string): number => Buffer.byteLength(text);
+
+/** A step's share of its workflow's record: its id and result, plus a little for the rest. */
+const stepBytes = (step: StoredStep): number =>
+  byteSize(step.id) +
+  (step.result === undefined ? 0 : byteSize(step.result)) +
+  64;

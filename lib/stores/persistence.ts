@@ -24,6 +24,11 @@ export interface Persistence {
   describe(): string;
   /** The largest encoded value (in bytes) this store can keep, if it has a limit. */
   readonly maxValueBytes?: number;
+  /**
+   * The most one workflow's data (ids, input and every recorded step) may take, if the store
+   * keeps a workflow in one record of limited size.
+   */
+  readonly maxWorkflowBytes?: number;
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.

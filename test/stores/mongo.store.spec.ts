@@ -1,5 +1,10 @@
 import { MongoClient } from 'mongodb';
-import { MongoStore, StoreUnavailableError } from '@lidex/nestjs';
+import {
+  MongoStore,
+  StoreUnavailableError,
+  ValueNotStorableError,
+} from '@lidex/nestjs';
+import { makeEngine } from '../support/engine-harness';
 import {
   describeMongo,
   mongoStoreFactory,
@@ -59,6 +64,87 @@ describeMongo('MongoDB store', () => {
       `MongoDB mongodb://127.0.0.1:${port}/`,
     );
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  describe('with the engine', () => {
+    let store: MongoStore;
+    beforeEach(async () => {
+      store = new MongoStore({ url: mongoUrl!, database: testDatabase() });
+      await store.init();
+    });
+    afterEach(() => store.close());
+
+    it('round-trips dates and nested values through a replay', async () => {
+      let attempt = 0;
+      const { engine } = makeEngine(
+        {
+          wf: async (ctx) => {
+            attempt++;
+            const value = await ctx.step('nested', () => ({
+              at: new Date('2030-01-02T03:04:05.678Z'),
+              deep: { list: [1, null, { 'a.b': '$x' }] },
+            }));
+            if (attempt === 1) throw new Error('replay please');
+            return value;
+          },
+        },
+        { store },
+      );
+      await engine.start('w', 'wf', { when: new Date(0) });
+      expect(await engine.wait('w', { timeoutMs: 10_000 })).toBe('finished');
+      const info = await engine.get('w');
+      expect(info?.input).toEqual({ when: new Date(0) });
+      expect(info?.result).toEqual({
+        at: new Date('2030-01-02T03:04:05.678Z'),
+        deep: { list: [1, null, { 'a.b': '$x' }] },
+      });
+    });
+
+    it('refuses a step result too large for a document, at that step', async () => {
+      const { engine } = makeEngine(
+        {
+          wf: async (ctx) =>
+            ctx.step('huge', () => 'x'.repeat(16 * 1024 * 1024)),
+        },
+        { store, maxFailures: 1 },
+      );
+      await engine.start('w', 'wf', null);
+      expect(await engine.wait('w', { timeoutMs: 20_000 })).toBe('aborted');
+      const info = await engine.get('w');
+      expect(info?.error?.name).toBe('ValueNotStorableError');
+      expect(info?.error?.message).toContain(
+        'result of step "huge" in workflow "w"',
+      );
+      expect(info?.steps).toEqual([]);
+    });
+
+    it('refuses a step that would grow the workflow past the document limit, with a clear error', async () => {
+      const { engine } = makeEngine(
+        {
+          wf: async (ctx) => {
+            await ctx.step('first', () => 'x'.repeat(9 * 1024 * 1024));
+            await ctx.step('second', () => 'y'.repeat(9 * 1024 * 1024));
+          },
+        },
+        { store, maxFailures: 1 },
+      );
+      await engine.start('w', 'wf', null);
+      expect(await engine.wait('w', { timeoutMs: 30_000 })).toBe('aborted');
+      const info = await engine.get('w');
+      expect(info?.error?.name).toBe('ValueNotStorableError');
+      expect(info?.error?.message).toContain(
+        "over the store's limit of 15728640 bytes per workflow",
+      );
+      expect(info?.steps.map((s) => s.id)).toEqual(['first']);
+    });
+
+    it('refuses an input too large for a document when starting', async () => {
+      const { engine } = makeEngine({ wf: () => Promise.resolve() }, { store });
+      await expect(
+        engine.start('w', 'wf', 'x'.repeat(16 * 1024 * 1024)),
+      ).rejects.toThrow(ValueNotStorableError);
+      expect(await engine.get('w')).toBeUndefined();
+    });
   });
 
   it('refuses to be built with both or neither of url and client', () => {

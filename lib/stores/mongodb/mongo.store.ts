@@ -25,15 +25,19 @@ import type { MongoStoreOptions } from './mongo.options';
 /** How many ready workflows one claim reads at a time. */
 const CLAIM_CANDIDATES = 5;
 
-/** MongoDB's document limit is 16 MiB; a single value may take most of it. */
-const MAX_VALUE_BYTES = 15 * 1024 * 1024;
+/**
+ * MongoDB's document limit is 16 MiB. A workflow is one document, so its input and all its
+ * step results together must stay under it, with room for field names and ids.
+ */
+const MAX_WORKFLOW_BYTES = 15 * 1024 * 1024;
 
 /**
  * Workflows in MongoDB (the official driver). One document per workflow with its steps embedded;
  * every write after a claim is one update filtered by the lease token; ids are only ever values.
  */
 export class MongoStore implements Persistence {
-  readonly maxValueBytes = MAX_VALUE_BYTES;
+  readonly maxValueBytes = MAX_WORKFLOW_BYTES;
+  readonly maxWorkflowBytes = MAX_WORKFLOW_BYTES;
   private client?: MongoClient;
   private ownsClient = false;
   private workflows?: Collection<WorkflowDocument>;
