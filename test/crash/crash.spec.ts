@@ -1,95 +1,40 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  LidexEngine,
-  MongoStore,
-  SqliteStore,
-  type Persistence,
-  type WorkflowHandler,
-} from '@lidex/nestjs';
+import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
-import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
+import { dropTestDatabases } from '../support/mongo';
 import { tempDir } from '../support/temp-dir';
+import {
+  journalLines,
+  killWorker,
+  requireBuild,
+  sharedStores,
+  startWorker,
+  stepRuns,
+} from '../support/worker-processes';
 
-const WORKER = join(__dirname, 'crash-worker.js');
 const WORKFLOWS = 20;
 const STEPS = 5;
-const CONCURRENCY = 4; // the worker's
-
-interface StoreUnderTest {
-  label: string;
-  /** What crash-worker.js is told to open. */
-  spec: object;
-  open(): Persistence;
-}
-
-function startWorker(spec: object, journal: string): Promise<ChildProcess> {
-  const child = fork(WORKER, [JSON.stringify(spec), journal], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) =>
-      reject(new Error(`crash worker exited early with ${code}`)),
-    );
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-function journalLines(journal: string): string[][] {
-  return readFileSync(journal, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' '));
-}
+const CONCURRENCY = 4; // each worker's
 
 const dir = tempDir('lidex-crash-');
-const stores: StoreUnderTest[] = [
-  {
-    label: 'SQLite',
-    spec: { sqlite: join(dir.path, 'lidex.sqlite') },
-    open: () => new SqliteStore({ path: join(dir.path, 'lidex.sqlite') }),
-  },
-];
-if (mongoUrl) {
-  const database = testDatabase();
-  stores.push({
-    label: 'MongoDB',
-    spec: { mongo: { url: mongoUrl, database } },
-    open: () => new MongoStore({ url: mongoUrl, database }),
-  });
-}
-
 afterAll(async () => {
   await dropTestDatabases();
   dir.remove();
 });
 
-describe.each(stores)(
+describe.each(sharedStores(dir.path))(
   'crash safety on $label (real processes, SIGKILL)',
-  ({ spec, open }) => {
-    beforeAll(() => {
-      if (!existsSync(join(__dirname, '../../dist/index.js'))) {
-        throw new Error(
-          'The crash test runs the built package: run `npm run build` first (npm test does).',
-        );
-      }
-    });
+  (store) => {
+    beforeAll(requireBuild);
 
     it('two workers share the store; each is killed mid-run and restarted; every workflow finishes, no step lost or recorded twice', async () => {
-      const journal = join(dir.path, `journal-${Math.random()}.log`);
+      const journal = join(dir.path, `crash-${store.label}.log`);
       writeFileSync(journal, '');
-      const store = open();
-      await store.init();
+      const persistence = store.open();
+      await persistence.init();
       const client = new LidexEngine({
-        store,
+        store: persistence,
         handlers: { chain: (() => undefined) as unknown as WorkflowHandler },
       });
       for (let i = 0; i < WORKFLOWS; i++) {
@@ -98,8 +43,8 @@ describe.each(stores)(
 
       const killedPids: number[] = [];
       const workers = [
-        await startWorker(spec, journal),
-        await startWorker(spec, journal),
+        await startWorker(store, journal),
+        await startWorker(store, journal),
       ];
       try {
         for (const [victim, atLeast] of [
@@ -111,9 +56,9 @@ describe.each(stores)(
             20_000,
             `${atLeast} steps`,
           );
-          killedPids.push(workers[victim].pid!);
-          await kill(workers[victim]);
-          workers[victim] = await startWorker(spec, journal);
+          killedPids.push(workers[victim].pid);
+          await killWorker(workers[victim]);
+          workers[victim] = await startWorker(store, journal);
         }
         for (let i = 0; i < WORKFLOWS; i++) {
           expect(await client.wait(`order-${i}`, { timeoutMs: 30_000 })).toBe(
@@ -121,7 +66,7 @@ describe.each(stores)(
           );
         }
       } finally {
-        for (const worker of workers) worker.kill('SIGTERM');
+        for (const worker of workers) worker.child.kill('SIGTERM');
       }
 
       const expectedSteps = Array.from(
@@ -135,11 +80,7 @@ describe.each(stores)(
       }
 
       // Every step ran at least once; a step ran again only if it was in flight in a killed worker.
-      const runs = new Map<string, string[]>();
-      for (const [workflow, step, pid] of journalLines(journal)) {
-        const key = `${workflow} ${step}`;
-        runs.set(key, [...(runs.get(key) ?? []), pid]);
-      }
+      const runs = stepRuns(journal);
       expect(runs.size).toBe(WORKFLOWS * STEPS);
       const repeated = [...runs.values()].filter((pids) => pids.length > 1);
       for (const pids of repeated) {
@@ -150,7 +91,7 @@ describe.each(stores)(
       expect(repeated.length).toBeLessThanOrEqual(
         killedPids.length * CONCURRENCY,
       );
-      await store.close();
+      await persistence.close();
     }, 90_000);
   },
 );

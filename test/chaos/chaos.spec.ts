@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
+import { eventually } from '../support/eventually';
+import { dropTestDatabases } from '../support/mongo';
+import { reportFigures } from '../support/figures';
+import { tempDir } from '../support/temp-dir';
+import {
+  journalLines,
+  killWorker,
+  requireBuild,
+  sharedStores,
+  startWorker,
+  stepRuns,
+  type WorkerProcess,
+} from '../support/worker-processes';
+
+// Sized for CI; LIDEX_CHAOS_WORKFLOWS / LIDEX_CHAOS_KILLS run a larger one on demand.
+const WORKFLOWS = Number(process.env.LIDEX_CHAOS_WORKFLOWS ?? 200);
+const KILLS = Number(process.env.LIDEX_CHAOS_KILLS ?? 6);
+const WORKERS = 3;
+const STEPS = 4;
+const STEP_MS = 10;
+const CONCURRENCY = 8; // each worker's
+
+const dir = tempDir('lidex-chaos-');
+afterAll(async () => {
+  await dropTestDatabases();
+  dir.remove();
+});
+
+describe.each(sharedStores(dir.path))(
+  'chaos on $label: workers killed at random',
+  (store) => {
+    beforeAll(requireBuild);
+
+    it(`finishes ${WORKFLOWS} workflows while ${KILLS} of ${WORKERS} workers are SIGKILLed and restarted`, async () => {
+      const journal = join(dir.path, `chaos-${store.label}.log`);
+      writeFileSync(journal, '');
+      const persistence = store.open();
+      await persistence.init();
+      const client = new LidexEngine({
+        store: persistence,
+        handlers: { chain: (() => undefined) as unknown as WorkflowHandler },
+      });
+      for (let i = 0; i < WORKFLOWS; i++) {
+        await client.start(`w-${i}`, 'chain', {
+          steps: STEPS,
+          stepMs: STEP_MS,
+        });
+      }
+
+      const options = { concurrency: CONCURRENCY, timeoutIntervalMs: 1000 };
+      const workers: WorkerProcess[] = [];
+      for (let i = 0; i < WORKERS; i++)
+        workers.push(await startWorker(store, journal, options));
+      const killedPids: number[] = [];
+      const started = Date.now();
+      const total = WORKFLOWS * STEPS;
+      try {
+        for (let kill = 1; kill <= KILLS; kill++) {
+          // Spread the kills over the run: the k-th once k/(KILLS+1) of the steps have run.
+          const mark = Math.floor((total * kill) / (KILLS + 1));
+          await eventually(
+            () => journalLines(journal).length >= mark,
+            60_000,
+            `${mark} steps`,
+          );
+          const victim = Math.floor(Math.random() * workers.length);
+          killedPids.push(workers[victim].pid);
+          await killWorker(workers[victim]);
+          workers[victim] = await startWorker(store, journal, options);
+        }
+        for (let i = 0; i < WORKFLOWS; i++) {
+          expect(await client.wait(`w-${i}`, { timeoutMs: 60_000 })).toBe(
+            'finished',
+          );
+        }
+      } finally {
+        for (const worker of workers) worker.child.kill('SIGTERM');
+      }
+      const seconds = (Date.now() - started) / 1000;
+
+      const expectedSteps = Array.from(
+        { length: STEPS },
+        (_, i) => `step-${i}`,
+      );
+      for (let i = 0; i < WORKFLOWS; i++) {
+        const info = await client.get(`w-${i}`);
+        expect(info?.result).toBe((STEPS * (STEPS - 1)) / 2);
+        expect(info?.steps.map((s) => s.id)).toEqual(expectedSteps);
+      }
+      const runs = stepRuns(journal);
+      expect(runs.size).toBe(total);
+      const repeated = [...runs.values()].filter((pids) => pids.length > 1);
+      for (const pids of repeated) {
+        // Every run but the last was in a worker that was killed while running it.
+        expect(
+          pids.slice(0, -1).every((pid) => killedPids.includes(Number(pid))),
+        ).toBe(true);
+      }
+      const bound = KILLS * CONCURRENCY;
+      expect(repeated.length).toBeLessThanOrEqual(bound);
+      reportFigures(`chaos-${store.label}`, {
+        workflows: WORKFLOWS,
+        steps: total,
+        workers: WORKERS,
+        kills: KILLS,
+        repeatedSteps: repeated.length,
+        repeatBound: bound,
+        recordedTwice: 0,
+        seconds,
+      });
+      await persistence.close();
+    }, 180_000);
+  },
+);

@@ -1,0 +1,90 @@
+// A worker process for the crash, chaos, zombie and shutdown tests. It runs workflows from a
+// store with the built package (dist/), as an app would, and appends every step execution to a
+// journal before the step's result is recorded.
+//
+//   node worker-process.js <store> <journal> [engine options]
+//
+// <store> is JSON: {"sqlite": path} or {"mongo": {"url": ..., "database": ...}}.
+// Warnings and errors go to stderr, so tests can read what the engine said.
+const { appendFileSync } = require('node:fs');
+const { LidexEngine, MongoStore, SqliteStore } = require('../../dist');
+
+const [storeJson, journalPath, optionsJson] = process.argv.slice(2);
+
+function openStore() {
+  const spec = JSON.parse(storeJson);
+  return spec.sqlite
+    ? new SqliteStore({ path: spec.sqlite })
+    : new MongoStore({ url: spec.mongo.url, database: spec.mongo.database });
+}
+
+const journal = (ctx, step) =>
+  appendFileSync(journalPath, `${ctx.workflowId} ${step} ${process.pid}\n`);
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const handlers = {
+  // input: { steps, stepMs }; result: 0 + 1 + ... + (steps - 1)
+  async chain(ctx, input) {
+    let total = 0;
+    for (let i = 0; i < input.steps; i++) {
+      total += await ctx.step(`step-${i}`, async () => {
+        journal(ctx, `step-${i}`);
+        await pause(input.stepMs);
+        return i;
+      });
+    }
+    return total;
+  },
+  // input: { steps, stepMs }; each step records the pid of the process that ran it.
+  async stamp(ctx, input) {
+    const pids = [];
+    for (let i = 0; i < input.steps; i++) {
+      pids.push(
+        await ctx.step(`step-${i}`, async () => {
+          journal(ctx, `step-${i}`);
+          await pause(input.stepMs);
+          return process.pid;
+        }),
+      );
+    }
+    return pids;
+  },
+};
+
+const logger = {
+  log: () => undefined,
+  warn: (message) => process.stderr.write(`WARN ${message}\n`),
+  error: (message) => process.stderr.write(`ERROR ${message}\n`),
+};
+
+async function main() {
+  const store = openStore();
+  await store.init();
+  const engine = new LidexEngine({
+    store,
+    logger,
+    handlers,
+    pollIntervalMs: 20,
+    timeoutIntervalMs: 1000,
+    retryIntervalMs: 100,
+    concurrency: 4,
+    ...JSON.parse(optionsJson ?? '{}'),
+  });
+  engine.startWorker();
+  process.on('SIGTERM', () => {
+    engine
+      .stopWorker()
+      .then(() => store.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  });
+  process.send?.('ready');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MongoStore, SqliteStore, type Persistence } from '@lidex/nestjs';
+import { mongoUrl, testDatabase } from './mongo';
+
+const WORKER = join(__dirname, 'worker-process.js');
+const DIST = join(__dirname, '../../dist/index.js');
+
+/** A store the test process and its worker processes open alike. */
+export interface SharedStore {
+  label: string;
+  /** What worker-process.js is told to open. */
+  spec: object;
+  open(): Persistence;
+}
+
+/** The stores the multi-process tests run on: SQLite always, MongoDB when a server is there. */
+export function sharedStores(dir: string): SharedStore[] {
+  const path = join(dir, 'lidex.sqlite');
+  const stores: SharedStore[] = [
+    {
+      label: 'SQLite',
+      spec: { sqlite: path },
+      open: () => new SqliteStore({ path }),
+    },
+  ];
+  if (mongoUrl) {
+    const database = testDatabase();
+    stores.push({
+      label: 'MongoDB',
+      spec: { mongo: { url: mongoUrl, database } },
+      open: () => new MongoStore({ url: mongoUrl!, database }),
+    });
+  }
+  return stores;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** What the worker wrote to stderr (its warnings and errors). */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function requireBuild(): void {
+  if (!existsSync(DIST)) {
+    throw new Error(
+      'These tests run the built package: run `npm run build` first (npm test does).',
+    );
+  }
+}
+
+/** Starts a worker process and resolves once it is polling. */
+export function startWorker(
+  store: SharedStore,
+  journal: string,
+  options: object = {},
+): Promise<WorkerProcess> {
+  const child = fork(
+    WORKER,
+    [JSON.stringify(store.spec), journal, JSON.stringify(options)],
+    {
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    },
+  );
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    child.once('message', () =>
+      resolve({ child, pid: child.pid!, output: () => output, exited }),
+    );
+    void exited.then(({ code }) =>
+      reject(new Error(`worker exited early with ${code}:\n${output}`)),
+    );
+  });
+}
+
+export async function killWorker(worker: WorkerProcess): Promise<void> {
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+}
+
+/** The journal's lines as [workflow, step, pid]. */
+export function journalLines(journal: string): string[][] {
+  return readFileSync(journal, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '));
+}
+
+/** How many times each `workflow step` ran, and in which processes. */
+export function stepRuns(journal: string): Map<string, string[]> {
+  const runs = new Map<string, string[]>();
+  for (const [workflow, step, pid] of journalLines(journal)) {
+    const key = `${workflow} ${step}`;
+    runs.set(key, [...(runs.get(key) ?? []), pid]);
+  }
+  return runs;
+}
