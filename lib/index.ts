@@ -18,7 +18,9 @@ export type {
 
 export type {
   ClaimedWorkflow,
+  FailureRecord,
   Lease,
+  StepOutcome,
   NewWorkflow,
   Persistence,
   StoredStep,

@@ -94,6 +94,9 @@ export const messages = {
     `Workflow ${show(workflowId)} failed (${failures} failure(s), now ${status}): ${cause}`,
   workflowFinished: (workflowId: string) =>
     `Workflow ${show(workflowId)} finished`,
+  workerCrashed: (cause: string) =>
+    `The worker's poll loop stopped on an unexpected error: ${cause}. This instance no longer ` +
+    `claims workflows; please report this.`,
   runCrashed: (workflowId: string, cause: string) =>
     `Internal error while running workflow ${show(workflowId)}: ${cause}`,
 };

@@ -42,6 +42,8 @@ export class WorkflowExplorer {
   }
 
   private workflowsOf(wrapper: InstanceWrapper): DiscoveredWorkflow[] {
+    // `useExisting` aliases point at a provider that is discovered in its own right.
+    if (wrapper.isAlias) return [];
     const isStatic = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
     const instance = isStatic
       ? (wrapper.instance as object | undefined)

@@ -75,7 +75,7 @@ function encodeTree(value: unknown, what: string): Encoded {
         return obj.map((item, i) => encode(item, `${path}[${i}]`));
       }
       const unsupported = unsupportedKind(obj);
-      if (unsupported) return fail(path, `is a ${unsupported}`);
+      if (unsupported) return fail(path, `is ${unsupported}`);
       const toJSON = (obj as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') {
         return encode(toJSON.call(obj), path);
@@ -109,49 +109,53 @@ function encodeTree(value: unknown, what: string): Encoded {
 }
 
 export function decodeValue<T = unknown>(text: string): T {
-  return JSON.parse(text, reviveTagged) as T;
+  return decodeTree(JSON.parse(text)) as T;
 }
 
-function reviveTagged(this: unknown, _key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return value;
-  }
+/** Replaces tags with the values they stand for, keeping array slots (no holes). */
+function decodeTree(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(decodeTree);
   const tagged = value as { [TAG]?: unknown; v?: unknown; e?: unknown };
-  if (!Object.prototype.hasOwnProperty.call(tagged, TAG)) return value;
-  switch (tagged[TAG]) {
-    case 'undefined':
-      return undefined;
-    case 'date':
-      return new Date(tagged.v === null ? NaN : (tagged.v as string));
-    case 'number':
-      return Number(tagged.v);
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of tagged.e as [string, unknown][]) {
-        Object.defineProperty(out, key, {
-          value: item,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return out;
+  if (Object.prototype.hasOwnProperty.call(tagged, TAG)) {
+    switch (tagged[TAG]) {
+      case 'undefined':
+        return undefined;
+      case 'date':
+        return new Date(tagged.v === null ? NaN : (tagged.v as string));
+      case 'number':
+        return Number(tagged.v);
+      case 'object':
+        return fromEntries(tagged.e as [string, unknown][]);
     }
-    default:
-      return value;
   }
+  return fromEntries(Object.entries(value));
+}
+
+/** A plain object from entries, decoding values; `__proto__` stays an ordinary key. */
+function fromEntries(entries: [string, unknown][]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of entries) {
+    Object.defineProperty(out, key, {
+      value: decodeTree(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 function unsupportedKind(obj: object): string | undefined {
-  if (obj instanceof Map) return 'Map; convert it with Object.fromEntries()';
-  if (obj instanceof Set) return 'Set; convert it with Array.from()';
+  if (obj instanceof Map) return 'a Map; convert it with Object.fromEntries()';
+  if (obj instanceof Set) return 'a Set; convert it with Array.from()';
   if (obj instanceof WeakMap || obj instanceof WeakSet)
-    return 'weak collection';
-  if (obj instanceof Promise) return 'Promise; await it inside the step';
-  if (obj instanceof RegExp) return 'RegExp; store its source string';
-  if (obj instanceof Error) return 'Error; store its message';
+    return 'a weak collection';
+  if (obj instanceof Promise) return 'a Promise; await it inside the step';
+  if (obj instanceof RegExp) return 'a RegExp; store its source string';
+  if (obj instanceof Error) return 'an Error; store its message';
   if (ArrayBuffer.isView(obj))
-    return 'Buffer or typed array; convert it to a base64 string';
-  if (obj instanceof ArrayBuffer) return 'ArrayBuffer';
+    return 'a Buffer or typed array; convert it to a base64 string';
+  if (obj instanceof ArrayBuffer) return 'an ArrayBuffer';
   return undefined;
 }

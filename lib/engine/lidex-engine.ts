@@ -90,9 +90,7 @@ export class LidexEngine {
    * id exists. When this process's worker has room, the workflow begins at once, here.
    */
   async start<I>(id: string, name: string, input: I): Promise<boolean> {
-    if (typeof id !== 'string' || id.length === 0) {
-      throw new InvalidArgumentError(messages.invalidId('A workflow id', id));
-    }
+    requireWorkflowId(id);
     if (!this.handlers.has(name)) {
       throw new UnknownWorkflowError(name, this.workflowNames);
     }
@@ -128,11 +126,13 @@ export class LidexEngine {
   async get<I = unknown, R = unknown>(
     id: string,
   ): Promise<WorkflowInfo<I, R> | undefined> {
+    requireWorkflowId(id);
     const stored = await this.store.getWorkflow(id);
     return stored && (toWorkflowInfo(stored) as WorkflowInfo<I, R>);
   }
 
   async status(id: string): Promise<WorkflowStatus | undefined> {
+    requireWorkflowId(id);
     return (await this.store.getWorkflow(id))?.status;
   }
 
@@ -193,6 +193,13 @@ export class LidexEngine {
       `input of workflow ${JSON.stringify(id)}`,
       this.store.maxValueBytes,
     );
+  }
+}
+
+/** Ids reach stores as strings only: an object here could become a query operator. */
+function requireWorkflowId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new InvalidArgumentError(messages.invalidId('A workflow id', id));
   }
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, Lease } from '../stores/persistence';
-import { Wakeup } from './deferred';
-import { describeError } from './errors';
+import { Deferred, Wakeup } from './deferred';
+import { describeError } from './workflow-error';
 import type { RunDependencies, WorkflowRun } from './workflow-run';
 import type { WorkflowRunner } from './workflow-runner';
 
@@ -13,9 +13,11 @@ import type { WorkflowRunner } from './workflow-runner';
 export class Worker {
   private readonly active = new Map<WorkflowRun, Promise<void>>();
   private readonly wakeup = new Wakeup();
+  /** Places held for workflows this process is starting right now. */
   private reserved = 0;
+  private reservationsDone?: Deferred;
   private loop?: Promise<void>;
-  private stopping = false;
+  private stopped?: Promise<void>;
 
   constructor(
     private readonly deps: RunDependencies,
@@ -23,12 +25,14 @@ export class Worker {
   ) {}
 
   get running(): boolean {
-    return this.loop !== undefined && !this.stopping;
+    return this.loop !== undefined && this.stopped === undefined;
   }
 
   start(): void {
     if (this.loop) return;
-    this.loop = this.pollLoop();
+    this.loop = this.pollLoop().catch((error: unknown) =>
+      this.deps.logger.error(messages.workerCrashed(describeError(error))),
+    );
   }
 
   /** A fresh lease from now. */
@@ -47,16 +51,17 @@ export class Worker {
     return true;
   }
 
+  /** The workflow was not created after all; its place is free again. */
   cancelReservation(): void {
-    this.reserved -= 1;
+    this.endReservation();
     this.wakeup.wake();
   }
 
   /** Runs a workflow this process claimed while starting it, in the place it reserved. */
   runReserved(claimed: ClaimedWorkflow): void {
-    this.reserved -= 1;
-    const run = this.launch(claimed);
-    if (this.stopping) run.requestStop();
+    // Stopping meanwhile: the run hands the workflow back at its first durable point.
+    this.launch(claimed, this.stopped !== undefined);
+    this.endReservation();
   }
 
   /** Looks for work now rather than at the next poll. */
@@ -67,13 +72,21 @@ export class Worker {
   /**
    * Stops claiming, asks running workflows to stop at their next durable point, and waits up to
    * the grace period for them. Runs still inside a step after that are abandoned: their leases
-   * expire and another instance resumes them.
+   * expire and another instance resumes them. Calling it again returns the same promise.
    */
-  async stop(): Promise<void> {
-    if (!this.loop || this.stopping) return this.loop;
-    this.stopping = true;
+  stop(): Promise<void> {
+    if (!this.loop) return Promise.resolve();
+    this.stopped ??= this.drain();
+    return this.stopped;
+  }
+
+  private async drain(): Promise<void> {
     this.wakeup.wake();
     await this.loop;
+    if (this.reserved > 0) {
+      this.reservationsDone = new Deferred();
+      await this.reservationsDone.promise;
+    }
     const { shutdownGraceMs } = this.deps.options;
     if (this.active.size > 0) {
       this.deps.logger.log(
@@ -86,19 +99,21 @@ export class Worker {
       });
       await Promise.race([Promise.allSettled(this.active.values()), graceOver]);
       clearTimeout(timer);
-    }
-    if (this.active.size > 0) {
-      const stuck = [...this.active.keys()];
-      this.deps.logger.warn(
-        messages.drainTimedOut(stuck.map((run) => run.workflowId)),
-      );
-      for (const run of stuck) void run.halt('stopped');
+      if (this.active.size > 0) {
+        const stuck = [...this.active.keys()].map((run) => run.workflowId);
+        this.deps.logger.warn(messages.drainTimedOut(stuck));
+      }
     }
     while (this.active.size > 0) {
       for (const run of this.active.keys()) void run.halt('stopped');
       await Promise.allSettled(this.active.values());
     }
     this.deps.logger.log(messages.workerStopped());
+  }
+
+  private endReservation(): void {
+    this.reserved -= 1;
+    if (this.reserved === 0) this.reservationsDone?.resolve();
   }
 
   private occupied(): number {
@@ -108,7 +123,7 @@ export class Worker {
   private async pollLoop(): Promise<void> {
     const { pollIntervalMs, concurrency } = this.deps.options;
     let backoffMs = 0;
-    while (!this.stopping) {
+    while (!this.stopped) {
       if (this.occupied() >= concurrency) {
         await this.wakeup.wait(pollIntervalMs);
         continue;
@@ -136,8 +151,21 @@ export class Worker {
     }
   }
 
-  private launch(claimed: ClaimedWorkflow): WorkflowRun {
-    const run = this.runner.prepare(claimed);
+  /** Starts running a claimed workflow, tracked until it settles. Never throws. */
+  private launch(
+    claimed: ClaimedWorkflow,
+    stopAtOnce = false,
+  ): WorkflowRun | undefined {
+    let run: WorkflowRun;
+    try {
+      run = this.runner.prepare(claimed);
+      if (stopAtOnce) run.requestStop();
+    } catch (error) {
+      this.deps.logger.error(
+        messages.runCrashed(claimed.id, describeError(error)),
+      );
+      return undefined;
+    }
     const done = this.runner
       .execute(run, claimed.input)
       .catch((error: unknown) =>

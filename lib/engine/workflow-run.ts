@@ -139,9 +139,14 @@ export class WorkflowRun implements WorkflowContext {
     if (this.deps.now() < wakeAt) return this.release(wakeAt);
   }
 
-  start<I>(id: string, name: string, input: I): Promise<boolean> {
+  async start<I>(id: string, name: string, input: I): Promise<boolean> {
     if (this.halted.settled) return never();
-    return this.deps.startWorkflow(id, name, input);
+    // Idempotent by id, so retrying through a store blip is safe.
+    const started = await this.write(() =>
+      this.deps.startWorkflow(id, name, input),
+    );
+    if (started === undefined) return never();
+    return started;
   }
 
   /** Shutdown: stop at the next durable point and hand the workflow back. */

@@ -1,7 +1,7 @@
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow } from '../stores/persistence';
 import { decodeValue } from './codec';
-import { describeError, toWorkflowError } from './errors';
+import { describeError, toWorkflowError } from './workflow-error';
 import type { HaltReason, RunDependencies } from './workflow-run';
 import { WorkflowRun } from './workflow-run';
 import type { WorkflowHandler } from './types';

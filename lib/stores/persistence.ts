@@ -54,7 +54,7 @@ export interface Persistence {
     workflowId: string,
     leaseToken: string,
     step: StoredStep,
-    next: { readyAt: number; release: boolean; now: number },
+    next: StepOutcome,
   ): Promise<boolean>;
 
   /** Gives up the lease; the workflow is ready again at `readyAt`. */
@@ -81,16 +81,29 @@ export interface Persistence {
   recordFailure(
     workflowId: string,
     leaseToken: string,
-    failure: {
-      error: WorkflowError;
-      retryAt: number;
-      maxFailures: number;
-      now: number;
-    },
+    failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined>;
 
   /** Everything stored about one workflow, steps in the order they were recorded. */
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined>;
+}
+
+/** What becomes of the workflow when a step is recorded. */
+export interface StepOutcome {
+  /** The workflow's new `readyAt`: the lease's new expiry, or a long sleep's wake-up time. */
+  readyAt: number;
+  /** Give up the lease too (a long sleep). */
+  release: boolean;
+  now: number;
+}
+
+/** A failure to record. */
+export interface FailureRecord {
+  error: WorkflowError;
+  /** When a `failed` workflow is ready again. */
+  retryAt: number;
+  maxFailures: number;
+  now: number;
 }
 
 export interface Lease {

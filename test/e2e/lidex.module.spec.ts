@@ -24,6 +24,7 @@ import {
   DuplicateGreetingModule,
   GreetingModule,
   GreetingService,
+  GreetingWorkflows,
   RequestScopedModule,
   SlowModule,
   SlowWorkflows,
@@ -99,6 +100,25 @@ describe('LidexModule', () => {
         'OtherGreetingWorkflows.greetAgain()',
       ),
     );
+  });
+
+  it('ignores useExisting aliases of a workflow provider (no false duplicate)', async () => {
+    @Module({
+      providers: [
+        GreetingService,
+        GreetingWorkflows,
+        { provide: 'WORKFLOWS_ALIAS', useExisting: GreetingWorkflows },
+      ],
+    })
+    class AliasedWorkflowsModule {}
+    const { client } = track(
+      await boot([
+        LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
+        AliasedWorkflowsModule,
+      ]),
+    );
+    expect(await client.start('g-1', 'greet', { name: 'Alias' })).toBe(true);
+    expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
   });
 
   it('fails the bootstrap for a workflow on a request-scoped provider, naming it', async () => {

@@ -89,6 +89,17 @@ describe('client operations', () => {
     expect(await engine.wait('missing', { timeoutMs: 0 })).toBeUndefined();
   });
 
+  it('refuses ids that are not strings when reading, so they never reach a query', async () => {
+    const { engine } = makeEngine({ wf: () => Promise.resolve() });
+    const operator = { $ne: 'x' } as unknown as string;
+    await expect(engine.get(operator)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(engine.status(operator)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+  });
+
   it('status and get answer undefined for an unknown id', async () => {
     const { engine } = makeEngine({});
     expect(await engine.status('nope')).toBeUndefined();

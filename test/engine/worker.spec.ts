@@ -132,6 +132,44 @@ describe('worker', () => {
     expect(journal).toEqual(['one', 'two']);
   });
 
+  it('a second stop waits for the same drain as the first', async () => {
+    const held = gate();
+    const { engine } = makeEngine({
+      wf: async (ctx) => {
+        await ctx.step('one', () => held.promise);
+        await ctx.step('two', () => 2);
+      },
+    });
+    await engine.start('w', 'wf', null);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const first = engine.stopWorker();
+    let secondDone = false;
+    const second = engine.stopWorker().then(() => (secondDone = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(secondDone).toBe(false);
+    held.open();
+    await Promise.all([first, second]);
+    expect(secondDone).toBe(true);
+  });
+
+  it('hands back, unrun, a workflow whose start was under way when the worker stopped', async () => {
+    const ran: string[] = [];
+    const { engine, store } = makeEngine({
+      wf: async (ctx) => {
+        await ctx.step('one', () => ran.push(ctx.workflowId));
+      },
+    });
+    const starting = engine.start('late', 'wf', null);
+    const stopping = engine.stopWorker();
+    expect(await starting).toBe(true);
+    await stopping;
+    const late = await store.getWorkflow('late');
+    expect(late).toMatchObject({ status: 'running', steps: [] });
+    expect(late?.leaseToken).toBeUndefined();
+    expect(late?.readyAt).toBeLessThanOrEqual(Date.now());
+    expect(ran).toEqual([]);
+  });
+
   it('stops within the grace period even when a step never returns', async () => {
     const { engine, logger } = makeEngine(
       { wf: (ctx) => ctx.step('forever', () => new Promise(() => undefined)) },

@@ -1,6 +1,8 @@
 import type { WorkflowStatus } from '../../engine/types';
 import type {
   ClaimedWorkflow,
+  FailureRecord,
+  StepOutcome,
   Lease,
   NewWorkflow,
   Persistence,
@@ -78,7 +80,7 @@ export class MemoryStore implements Persistence {
     workflowId: string,
     leaseToken: string,
     step: StoredStep,
-    next: { readyAt: number; release: boolean; now: number },
+    next: StepOutcome,
   ): Promise<boolean> {
     const workflow = this.leased(workflowId, leaseToken);
     if (!workflow) return Promise.resolve(false);
@@ -130,7 +132,7 @@ export class MemoryStore implements Persistence {
   recordFailure(
     workflowId: string,
     leaseToken: string,
-    failure: Parameters<Persistence['recordFailure']>[2],
+    failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
     const workflow = this.leased(workflowId, leaseToken);
     if (!workflow) return Promise.resolve(undefined);

@@ -21,7 +21,14 @@ export interface MongoStoreOptions {
   collectionPrefix?: string;
   /**
    * How long connecting (and each operation's server selection) may take before it fails.
+   * Applies to the client the store opens from `url`; a shared `client` keeps its own settings.
    * @default 5000
    */
   connectTimeoutMs?: number;
 }
+
+export const MONGO_DEFAULTS = {
+  database: 'lidex',
+  collectionPrefix: 'lidex_',
+  connectTimeoutMs: 5000,
+} as const;

@@ -1,35 +1,47 @@
 import type { Collection, MongoClient } from 'mongodb';
-import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import type { WorkflowStatus } from '../../engine/types';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
-import { ValueNotStorableError } from '../../errors/value-not-storable.error';
-import { messages } from '../../lidex.messages';
+import { loadDriver } from '../load-driver';
 import type {
   ClaimedWorkflow,
+  FailureRecord,
   Lease,
   NewWorkflow,
   Persistence,
+  StepOutcome,
   StoredStep,
   StoredWorkflow,
 } from '../persistence';
+import { MongoClaims } from './mongo.claims';
 import {
-  claimId,
   type ClaimDocument,
   stepKey,
   toStoredStep,
   toStoredWorkflow,
   type WorkflowDocument,
 } from './mongo.documents';
-import type { MongoStoreOptions } from './mongo.options';
-
-/** How many ready workflows one claim reads at a time. */
-const CLAIM_CANDIDATES = 5;
+import { isDuplicateKey, writing } from './mongo.errors';
+import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 
 /**
  * MongoDB's document limit is 16 MiB. A workflow is one document, so its input and all its
  * step results together must stay under it, with room for field names and ids.
  */
 const MAX_WORKFLOW_BYTES = 15 * 1024 * 1024;
+
+interface Opened {
+  client: MongoClient;
+  workflows: Collection<WorkflowDocument>;
+  claims: MongoClaims;
+}
+
+/** Only ever `{ $eq: id }`: an id is a value, never a query operator. */
+const byId = (id: string) => ({ _id: { $eq: id } });
+const leased = (id: string, leaseToken: string) => ({
+  _id: { $eq: id },
+  leaseToken: { $eq: leaseToken },
+});
 
 /**
  * Workflows in MongoDB (the official driver). One document per workflow with its steps embedded;
@@ -38,11 +50,8 @@ const MAX_WORKFLOW_BYTES = 15 * 1024 * 1024;
 export class MongoStore implements Persistence {
   readonly maxValueBytes = MAX_WORKFLOW_BYTES;
   readonly maxWorkflowBytes = MAX_WORKFLOW_BYTES;
-  private client?: MongoClient;
-  private ownsClient = false;
-  private workflows?: Collection<WorkflowDocument>;
-  private claims?: Collection<ClaimDocument>;
-  private databaseName = '';
+  private opened?: Opened;
+  private readonly prefix: string;
 
   constructor(private readonly options: MongoStoreOptions) {
     if (!options.url === !options.client) {
@@ -51,54 +60,56 @@ export class MongoStore implements Persistence {
         new Error('give MongoStore either `url` or `client` (exactly one)'),
       );
     }
+    this.prefix = options.collectionPrefix ?? MONGO_DEFAULTS.collectionPrefix;
   }
 
   describe(): string {
     const where = this.options.url
       ? redact(this.options.url)
       : 'a shared MongoClient';
-    const prefix = this.options.collectionPrefix ?? 'lidex_';
-    return `MongoDB ${where}, database "${this.databaseName || this.options.database || '?'}", collections ${prefix}workflows and ${prefix}claims`;
+    return (
+      `MongoDB ${where}, database "${this.databaseName()}", ` +
+      `collections ${this.prefix}workflows and ${this.prefix}claims`
+    );
   }
 
   async init(): Promise<void> {
-    if (this.workflows) return;
-    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
+    if (this.opened) return;
+    const { MongoClient } = loadDriver<typeof import('mongodb')>(
+      'mongodb',
+      'MongoDB store',
+    );
+    const timeoutMs =
+      this.options.connectTimeoutMs ?? MONGO_DEFAULTS.connectTimeoutMs;
+    const client =
+      this.options.client ??
+      new MongoClient(this.options.url!, {
+        serverSelectionTimeoutMS: timeoutMs,
+        connectTimeoutMS: timeoutMs,
+      });
     try {
-      const { MongoClient } = loadDriver();
-      const client =
-        this.options.client ??
-        new MongoClient(this.options.url!, {
-          serverSelectionTimeoutMS: timeoutMs,
-          connectTimeoutMS: timeoutMs,
-        });
-      this.ownsClient = !this.options.client;
       await client.connect();
-      const urlDatabase = client.options.dbName;
-      this.databaseName =
-        this.options.database ??
-        (this.options.url && urlDatabase && urlDatabase !== 'test'
-          ? urlDatabase
-          : 'lidex');
-      const db = client.db(this.databaseName);
-      const prefix = this.options.collectionPrefix ?? 'lidex_';
-      const workflows = db.collection<WorkflowDocument>(`${prefix}workflows`);
-      const claims = db.collection<ClaimDocument>(`${prefix}claims`);
+      const db = client.db(this.databaseName());
+      const workflows = db.collection<WorkflowDocument>(
+        `${this.prefix}workflows`,
+      );
+      const claims = db.collection<ClaimDocument>(`${this.prefix}claims`);
       // Only workflows that can still run carry `readyAt`, so the sparse index holds just those:
       // claiming costs the same however many finished workflows the collection keeps.
-      await workflows.createIndex(
-        { readyAt: 1 },
-        { name: 'lidex_ready', sparse: true },
-      );
-      await claims.createIndex(
+      await ensureIndex(workflows, 'lidex_ready', { readyAt: 1 }, true);
+      await ensureIndex(
+        claims,
+        'lidex_claims_workflow',
         { workflowId: 1 },
-        { name: 'lidex_claims_workflow' },
+        false,
       );
-      this.client = client;
-      this.workflows = workflows;
-      this.claims = claims;
+      this.opened = {
+        client,
+        workflows,
+        claims: new MongoClaims(workflows, claims),
+      };
     } catch (error) {
-      if (this.ownsClient) await this.client?.close().catch(() => undefined);
+      if (!this.options.client) await client.close().catch(() => undefined);
       throw error instanceof LidexError
         ? error
         : new StoreUnavailableError(this.describe(), error);
@@ -106,11 +117,9 @@ export class MongoStore implements Persistence {
   }
 
   async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    this.workflows = undefined;
-    this.claims = undefined;
-    if (client && this.ownsClient) await client.close();
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened && !this.options.client) await opened.client.close();
   }
 
   async insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
@@ -140,45 +149,16 @@ export class MongoStore implements Persistence {
     }
   }
 
-  async claimNextReady(
+  claimNextReady(
     now: number,
     lease: Lease,
   ): Promise<ClaimedWorkflow | undefined> {
-    const { workflows } = this.open();
-    // Oldest first. Candidates another instance won meanwhile are skipped, and the next ones
-    // looked at, so that instances polling together do not come back empty-handed.
-    const contended: string[] = [];
-    for (;;) {
-      const candidates = await workflows
-        .find(
-          contended.length > 0
-            ? { readyAt: { $lte: now }, _id: { $nin: contended } }
-            : { readyAt: { $lte: now } },
-          {
-            sort: { readyAt: 1 },
-            limit: CLAIM_CANDIDATES,
-            projection: { _id: 1, epoch: 1 },
-          },
-        )
-        .toArray();
-      if (candidates.length === 0) return undefined;
-      for (const candidate of candidates) {
-        const claimed = await this.claim(
-          candidate._id,
-          candidate.epoch,
-          now,
-          lease,
-        );
-        if (claimed) return claimed;
-        contended.push(candidate._id);
-      }
-    }
+    return this.open().claims.claimNextReady(now, lease);
   }
 
   async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
-    const { workflows } = this.open();
-    const { matchedCount } = await workflows.updateOne(
-      { _id: workflowId, leaseToken: lease.token },
+    const { matchedCount } = await this.open().workflows.updateOne(
+      leased(workflowId, lease.token),
       { $set: { readyAt: lease.until } },
     );
     return matchedCount === 1;
@@ -188,13 +168,13 @@ export class MongoStore implements Persistence {
     workflowId: string,
     leaseToken: string,
     step: StoredStep,
-    next: { readyAt: number; release: boolean; now: number },
+    next: StepOutcome,
   ): Promise<boolean> {
     const { workflows } = this.open();
     const key = stepKey(step);
     const { matchedCount } = await writing(() =>
       workflows.updateOne(
-        { _id: workflowId, leaseToken, stepKeys: { $ne: key } },
+        { ...leased(workflowId, leaseToken), stepKeys: { $ne: key } },
         {
           $push: { steps: toStoredStep(step), stepKeys: key },
           $set: { readyAt: next.readyAt, updatedAt: next.now },
@@ -203,14 +183,17 @@ export class MongoStore implements Persistence {
       ),
     );
     if (matchedCount === 1) return true;
-    const held = await workflows.countDocuments(
-      { _id: workflowId, leaseToken },
-      { limit: 1 },
-    );
-    if (held === 1)
-      throw new Error(
-        `${step.kind} ${JSON.stringify(step.id)} is already recorded`,
+    // Not applied: either the lease is gone, or the step is already there. Only this lease
+    // can have recorded it, so that was an earlier try of this very write (its answer lost).
+    const current = await workflows.findOne(byId(workflowId), {
+      projection: { leaseToken: 1, stepKeys: 1 },
+    });
+    if (current?.stepKeys.includes(key)) {
+      return (
+        current.leaseToken === leaseToken ||
+        (next.release && !current.leaseToken)
       );
+    }
     return false;
   }
 
@@ -220,9 +203,8 @@ export class MongoStore implements Persistence {
     readyAt: number,
     now: number,
   ): Promise<boolean> {
-    const { workflows } = this.open();
-    const { matchedCount } = await workflows.updateOne(
-      { _id: workflowId, leaseToken },
+    const { matchedCount } = await this.open().workflows.updateOne(
+      leased(workflowId, leaseToken),
       { $set: { readyAt, updatedAt: now }, $unset: { leaseToken: '' } },
     );
     return matchedCount === 1;
@@ -234,187 +216,121 @@ export class MongoStore implements Persistence {
     result: string,
     now: number,
   ): Promise<boolean> {
-    const { workflows } = this.open();
+    const { workflows, claims } = this.open();
     const { matchedCount } = await writing(() =>
-      workflows.updateOne(
-        { _id: workflowId, leaseToken },
-        {
-          $set: { status: 'finished', result, updatedAt: now },
-          $unset: { leaseToken: '', readyAt: '' },
-        },
-      ),
+      workflows.updateOne(leased(workflowId, leaseToken), {
+        $set: { status: 'finished', result, updatedAt: now },
+        $unset: { leaseToken: '', readyAt: '' },
+      }),
     );
-    if (matchedCount === 1) await this.forgetClaims(workflowId);
-    return matchedCount === 1;
+    const finished =
+      matchedCount === 1 ||
+      (await this.alreadyEnded(workflowId, 'finished', now));
+    if (finished) await claims.forget(workflowId);
+    return finished;
   }
 
   async recordFailure(
     workflowId: string,
     leaseToken: string,
-    failure: {
-      error: WorkflowError;
-      retryAt: number;
-      maxFailures: number;
-      now: number;
-    },
+    failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
-    const { workflows } = this.open();
-    // Counting first, while the lease is still held, keeps the count right without an
-    // update pipeline (which not every MongoDB-compatible server has).
-    const counted = await workflows.findOneAndUpdate(
-      { _id: workflowId, leaseToken },
-      { $inc: { failures: 1 }, $set: { updatedAt: failure.now } },
-      { returnDocument: 'after' },
-    );
-    if (!counted) return undefined;
-    const failures = counted.failures;
+    const { workflows, claims } = this.open();
+    // No update pipelines (not every MongoDB-compatible server has them): read the count under
+    // the lease, then write the new one in one update, fenced by the lease and that count.
+    const current = await workflows.findOne(leased(workflowId, leaseToken), {
+      projection: { failures: 1 },
+    });
+    if (!current) return undefined;
+    const failures = current.failures + 1;
     const status: WorkflowStatus =
       failures >= failure.maxFailures ? 'aborted' : 'failed';
     const { matchedCount } = await writing(() =>
       workflows.updateOne(
-        { _id: workflowId, leaseToken },
+        {
+          ...leased(workflowId, leaseToken),
+          failures: { $eq: current.failures },
+        },
         status === 'aborted'
           ? {
-              $set: { status, error: failure.error },
+              $set: {
+                status,
+                failures,
+                error: failure.error,
+                updatedAt: failure.now,
+              },
               $unset: { leaseToken: '', readyAt: '' },
             }
           : {
-              $set: { status, error: failure.error, readyAt: failure.retryAt },
+              $set: {
+                status,
+                failures,
+                error: failure.error,
+                readyAt: failure.retryAt,
+                updatedAt: failure.now,
+              },
               $unset: { leaseToken: '' },
             },
       ),
     );
     if (matchedCount !== 1) return undefined;
-    if (status === 'aborted') await this.forgetClaims(workflowId);
+    if (status === 'aborted') await claims.forget(workflowId);
     return { status, failures };
   }
 
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
-    const { workflows } = this.open();
-    const doc = await workflows.findOne({ _id: workflowId });
+    const doc = await this.open().workflows.findOne(byId(workflowId));
     return doc ? toStoredWorkflow(doc) : undefined;
   }
 
-  /**
-   * Claims epoch `epoch + 1` of one workflow: first the claim document (unique, so one instance
-   * wins it), then the workflow itself, if it is still at that epoch and still ready.
-   */
-  private async claim(
+  /** Whether an earlier try of this write already ended the workflow (its answer lost). */
+  private async alreadyEnded(
     workflowId: string,
-    epoch: number,
+    status: WorkflowStatus,
     now: number,
-    lease: Lease,
-  ): Promise<ClaimedWorkflow | undefined> {
-    const { workflows, claims } = this.open();
-    const staleAfterMs = Math.max(lease.until - now, 1);
-    let next = epoch + 1;
-    for (;;) {
-      try {
-        await claims.insertOne({
-          _id: claimId(workflowId, next),
-          workflowId,
-          at: now,
-        });
-        break;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        // Someone claimed this epoch. If that was long ago and the workflow never moved on,
-        // the claimer died half-way: try the epoch after it.
-        const existing = await claims.findOne({
-          _id: claimId(workflowId, next),
-        });
-        if (!existing || existing.at > now - staleAfterMs) return undefined;
-        next += 1;
-      }
-    }
-    const doc = await workflows.findOneAndUpdate(
-      { _id: workflowId, epoch, readyAt: { $lte: now } },
-      {
-        $set: {
-          epoch: next,
-          status: 'running',
-          leaseToken: lease.token,
-          readyAt: lease.until,
-          updatedAt: now,
-        },
-      },
-      { returnDocument: 'after' },
+  ) {
+    const doc = await this.open().workflows.findOne(byId(workflowId), {
+      projection: { status: 1, updatedAt: 1 },
+    });
+    return doc?.status === status && doc.updatedAt === now;
+  }
+
+  private databaseName(): string {
+    return (
+      this.options.database ??
+      (this.options.url && databaseInUrl(this.options.url)) ??
+      MONGO_DEFAULTS.database
     );
-    if (!doc) {
-      await claims.deleteOne({ _id: claimId(workflowId, next) });
-      return undefined;
-    }
-    return {
-      id: doc._id,
-      name: doc.name,
-      input: doc.input,
-      failures: doc.failures,
-      leaseToken: lease.token,
-      steps: doc.steps.map(toStoredStep),
-    };
   }
 
-  private async forgetClaims(workflowId: string): Promise<void> {
-    await this.open().claims.deleteMany({ workflowId });
-  }
-
-  private open(): {
-    workflows: Collection<WorkflowDocument>;
-    claims: Collection<ClaimDocument>;
-  } {
-    if (!this.workflows || !this.claims) {
+  private open(): Opened {
+    if (!this.opened)
       throw new Error(`${this.describe()} is not open (call init() first)`);
-    }
-    return { workflows: this.workflows, claims: this.claims };
+    return this.opened;
   }
 }
 
-/** Turns "document too large" failures into the error users get for any unstorable value. */
-async function writing<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isTooLarge(error)) {
-      throw new ValueNotStorableError(
-        messages.documentTooLarge(
-          error instanceof Error ? error.message : String(error),
-        ),
-      );
-    }
-    throw error;
-  }
+/** Creates an index unless it is there: a user without index rights can create it ahead. */
+async function ensureIndex<T extends object>(
+  collection: Collection<T>,
+  name: string,
+  keys: Record<string, 1>,
+  sparse: boolean,
+): Promise<void> {
+  const existing: { name?: unknown }[] = await collection
+    .listIndexes()
+    .toArray()
+    .catch(() => []);
+  if (existing.some((index) => index.name === name)) return;
+  await collection.createIndex(keys, { name, sparse });
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 11000;
-}
-
-function isTooLarge(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
-  return (
-    code === 10334 ||
-    code === 17419 ||
-    code === 17420 ||
-    /too large|larger than the maximum/i.test(message)
-  );
+/** The database named in a connection string's path, if any. */
+function databaseInUrl(url: string): string | undefined {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(url)?.[1];
+  return name ? decodeURIComponent(name) : undefined;
 }
 
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-function loadDriver(): typeof import('mongodb') {
-  try {
-    // Loaded lazily: apps on another store never need the driver.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('mongodb') as typeof import('mongodb');
-  } catch (error) {
-    throw new StoreUnavailableError(
-      'MongoDB store',
-      new Error(messages.driverMissing('mongodb', 'MongoDB store'), {
-        cause: error,
-      }),
-    );
-  }
 }

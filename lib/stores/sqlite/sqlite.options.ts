@@ -25,4 +25,8 @@ export interface SqliteStoreOptions {
   tablePrefix?: string;
 }
 
-export const DEFAULT_SQLITE_PATH = '.lidex/lidex.sqlite';
+export const SQLITE_DEFAULTS = {
+  path: '.lidex/lidex.sqlite',
+  busyTimeoutMs: 5000,
+  tablePrefix: 'lidex_',
+} as const;

@@ -3,9 +3,11 @@ import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { WorkflowError, WorkflowStatus } from '../../engine/types';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
-import { messages } from '../../lidex.messages';
+import { loadDriver } from '../load-driver';
 import type {
   ClaimedWorkflow,
+  FailureRecord,
+  StepOutcome,
   Lease,
   NewWorkflow,
   Persistence,
@@ -13,7 +15,7 @@ import type {
   StoredWorkflow,
 } from '../persistence';
 import { sqliteSchema } from './sqlite.schema';
-import { DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './sqlite.options';
+import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { SqliteStatements } from './sqlite.statements';
 
 interface WorkflowRow {
@@ -49,7 +51,7 @@ export class SqliteStore implements Persistence {
   private sql?: SqliteStatements;
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
-    this.path = resolve(options.path ?? DEFAULT_SQLITE_PATH);
+    this.path = resolve(options.path ?? SQLITE_DEFAULTS.path);
   }
 
   describe(): string {
@@ -59,15 +61,20 @@ export class SqliteStore implements Persistence {
   init(): Promise<void> {
     if (this.db) return Promise.resolve();
     try {
-      const Database = loadDriver();
+      const Database = loadDriver<typeof BetterSqlite3>(
+        'better-sqlite3',
+        'SQLite store',
+      );
       mkdirSync(dirname(this.path), { recursive: true });
       const db = new Database(this.path);
       db.pragma('journal_mode = WAL');
       db.pragma(
         `synchronous = ${this.options.durability === 'normal' ? 'NORMAL' : 'FULL'}`,
       );
-      db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
-      const prefix = this.options.tablePrefix ?? 'lidex_';
+      db.pragma(
+        `busy_timeout = ${this.options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs}`,
+      );
+      const prefix = this.options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
       db.exec(sqliteSchema(prefix));
       this.db = db;
       this.sql = new SqliteStatements(db, prefix);
@@ -144,7 +151,7 @@ export class SqliteStore implements Persistence {
     workflowId: string,
     leaseToken: string,
     step: StoredStep,
-    next: { readyAt: number; release: boolean; now: number },
+    next: StepOutcome,
   ): Promise<boolean> {
     return this.run((sql) =>
       sql.transaction(() => {
@@ -207,12 +214,7 @@ export class SqliteStore implements Persistence {
   recordFailure(
     workflowId: string,
     leaseToken: string,
-    failure: {
-      error: WorkflowError;
-      retryAt: number;
-      maxFailures: number;
-      now: number;
-    },
+    failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
     return this.run((sql) => {
       const row = sql.fail.get({
@@ -277,19 +279,4 @@ function toStoredStep(row: StepRow): StoredStep {
     wakeAt: row.wake_at ?? undefined,
     recordedAt: row.recorded_at,
   };
-}
-
-function loadDriver(): typeof BetterSqlite3 {
-  try {
-    // Loaded lazily: apps on another store never need the native module.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('better-sqlite3') as typeof BetterSqlite3;
-  } catch (error) {
-    throw new StoreUnavailableError(
-      'SQLite store',
-      new Error(messages.driverMissing('better-sqlite3', 'SQLite store'), {
-        cause: error,
-      }),
-    );
-  }
 }
