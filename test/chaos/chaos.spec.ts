@@ -15,13 +15,35 @@ import {
   type WorkerProcess,
 } from '../support/worker-processes';
 
-// Sized for CI; LIDEX_CHAOS_WORKFLOWS / LIDEX_CHAOS_KILLS run a larger one on demand.
-const WORKFLOWS = Number(process.env.LIDEX_CHAOS_WORKFLOWS ?? 200);
-const KILLS = Number(process.env.LIDEX_CHAOS_KILLS ?? 6);
+// Sized for CI; LIDEX_CHAOS_SCALE multiplies the workflows and kills for a larger run on demand.
+const SCALE = Number(process.env.LIDEX_CHAOS_SCALE ?? 1);
 const WORKERS = 3;
-const STEPS = 4;
 const STEP_MS = 10;
-const CONCURRENCY = 8; // each worker's
+
+/**
+ * Per store: FerretDB (the MongoDB-compatible server the tests use where no mongod is installed)
+ * answers in tens of milliseconds under this load, so its run is smaller and its lease longer:
+ * a live worker must never miss a renewal, or the bound below would not hold.
+ */
+const SIZES: Record<
+  string,
+  {
+    workflows: number;
+    steps: number;
+    kills: number;
+    concurrency: number;
+    leaseMs: number;
+  }
+> = {
+  SQLite: { workflows: 200, steps: 4, kills: 6, concurrency: 8, leaseMs: 1000 },
+  MongoDB: {
+    workflows: 100,
+    steps: 3,
+    kills: 4,
+    concurrency: 4,
+    leaseMs: 5000,
+  },
+};
 
 const dir = tempDir('lidex-chaos-');
 afterAll(async () => {
@@ -33,6 +55,12 @@ describe.each(sharedStores(dir.path))(
   'chaos on $label: workers killed at random',
   (store) => {
     beforeAll(requireBuild);
+
+    const size = SIZES[store.label];
+    const WORKFLOWS = size.workflows * SCALE;
+    const KILLS = size.kills * SCALE;
+    const STEPS = size.steps;
+    const CONCURRENCY = size.concurrency;
 
     it(`finishes ${WORKFLOWS} workflows while ${KILLS} of ${WORKERS} workers are SIGKILLed and restarted`, async () => {
       const journal = join(dir.path, `chaos-${store.label}.log`);
@@ -50,7 +78,10 @@ describe.each(sharedStores(dir.path))(
         });
       }
 
-      const options = { concurrency: CONCURRENCY, timeoutIntervalMs: 1000 };
+      const options = {
+        concurrency: CONCURRENCY,
+        timeoutIntervalMs: size.leaseMs,
+      };
       const workers: WorkerProcess[] = [];
       for (let i = 0; i < WORKERS; i++)
         workers.push(await startWorker(store, journal, options));
