@@ -1,0 +1,103 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
+import { messages } from '../../lib/lidex.messages';
+import { eventually } from '../support/eventually';
+import { reportFigures } from '../support/figures';
+import { dropTestDatabases } from '../support/mongo';
+import { tempDir } from '../support/temp-dir';
+import {
+  journalLines,
+  requireBuild,
+  sharedStores,
+  startWorker,
+  type WorkerProcess,
+} from '../support/worker-processes';
+
+const dir = tempDir('lidex-zombie-');
+afterAll(async () => {
+  await dropTestDatabases();
+  dir.remove();
+});
+
+describe.each(sharedStores(dir.path))(
+  'a zombie worker on $label (SIGSTOP past its lease)',
+  (store) => {
+    beforeAll(requireBuild);
+
+    it('cannot write after losing its lease; the new owner finishes; the zombie carries on with other work', async () => {
+      const journal = join(dir.path, `zombie-${store.label}.log`);
+      writeFileSync(journal, '');
+      const persistence = store.open();
+      await persistence.init();
+      const client = new LidexEngine({
+        store: persistence,
+        handlers: { stamp: (() => undefined) as unknown as WorkflowHandler },
+      });
+      const options = { timeoutIntervalMs: 2000, concurrency: 1 };
+      const workers: WorkerProcess[] = [];
+      try {
+        const zombie = await startWorker(store, journal, options);
+        workers.push(zombie);
+        await client.start('z', 'stamp', { steps: 3, stepMs: 800 });
+        await eventually(
+          () => journalLines(journal).length >= 1,
+          10_000,
+          'the first step',
+        );
+        zombie.child.kill('SIGSTOP');
+        const frozenAt = Date.now();
+
+        const owner = await startWorker(store, journal, options);
+        workers.push(owner);
+        expect(await client.wait('z', { timeoutMs: 30_000 })).toBe('finished');
+        const takeoverSeconds = (Date.now() - frozenAt) / 1000;
+
+        zombie.child.kill('SIGCONT');
+        await eventually(
+          () => zombie.output().includes(messages.leaseLost('z')),
+          10_000,
+          'the zombie to notice',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+
+        const info = await client.get('z');
+        expect(info?.result).toEqual([owner.pid, owner.pid, owner.pid]);
+        expect(info?.steps.map((s) => s.id)).toEqual([
+          'step-0',
+          'step-1',
+          'step-2',
+        ]);
+        const zombieSteps = journalLines(journal).filter(
+          ([, , pid]) => Number(pid) === zombie.pid,
+        );
+        expect(zombieSteps.map(([, step]) => step)).toEqual(['step-0']);
+
+        // The zombie carries on: with the new owner gone, it runs the next workflow.
+        owner.child.kill('SIGKILL');
+        await owner.exited;
+        await client.start('after', 'stamp', { steps: 2, stepMs: 10 });
+        expect(await client.wait('after', { timeoutMs: 15_000 })).toBe(
+          'finished',
+        );
+        expect((await client.get('after'))?.result).toEqual([
+          zombie.pid,
+          zombie.pid,
+        ]);
+        reportFigures(`zombie-${store.label}`, {
+          leaseMs: options.timeoutIntervalMs,
+          secondsFromFreezeToFinished: takeoverSeconds,
+          zombieStepsRecorded: (info?.result as number[]).filter(
+            (pid) => pid === zombie.pid,
+          ).length,
+        });
+      } finally {
+        for (const worker of workers) {
+          worker.child.kill('SIGCONT');
+          worker.child.kill('SIGKILL');
+        }
+        await persistence.close();
+      }
+    }, 60_000);
+  },
+);
