@@ -3,6 +3,7 @@ import { LidexEngine, MongoStore, type WorkflowContext } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { RecordingLogger } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
+import { reportFigures } from '../support/figures';
 import {
   findServerBinary,
   startMongoServer,
@@ -73,6 +74,7 @@ describeWithServer('MongoDB outage', () => {
     await server.stop();
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     await server.start();
+    const restartedAt = Date.now();
 
     try {
       for (let i = 0; i < WORKFLOWS; i++) {
@@ -87,6 +89,11 @@ describeWithServer('MongoDB outage', () => {
           'step-2',
         ]);
       }
+      reportFigures('mongo-outage', {
+        workflows: WORKFLOWS,
+        outageMs: OUTAGE_MS,
+        secondsFromRestartToAllFinished: (Date.now() - restartedAt) / 1000,
+      });
     } finally {
       await engine.stopWorker();
       await store.close();
@@ -101,6 +108,7 @@ describeWithServer('MongoDB outage', () => {
     const rerun = [...runs.values()].filter((count) => count > 1).length;
     // Only steps in flight when the server went away can have run twice.
     expect(rerun).toBeLessThanOrEqual(10);
+    reportFigures('mongo-outage-steps', { stepsRunTwice: rerun, bound: 10 });
     expect(logger.has(messages.workerStopped())).toBe(true);
   }, 120_000);
 });
