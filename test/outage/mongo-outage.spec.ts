@@ -37,7 +37,7 @@ describeWithServer('MongoDB outage', () => {
     const store = new MongoStore({
       url: server.url,
       database: 'outage',
-      connectTimeoutMs: 1000,
+      connectTimeoutMs: 3000,
     });
     await store.init();
     const runs = new Map<string, number>();
@@ -46,7 +46,7 @@ describeWithServer('MongoDB outage', () => {
       logger,
       concurrency: 10,
       pollIntervalMs: 50,
-      timeoutIntervalMs: 3_000,
+      timeoutIntervalMs: 10_000,
       retryIntervalMs: 100,
       handlers: {
         chain: async (ctx: WorkflowContext, input: number) => {
@@ -110,5 +110,5 @@ describeWithServer('MongoDB outage', () => {
     expect(rerun).toBeLessThanOrEqual(10);
     reportFigures('mongo-outage-steps', { stepsRunTwice: rerun, bound: 10 });
     expect(logger.has(messages.workerStopped())).toBe(true);
-  }, 120_000);
+  }, 240_000);
 });
