@@ -1,15 +1,11 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
-import { dropTestDatabases } from '../support/mongo';
 import { reportFigures } from '../support/figures';
-import { tempDir } from '../support/temp-dir';
 import {
   journalLines,
   killWorker,
   requireBuild,
-  sharedStores,
+  openClient,
+  processSuite,
   startWorker,
   stepRuns,
   type WorkerProcess,
@@ -45,13 +41,9 @@ const SIZES: Record<
   },
 };
 
-const dir = tempDir('lidex-chaos-');
-afterAll(async () => {
-  await dropTestDatabases();
-  dir.remove();
-});
+const suite = processSuite('lidex-chaos-');
 
-describe.each(sharedStores(dir.path))(
+describe.each(suite.stores)(
   'chaos on $label: workers killed at random',
   (store) => {
     beforeAll(requireBuild);
@@ -63,14 +55,11 @@ describe.each(sharedStores(dir.path))(
     const CONCURRENCY = size.concurrency;
 
     it(`finishes ${WORKFLOWS} workflows while ${KILLS} of ${WORKERS} workers are SIGKILLed and restarted`, async () => {
-      const journal = join(dir.path, `chaos-${store.label}.log`);
-      writeFileSync(journal, '');
-      const persistence = store.open();
-      await persistence.init();
-      const client = new LidexEngine({
-        store: persistence,
-        handlers: { chain: (() => undefined) as unknown as WorkflowHandler },
-      });
+      const { journal, persistence, client } = await openClient(
+        store,
+        suite.dir,
+        'chaos',
+      );
       for (let i = 0; i < WORKFLOWS; i++) {
         await client.start(`w-${i}`, 'chain', {
           steps: STEPS,

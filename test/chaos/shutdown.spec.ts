@@ -1,14 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
-import { dropTestDatabases } from '../support/mongo';
-import { tempDir } from '../support/temp-dir';
 import {
   journalLines,
   requireBuild,
-  sharedStores,
+  openClient,
+  processSuite,
   startWorker,
   stepRuns,
 } from '../support/worker-processes';
@@ -16,26 +12,19 @@ import {
 const WORKFLOWS = 40;
 const STEPS = 4;
 
-const dir = tempDir('lidex-shutdown-');
-afterAll(async () => {
-  await dropTestDatabases();
-  dir.remove();
-});
+const suite = processSuite('lidex-shutdown-');
 
-describe.each(sharedStores(dir.path))(
+describe.each(suite.stores)(
   'graceful shutdown under load on $label',
   (store) => {
     beforeAll(requireBuild);
 
     it('on SIGTERM stops claiming, drains within the grace period, exits 0 and holds nothing', async () => {
-      const journal = join(dir.path, `shutdown-${store.label}.log`);
-      writeFileSync(journal, '');
-      const persistence = store.open();
-      await persistence.init();
-      const client = new LidexEngine({
-        store: persistence,
-        handlers: { chain: (() => undefined) as unknown as WorkflowHandler },
-      });
+      const { journal, persistence, client } = await openClient(
+        store,
+        suite.dir,
+        'shutdown',
+      );
       try {
         for (let i = 0; i < WORKFLOWS; i++) {
           await client.start(`s-${i}`, 'chain', { steps: STEPS, stepMs: 50 });

@@ -1,39 +1,28 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
-import { dropTestDatabases } from '../support/mongo';
-import { tempDir } from '../support/temp-dir';
 import {
   journalLines,
   requireBuild,
-  sharedStores,
+  openClient,
+  processSuite,
   startWorker,
   type WorkerProcess,
 } from '../support/worker-processes';
 
-const dir = tempDir('lidex-zombie-');
-afterAll(async () => {
-  await dropTestDatabases();
-  dir.remove();
-});
+const suite = processSuite('lidex-zombie-');
 
-describe.each(sharedStores(dir.path))(
+describe.each(suite.stores)(
   'a zombie worker on $label (SIGSTOP past its lease)',
   (store) => {
     beforeAll(requireBuild);
 
     it('cannot write after losing its lease; the new owner finishes; the zombie carries on with other work', async () => {
-      const journal = join(dir.path, `zombie-${store.label}.log`);
-      writeFileSync(journal, '');
-      const persistence = store.open();
-      await persistence.init();
-      const client = new LidexEngine({
-        store: persistence,
-        handlers: { stamp: (() => undefined) as unknown as WorkflowHandler },
-      });
+      const { journal, persistence, client } = await openClient(
+        store,
+        suite.dir,
+        'zombie',
+      );
       const options = { timeoutIntervalMs: 2000, concurrency: 1 };
       const workers: WorkerProcess[] = [];
       try {

@@ -1,14 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LidexEngine, type WorkflowHandler } from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
-import { dropTestDatabases } from '../support/mongo';
-import { tempDir } from '../support/temp-dir';
 import {
   journalLines,
   killWorker,
   requireBuild,
-  sharedStores,
+  openClient,
+  processSuite,
   startWorker,
   stepRuns,
 } from '../support/worker-processes';
@@ -17,26 +13,19 @@ const WORKFLOWS = 20;
 const STEPS = 5;
 const CONCURRENCY = 4; // each worker's
 
-const dir = tempDir('lidex-crash-');
-afterAll(async () => {
-  await dropTestDatabases();
-  dir.remove();
-});
+const suite = processSuite('lidex-crash-');
 
-describe.each(sharedStores(dir.path))(
+describe.each(suite.stores)(
   'crash safety on $label (real processes, SIGKILL)',
   (store) => {
     beforeAll(requireBuild);
 
     it('two workers share the store; each is killed mid-run and restarted; every workflow finishes, no step lost or recorded twice', async () => {
-      const journal = join(dir.path, `crash-${store.label}.log`);
-      writeFileSync(journal, '');
-      const persistence = store.open();
-      await persistence.init();
-      const client = new LidexEngine({
-        store: persistence,
-        handlers: { chain: (() => undefined) as unknown as WorkflowHandler },
-      });
+      const { journal, persistence, client } = await openClient(
+        store,
+        suite.dir,
+        'crash',
+      );
       for (let i = 0; i < WORKFLOWS; i++) {
         await client.start(`order-${i}`, 'chain', { steps: STEPS, stepMs: 30 });
       }

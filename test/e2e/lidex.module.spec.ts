@@ -55,28 +55,16 @@ describe('LidexModule', () => {
     return booted;
   };
 
-  it('discovers @Workflow methods and runs them with their injected dependencies', async () => {
-    const { app, client } = track(
+  it('registers only @Workflow methods, under their names', async () => {
+    const { client, logger } = track(
       await boot([
         LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
         GreetingModule,
       ]),
     );
-    expect(await client.start('g-1', 'greet', { name: 'Ada' })).toBe(true);
-    expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
-    const info = await client.get('g-1');
-    expect(info).toMatchObject({
-      status: 'finished',
-      result: 'Hello, Ada!',
-      input: { name: 'Ada' },
-    });
-    expect(info?.steps.map((s) => [s.kind, s.id])).toEqual([
-      ['step', 'compose'],
-      ['sleep', 'pause'],
-    ]);
-    expect(app.get(GreetingService).greeted).toEqual(['Ada']);
+    expect(logger.has(messages.workerStarted(['greet'], 10))).toBe(true);
     await expect(client.start('x', 'helper', null)).rejects.toThrow(
-      UnknownWorkflowError,
+      new UnknownWorkflowError('helper', ['greet']),
     );
   });
 

@@ -1,8 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoStore, SqliteStore, type Persistence } from '@lidex/nestjs';
-import { mongoUrl, testDatabase } from './mongo';
+import {
+  LidexEngine,
+  MongoStore,
+  SqliteStore,
+  type Persistence,
+  type WorkflowHandler,
+} from '@lidex/nestjs';
+import { dropTestDatabases, mongoUrl, testDatabase } from './mongo';
+import { tempDir } from './temp-dir';
 
 const WORKER = join(__dirname, 'worker-process.js');
 const DIST = join(__dirname, '../../dist/index.js');
@@ -104,4 +111,41 @@ export function stepRuns(journal: string): Map<string, string[]> {
     runs.set(key, [...(runs.get(key) ?? []), pid]);
   }
   return runs;
+}
+
+/** A folder and the stores of a multi-process suite, both cleaned up after it. */
+export function processSuite(prefix: string): {
+  dir: string;
+  stores: SharedStore[];
+} {
+  const dir = tempDir(prefix);
+  afterAll(async () => {
+    await dropTestDatabases();
+    dir.remove();
+  });
+  return { dir: dir.path, stores: sharedStores(dir.path) };
+}
+
+/** The workflows worker-process.js runs; the test process only starts and reads them. */
+const runsInWorkers = (() =>
+  Promise.reject(new Error('runs in the worker processes'))) as WorkflowHandler;
+
+/**
+ * The test process's side of a multi-process test: the store opened here, an engine that starts
+ * and reads workflows without running them, and an empty journal for the workers.
+ */
+export async function openClient(
+  store: SharedStore,
+  dir: string,
+  scenario: string,
+): Promise<{ journal: string; persistence: Persistence; client: LidexEngine }> {
+  const journal = join(dir, `${scenario}-${store.label}.log`);
+  writeFileSync(journal, '');
+  const persistence = store.open();
+  await persistence.init();
+  const client = new LidexEngine({
+    store: persistence,
+    handlers: { chain: runsInWorkers, stamp: runsInWorkers },
+  });
+  return { journal, persistence, client };
 }
