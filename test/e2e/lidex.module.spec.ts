@@ -12,6 +12,7 @@ import {
   LidexClient,
   LidexModule,
   MemoryStore,
+  MongoStore,
   RequestScopedWorkflowError,
   SqliteStore,
   StoreUnavailableError,
@@ -19,6 +20,7 @@ import {
 } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
+import { freePort } from '../support/mongo-server';
 import { tempDir } from '../support/temp-dir';
 import {
   DuplicateGreetingModule,
@@ -155,6 +157,20 @@ describe('LidexModule', () => {
       ]),
     ).rejects.toThrow(`Lidex could not open its store (SQLite file ${path})`);
     dir.remove();
+  });
+
+  it('fails the bootstrap within seconds when MongoDB cannot be reached, naming the server', async () => {
+    const url = `mongodb://127.0.0.1:${await freePort()}/`;
+    const started = Date.now();
+    await expect(
+      boot([
+        LidexModule.forRoot({
+          persistence: new MongoStore({ url, connectTimeoutMs: 1000 }),
+        }),
+        GreetingModule,
+      ]),
+    ).rejects.toThrow(`Lidex could not open its store (MongoDB ${url}`);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('takes its options from forRootAsync with injected dependencies', async () => {
