@@ -105,6 +105,13 @@ export class LidexEngine {
     let inserted = false;
     try {
       inserted = await this.store.insertWorkflow(workflow, lease);
+    } catch (error) {
+      // The insert may have happened with its answer lost: do not leave it leased to nobody.
+      const now = this.deps.now();
+      await this.store
+        .releaseLease(id, lease.token, now, now)
+        .catch(() => undefined);
+      throw error;
     } finally {
       if (inserted) {
         this.worker.runReserved({

@@ -18,6 +18,9 @@ export class Worker {
   private reservationsDone?: Deferred;
   private loop?: Promise<void>;
   private stopped?: Promise<void>;
+  /** Set once stop() is over: anything claimed later is handed straight back. */
+  private drained = false;
+  private crashed = false;
 
   constructor(
     private readonly deps: RunDependencies,
@@ -25,14 +28,17 @@ export class Worker {
   ) {}
 
   get running(): boolean {
-    return this.loop !== undefined && this.stopped === undefined;
+    return (
+      this.loop !== undefined && this.stopped === undefined && !this.crashed
+    );
   }
 
   start(): void {
     if (this.loop) return;
-    this.loop = this.pollLoop().catch((error: unknown) =>
-      this.deps.logger.error(messages.workerCrashed(describeError(error))),
-    );
+    this.loop = this.pollLoop().catch((error: unknown) => {
+      this.crashed = true;
+      this.deps.logger.error(messages.workerCrashed(describeError(error)));
+    });
   }
 
   /** A fresh lease from now. */
@@ -81,34 +87,52 @@ export class Worker {
   }
 
   private async drain(): Promise<void> {
+    const { shutdownGraceMs } = this.deps.options;
+    // The grace period bounds the whole drain, waiting for a claim or a start under way included.
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, shutdownGraceMs);
+    });
     this.wakeup.wake();
-    await this.loop;
+    await Promise.race([this.loop, graceOver]);
     if (this.reserved > 0) {
       this.reservationsDone = new Deferred();
-      await this.reservationsDone.promise;
+      await Promise.race([this.reservationsDone.promise, graceOver]);
     }
-    const { shutdownGraceMs } = this.deps.options;
     if (this.active.size > 0) {
       this.deps.logger.log(
         messages.workerDraining(this.active.size, shutdownGraceMs),
       );
       for (const run of this.active.keys()) run.requestStop();
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, shutdownGraceMs);
-      });
       await Promise.race([Promise.allSettled(this.active.values()), graceOver]);
-      clearTimeout(timer);
-      if (this.active.size > 0) {
-        const stuck = [...this.active.keys()].map((run) => run.workflowId);
-        this.deps.logger.warn(messages.drainTimedOut(stuck));
-      }
     }
-    while (this.active.size > 0) {
-      for (const run of this.active.keys()) void run.halt('stopped');
-      await Promise.allSettled(this.active.values());
+    clearTimeout(timer);
+    if (this.active.size > 0) {
+      const stuck = [...this.active.keys()];
+      this.deps.logger.warn(
+        messages.drainTimedOut(stuck.map((run) => run.workflowId)),
+      );
+      for (const run of stuck) void run.halt('stopped');
+      // Halted runs return at once unless a store call of theirs hangs; do not wait on that.
+      await Promise.race([
+        Promise.allSettled(this.active.values()),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+      ]);
     }
+    this.drained = true;
     this.deps.logger.log(messages.workerStopped());
+  }
+
+  /** A claim that arrived after the drain: give it back (fenced, so harmless if too late). */
+  private handBack(claimed: ClaimedWorkflow): void {
+    const now = this.deps.now();
+    this.deps.store
+      .releaseLease(claimed.id, claimed.leaseToken, now, now)
+      .catch((error: unknown) =>
+        this.deps.logger.warn(
+          messages.leaseRenewFailed(claimed.id, describeError(error)),
+        ),
+      );
   }
 
   private endReservation(): void {

@@ -4,19 +4,23 @@ import { eventually } from '../support/eventually';
 const DAY = 24 * 60 * 60 * 1000;
 
 describe('sleep', () => {
-  it('sleeps a short while in memory and goes on', async () => {
+  it('sleeps a short while in memory and goes on no earlier than the stored wake-up time', async () => {
     const { engine } = makeEngine({
       wf: async (ctx) => {
-        const before = Date.now();
         await ctx.sleep('pause', 50);
-        return Date.now() - before;
+        return 'awake';
       },
     });
     await engine.start('w', 'wf', null);
     expect(await engine.wait('w', { timeoutMs: 5000 })).toBe('finished');
     const info = await engine.get('w');
-    expect(info?.result).toBeGreaterThanOrEqual(49);
-    expect(info?.steps[0]).toMatchObject({ kind: 'sleep', id: 'pause' });
+    const sleep = info!.steps[0];
+    expect(sleep).toMatchObject({ kind: 'sleep', id: 'pause' });
+    expect(sleep.wakeAt!.getTime() - sleep.recordedAt.getTime()).toBe(50);
+    expect(info!.updatedAt.getTime()).toBeGreaterThanOrEqual(
+      sleep.wakeAt!.getTime(),
+    );
+    expect(info!.result).toBe('awake');
   });
 
   it('releases a workflow sleeping 30 days (past the timer limit) and wakes it on time', async () => {

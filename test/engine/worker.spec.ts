@@ -170,6 +170,19 @@ describe('worker', () => {
     expect(ran).toEqual([]);
   });
 
+  it('stops within the grace period even when a start under way never gets its answer', async () => {
+    const { engine, store } = makeEngine(
+      { wf: () => Promise.resolve() },
+      { shutdownGraceMs: 200 },
+    );
+    store.insertWorkflow = () => new Promise(() => undefined);
+    void engine.start('hanging', 'wf', null);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    await engine.stopWorker();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('stops within the grace period even when a step never returns', async () => {
     const { engine, logger } = makeEngine(
       { wf: (ctx) => ctx.step('forever', () => new Promise(() => undefined)) },

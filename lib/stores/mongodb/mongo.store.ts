@@ -241,7 +241,7 @@ export class MongoStore implements Persistence {
     const current = await workflows.findOne(leased(workflowId, leaseToken), {
       projection: { failures: 1 },
     });
-    if (!current) return undefined;
+    if (!current) return this.failureAlreadyRecorded(workflowId, failure.now);
     const failures = current.failures + 1;
     const status: WorkflowStatus =
       failures >= failure.maxFailures ? 'aborted' : 'failed';
@@ -281,6 +281,21 @@ export class MongoStore implements Persistence {
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
     const doc = await this.open().workflows.findOne(byId(workflowId));
     return doc ? toStoredWorkflow(doc) : undefined;
+  }
+
+  /** An earlier try of this failure write that was applied, its answer lost. */
+  private async failureAlreadyRecorded(
+    workflowId: string,
+    now: number,
+  ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
+    const doc = await this.open().workflows.findOne(byId(workflowId), {
+      projection: { status: 1, failures: 1, updatedAt: 1, leaseToken: 1 },
+    });
+    if (!doc || doc.updatedAt !== now || doc.leaseToken !== undefined)
+      return undefined;
+    if (doc.status !== 'failed' && doc.status !== 'aborted') return undefined;
+    if (doc.status === 'aborted') await this.open().claims.forget(workflowId);
+    return { status: doc.status, failures: doc.failures };
   }
 
   /** Whether an earlier try of this write already ended the workflow (its answer lost). */
