@@ -37,8 +37,6 @@ export class WorkflowRun implements WorkflowContext {
   readonly workflowName: string;
   readonly leaseToken: string;
   readonly halted = new Deferred<HaltReason>();
-  /** True while the workflow's code is inside a step function. */
-  inStep = false;
 
   private readonly recorded = {
     step: new Map<string, StoredStep>(),
@@ -72,13 +70,7 @@ export class WorkflowRun implements WorkflowContext {
     if (recorded) return decodeValue<T>(recorded.result!);
     if (this.stopRequested) return this.release(this.deps.now());
 
-    this.inStep = true;
-    let value: T;
-    try {
-      value = await fn();
-    } finally {
-      this.inStep = false;
-    }
+    const value = await fn();
     if (this.halted.settled) return never();
 
     const what = `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
@@ -245,9 +237,11 @@ export class WorkflowRun implements WorkflowContext {
     return this.halt(this.stopRequested ? 'stopped' : 'released');
   }
 
-  private loseLease(): Promise<never> {
-    if (!this.halted.settled)
+  /** Another instance holds the workflow now: say so once, and stop this run. */
+  loseLease(): Promise<never> {
+    if (!this.halted.settled) {
       this.deps.logger.warn(messages.leaseLost(this.workflowId));
+    }
     return this.halt('lease-lost');
   }
 }

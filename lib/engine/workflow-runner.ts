@@ -55,10 +55,7 @@ export class WorkflowRunner {
           .exclusive(() => store.renewLease(run.workflowId, lease))
           .then(
             (held) => {
-              if (!held && !run.halted.settled) {
-                logger.warn(messages.leaseLost(run.workflowId));
-                void run.halt('lease-lost');
-              }
+              if (!held) void run.loseLease();
             },
             (error: unknown) =>
               logger.warn(
@@ -116,8 +113,8 @@ export class WorkflowRunner {
     }
     if (written) {
       this.deps.logger.debug?.(messages.workflowFinished(run.workflowId));
-    } else if (!run.halted.settled) {
-      this.deps.logger.warn(messages.leaseLost(run.workflowId));
+    } else {
+      void run.loseLease();
     }
   }
 
@@ -142,8 +139,8 @@ export class WorkflowRunner {
           error.message,
         ),
       );
-    } else if (!run.halted.settled) {
-      logger.warn(messages.leaseLost(run.workflowId));
+    } else {
+      void run.loseLease();
     }
   }
 }
