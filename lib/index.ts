@@ -5,15 +5,21 @@ export type { LidexModuleOptions } from './lidex-options.interface';
 
 export { LidexEngine, type EngineConfig } from './engine/lidex-engine';
 export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
-export type {
-  LidexLogger,
-  StepInfo,
-  WaitOptions,
-  WorkflowContext,
-  WorkflowError,
-  WorkflowHandler,
-  WorkflowInfo,
-  WorkflowStatus,
+export {
+  TERMINAL_STATUSES,
+  WORKFLOW_STATUSES,
+  type LidexLogger,
+  type ListOptions,
+  type StepInfo,
+  type WaitOptions,
+  type WorkflowContext,
+  type WorkflowCounts,
+  type WorkflowError,
+  type WorkflowHandler,
+  type WorkflowInfo,
+  type WorkflowPage,
+  type WorkflowStatus,
+  type WorkflowSummary,
 } from './engine/types';
 
 export type {
@@ -25,6 +31,8 @@ export type {
   Persistence,
   StoredStep,
   StoredWorkflow,
+  WorkflowQuery,
+  WorkflowSummaryRecord,
 } from './stores/persistence';
 export { MemoryStore } from './stores/memory/memory.store';
 export { SqliteStore } from './stores/sqlite/sqlite.store';
@@ -41,3 +49,4 @@ export { RequestScopedWorkflowError } from './errors/request-scoped-workflow.err
 export { StoreUnavailableError } from './errors/store-unavailable.error';
 export { UnknownWorkflowError } from './errors/unknown-workflow.error';
 export { ValueNotStorableError } from './errors/value-not-storable.error';
+export { WorkflowNotFoundError } from './errors/workflow-not-found.error';

@@ -1,9 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LidexEngine } from './engine/lidex-engine';
-import type { WaitOptions, WorkflowInfo, WorkflowStatus } from './engine/types';
+import type {
+  ListOptions,
+  WaitOptions,
+  WorkflowCounts,
+  WorkflowInfo,
+  WorkflowPage,
+  WorkflowStatus,
+} from './engine/types';
 import { LIDEX_ENGINE } from './lidex.constants';
 
-/** Starts workflows and reads them back. Inject it anywhere once `LidexModule` is imported. */
+/**
+ * Starts workflows, reads them back, and operates them (cancel, retry). Inject it anywhere once
+ * `LidexModule` is imported.
+ */
 @Injectable()
 export class LidexClient {
   constructor(@Inject(LIDEX_ENGINE) private readonly engine: LidexEngine) {}
@@ -17,7 +27,10 @@ export class LidexClient {
     return this.engine.start(id, name, input);
   }
 
-  /** Everything stored about a workflow (status, input, result, error, steps), or `undefined`. */
+  /**
+   * Everything stored about a workflow: status, input, result, error with its stack, attempts,
+   * and each step and sleep with its timing. `undefined` when no workflow has this id.
+   */
   get<I = unknown, R = unknown>(
     id: string,
   ): Promise<WorkflowInfo<I, R> | undefined> {
@@ -30,9 +43,47 @@ export class LidexClient {
   }
 
   /**
+   * Workflows newest first, a page at a time, optionally of one status and one name. Pass the
+   * page's `nextCursor` as `cursor` for the next page.
+   */
+  list(options?: ListOptions): Promise<WorkflowPage> {
+    return this.engine.list(options);
+  }
+
+  /** How many workflows have each status, optionally of one name. */
+  counts(filter?: { name?: string }): Promise<WorkflowCounts> {
+    return this.engine.counts(filter);
+  }
+
+  /**
+   * Cancels a workflow that has not ended (`idle`, `running` or `failed`). A running workflow
+   * stops at its next durable point (its next step, sleep or return) on whichever instance runs
+   * it. Resolves `true` when the workflow is `cancelled`, `false` when it had already finished
+   * or aborted. Throws `WorkflowNotFoundError` for an unknown id.
+   */
+  cancel(id: string): Promise<boolean> {
+    return this.engine.cancel(id);
+  }
+
+  /**
+   * Runs an `aborted`, `failed` or `cancelled` workflow again. Recorded steps are not run again:
+   * it resumes where it stopped, with its failure count reset. Resolves `false` for any other
+   * status. Throws `WorkflowNotFoundError` for an unknown id.
+   */
+  retry(id: string): Promise<boolean> {
+    return this.engine.retry(id);
+  }
+
+  /** The names of the workflows this app provides. */
+  get workflowNames(): string[] {
+    return this.engine.workflowNames;
+  }
+
+  /**
    * Waits until the workflow reaches one of the statuses and resolves it, or `undefined` when
    * it does not in time. `wait(id, statuses, times, ms)` checks `times` times, `ms` apart;
-   * `wait(id, { statuses, timeoutMs, intervalMs })` defaults to `finished`/`aborted` within 30 s.
+   * `wait(id, { statuses, timeoutMs, intervalMs })` defaults to `finished`, `aborted` or
+   * `cancelled` within 30 s.
    */
   wait(
     id: string,

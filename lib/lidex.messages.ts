@@ -44,6 +44,16 @@ export const messages = {
       : 'No workflows are registered. ') +
     `Mark a provider method with @Workflow(${show(name)}) in a module of this app.`,
 
+  workflowNotFound: (workflowId: string) =>
+    `No workflow has the id ${show(workflowId)}. Check the id (list() shows the stored ones).`,
+
+  invalidListOption: (option: string, value: unknown, expected: string) =>
+    `list() option "${option}" must be ${expected}, got ${show(value)}.`,
+
+  invalidCursor: () =>
+    `list() option "cursor" is not a cursor Lidex made. Pass the nextCursor of the previous ` +
+    `page unchanged, or leave it out for the first page.`,
+
   invalidOption: (option: string, value: unknown, expected: string) =>
     `Lidex option "${option}" must be ${expected}, got ${show(value)}.`,
 
@@ -80,6 +90,12 @@ export const messages = {
     `Writing workflow ${show(workflowId)} failed (${cause}); retrying in ${retryMs} ms`,
   leaseRenewFailed: (workflowId: string, cause: string) =>
     `Renewing the lease of workflow ${show(workflowId)} failed: ${cause}`,
+  workflowCancelled: (workflowId: string) =>
+    `Workflow ${show(workflowId)} was cancelled`,
+  runCancelled: (workflowId: string) =>
+    `Workflow ${show(workflowId)} was cancelled while it ran here; this run stops`,
+  workflowRetried: (workflowId: string) =>
+    `Workflow ${show(workflowId)} will be retried from its recorded steps`,
   leaseLost: (workflowId: string) =>
     `Lost the lease of workflow ${show(workflowId)} (another instance took it over); this run stops`,
   noHandler: (workflowId: string, name: string, retryMs: number) =>

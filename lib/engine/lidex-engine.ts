@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
+import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
 import { messages } from '../lidex.messages';
 import { encodeValue } from './codec';
 import type { Persistence } from '../stores/persistence';
@@ -8,14 +9,19 @@ import {
   resolveEngineOptions,
   type ResolvedEngineOptions,
 } from './options';
-import type {
-  LidexLogger,
-  WaitOptions,
-  WorkflowHandler,
-  WorkflowInfo,
-  WorkflowStatus,
+import { toPage, toWorkflowQuery } from './list-query';
+import {
+  type ListOptions,
+  type LidexLogger,
+  TERMINAL_STATUSES,
+  type WaitOptions,
+  type WorkflowCounts,
+  type WorkflowHandler,
+  type WorkflowInfo,
+  type WorkflowPage,
+  type WorkflowStatus,
 } from './types';
-import { toWorkflowInfo } from './workflow-info';
+import { toWorkflowInfo, toWorkflowSummary } from './workflow-info';
 import type { RunDependencies } from './workflow-run';
 import { WorkflowRunner } from './workflow-runner';
 import { Worker } from './worker';
@@ -37,8 +43,6 @@ const silentLogger: LidexLogger = {
   warn: () => undefined,
   error: () => undefined,
 };
-
-const TERMINAL: WorkflowStatus[] = ['finished', 'aborted'];
 
 /**
  * Durable execution without any framework: starts workflows, runs them from a store, reads them
@@ -143,6 +147,53 @@ export class LidexEngine {
     return (await this.store.getWorkflow(id))?.status;
   }
 
+  /** Workflows newest first, by status and name, a page at a time. */
+  async list(options: ListOptions = {}): Promise<WorkflowPage> {
+    const query = toWorkflowQuery(options);
+    const { page, nextCursor } = toPage(
+      await this.store.listWorkflows(query),
+      query,
+    );
+    return { workflows: page.map(toWorkflowSummary), nextCursor };
+  }
+
+  /** How many workflows have each status, of one name when `filter.name` is given. */
+  counts(filter: { name?: string } = {}): Promise<WorkflowCounts> {
+    if (filter.name !== undefined) requireWorkflowName(filter.name);
+    return this.store.countWorkflows({ name: filter.name });
+  }
+
+  /**
+   * Cancels a workflow that has not ended. A run holding it stops at its next durable point and
+   * its lease is released. `true` when the workflow is cancelled (by this call or before), `false`
+   * when it had already finished or aborted.
+   */
+  async cancel(id: string): Promise<boolean> {
+    requireWorkflowId(id);
+    const cancelled = await this.store.cancelWorkflow(id, this.deps.now());
+    if (cancelled === undefined) throw new WorkflowNotFoundError(id);
+    if (cancelled) {
+      this.worker.haltRun(id);
+      this.deps.logger.log(messages.workflowCancelled(id));
+    }
+    return cancelled;
+  }
+
+  /**
+   * Runs an `aborted`, `failed` or `cancelled` workflow again, from its recorded steps, with its
+   * failure count reset. `false` (changing nothing) for a workflow in any other status.
+   */
+  async retry(id: string): Promise<boolean> {
+    requireWorkflowId(id);
+    const retried = await this.store.retryWorkflow(id, this.deps.now());
+    if (retried === undefined) throw new WorkflowNotFoundError(id);
+    if (retried) {
+      this.deps.logger.log(messages.workflowRetried(id));
+      this.worker.nudge();
+    }
+    return retried;
+  }
+
   /**
    * Waits until the workflow has one of `statuses`; resolves that status, or `undefined` if it
    * did not happen in time. The original form checks `times` times, `ms` apart. Store errors
@@ -210,6 +261,12 @@ function requireWorkflowId(id: unknown): asserts id is string {
   }
 }
 
+function requireWorkflowName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidArgumentError(messages.invalidId('A workflow name', name));
+  }
+}
+
 function waitPlan(options: WaitOptions): {
   statuses: WorkflowStatus[];
   attempts: number;
@@ -218,7 +275,7 @@ function waitPlan(options: WaitOptions): {
   const intervalMs = Math.max(1, options.intervalMs ?? 50);
   const timeoutMs = Math.max(0, options.timeoutMs ?? 30_000);
   return {
-    statuses: options.statuses ?? TERMINAL,
+    statuses: options.statuses ?? [...TERMINAL_STATUSES],
     attempts: Math.ceil(timeoutMs / intervalMs) + 1,
     intervalMs,
   };

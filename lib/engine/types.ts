@@ -1,6 +1,6 @@
-/** The life of a workflow, as in the original Lidex. */
+/** The life of a workflow, as in the original Lidex, plus `cancelled` (by `LidexClient.cancel`). */
 export type WorkflowStatus =
-  'idle' | 'running' | 'failed' | 'finished' | 'aborted';
+  'idle' | 'running' | 'failed' | 'finished' | 'aborted' | 'cancelled';
 
 export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'idle',
@@ -8,6 +8,14 @@ export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'failed',
   'finished',
   'aborted',
+  'cancelled',
+];
+
+/** Statuses a workflow never leaves on its own; `retry` moves the last two back to `idle`. */
+export const TERMINAL_STATUSES: readonly WorkflowStatus[] = [
+  'finished',
+  'aborted',
+  'cancelled',
 ];
 
 /** What a workflow receives as its first argument. */
@@ -54,7 +62,12 @@ export interface StepInfo {
   result?: unknown;
   /** When the sleep ends (sleeps only). */
   wakeAt?: Date;
+  /** When the step's function began (steps recorded by this version and later). */
+  startedAt?: Date;
+  /** When the step's result, or the sleep, was recorded. */
   recordedAt: Date;
+  /** `recordedAt - startedAt` for steps; the planned length for sleeps. */
+  durationMs?: number;
 }
 
 /** Everything stored about a workflow, decoded. */
@@ -67,8 +80,10 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   result?: R;
   /** The last failure, if any. */
   error?: WorkflowError;
-  /** How many times the workflow has failed. */
+  /** How many times the workflow has failed since it was started or last retried. */
   failures: number;
+  /** How many times a worker has taken the workflow up (each run after a crash, sleep or retry). */
+  attempts: number;
   /** When the workflow may next be claimed (idle, sleeping, leased or waiting for a retry). */
   readyAt?: Date;
   createdAt: Date;
@@ -76,11 +91,50 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   steps: StepInfo[];
 }
 
+/** One line of `list()`: a workflow without its input, result and steps. */
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  status: WorkflowStatus;
+  failures: number;
+  attempts: number;
+  /** The last failure, if any. */
+  error?: WorkflowError;
+  readyAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What `list()` looks for. It returns the newest workflows first. */
+export interface ListOptions {
+  /** Only workflows with this status. */
+  status?: WorkflowStatus;
+  /** Only workflows with this name (as given to `@Workflow()`). */
+  name?: string;
+  /**
+   * How many workflows per page, 1 to 500.
+   * @default 50
+   */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of `list()`. */
+export interface WorkflowPage {
+  workflows: WorkflowSummary[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** How many workflows have each status. */
+export type WorkflowCounts = Record<WorkflowStatus, number>;
+
 /** Options of `wait(id, options)`. */
 export interface WaitOptions {
   /**
    * The statuses to wait for.
-   * @default ['finished', 'aborted']
+   * @default ['finished', 'aborted', 'cancelled']
    */
   statuses?: WorkflowStatus[];
   /**

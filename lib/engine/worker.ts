@@ -70,6 +70,13 @@ export class Worker {
     this.endReservation();
   }
 
+  /** Stops this process's run of a workflow, if it has one (the workflow was cancelled). */
+  haltRun(workflowId: string): void {
+    for (const run of this.active.keys()) {
+      if (run.workflowId === workflowId) void run.halt('cancelled');
+    }
+  }
+
   /** Looks for work now rather than at the next poll. */
   nudge(): void {
     this.wakeup.wake();

@@ -1,28 +1,55 @@
-import type { StoredWorkflow } from '../stores/persistence';
+import type {
+  StoredStep,
+  StoredWorkflow,
+  WorkflowSummaryRecord,
+} from '../stores/persistence';
 import { decodeValue } from './codec';
-import type { WorkflowInfo } from './types';
+import type { StepInfo, WorkflowInfo, WorkflowSummary } from './types';
+
+const toDate = (ms: number | undefined): Date | undefined =>
+  ms === undefined ? undefined : new Date(ms);
 
 /** Decodes what a store keeps into what a user reads. */
 export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
   return {
-    id: stored.id,
-    name: stored.name,
-    status: stored.status,
+    ...toWorkflowSummary(stored),
     input: decodeValue(stored.input),
     result:
       stored.result === undefined ? undefined : decodeValue(stored.result),
-    error: stored.error,
+    steps: stored.steps.map(toStepInfo),
+  };
+}
+
+export function toWorkflowSummary(
+  stored: WorkflowSummaryRecord,
+): WorkflowSummary {
+  return {
+    id: stored.id,
+    name: stored.name,
+    status: stored.status,
     failures: stored.failures,
-    readyAt:
-      stored.readyAt === undefined ? undefined : new Date(stored.readyAt),
+    attempts: stored.attempts,
+    error: stored.error,
+    readyAt: toDate(stored.readyAt),
     createdAt: new Date(stored.createdAt),
     updatedAt: new Date(stored.updatedAt),
-    steps: stored.steps.map((step) => ({
-      kind: step.kind,
-      id: step.id,
-      result: step.result === undefined ? undefined : decodeValue(step.result),
-      wakeAt: step.wakeAt === undefined ? undefined : new Date(step.wakeAt),
-      recordedAt: new Date(step.recordedAt),
-    })),
+  };
+}
+
+function toStepInfo(step: StoredStep): StepInfo {
+  const durationMs =
+    step.kind === 'sleep'
+      ? step.wakeAt! - step.recordedAt
+      : step.startedAt === undefined
+        ? undefined
+        : step.recordedAt - step.startedAt;
+  return {
+    kind: step.kind,
+    id: step.id,
+    result: step.result === undefined ? undefined : decodeValue(step.result),
+    wakeAt: toDate(step.wakeAt),
+    startedAt: toDate(step.startedAt),
+    recordedAt: new Date(step.recordedAt),
+    durationMs,
   };
 }

@@ -15,7 +15,7 @@ import type { LidexLogger, WorkflowContext } from './types';
 
 /** Why a run stopped before its workflow returned. */
 export type HaltReason =
-  'lease-lost' | 'released' | 'stopped' | 'store-unreachable';
+  'lease-lost' | 'released' | 'stopped' | 'store-unreachable' | 'cancelled';
 
 export interface RunDependencies {
   store: Persistence;
@@ -70,6 +70,7 @@ export class WorkflowRun implements WorkflowContext {
     if (recorded) return decodeValue<T>(recorded.result!);
     if (this.stopRequested) return this.release(this.deps.now());
 
+    const startedAt = this.deps.now();
     const value = await fn();
     if (this.halted.settled) return never();
 
@@ -80,6 +81,7 @@ export class WorkflowRun implements WorkflowContext {
       kind: 'step',
       id,
       result: encoded,
+      startedAt,
       recordedAt: now,
     };
     this.reserveRoom(step, what);
@@ -237,12 +239,27 @@ export class WorkflowRun implements WorkflowContext {
     return this.halt(this.stopRequested ? 'stopped' : 'released');
   }
 
-  /** Another instance holds the workflow now: say so once, and stop this run. */
+  /**
+   * The workflow is no longer this run's: another instance took it over, or it was cancelled.
+   * Stops the run, and says which once.
+   */
   loseLease(): Promise<never> {
     if (!this.halted.settled) {
-      this.deps.logger.warn(messages.leaseLost(this.workflowId));
+      void this.explainLostLease();
     }
     return this.halt('lease-lost');
+  }
+
+  private async explainLostLease(): Promise<void> {
+    const status = await this.deps.store
+      .getWorkflow(this.workflowId)
+      .then((stored) => stored?.status)
+      .catch(() => undefined);
+    if (status === 'cancelled') {
+      this.deps.logger.log(messages.runCancelled(this.workflowId));
+    } else {
+      this.deps.logger.warn(messages.leaseLost(this.workflowId));
+    }
   }
 }
 

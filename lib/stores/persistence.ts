@@ -1,4 +1,8 @@
-import type { WorkflowError, WorkflowStatus } from '../engine/types';
+import type {
+  WorkflowCounts,
+  WorkflowError,
+  WorkflowStatus,
+} from '../engine/types';
 
 /**
  * The contract every Lidex store implements, and the shared contract suite tests.
@@ -32,11 +36,14 @@ export interface Persistence {
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.
-   * With `lease`, the workflow is created already claimed by the caller (`running`).
+   * With `lease`, the workflow is created already claimed by the caller (`running`, 1 attempt).
    */
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean>;
 
-  /** Atomically claims the ready workflow with the oldest `readyAt`, with its recorded steps. */
+  /**
+   * Atomically claims the ready workflow with the oldest `readyAt`, with its recorded steps,
+   * and counts an attempt.
+   */
   claimNextReady(
     now: number,
     lease: Lease,
@@ -86,7 +93,66 @@ export interface Persistence {
 
   /** Everything stored about one workflow, steps in the order they were recorded. */
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined>;
+
+  /**
+   * Workflows newest first (by `createdAt`, then id, both descending), without input, result
+   * and steps; only those strictly after `query.after` in that order when it is given.
+   */
+  listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]>;
+
+  /** How many workflows have each status (every status present, 0 if none). */
+  countWorkflows(filter: { name?: string }): Promise<WorkflowCounts>;
+
+  /**
+   * Cancels a workflow that has not ended: status `cancelled`, no lease (the run holding it loses
+   * it at its next write), no `readyAt`. Answers `true` when it is cancelled (now or before),
+   * `false` when it had already finished or aborted, `undefined` when there is no such workflow.
+   */
+  cancelWorkflow(workflowId: string, now: number): Promise<boolean | undefined>;
+
+  /**
+   * Moves an `aborted`, `failed` or `cancelled` workflow back to `idle`, ready at `now`, its
+   * failure count reset and its recorded steps kept. Answers `false` for any other status,
+   * `undefined` when there is no such workflow.
+   */
+  retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined>;
 }
+
+/** What `listWorkflows` looks for. */
+export interface WorkflowQuery {
+  status?: WorkflowStatus;
+  name?: string;
+  limit: number;
+  /** The last workflow of the previous page. */
+  after?: { createdAt: number; id: string };
+}
+
+/** A workflow without its input, result and steps. */
+export interface WorkflowSummaryRecord {
+  id: string;
+  name: string;
+  status: WorkflowStatus;
+  failures: number;
+  attempts: number;
+  error?: WorkflowError;
+  readyAt?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Statuses `retryWorkflow` moves back to `idle`. */
+export const RETRYABLE_STATUSES: readonly WorkflowStatus[] = [
+  'aborted',
+  'failed',
+  'cancelled',
+];
+
+/** Statuses `cancelWorkflow` moves to `cancelled`. */
+export const CANCELLABLE_STATUSES: readonly WorkflowStatus[] = [
+  'idle',
+  'running',
+  'failed',
+];
 
 /** What becomes of the workflow when a step is recorded. */
 export interface StepOutcome {
@@ -127,6 +193,8 @@ export interface StoredStep {
   result?: string;
   /** Wake-up time (sleeps). */
   wakeAt?: number;
+  /** When the step's function began (steps). */
+  startedAt?: number;
   recordedAt: number;
 }
 
@@ -148,6 +216,8 @@ export interface StoredWorkflow {
   result?: string;
   error?: WorkflowError;
   failures: number;
+  /** Claims so far, the claim at insert included. */
+  attempts: number;
   readyAt?: number;
   leaseToken?: string;
   createdAt: number;

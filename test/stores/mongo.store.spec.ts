@@ -14,9 +14,11 @@ import {
 } from '../support/mongo';
 import { freePort } from '../support/mongo-server';
 import { describeStoreContract } from './store-contract';
+import { describeStoreOperations } from './store-operations-contract';
 
 describeMongo('MongoDB store', () => {
   describeStoreContract(mongoStoreFactory());
+  describeStoreOperations(mongoStoreFactory());
 
   afterAll(dropTestDatabases);
 

@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteStore, StoreUnavailableError } from '@lidex/nestjs';
 import { tempDir } from '../support/temp-dir';
 import { sqliteStoreFactory } from '../support/store-factories';
 import { describeStoreContract } from './store-contract';
+import { describeStoreOperations } from './store-operations-contract';
 
 describeStoreContract(sqliteStoreFactory());
+describeStoreOperations(sqliteStoreFactory());
 
 describe('SqliteStore', () => {
   it('fails to open with an error naming the file when the path cannot be created', async () => {
@@ -16,6 +19,37 @@ describe('SqliteStore', () => {
     const opening = new SqliteStore({ path }).init();
     await expect(opening).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(opening).rejects.toThrow(path);
+    dir.remove();
+  });
+
+  it('opens a file made before attempts and step timing were kept, and keeps its workflows', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'old.sqlite');
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE lidex_workflows (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL,
+        result TEXT, error TEXT, failures INTEGER NOT NULL DEFAULT 0, ready_at INTEGER,
+        lease_token TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE lidex_steps (
+        workflow_id TEXT NOT NULL, kind TEXT NOT NULL, step_id TEXT NOT NULL, result TEXT,
+        wake_at INTEGER, recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (workflow_id, kind, step_id));
+      INSERT INTO lidex_workflows VALUES ('w', 'wf', 'running', '1', NULL, NULL, 0, 5, 't', 1, 2);
+      INSERT INTO lidex_steps VALUES ('w', 'step', 'a', '"x"', NULL, 3);
+    `);
+    old.close();
+    const store = new SqliteStore({ path });
+    await store.init();
+    expect(await store.getWorkflow('w')).toMatchObject({
+      status: 'running',
+      attempts: 0,
+      steps: [{ kind: 'step', id: 'a', result: '"x"', recordedAt: 3 }],
+    });
+    const claimed = await store.claimNextReady(10, { token: 'u', until: 20 });
+    expect(claimed?.steps).toHaveLength(1);
+    expect((await store.getWorkflow('w'))?.attempts).toBe(1);
+    await store.close();
     dir.remove();
   });
 

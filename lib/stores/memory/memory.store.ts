@@ -1,13 +1,21 @@
-import type { WorkflowStatus } from '../../engine/types';
-import type {
-  ClaimedWorkflow,
-  FailureRecord,
-  StepOutcome,
-  Lease,
-  NewWorkflow,
-  Persistence,
-  StoredStep,
-  StoredWorkflow,
+import {
+  WORKFLOW_STATUSES,
+  type WorkflowCounts,
+  type WorkflowStatus,
+} from '../../engine/types';
+import {
+  CANCELLABLE_STATUSES,
+  type ClaimedWorkflow,
+  type FailureRecord,
+  type StepOutcome,
+  type Lease,
+  type NewWorkflow,
+  type Persistence,
+  RETRYABLE_STATUSES,
+  type StoredStep,
+  type StoredWorkflow,
+  type WorkflowQuery,
+  type WorkflowSummaryRecord,
 } from '../persistence';
 
 /**
@@ -37,6 +45,7 @@ export class MemoryStore implements Persistence {
       status: lease ? 'running' : 'idle',
       input: workflow.input,
       failures: 0,
+      attempts: lease ? 1 : 0,
       readyAt: lease ? lease.until : workflow.now,
       leaseToken: lease?.token,
       createdAt: workflow.now,
@@ -57,6 +66,7 @@ export class MemoryStore implements Persistence {
     }
     if (!oldest) return Promise.resolve(undefined);
     oldest.status = 'running';
+    oldest.attempts += 1;
     oldest.leaseToken = lease.token;
     oldest.readyAt = lease.until;
     oldest.updatedAt = now;
@@ -160,6 +170,73 @@ export class MemoryStore implements Persistence {
     });
   }
 
+  listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
+    const { after } = query;
+    const page = [...this.workflows.values()]
+      .filter(
+        (workflow) =>
+          (query.status === undefined || workflow.status === query.status) &&
+          (query.name === undefined || workflow.name === query.name) &&
+          (after === undefined || newestFirst(workflow, after) > 0),
+      )
+      .sort(newestFirst)
+      .slice(0, query.limit);
+    return Promise.resolve(
+      page.map((workflow) => ({
+        id: workflow.id,
+        name: workflow.name,
+        status: workflow.status,
+        failures: workflow.failures,
+        attempts: workflow.attempts,
+        error: workflow.error && { ...workflow.error },
+        readyAt: workflow.readyAt,
+        createdAt: workflow.createdAt,
+        updatedAt: workflow.updatedAt,
+      })),
+    );
+  }
+
+  countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
+    const counts = Object.fromEntries(
+      WORKFLOW_STATUSES.map((status) => [status, 0]),
+    ) as WorkflowCounts;
+    for (const workflow of this.workflows.values()) {
+      if (filter.name === undefined || workflow.name === filter.name) {
+        counts[workflow.status] += 1;
+      }
+    }
+    return Promise.resolve(counts);
+  }
+
+  cancelWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    const workflow = this.workflows.get(workflowId);
+    if (!workflow) return Promise.resolve(undefined);
+    if (CANCELLABLE_STATUSES.includes(workflow.status)) {
+      workflow.status = 'cancelled';
+      workflow.leaseToken = undefined;
+      workflow.readyAt = undefined;
+      workflow.updatedAt = now;
+    }
+    return Promise.resolve(workflow.status === 'cancelled');
+  }
+
+  retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
+    const workflow = this.workflows.get(workflowId);
+    if (!workflow) return Promise.resolve(undefined);
+    if (!RETRYABLE_STATUSES.includes(workflow.status)) {
+      return Promise.resolve(false);
+    }
+    workflow.status = 'idle';
+    workflow.failures = 0;
+    workflow.leaseToken = undefined;
+    workflow.readyAt = now;
+    workflow.updatedAt = now;
+    return Promise.resolve(true);
+  }
+
   private leased(
     workflowId: string,
     leaseToken: string,
@@ -167,4 +244,13 @@ export class MemoryStore implements Persistence {
     const workflow = this.workflows.get(workflowId);
     return workflow?.leaseToken === leaseToken ? workflow : undefined;
   }
+}
+
+/** Newest first: later `createdAt` first, then the greater id. Negative when `a` comes first. */
+function newestFirst(
+  a: Pick<StoredWorkflow, 'createdAt' | 'id'>,
+  b: Pick<StoredWorkflow, 'createdAt' | 'id'>,
+): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

@@ -89,6 +89,7 @@ export class MongoClaims {
           readyAt: lease.until,
           updatedAt: now,
         },
+        $inc: { attempts: 1 },
       },
       { returnDocument: 'after' },
     );

@@ -1,5 +1,9 @@
 import type { WorkflowError, WorkflowStatus } from '../../engine/types';
-import type { StoredStep, StoredWorkflow } from '../persistence';
+import type {
+  StoredStep,
+  StoredWorkflow,
+  WorkflowSummaryRecord,
+} from '../persistence';
 
 /**
  * One workflow, with its steps embedded, so that a claim reads everything a replay needs in one
@@ -13,6 +17,8 @@ export interface WorkflowDocument {
   result?: string;
   error?: WorkflowError;
   failures: number;
+  /** Claims so far; absent on documents written before it was kept (then `epoch` stands in). */
+  attempts?: number;
   /** Set while the workflow can run; absent once finished or aborted (a sparse index). */
   readyAt?: number;
   leaseToken?: string;
@@ -42,19 +48,45 @@ export const claimId = (workflowId: string, epoch: number): string =>
 export const stepKey = (step: Pick<StoredStep, 'kind' | 'id'>): string =>
   `${step.kind}:${step.id}`;
 
-export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
+/** The fields a summary needs; a list reads only these. */
+export const SUMMARY_PROJECTION = {
+  _id: 1,
+  name: 1,
+  status: 1,
+  failures: 1,
+  attempts: 1,
+  epoch: 1,
+  error: 1,
+  readyAt: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const;
+
+export type SummaryDocument = Pick<
+  WorkflowDocument,
+  keyof typeof SUMMARY_PROJECTION
+>;
+
+export function toSummary(doc: SummaryDocument): WorkflowSummaryRecord {
   return {
     id: doc._id,
     name: doc.name,
     status: doc.status,
-    input: doc.input,
-    result: doc.result ?? undefined,
-    error: doc.error ?? undefined,
     failures: doc.failures,
+    attempts: doc.attempts ?? doc.epoch,
+    error: doc.error ?? undefined,
     readyAt: doc.readyAt ?? undefined,
-    leaseToken: doc.leaseToken ?? undefined,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+  };
+}
+
+export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
+  return {
+    ...toSummary(doc),
+    input: doc.input,
+    result: doc.result ?? undefined,
+    leaseToken: doc.leaseToken ?? undefined,
     steps: doc.steps.map(toStoredStep),
   };
 }
@@ -69,5 +101,7 @@ export function toStoredStep(step: StoredStep): StoredStep {
     stored.result = step.result;
   if (step.wakeAt !== undefined && step.wakeAt !== null)
     stored.wakeAt = step.wakeAt;
+  if (step.startedAt !== undefined && step.startedAt !== null)
+    stored.startedAt = step.startedAt;
   return stored;
 }

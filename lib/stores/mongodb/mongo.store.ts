@@ -1,5 +1,5 @@
 import type { Collection, MongoClient } from 'mongodb';
-import type { WorkflowStatus } from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { loadDriver } from '../load-driver';
@@ -12,6 +12,8 @@ import type {
   StepOutcome,
   StoredStep,
   StoredWorkflow,
+  WorkflowQuery,
+  WorkflowSummaryRecord,
 } from '../persistence';
 import { MongoClaims } from './mongo.claims';
 import {
@@ -22,6 +24,7 @@ import {
   type WorkflowDocument,
 } from './mongo.documents';
 import { isDuplicateKey, writing } from './mongo.errors';
+import { MongoOperations } from './mongo.operations';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 
 /**
@@ -34,6 +37,7 @@ interface Opened {
   client: MongoClient;
   workflows: Collection<WorkflowDocument>;
   claims: MongoClaims;
+  operations: MongoOperations;
 }
 
 /** Only ever `{ $eq: id }`: an id is a value, never a query operator. */
@@ -97,16 +101,37 @@ export class MongoStore implements Persistence {
       // Only workflows that can still run carry `readyAt`, so the sparse index holds just those:
       // claiming costs the same however many finished workflows the collection keeps.
       await ensureIndex(workflows, 'lidex_ready', { readyAt: 1 }, true);
+      // Listing, newest first, by status or by name.
+      await ensureIndex(
+        workflows,
+        'lidex_newest',
+        { createdAt: -1, _id: -1 },
+        false,
+      );
+      await ensureIndex(
+        workflows,
+        'lidex_status',
+        { status: 1, createdAt: -1, _id: -1 },
+        false,
+      );
+      await ensureIndex(
+        workflows,
+        'lidex_name',
+        { name: 1, createdAt: -1, _id: -1 },
+        false,
+      );
       await ensureIndex(
         claims,
         'lidex_claims_workflow',
         { workflowId: 1 },
         false,
       );
+      const workflowClaims = new MongoClaims(workflows, claims);
       this.opened = {
         client,
         workflows,
-        claims: new MongoClaims(workflows, claims),
+        claims: workflowClaims,
+        operations: new MongoOperations(workflows, workflowClaims),
       };
     } catch (error) {
       if (!this.options.client) await client.close().catch(() => undefined);
@@ -132,6 +157,7 @@ export class MongoStore implements Persistence {
           status: lease ? 'running' : 'idle',
           input: workflow.input,
           failures: 0,
+          attempts: lease ? 1 : 0,
           readyAt: lease ? lease.until : workflow.now,
           ...(lease ? { leaseToken: lease.token } : {}),
           // Created already claimed: the insert itself was the claim of epoch 1.
@@ -283,6 +309,25 @@ export class MongoStore implements Persistence {
     return doc ? toStoredWorkflow(doc) : undefined;
   }
 
+  listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
+    return this.open().operations.list(query);
+  }
+
+  countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
+    return this.open().operations.count(filter);
+  }
+
+  cancelWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    return this.open().operations.cancel(workflowId, now);
+  }
+
+  retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
+    return this.open().operations.retry(workflowId, now);
+  }
+
   /** An earlier try of this failure write that was applied, its answer lost. */
   private async failureAlreadyRecorded(
     workflowId: string,
@@ -329,7 +374,7 @@ export class MongoStore implements Persistence {
 async function ensureIndex<T extends object>(
   collection: Collection<T>,
   name: string,
-  keys: Record<string, 1>,
+  keys: Record<string, 1 | -1>,
   sparse: boolean,
 ): Promise<void> {
   const existing: { name?: unknown }[] = await collection

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   result TEXT,
   error TEXT,
   failures INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
   ready_at INTEGER,
   lease_token TEXT,
   created_at INTEGER NOT NULL,
@@ -15,13 +16,32 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
 );
 CREATE INDEX IF NOT EXISTS ${prefix}workflows_ready
   ON ${prefix}workflows (ready_at) WHERE ready_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ${prefix}workflows_newest
+  ON ${prefix}workflows (created_at, id);
+CREATE INDEX IF NOT EXISTS ${prefix}workflows_status
+  ON ${prefix}workflows (status, created_at, id);
+CREATE INDEX IF NOT EXISTS ${prefix}workflows_name
+  ON ${prefix}workflows (name, created_at, id);
 CREATE TABLE IF NOT EXISTS ${prefix}steps (
   workflow_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   step_id TEXT NOT NULL,
   result TEXT,
   wake_at INTEGER,
+  started_at INTEGER,
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (workflow_id, kind, step_id)
 );
 `;
+
+/** Columns added after the first release, for files created by it. */
+export const sqliteAddedColumns = (
+  prefix: string,
+): { table: string; column: string; definition: string }[] => [
+  {
+    table: `${prefix}workflows`,
+    column: 'attempts',
+    definition: 'INTEGER NOT NULL DEFAULT 0',
+  },
+  { table: `${prefix}steps`, column: 'started_at', definition: 'INTEGER' },
+];

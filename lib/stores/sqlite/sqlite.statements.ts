@@ -1,4 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { WorkflowStatus } from '../../engine/types';
+import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
+
+const quoted = (statuses: readonly WorkflowStatus[]): string =>
+  statuses.map((status) => `'${status}'`).join(', ');
 
 /** The prepared statements of the SQLite store, compiled once per connection. */
 export class SqliteStatements {
@@ -11,30 +16,39 @@ export class SqliteStatements {
   readonly insertStep: BetterSqlite3.Statement;
   readonly finish: BetterSqlite3.Statement;
   readonly fail: BetterSqlite3.Statement;
+  readonly countByStatus: BetterSqlite3.Statement;
+  readonly countByStatusOfName: BetterSqlite3.Statement;
+  readonly cancel: BetterSqlite3.Statement;
+  readonly retry: BetterSqlite3.Statement;
+  readonly selectStatus: BetterSqlite3.Statement;
+  private readonly lists = new Map<string, BetterSqlite3.Statement>();
+  private readonly workflows: string;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
     prefix: string,
   ) {
     const workflows = `${prefix}workflows`;
+    this.workflows = workflows;
     const steps = `${prefix}steps`;
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
-         (id, name, status, input, failures, ready_at, lease_token, created_at, updated_at)
-       VALUES (@id, @name, @status, @input, 0, @ready_at, @lease_token, @now, @now)
+         (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
+          updated_at)
+       VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.claimNextReady = db.prepare(
       `UPDATE ${workflows}
          SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-             updated_at = @now
+             attempts = attempts + 1, updated_at = @now
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now
                    ORDER BY ready_at LIMIT 1)
        RETURNING id, name, input, failures`,
     );
     this.selectSteps = db.prepare(
-      `SELECT kind, step_id, result, wake_at, recorded_at FROM ${steps}
+      `SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${steps}
        WHERE workflow_id = ? ORDER BY rowid`,
     );
     this.selectWorkflow = db.prepare(`SELECT * FROM ${workflows} WHERE id = ?`);
@@ -49,8 +63,9 @@ export class SqliteStatements {
        WHERE id = @id AND lease_token = @lease_token`,
     );
     this.insertStep = db.prepare(
-      `INSERT INTO ${steps} (workflow_id, kind, step_id, result, wake_at, recorded_at)
-       VALUES (@workflow_id, @kind, @step_id, @result, @wake_at, @recorded_at)`,
+      `INSERT INTO ${steps}
+         (workflow_id, kind, step_id, result, wake_at, started_at, recorded_at)
+       VALUES (@workflow_id, @kind, @step_id, @result, @wake_at, @started_at, @recorded_at)`,
     );
     this.finish = db.prepare(
       `UPDATE ${workflows}
@@ -67,6 +82,57 @@ export class SqliteStatements {
        WHERE id = @id AND lease_token = @lease_token
        RETURNING status, failures`,
     );
+    this.countByStatus = db.prepare(
+      `SELECT status, count(*) AS n FROM ${workflows} GROUP BY status`,
+    );
+    this.countByStatusOfName = db.prepare(
+      `SELECT status, count(*) AS n FROM ${workflows} WHERE name = ? GROUP BY status`,
+    );
+    this.cancel = db.prepare(
+      `UPDATE ${workflows}
+         SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = @now
+       WHERE id = @id AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
+    );
+    this.retry = db.prepare(
+      `UPDATE ${workflows}
+         SET status = 'idle', failures = 0, lease_token = NULL, ready_at = @now,
+             updated_at = @now
+       WHERE id = @id AND status IN (${quoted(RETRYABLE_STATUSES)})`,
+    );
+    this.selectStatus = db.prepare(
+      `SELECT status FROM ${workflows} WHERE id = ?`,
+    );
+  }
+
+  /**
+   * The list query for one combination of filters (at most 8 statements, compiled on first use).
+   * Bind `status`, `name`, `after_created_at`, `after_id` and `limit` as the shape needs.
+   */
+  list(shape: {
+    status: boolean;
+    name: boolean;
+    after: boolean;
+  }): BetterSqlite3.Statement {
+    const key = `${shape.status}:${shape.name}:${shape.after}`;
+    let statement = this.lists.get(key);
+    if (!statement) {
+      const where = [
+        shape.status ? 'status = @status' : undefined,
+        shape.name ? 'name = @name' : undefined,
+        shape.after
+          ? '(created_at < @after_created_at OR ' +
+            '(created_at = @after_created_at AND id < @after_id))'
+          : undefined,
+      ].filter(Boolean);
+      statement = this.db.prepare(
+        `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at
+         FROM ${this.workflows}
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      );
+      this.lists.set(key, statement);
+    }
+    return statement;
   }
 
   /** Runs `work` in a transaction that takes the write lock at once (BEGIN IMMEDIATE). */

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import {
+  WORKFLOW_STATUSES,
+  type WorkflowCounts,
+  type WorkflowError,
+  type WorkflowStatus,
+} from '../../engine/types';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { loadDriver } from '../load-driver';
 import type {
@@ -13,8 +18,10 @@ import type {
   Persistence,
   StoredStep,
   StoredWorkflow,
+  WorkflowQuery,
+  WorkflowSummaryRecord,
 } from '../persistence';
-import { sqliteSchema } from './sqlite.schema';
+import { sqliteAddedColumns, sqliteSchema } from './sqlite.schema';
 import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { SqliteStatements } from './sqlite.statements';
 
@@ -26,6 +33,7 @@ interface WorkflowRow {
   result: string | null;
   error: string | null;
   failures: number;
+  attempts: number;
   ready_at: number | null;
   lease_token: string | null;
   created_at: number;
@@ -37,6 +45,7 @@ interface StepRow {
   step_id: string;
   result: string | null;
   wake_at: number | null;
+  started_at: number | null;
   recorded_at: number;
 }
 
@@ -76,6 +85,7 @@ export class SqliteStore implements Persistence {
       );
       const prefix = this.options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
       db.exec(sqliteSchema(prefix));
+      addMissingColumns(db, prefix);
       this.db = db;
       this.sql = new SqliteStatements(db, prefix);
       return Promise.resolve();
@@ -102,6 +112,7 @@ export class SqliteStore implements Persistence {
         name: workflow.name,
         status: lease ? 'running' : 'idle',
         input: workflow.input,
+        attempts: lease ? 1 : 0,
         ready_at: lease ? lease.until : workflow.now,
         lease_token: lease?.token ?? null,
         now: workflow.now,
@@ -169,6 +180,7 @@ export class SqliteStore implements Persistence {
           step_id: step.id,
           result: step.result ?? null,
           wake_at: step.wakeAt ?? null,
+          started_at: step.startedAt ?? null,
           recorded_at: step.recordedAt,
         });
         return true;
@@ -237,21 +249,74 @@ export class SqliteStore implements Persistence {
         if (!row) return undefined;
         const steps = sql.selectSteps.all(workflowId) as StepRow[];
         return {
-          id: row.id,
-          name: row.name,
-          status: row.status,
+          ...toSummary(row),
           input: row.input,
           result: row.result ?? undefined,
-          error: row.error
-            ? (JSON.parse(row.error) as WorkflowError)
-            : undefined,
-          failures: row.failures,
-          readyAt: row.ready_at ?? undefined,
           leaseToken: row.lease_token ?? undefined,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
           steps: steps.map(toStoredStep),
         };
+      }),
+    );
+  }
+
+  listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
+    return this.run((sql) => {
+      const statement = sql.list({
+        status: query.status !== undefined,
+        name: query.name !== undefined,
+        after: query.after !== undefined,
+      });
+      const rows = statement.all({
+        ...(query.status !== undefined ? { status: query.status } : {}),
+        ...(query.name !== undefined ? { name: query.name } : {}),
+        ...(query.after
+          ? {
+              after_created_at: query.after.createdAt,
+              after_id: query.after.id,
+            }
+          : {}),
+        limit: query.limit,
+      }) as WorkflowRow[];
+      return rows.map(toSummary);
+    });
+  }
+
+  countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
+    return this.run((sql) => {
+      const rows = (
+        filter.name === undefined
+          ? sql.countByStatus.all()
+          : sql.countByStatusOfName.all(filter.name)
+      ) as { status: WorkflowStatus; n: number }[];
+      const counts = Object.fromEntries(
+        WORKFLOW_STATUSES.map((status) => [status, 0]),
+      ) as WorkflowCounts;
+      for (const row of rows) counts[row.status] = row.n;
+      return counts;
+    });
+  }
+
+  cancelWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    return this.run((sql) =>
+      sql.transaction(() => {
+        sql.cancel.run({ id: workflowId, now });
+        const row = sql.selectStatus.get(workflowId) as
+          Pick<WorkflowRow, 'status'> | undefined;
+        return row && row.status === 'cancelled';
+      }),
+    );
+  }
+
+  retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
+    return this.run((sql) =>
+      sql.transaction(() => {
+        if (sql.retry.run({ id: workflowId, now }).changes === 1) return true;
+        return sql.selectStatus.get(workflowId) === undefined
+          ? undefined
+          : false;
       }),
     );
   }
@@ -277,6 +342,31 @@ function toStoredStep(row: StepRow): StoredStep {
     id: row.step_id,
     result: row.result ?? undefined,
     wakeAt: row.wake_at ?? undefined,
+    startedAt: row.started_at ?? undefined,
     recordedAt: row.recorded_at,
   };
+}
+
+function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    failures: row.failures,
+    attempts: row.attempts,
+    error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
+    readyAt: row.ready_at ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Adds the columns a file made by an earlier version lacks. */
+function addMissingColumns(db: BetterSqlite3.Database, prefix: string): void {
+  for (const { table, column, definition } of sqliteAddedColumns(prefix)) {
+    const columns = db.pragma(`table_info(${table})`) as { name: string }[];
+    if (!columns.some((existing) => existing.name === column)) {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+  }
 }
