@@ -6,6 +6,9 @@ import { describeError } from './workflow-error';
 import type { RunDependencies, WorkflowRun } from './workflow-run';
 import type { WorkflowRunner } from './workflow-runner';
 
+/** The most workflows one poll claims at once (one store call). */
+const MAX_CLAIM_BATCH = 100;
+
 /**
  * The poll loop: claims ready workflows while it has room for them, runs them, and on stop
  * drains what is running. Every promise it starts is tracked and awaited by `stop()`.
@@ -18,8 +21,6 @@ export class Worker {
   private reservationsDone?: Deferred;
   private loop?: Promise<void>;
   private stopped?: Promise<void>;
-  /** Set once stop() is over: anything claimed later is handed straight back. */
-  private drained = false;
   private crashed = false;
 
   constructor(
@@ -126,11 +127,10 @@ export class Worker {
         new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
       ]);
     }
-    this.drained = true;
     this.deps.logger.log(messages.workerStopped());
   }
 
-  /** A claim that arrived after the drain: give it back (fenced, so harmless if too late). */
+  /** A claim that came back after stop(): give it back (fenced, so harmless if too late). */
   private handBack(claimed: ClaimedWorkflow): void {
     const now = this.deps.now();
     this.deps.store
@@ -155,15 +155,16 @@ export class Worker {
     const { pollIntervalMs, concurrency } = this.deps.options;
     let backoffMs = 0;
     while (!this.stopped) {
-      if (this.occupied() >= concurrency) {
+      const room = Math.min(concurrency - this.occupied(), MAX_CLAIM_BATCH);
+      if (room <= 0) {
         await this.wakeup.wait(pollIntervalMs);
         continue;
       }
-      let claimed: ClaimedWorkflow | undefined;
+      let claimed: ClaimedWorkflow[];
       try {
-        claimed = await this.deps.store.claimNextReady(
+        claimed = await this.deps.store.claimReady(
           this.deps.now(),
-          this.newLease(),
+          Array.from({ length: room }, () => this.newLease()),
         );
         backoffMs = 0;
       } catch (error) {
@@ -177,8 +178,13 @@ export class Worker {
         await this.wakeup.wait(backoffMs);
         continue;
       }
-      if (claimed) this.launch(claimed);
-      else await this.wakeup.wait(pollIntervalMs);
+      for (const workflow of claimed) {
+        // Stopping meanwhile: give it straight back rather than start it.
+        if (this.stopped) this.handBack(workflow);
+        else this.launch(workflow);
+      }
+      // All the room was filled: there may be more ready at once. Otherwise, wait for work.
+      if (claimed.length < room) await this.wakeup.wait(pollIntervalMs);
     }
   }
 

@@ -14,8 +14,8 @@ import type {
  * The rules that make execution durable:
  * - A workflow is *ready* when its `readyAt` is at or before now. `readyAt` is set while a
  *   workflow can still run (idle, leased, sleeping, waiting for a retry) and cleared when it is
- *   `finished` or `aborted`. Claiming takes the ready workflow with the oldest `readyAt`, and is
- *   atomic: two claims never both win one workflow.
+ *   `finished`, `aborted` or `cancelled`. Claiming takes the ready workflows with the oldest
+ *   `readyAt`, and is atomic: two claims never both win one workflow.
  * - A claim stores a fresh lease token; every later write for that run names the token and is
  *   applied only if the workflow still holds it. A write that returns `false` lost the lease.
  */
@@ -41,13 +41,11 @@ export interface Persistence {
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean>;
 
   /**
-   * Atomically claims the ready workflow with the oldest `readyAt`, with its recorded steps,
-   * and counts an attempt.
+   * Atomically claims up to `leases.length` ready workflows, oldest `readyAt` first, the first
+   * with the first lease and so on, each with its recorded steps; counts an attempt for each.
+   * Answers fewer (or none) when fewer are ready.
    */
-  claimNextReady(
-    now: number,
-    lease: Lease,
-  ): Promise<ClaimedWorkflow | undefined>;
+  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]>;
 
   /** Moves the lease's expiry to `lease.until` if `lease.token` still holds it. */
   renewLease(workflowId: string, lease: Lease): Promise<boolean>;

@@ -202,12 +202,12 @@ describe('worker', () => {
       { worker: false },
     );
     await engine.start('w', 'wf', null);
-    const claim = store.claimNextReady.bind(store);
+    const claim = store.claimReady.bind(store);
     let failures = 3;
-    store.claimNextReady = (now, lease) =>
+    store.claimReady = (now, leases) =>
       failures-- > 0
         ? Promise.reject(new Error('connection reset'))
-        : claim(now, lease);
+        : claim(now, leases);
     engine.startWorker();
     expect(await engine.wait('w', { timeoutMs: 5000 })).toBe('finished');
     expect(

@@ -149,6 +149,86 @@ describeMongo('MongoDB store', () => {
     });
   });
 
+  describe('claims', () => {
+    const serverKind = process.env.LIDEX_TEST_MONGO_KIND ?? 'mongod';
+
+    it('uses claim documents only on FerretDB, and says so', async () => {
+      const store = new MongoStore({
+        url: mongoUrl!,
+        database: testDatabase(),
+      });
+      await store.init();
+      expect(store.describe().includes('claim documents')).toBe(
+        serverKind === 'ferretdb',
+      );
+      await store.close();
+    });
+
+    it("with 'single-update', claims oldest first in one command per workflow", async () => {
+      const client = new MongoClient(mongoUrl!, { monitorCommands: true });
+      const commands: string[] = [];
+      client.on('commandStarted', (event) => commands.push(event.commandName));
+      const store = new MongoStore({
+        client,
+        database: testDatabase(),
+        claims: 'single-update',
+      });
+      await store.init();
+      for (let i = 0; i < 3; i++) {
+        await store.insertWorkflow({
+          id: `w${i}`,
+          name: 'wf',
+          input: '1',
+          now: 10 - i,
+        });
+      }
+      commands.length = 0;
+      const claimed = await store.claimReady(100, [
+        { token: 'a', until: 1_000 },
+        { token: 'b', until: 1_000 },
+      ]);
+      expect(claimed.map((c) => [c.id, c.leaseToken])).toEqual([
+        ['w2', 'a'],
+        ['w1', 'b'],
+      ]);
+      expect(commands).toEqual(['findAndModify', 'findAndModify']);
+      expect(await store.getWorkflow('w2')).toMatchObject({
+        status: 'running',
+        attempts: 1,
+        leaseToken: 'a',
+        readyAt: 1_000,
+      });
+      expect(await store.recordFinish('w2', 'a', '1', 101)).toBe(true);
+      await store.close();
+      await client.close();
+    });
+
+    it('sweeps claim documents long past when a poll finds nothing', async () => {
+      const database = testDatabase();
+      const store = new MongoStore({
+        url: mongoUrl!,
+        database,
+        claims: 'claim-documents',
+      });
+      await store.init();
+      await store.insertWorkflow({ id: 'w', name: 'wf', input: '1', now: 0 });
+      const [held] = await store.claimReady(0, [{ token: 'a', until: 1_000 }]);
+      await store.recordFinish('w', held.leaseToken, '1', 1);
+      const client = new MongoClient(mongoUrl!);
+      const claims = client.db(database).collection('lidex_claims');
+      expect(await claims.countDocuments()).toBe(1);
+      const anHourLater = 3_600_000;
+      expect(
+        await store.claimReady(anHourLater, [
+          { token: 'b', until: anHourLater + 1_000 },
+        ]),
+      ).toEqual([]);
+      expect(await claims.countDocuments()).toBe(0);
+      await client.close();
+      await store.close();
+    });
+  });
+
   it('refuses to be built with both or neither of url and client', () => {
     expect(() => new MongoStore({})).toThrow('either `url` or `client`');
   });

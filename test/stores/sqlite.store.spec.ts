@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore, StoreUnavailableError } from '@lidex/nestjs';
 import { tempDir } from '../support/temp-dir';
+import { claimNext } from '../support/claim-next';
 import { sqliteStoreFactory } from '../support/store-factories';
 import { describeStoreContract } from './store-contract';
 import { describeStoreOperations } from './store-operations-contract';
@@ -46,7 +47,7 @@ describe('SqliteStore', () => {
       attempts: 0,
       steps: [{ kind: 'step', id: 'a', result: '"x"', recordedAt: 3 }],
     });
-    const claimed = await store.claimNextReady(10, { token: 'u', until: 20 });
+    const claimed = await claimNext(store, 10, { token: 'u', until: 20 });
     expect(claimed?.steps).toHaveLength(1);
     expect((await store.getWorkflow('w'))?.attempts).toBe(1);
     await store.close();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Lease, Persistence, StoredStep } from '@lidex/nestjs';
 import type { StoreFactory } from '../support/store-factories';
+import { claimNext } from '../support/claim-next';
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -68,7 +69,7 @@ export function describeStoreContract(factory: StoreFactory): void {
           readyAt: T0 + MINUTE,
         });
         expect(
-          await store.claimNextReady(T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
+          await claimNext(store, T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
         ).toBeUndefined();
         expect(
           await store.recordFinish('a', held.token, '"done"', T0 + 1),
@@ -80,11 +81,9 @@ export function describeStoreContract(factory: StoreFactory): void {
       });
     });
 
-    describe('claimNextReady', () => {
+    describe('claimReady', () => {
       it('returns nothing from an empty store', async () => {
-        expect(
-          await store.claimNextReady(T0, lease(T0 + MINUTE)),
-        ).toBeUndefined();
+        expect(await claimNext(store, T0, lease(T0 + MINUTE))).toBeUndefined();
       });
 
       it('claims the workflow that has been ready longest, and each one once', async () => {
@@ -92,9 +91,9 @@ export function describeStoreContract(factory: StoreFactory): void {
         await insert('first', T0 + 1);
         await insert('future', T0 + 100);
         const now = T0 + 10;
-        const a = await store.claimNextReady(now, lease(now + MINUTE));
-        const b = await store.claimNextReady(now, lease(now + MINUTE));
-        const c = await store.claimNextReady(now, lease(now + MINUTE));
+        const a = await claimNext(store, now, lease(now + MINUTE));
+        const b = await claimNext(store, now, lease(now + MINUTE));
+        const c = await claimNext(store, now, lease(now + MINUTE));
         expect([a?.id, b?.id, c?.id]).toEqual(['first', 'second', undefined]);
         expect(await store.getWorkflow('first')).toMatchObject({
           status: 'running',
@@ -104,7 +103,7 @@ export function describeStoreContract(factory: StoreFactory): void {
 
       it('hands back everything a replay needs: name, input, failures, token and steps in order', async () => {
         await insert('a', T0, 'collect', '{"invoice":42}');
-        const first = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const first = await claimNext(store, T0, lease(T0 + MINUTE));
         const sleep: StoredStep = {
           kind: 'sleep',
           id: 'nap',
@@ -124,7 +123,8 @@ export function describeStoreContract(factory: StoreFactory): void {
             }),
           ).toBe(true);
         }
-        const retry = await store.claimNextReady(
+        const retry = await claimNext(
+          store,
           T0 + MINUTE,
           lease(T0 + 2 * MINUTE),
         );
@@ -139,11 +139,50 @@ export function describeStoreContract(factory: StoreFactory): void {
         expect(retry!.leaseToken).not.toBe(first!.leaseToken);
       });
 
+      it('claims several at once, oldest first, each under its own lease', async () => {
+        for (let i = 0; i < 5; i++) await insert(`w${i}`, T0 + 5 - i);
+        const leases = [1, 2, 3].map(() => lease(T0 + MINUTE));
+        const claimed = await store.claimReady(T0 + 10, leases);
+        expect(claimed.map((c) => [c.id, c.leaseToken])).toEqual([
+          ['w4', leases[0].token],
+          ['w3', leases[1].token],
+          ['w2', leases[2].token],
+        ]);
+        const rest = await store.claimReady(
+          T0 + 10,
+          [1, 2, 3].map(() => lease(T0 + MINUTE)),
+        );
+        expect(rest.map((c) => c.id)).toEqual(['w1', 'w0']);
+        expect(await store.claimReady(T0 + 10, [lease(T0 + MINUTE)])).toEqual(
+          [],
+        );
+        for (const { id, leaseToken } of [...claimed, ...rest]) {
+          expect(await store.recordFinish(id, leaseToken, '1', T0 + 11)).toBe(
+            true,
+          );
+        }
+      });
+
+      it('never gives one workflow to two concurrent batch claims', async () => {
+        for (let i = 0; i < 30; i++) await insert(`w${i}`, T0 + i);
+        const batches = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            store.claimReady(
+              T0 + 100,
+              Array.from({ length: 8 }, () => lease(T0 + MINUTE)),
+            ),
+          ),
+        );
+        const ids = batches.flat().map((c) => c.id);
+        expect(ids).toHaveLength(30);
+        expect(new Set(ids).size).toBe(30);
+      });
+
       it('never gives one workflow to two concurrent claims', async () => {
         for (let i = 0; i < 20; i++) await insert(`w${i}`, T0 + i);
         const claims = await Promise.all(
           Array.from({ length: 40 }, () =>
-            store.claimNextReady(T0 + 100, lease(T0 + MINUTE)),
+            claimNext(store, T0 + 100, lease(T0 + MINUTE)),
           ),
         );
         const ids = claims.filter((c) => c !== undefined).map((c) => c.id);
@@ -154,8 +193,8 @@ export function describeStoreContract(factory: StoreFactory): void {
       it('does not claim finished or aborted workflows, however old', async () => {
         await insert('done', T0);
         await insert('dead', T0);
-        const done = await store.claimNextReady(T0, lease(T0 + MINUTE));
-        const dead = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const done = await claimNext(store, T0, lease(T0 + MINUTE));
+        const dead = await claimNext(store, T0, lease(T0 + MINUTE));
         await store.recordFinish(done!.id, done!.leaseToken, 'null', T0);
         await store.recordFailure(dead!.id, dead!.leaseToken, {
           error: { name: 'Error', message: 'boom' },
@@ -164,10 +203,7 @@ export function describeStoreContract(factory: StoreFactory): void {
           now: T0,
         });
         expect(
-          await store.claimNextReady(
-            T0 + 1000 * MINUTE,
-            lease(T0 + 1001 * MINUTE),
-          ),
+          await claimNext(store, T0 + 1000 * MINUTE, lease(T0 + 1001 * MINUTE)),
         ).toBeUndefined();
       });
     });
@@ -175,11 +211,12 @@ export function describeStoreContract(factory: StoreFactory): void {
     describe('leases and fencing', () => {
       it('lets another claim take a workflow whose lease expired, and fences out the old owner', async () => {
         await insert('a');
-        const old = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const old = await claimNext(store, T0, lease(T0 + MINUTE));
         expect(
-          await store.claimNextReady(T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
+          await claimNext(store, T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
         ).toBeUndefined();
-        const next = await store.claimNextReady(
+        const next = await claimNext(
+          store,
           T0 + MINUTE,
           lease(T0 + 2 * MINUTE),
         );
@@ -220,7 +257,7 @@ export function describeStoreContract(factory: StoreFactory): void {
 
       it('renewing a lease keeps other claims away until the new expiry', async () => {
         await insert('a');
-        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
         expect(
           await store.renewLease('a', {
             token: held!.leaseToken,
@@ -228,17 +265,16 @@ export function describeStoreContract(factory: StoreFactory): void {
           }),
         ).toBe(true);
         expect(
-          await store.claimNextReady(T0 + 2 * MINUTE, lease(T0 + 4 * MINUTE)),
+          await claimNext(store, T0 + 2 * MINUTE, lease(T0 + 4 * MINUTE)),
         ).toBeUndefined();
         expect(
-          (await store.claimNextReady(T0 + 3 * MINUTE, lease(T0 + 4 * MINUTE)))
-            ?.id,
+          (await claimNext(store, T0 + 3 * MINUTE, lease(T0 + 4 * MINUTE)))?.id,
         ).toBe('a');
       });
 
       it('releasing a lease makes the workflow ready at the given time', async () => {
         await insert('a');
-        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
         expect(
           await store.releaseLease('a', held!.leaseToken, T0 + 10, T0 + 1),
         ).toBe(true);
@@ -247,11 +283,11 @@ export function describeStoreContract(factory: StoreFactory): void {
           readyAt: T0 + 10,
         });
         expect(
-          await store.claimNextReady(T0 + 9, lease(T0 + MINUTE)),
+          await claimNext(store, T0 + 9, lease(T0 + MINUTE)),
         ).toBeUndefined();
-        expect(
-          (await store.claimNextReady(T0 + 10, lease(T0 + MINUTE)))?.id,
-        ).toBe('a');
+        expect((await claimNext(store, T0 + 10, lease(T0 + MINUTE)))?.id).toBe(
+          'a',
+        );
         expect(
           await store.renewLease('a', {
             token: held!.leaseToken,
@@ -264,7 +300,7 @@ export function describeStoreContract(factory: StoreFactory): void {
     describe('steps and sleeps', () => {
       it('records a sleep and releases the workflow until it is due', async () => {
         await insert('a');
-        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
         const wakeAt = T0 + 30 * 24 * 60 * MINUTE;
         const nap: StoredStep = {
           kind: 'sleep',
@@ -285,18 +321,15 @@ export function describeStoreContract(factory: StoreFactory): void {
           steps: [nap],
         });
         expect(
-          await store.claimNextReady(wakeAt - 1, lease(wakeAt + MINUTE)),
+          await claimNext(store, wakeAt - 1, lease(wakeAt + MINUTE)),
         ).toBeUndefined();
-        const woken = await store.claimNextReady(
-          wakeAt,
-          lease(wakeAt + MINUTE),
-        );
+        const woken = await claimNext(store, wakeAt, lease(wakeAt + MINUTE));
         expect(woken?.steps).toEqual([nap]);
       });
 
       it('keeps a step and a sleep with the same id apart, and records a step at most once', async () => {
         await insert('a');
-        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
         const keep = { readyAt: T0 + MINUTE, release: false, now: T0 };
         await store.recordStep('a', held!.leaseToken, step('same', '1'), keep);
         await store.recordStep(
@@ -321,7 +354,7 @@ export function describeStoreContract(factory: StoreFactory): void {
     describe('finishing and failing', () => {
       it('stores the result of a finished workflow', async () => {
         await insert('a');
-        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
         expect(
           await store.recordFinish(
             'a',
@@ -348,7 +381,7 @@ export function describeStoreContract(factory: StoreFactory): void {
         };
         let now = T0;
         for (let attempt = 1; attempt <= 3; attempt++) {
-          const held = await store.claimNextReady(now, lease(now + MINUTE));
+          const held = await claimNext(store, now, lease(now + MINUTE));
           expect(held?.failures).toBe(attempt - 1);
           const outcome = await store.recordFailure('a', held!.leaseToken, {
             error,
@@ -362,7 +395,7 @@ export function describeStoreContract(factory: StoreFactory): void {
           });
           if (attempt < 3) {
             expect(
-              await store.claimNextReady(now + 9, lease(now + MINUTE)),
+              await claimNext(store, now + 9, lease(now + MINUTE)),
             ).toBeUndefined();
           }
           now += 10;
@@ -390,7 +423,7 @@ export function describeStoreContract(factory: StoreFactory): void {
           expect(await insert(id, T0 + i)).toBe(true);
         }
         for (const [i, id] of ids.entries()) {
-          const held = await store.claimNextReady(T0 + 100, lease(T0 + MINUTE));
+          const held = await claimNext(store, T0 + 100, lease(T0 + MINUTE));
           expect(held?.id).toBe(id);
           const keep = { readyAt: T0 + MINUTE, release: false, now: T0 };
           expect(
@@ -415,7 +448,7 @@ export function describeStoreContract(factory: StoreFactory): void {
     if (factory.durable) {
       it('keeps everything when the store is closed and opened again', async () => {
         await insert('a', T0, 'wf', '{"kept":true}');
-        const held = await store.claimNextReady(T0, lease(T0 + MINUTE));
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
         await store.recordStep('a', held!.leaseToken, step('one', '"1"'), {
           readyAt: T0 + MINUTE,
           release: false,

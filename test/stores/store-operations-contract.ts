@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Lease, Persistence, WorkflowStatus } from '@lidex/nestjs';
 import type { StoreFactory } from '../support/store-factories';
+import { claimNext } from '../support/claim-next';
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -33,7 +34,7 @@ export function describeStoreOperations(factory: StoreFactory): void {
 
     /** Takes workflow `id` (the only ready one) and gives it an outcome. */
     const claimOnly = async (id: string, now: number) => {
-      const held = await store.claimNextReady(now, lease(now + MINUTE));
+      const held = await claimNext(store, now, lease(now + MINUTE));
       expect(held?.id).toBe(id);
       return held!.leaseToken;
     };
@@ -81,7 +82,8 @@ export function describeStoreOperations(factory: StoreFactory): void {
           { kind: 'sleep', id: 'nap', wakeAt: T0 + 1_000, recordedAt: T0 + 40 },
           { readyAt: T0 + 1_000, release: true, now: T0 + 40 },
         );
-        const second = await store.claimNextReady(
+        const second = await claimNext(
+          store,
           T0 + 1_000,
           lease(T0 + 2 * MINUTE),
         );
@@ -249,7 +251,7 @@ export function describeStoreOperations(factory: StoreFactory): void {
         await insert('a');
         expect(await store.cancelWorkflow('a', T0 + 1)).toBe(true);
         expect(
-          await store.claimNextReady(T0 + MINUTE, lease(T0 + 2 * MINUTE)),
+          await claimNext(store, T0 + MINUTE, lease(T0 + 2 * MINUTE)),
         ).toBeUndefined();
         const stored = await store.getWorkflow('a');
         expect(stored).toMatchObject({
@@ -283,7 +285,7 @@ export function describeStoreOperations(factory: StoreFactory): void {
         await withStatus('a', 'failed');
         expect(await store.cancelWorkflow('a', T0 + 1)).toBe(true);
         expect(
-          await store.claimNextReady(T0 + 2 * MINUTE, lease(T0 + 3 * MINUTE)),
+          await claimNext(store, T0 + 2 * MINUTE, lease(T0 + 3 * MINUTE)),
         ).toBeUndefined();
       });
 
@@ -328,7 +330,8 @@ export function describeStoreOperations(factory: StoreFactory): void {
           failures: 0,
           readyAt: T0 + 100,
         });
-        const again = await store.claimNextReady(
+        const again = await claimNext(
+          store,
           T0 + 100,
           lease(T0 + 100 + MINUTE),
         );
@@ -346,8 +349,8 @@ export function describeStoreOperations(factory: StoreFactory): void {
         await withStatus('c', 'cancelled', T0 + 1);
         expect(await store.retryWorkflow('f', T0 + 10)).toBe(true);
         expect(await store.retryWorkflow('c', T0 + 11)).toBe(true);
-        const first = await store.claimNextReady(T0 + 20, lease(T0 + MINUTE));
-        const second = await store.claimNextReady(T0 + 20, lease(T0 + MINUTE));
+        const first = await claimNext(store, T0 + 20, lease(T0 + MINUTE));
+        const second = await claimNext(store, T0 + 20, lease(T0 + MINUTE));
         expect([first?.id, second?.id]).toEqual(['f', 'c']);
       });
 

@@ -55,29 +55,31 @@ export class MemoryStore implements Persistence {
     return Promise.resolve(true);
   }
 
-  claimNextReady(
-    now: number,
-    lease: Lease,
-  ): Promise<ClaimedWorkflow | undefined> {
-    let oldest: StoredWorkflow | undefined;
-    for (const workflow of this.workflows.values()) {
-      if (workflow.readyAt === undefined || workflow.readyAt > now) continue;
-      if (!oldest || workflow.readyAt < oldest.readyAt!) oldest = workflow;
-    }
-    if (!oldest) return Promise.resolve(undefined);
-    oldest.status = 'running';
-    oldest.attempts += 1;
-    oldest.leaseToken = lease.token;
-    oldest.readyAt = lease.until;
-    oldest.updatedAt = now;
-    return Promise.resolve({
-      id: oldest.id,
-      name: oldest.name,
-      input: oldest.input,
-      failures: oldest.failures,
-      leaseToken: lease.token,
-      steps: oldest.steps.map((step) => ({ ...step })),
-    });
+  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+    const ready = [...this.workflows.values()]
+      .filter(
+        (workflow) => workflow.readyAt !== undefined && workflow.readyAt <= now,
+      )
+      .sort((a, b) => a.readyAt! - b.readyAt!)
+      .slice(0, leases.length);
+    return Promise.resolve(
+      ready.map((workflow, i) => {
+        const lease = leases[i];
+        workflow.status = 'running';
+        workflow.attempts += 1;
+        workflow.leaseToken = lease.token;
+        workflow.readyAt = lease.until;
+        workflow.updatedAt = now;
+        return {
+          id: workflow.id,
+          name: workflow.name,
+          input: workflow.input,
+          failures: workflow.failures,
+          leaseToken: lease.token,
+          steps: workflow.steps.map((step) => ({ ...step })),
+        };
+      }),
+    );
   }
 
   renewLease(workflowId: string, lease: Lease): Promise<boolean> {

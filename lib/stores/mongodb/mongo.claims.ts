@@ -8,58 +8,106 @@ import {
 } from './mongo.documents';
 import { isDuplicateKey } from './mongo.errors';
 
-/** How many ready workflows one claim reads at a time. */
-const CLAIM_CANDIDATES = 5;
+/** How claims are decided; see `MongoStoreOptions.claims`. */
+export interface MongoClaims {
+  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]>;
+}
+
+/** What a claim sets on the workflow it wins. */
+const claimedBy = (lease: Lease, now: number) => ({
+  status: 'running' as const,
+  leaseToken: lease.token,
+  readyAt: lease.until,
+  updatedAt: now,
+});
+
+const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
+  id: doc._id,
+  name: doc.name,
+  input: doc.input,
+  failures: doc.failures,
+  leaseToken: lease.token,
+  steps: doc.steps.map(toStoredStep),
+});
 
 /**
- * Claims for the MongoDB store. A workflow's claims are numbered (its `epoch`); to take epoch
- * n + 1 an instance must first insert that epoch's claim document, whose `_id` is unique, so of
- * several instances claiming together exactly one wins — on any server, including those whose
- * conditional updates are not atomic under concurrency (FerretDB 1.x). The winner then moves the
- * workflow to its epoch, if the workflow is still at the epoch it read and still ready.
+ * One `findOneAndUpdate` per claim: the oldest ready workflow, moved to the new lease and
+ * returned with its steps in the same round trip. Atomic on MongoDB, which applies a conditional
+ * update to one document atomically.
  */
-export class MongoClaims {
+export class SingleUpdateClaims implements MongoClaims {
+  constructor(private readonly workflows: Collection<WorkflowDocument>) {}
+
+  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+    const claimed: ClaimedWorkflow[] = [];
+    for (const lease of leases) {
+      const doc = await this.workflows.findOneAndUpdate(
+        { readyAt: { $lte: now } },
+        { $set: claimedBy(lease, now), $inc: { epoch: 1, attempts: 1 } },
+        { sort: { readyAt: 1 }, returnDocument: 'after' },
+      );
+      if (!doc) break;
+      claimed.push(toClaimed(doc, lease));
+    }
+    return claimed;
+  }
+}
+
+/** Candidates read per claim beyond those wanted, for those another instance wins meanwhile. */
+const SPARE_CANDIDATES = 4;
+/** How often an instance deletes claim documents nobody can need any more. */
+const SWEEP_EVERY_MS = 60_000;
+/** Claim documents older than this are deleted (at least; ten leases if that is longer). */
+const KEEP_CLAIMS_MS = 10 * 60_000;
+
+/**
+ * Claims decided by claim documents. A workflow's claims are numbered (its `epoch`); to take
+ * epoch n + 1 an instance must first insert that epoch's claim document, whose `_id` is unique,
+ * so of several instances claiming together exactly one wins — on any server, including those
+ * whose conditional updates are not atomic under concurrency (FerretDB 1.x). The winner then
+ * moves the workflow to its epoch, if the workflow is still at the epoch it read and still ready.
+ *
+ * A claim document only matters while its claim is being made, so old ones are swept now and
+ * then by an idle poll, rather than costing a round trip when a workflow ends.
+ */
+export class ClaimDocumentClaims implements MongoClaims {
+  private lastSweep = 0;
+
   constructor(
     private readonly workflows: Collection<WorkflowDocument>,
     private readonly claims: Collection<ClaimDocument>,
   ) {}
 
   /** Oldest ready first; candidates another instance won meanwhile are skipped. */
-  async claimNextReady(
-    now: number,
-    lease: Lease,
-  ): Promise<ClaimedWorkflow | undefined> {
-    const contended: string[] = [];
-    for (;;) {
+  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+    const claimed: ClaimedWorkflow[] = [];
+    const passed: string[] = [];
+    while (claimed.length < leases.length) {
+      const limit = leases.length - claimed.length + SPARE_CANDIDATES;
       const candidates = await this.workflows
         .find(
-          contended.length > 0
-            ? { readyAt: { $lte: now }, _id: { $nin: contended } }
+          passed.length > 0
+            ? { readyAt: { $lte: now }, _id: { $nin: passed } }
             : { readyAt: { $lte: now } },
-          {
-            sort: { readyAt: 1 },
-            limit: CLAIM_CANDIDATES,
-            projection: { _id: 1, epoch: 1 },
-          },
+          { sort: { readyAt: 1 }, limit, projection: { _id: 1, epoch: 1 } },
         )
         .toArray();
-      if (candidates.length === 0) return undefined;
       for (const candidate of candidates) {
-        const claimed = await this.claim(
+        if (claimed.length === leases.length) break;
+        passed.push(candidate._id);
+        const lease = leases[claimed.length];
+        const won = await this.claim(
           candidate._id,
           candidate.epoch,
           now,
           lease,
         );
-        if (claimed) return claimed;
-        contended.push(candidate._id);
+        if (won) claimed.push(won);
       }
+      if (candidates.length < limit) break;
     }
-  }
-
-  /** Drops the claim documents of a workflow that will not be claimed again. */
-  async forget(workflowId: string): Promise<void> {
-    await this.claims.deleteMany({ workflowId: { $eq: workflowId } });
+    if (claimed.length === 0) await this.sweep(now, leases[0]);
+    return claimed;
   }
 
   private async claim(
@@ -82,13 +130,7 @@ export class MongoClaims {
         readyAt: { $lte: now },
       },
       {
-        $set: {
-          epoch: next,
-          status: 'running',
-          leaseToken: lease.token,
-          readyAt: lease.until,
-          updatedAt: now,
-        },
+        $set: { ...claimedBy(lease, now), epoch: next },
         $inc: { attempts: 1 },
       },
       { returnDocument: 'after' },
@@ -98,14 +140,7 @@ export class MongoClaims {
       await this.claims.deleteOne({ _id: claimId(workflowId, next) });
       return undefined;
     }
-    return {
-      id: doc._id,
-      name: doc.name,
-      input: doc.input,
-      failures: doc.failures,
-      leaseToken: lease.token,
-      steps: doc.steps.map(toStoredStep),
-    };
+    return toClaimed(doc, lease);
   }
 
   /**
@@ -136,5 +171,18 @@ export class MongoClaims {
           return undefined;
       }
     }
+  }
+
+  /**
+   * Deletes claim documents long past: a late claimer of their epoch finds the workflow at a
+   * later epoch and fails its update, so they no longer decide anything.
+   */
+  private async sweep(now: number, lease: Lease | undefined): Promise<void> {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    const leaseMs = lease ? lease.until - now : 0;
+    await this.claims.deleteMany({
+      at: { $lt: now - Math.max(KEEP_CLAIMS_MS, 10 * leaseMs) },
+    });
   }
 }

@@ -10,7 +10,6 @@ import {
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
-import type { MongoClaims } from './mongo.claims';
 import {
   SUMMARY_PROJECTION,
   type SummaryDocument,
@@ -20,10 +19,7 @@ import {
 
 /** Operators' requests of the MongoDB store: list, count, cancel, retry. */
 export class MongoOperations {
-  constructor(
-    private readonly workflows: Collection<WorkflowDocument>,
-    private readonly claims: MongoClaims,
-  ) {}
+  constructor(private readonly workflows: Collection<WorkflowDocument>) {}
 
   async list(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
     const filter: Filter<WorkflowDocument> = {};
@@ -73,10 +69,7 @@ export class MongoOperations {
         $unset: { leaseToken: '', readyAt: '' },
       },
     );
-    if (matchedCount === 1) {
-      await this.claims.forget(workflowId);
-      return true;
-    }
+    if (matchedCount === 1) return true;
     const status = await this.statusOf(workflowId);
     return status && status === 'cancelled';
   }

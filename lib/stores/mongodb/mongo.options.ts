@@ -25,10 +25,20 @@ export interface MongoStoreOptions {
    * @default 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * How a claim is made atomic. `'single-update'`: one `findOneAndUpdate`, relying on MongoDB
+   * applying a conditional update to one document atomically. `'claim-documents'`: a unique claim
+   * document per claim decides the winner, for servers whose conditional updates are not atomic
+   * under concurrency (FerretDB 1.x); it costs two more round trips per claim. `'auto'` asks the
+   * server and uses claim documents on FerretDB only.
+   * @default 'auto'
+   */
+  claims?: 'auto' | 'single-update' | 'claim-documents';
 }
 
 export const MONGO_DEFAULTS = {
   database: 'lidex',
   collectionPrefix: 'lidex_',
   connectTimeoutMs: 5000,
+  claims: 'auto',
 } as const;

@@ -1,4 +1,4 @@
-import type { Collection, MongoClient } from 'mongodb';
+import type { Collection, Db, MongoClient } from 'mongodb';
 import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
@@ -15,7 +15,11 @@ import type {
   WorkflowQuery,
   WorkflowSummaryRecord,
 } from '../persistence';
-import { MongoClaims } from './mongo.claims';
+import {
+  ClaimDocumentClaims,
+  type MongoClaims,
+  SingleUpdateClaims,
+} from './mongo.claims';
 import {
   type ClaimDocument,
   stepKey,
@@ -71,9 +75,13 @@ export class MongoStore implements Persistence {
     const where = this.options.url
       ? redact(this.options.url)
       : 'a shared MongoClient';
+    const claims =
+      this.opened?.claims instanceof ClaimDocumentClaims
+        ? `, claims decided by claim documents in ${this.prefix}claims`
+        : '';
     return (
       `MongoDB ${where}, database "${this.databaseName()}", ` +
-      `collections ${this.prefix}workflows and ${this.prefix}claims`
+      `collection ${this.prefix}workflows${claims}`
     );
   }
 
@@ -120,18 +128,21 @@ export class MongoStore implements Persistence {
         { name: 1, createdAt: -1, _id: -1 },
         false,
       );
-      await ensureIndex(
-        claims,
-        'lidex_claims_workflow',
-        { workflowId: 1 },
-        false,
-      );
-      const workflowClaims = new MongoClaims(workflows, claims);
+      const arbitration =
+        (this.options.claims ?? MONGO_DEFAULTS.claims) === 'auto'
+          ? await claimsFor(db)
+          : this.options.claims;
+      if (arbitration === 'claim-documents') {
+        await ensureIndex(claims, 'lidex_claims_at', { at: 1 }, false);
+      }
       this.opened = {
         client,
         workflows,
-        claims: workflowClaims,
-        operations: new MongoOperations(workflows, workflowClaims),
+        claims:
+          arbitration === 'claim-documents'
+            ? new ClaimDocumentClaims(workflows, claims)
+            : new SingleUpdateClaims(workflows),
+        operations: new MongoOperations(workflows),
       };
     } catch (error) {
       if (!this.options.client) await client.close().catch(() => undefined);
@@ -175,11 +186,8 @@ export class MongoStore implements Persistence {
     }
   }
 
-  claimNextReady(
-    now: number,
-    lease: Lease,
-  ): Promise<ClaimedWorkflow | undefined> {
-    return this.open().claims.claimNextReady(now, lease);
+  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+    return this.open().claims.claimReady(now, leases);
   }
 
   async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
@@ -242,18 +250,17 @@ export class MongoStore implements Persistence {
     result: string,
     now: number,
   ): Promise<boolean> {
-    const { workflows, claims } = this.open();
+    const { workflows } = this.open();
     const { matchedCount } = await writing(() =>
       workflows.updateOne(leased(workflowId, leaseToken), {
         $set: { status: 'finished', result, updatedAt: now },
         $unset: { leaseToken: '', readyAt: '' },
       }),
     );
-    const finished =
+    return (
       matchedCount === 1 ||
-      (await this.alreadyEnded(workflowId, 'finished', now));
-    if (finished) await claims.forget(workflowId);
-    return finished;
+      (await this.alreadyEnded(workflowId, 'finished', now))
+    );
   }
 
   async recordFailure(
@@ -261,7 +268,7 @@ export class MongoStore implements Persistence {
     leaseToken: string,
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
-    const { workflows, claims } = this.open();
+    const { workflows } = this.open();
     // No update pipelines (not every MongoDB-compatible server has them): read the count under
     // the lease, then write the new one in one update, fenced by the lease and that count.
     const current = await workflows.findOne(leased(workflowId, leaseToken), {
@@ -300,7 +307,6 @@ export class MongoStore implements Persistence {
       ),
     );
     if (matchedCount !== 1) return undefined;
-    if (status === 'aborted') await claims.forget(workflowId);
     return { status, failures };
   }
 
@@ -339,7 +345,6 @@ export class MongoStore implements Persistence {
     if (!doc || doc.updatedAt !== now || doc.leaseToken !== undefined)
       return undefined;
     if (doc.status !== 'failed' && doc.status !== 'aborted') return undefined;
-    if (doc.status === 'aborted') await this.open().claims.forget(workflowId);
     return { status: doc.status, failures: doc.failures };
   }
 
@@ -368,6 +373,15 @@ export class MongoStore implements Persistence {
       throw new Error(`${this.describe()} is not open (call init() first)`);
     return this.opened;
   }
+}
+
+/**
+ * Claim documents on FerretDB, whose conditional updates are not atomic under concurrency;
+ * one `findOneAndUpdate` elsewhere.
+ */
+async function claimsFor(db: Db): Promise<'single-update' | 'claim-documents'> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info ? 'claim-documents' : 'single-update';
 }
 
 /** Creates an index unless it is there: a user without index rights can create it ahead. */

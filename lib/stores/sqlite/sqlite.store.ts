@@ -121,28 +121,29 @@ export class SqliteStore implements Persistence {
     });
   }
 
-  claimNextReady(
-    now: number,
-    lease: Lease,
-  ): Promise<ClaimedWorkflow | undefined> {
+  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
     return this.run((sql) =>
       sql.transaction(() => {
-        const row = sql.claimNextReady.get({
-          now,
-          lease_token: lease.token,
-          lease_until: lease.until,
-        }) as
-          Pick<WorkflowRow, 'id' | 'name' | 'input' | 'failures'> | undefined;
-        if (!row) return undefined;
-        const steps = sql.selectSteps.all(row.id) as StepRow[];
-        return {
-          id: row.id,
-          name: row.name,
-          input: row.input,
-          failures: row.failures,
-          leaseToken: lease.token,
-          steps: steps.map(toStoredStep),
-        };
+        const claimed: ClaimedWorkflow[] = [];
+        for (const lease of leases) {
+          const row = sql.claimNextReady.get({
+            now,
+            lease_token: lease.token,
+            lease_until: lease.until,
+          }) as
+            Pick<WorkflowRow, 'id' | 'name' | 'input' | 'failures'> | undefined;
+          if (!row) break;
+          const steps = sql.selectSteps.all(row.id) as StepRow[];
+          claimed.push({
+            id: row.id,
+            name: row.name,
+            input: row.input,
+            failures: row.failures,
+            leaseToken: lease.token,
+            steps: steps.map(toStoredStep),
+          });
+        }
+        return claimed;
       }),
     );
   }
