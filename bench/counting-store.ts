@@ -5,7 +5,7 @@ export type CallCounts = Record<string, number>;
 
 const METHODS = [
   'insertWorkflow',
-  'claimNextReady',
+  'claimReady',
   'renewLease',
   'recordStep',
   'releaseLease',
@@ -37,7 +37,7 @@ export function countingStore(store: Persistence): {
         ).apply(target, args);
         // A poll that finds nothing is counted apart: it is idle cost, not cost per workflow.
         const key =
-          property === 'claimNextReady' && result === undefined
+          property === 'claimReady' && result === undefined
             ? 'emptyPoll'
             : property;
         counts[key as string] = (counts[key as string] ?? 0) + 1;

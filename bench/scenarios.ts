@@ -91,7 +91,7 @@ export async function roundTrips(
     const { counts } = counting;
     const calls =
       counts.insertWorkflow +
-      counts.claimNextReady +
+      counts.claimReady +
       counts.recordStep +
       counts.recordFinish +
       counts.renewLease +

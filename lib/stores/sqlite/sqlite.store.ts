@@ -21,6 +21,7 @@ import type {
   WorkflowQuery,
   WorkflowSummaryRecord,
 } from '../persistence';
+import { GroupCommit } from './sqlite.group-commit';
 import { sqliteAddedColumns, sqliteSchema } from './sqlite.schema';
 import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { SqliteStatements } from './sqlite.statements';
@@ -58,6 +59,7 @@ export class SqliteStore implements Persistence {
   readonly path: string;
   private db?: BetterSqlite3.Database;
   private sql?: SqliteStatements;
+  private readonly commits = new GroupCommit(() => this.open().db);
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     this.path = resolve(options.path ?? SQLITE_DEFAULTS.path);
@@ -99,6 +101,8 @@ export class SqliteStore implements Persistence {
   }
 
   close(): Promise<void> {
+    // Writes already asked for are committed (or refused) before the file is closed.
+    this.commits.flush();
     this.db?.close();
     this.db = undefined;
     this.sql = undefined;
@@ -106,7 +110,7 @@ export class SqliteStore implements Persistence {
   }
 
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
-    return this.run((sql) => {
+    return this.write((sql) => {
       const { changes } = sql.insertWorkflow.run({
         id: workflow.id,
         name: workflow.name,
@@ -122,7 +126,7 @@ export class SqliteStore implements Persistence {
   }
 
   claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
-    return this.run((sql) =>
+    return this.write((sql) =>
       sql.transaction(() => {
         const claimed: ClaimedWorkflow[] = [];
         for (const lease of leases) {
@@ -149,7 +153,7 @@ export class SqliteStore implements Persistence {
   }
 
   renewLease(workflowId: string, lease: Lease): Promise<boolean> {
-    return this.run(
+    return this.write(
       (sql) =>
         sql.renewLease.run({
           id: workflowId,
@@ -165,7 +169,7 @@ export class SqliteStore implements Persistence {
     step: StoredStep,
     next: StepOutcome,
   ): Promise<boolean> {
-    return this.run((sql) =>
+    return this.write((sql) =>
       sql.transaction(() => {
         const { changes } = sql.advance.run({
           id: workflowId,
@@ -195,7 +199,7 @@ export class SqliteStore implements Persistence {
     readyAt: number,
     now: number,
   ): Promise<boolean> {
-    return this.run(
+    return this.write(
       (sql) =>
         sql.advance.run({
           id: workflowId,
@@ -213,7 +217,7 @@ export class SqliteStore implements Persistence {
     result: string,
     now: number,
   ): Promise<boolean> {
-    return this.run(
+    return this.write(
       (sql) =>
         sql.finish.run({
           id: workflowId,
@@ -229,7 +233,7 @@ export class SqliteStore implements Persistence {
     leaseToken: string,
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
-    return this.run((sql) => {
+    return this.write((sql) => {
       const row = sql.fail.get({
         id: workflowId,
         lease_token: leaseToken,
@@ -301,7 +305,7 @@ export class SqliteStore implements Persistence {
     workflowId: string,
     now: number,
   ): Promise<boolean | undefined> {
-    return this.run((sql) =>
+    return this.write((sql) =>
       sql.transaction(() => {
         sql.cancel.run({ id: workflowId, now });
         const row = sql.selectStatus.get(workflowId) as
@@ -312,7 +316,7 @@ export class SqliteStore implements Persistence {
   }
 
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
-    return this.run((sql) =>
+    return this.write((sql) =>
       sql.transaction(() => {
         if (sql.retry.run({ id: workflowId, now }).changes === 1) return true;
         return sql.selectStatus.get(workflowId) === undefined
@@ -322,18 +326,32 @@ export class SqliteStore implements Persistence {
     );
   }
 
-  /** Runs synchronous driver work, turning its exceptions into rejections. */
+  /** Runs a synchronous read, turning its exceptions into rejections. */
   private run<T>(work: (sql: SqliteStatements) => T): Promise<T> {
     try {
-      if (!this.sql) {
-        throw new Error(`${this.describe()} is not open (call init() first)`);
-      }
-      return Promise.resolve(work(this.sql));
+      return Promise.resolve(work(this.open().sql));
     } catch (error) {
       return Promise.reject(
         error instanceof Error ? error : new Error(String(error)),
       );
     }
+  }
+
+  /** Runs a write with the next group commit; it settles once that commit is durable. */
+  private write<T>(work: (sql: SqliteStatements) => T): Promise<T> {
+    if (!this.sql) {
+      return Promise.reject(new Error(this.notOpen()));
+    }
+    return this.commits.submit(() => work(this.open().sql));
+  }
+
+  private notOpen(): string {
+    return `${this.describe()} is not open (call init() first)`;
+  }
+
+  private open(): { db: BetterSqlite3.Database; sql: SqliteStatements } {
+    if (!this.db || !this.sql) throw new Error(this.notOpen());
+    return { db: this.db, sql: this.sql };
   }
 }
 

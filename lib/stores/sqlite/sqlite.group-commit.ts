@@ -1,0 +1,76 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+interface PendingWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Group commit: the writes that become ready in one turn of the event loop (the steps of many
+ * runs finishing together) share one transaction, so one durable commit (one fsync) serves them
+ * all. Each write still succeeds or fails alone: a write that throws is rolled back to its own
+ * savepoint (better-sqlite3 turns a transaction inside a transaction into one), and the others
+ * are kept. No write is reported done before the commit that holds it is durable; if that commit
+ * fails, every write in it is reported failed, and none of them happened.
+ */
+export class GroupCommit {
+  private queue: PendingWrite[] = [];
+  private scheduled = false;
+
+  constructor(private readonly database: () => BetterSqlite3.Database) {}
+
+  /** Queues a synchronous write; it runs, and settles, with the next commit. */
+  submit<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits what is queued now. Called by the event loop, and by the store before it closes. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let db: BetterSqlite3.Database;
+    const outcomes: { value?: unknown; error?: Error }[] = [];
+    try {
+      db = this.database();
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const write of batch) write.reject(asError(error));
+      return;
+    }
+    for (const write of batch) {
+      try {
+        outcomes.push({ value: write.work() });
+      } catch (error) {
+        outcomes.push({ error: asError(error) });
+      }
+    }
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      for (const write of batch) write.reject(asError(error));
+      return;
+    }
+    batch.forEach((write, i) => {
+      const { value, error } = outcomes[i];
+      if (error) write.reject(error);
+      else write.resolve(value);
+    });
+  }
+}
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error));
