@@ -27,16 +27,20 @@ export class Wakeup {
   private pending?: () => void;
   private woken = false;
 
-  wait(ms: number): Promise<void> {
+  /** Waits `ms`, or less if woken; resolves `true` when it was woken. */
+  wait(ms: number): Promise<boolean> {
     if (this.woken) {
       this.woken = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.finish(), ms);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        resolve(false);
+      }, ms);
       this.pending = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
   }

@@ -8,6 +8,8 @@ import type { WorkflowRunner } from './workflow-runner';
 
 /** The most workflows one poll claims at once (one store call). */
 const MAX_CLAIM_BATCH = 100;
+/** How often an idle worker asks a store that can tell whether another process wrote. */
+const WATCH_EVERY_MS = 4;
 
 /**
  * The poll loop: claims ready workflows while it has room for them, runs them, and on stop
@@ -184,7 +186,25 @@ export class Worker {
         else this.launch(workflow);
       }
       // All the room was filled: there may be more ready at once. Otherwise, wait for work.
-      if (claimed.length < room) await this.wakeup.wait(pollIntervalMs);
+      if (claimed.length < room) await this.waitForWork(pollIntervalMs);
+    }
+  }
+
+  /**
+   * Idle: waits `ms`, ending early when this process starts a workflow or, on stores that can
+   * tell cheaply, when another process writes (it may have started one).
+   */
+  private async waitForWork(ms: number): Promise<void> {
+    const { store } = this.deps;
+    if (!store.hasForeignWrites) {
+      await this.wakeup.wait(ms);
+      return;
+    }
+    for (let waited = 0; waited < ms; waited += WATCH_EVERY_MS) {
+      const woken = await this.wakeup.wait(
+        Math.min(WATCH_EVERY_MS, ms - waited),
+      );
+      if (woken || this.stopped || store.hasForeignWrites()) return;
     }
   }
 

@@ -89,6 +89,13 @@ export interface Persistence {
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined>;
 
+  /**
+   * Optional: whether another connection has written to the store since the last call, checked
+   * without a query — cheap enough to ask every few milliseconds. An idle worker then picks up
+   * work started elsewhere at once, while claiming only every `pollIntervalMs`.
+   */
+  hasForeignWrites?(): boolean;
+
   /** Everything stored about one workflow, steps in the order they were recorded. */
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined>;
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { SqliteStore, StoreUnavailableError } from '@lidex/nestjs';
 import { tempDir } from '../support/temp-dir';
 import { claimNext } from '../support/claim-next';
+import { makeEngine } from '../support/engine-harness';
 import { sqliteStoreFactory } from '../support/store-factories';
 import { describeStoreContract } from './store-contract';
 import { describeStoreOperations } from './store-operations-contract';
@@ -51,6 +52,61 @@ describe('SqliteStore', () => {
     expect(claimed?.steps).toHaveLength(1);
     expect((await store.getWorkflow('w'))?.attempts).toBe(1);
     await store.close();
+    dir.remove();
+  });
+
+  it('tells cheaply whether another connection wrote since it last asked', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'shared.sqlite');
+    const here = new SqliteStore({ path });
+    const there = new SqliteStore({ path });
+    await here.init();
+    await there.init();
+    expect(here.hasForeignWrites()).toBe(false);
+    await here.insertWorkflow({ id: 'own', name: 'wf', input: '1', now: 1 });
+    expect(here.hasForeignWrites()).toBe(false);
+    await there.insertWorkflow({
+      id: 'theirs',
+      name: 'wf',
+      input: '1',
+      now: 1,
+    });
+    expect(here.hasForeignWrites()).toBe(true);
+    expect(here.hasForeignWrites()).toBe(false);
+    await here.close();
+    await there.close();
+    dir.remove();
+  });
+
+  it('lets an idle worker pick up a workflow started by another instance before its next poll', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'shared.sqlite');
+    const workerStore = new SqliteStore({ path });
+    const clientStore = new SqliteStore({ path });
+    await workerStore.init();
+    await clientStore.init();
+    const worker = makeEngine(
+      { wf: async () => 'done' },
+      {
+        store: workerStore,
+        pollIntervalMs: 600_000,
+      },
+    );
+    const client = makeEngine(
+      { wf: async () => 'done' },
+      {
+        store: clientStore,
+        worker: false,
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the worker is idle now
+    await client.engine.start('w', 'wf', null);
+    expect(await client.engine.wait('w', { timeoutMs: 20_000 })).toBe(
+      'finished',
+    );
+    await worker.engine.stopWorker();
+    await workerStore.close();
+    await clientStore.close();
     dir.remove();
   });
 

@@ -60,6 +60,7 @@ export class SqliteStore implements Persistence {
   private db?: BetterSqlite3.Database;
   private sql?: SqliteStatements;
   private readonly commits = new GroupCommit(() => this.open().db);
+  private dataVersion?: number;
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     this.path = resolve(options.path ?? SQLITE_DEFAULTS.path);
@@ -244,6 +245,16 @@ export class SqliteStore implements Persistence {
       }) as Pick<WorkflowRow, 'status' | 'failures'> | undefined;
       return row && { status: row.status, failures: row.failures };
     });
+  }
+
+  hasForeignWrites(): boolean {
+    if (!this.db) return false;
+    // Changes when another connection commits; reads shared memory, not the file.
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const changed =
+      this.dataVersion !== undefined && version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
   }
 
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
