@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore, StoreUnavailableError } from '@lidex/nestjs';
 import { tempDir } from '../support/temp-dir';
+import { sqliteSchema } from '../../lib/stores/sqlite/sqlite.schema';
+import { SqliteStatements } from '../../lib/stores/sqlite/sqlite.statements';
 import { claimNext } from '../support/claim-next';
 import { makeEngine } from '../support/engine-harness';
 import { sqliteStoreFactory } from '../support/store-factories';
@@ -108,6 +110,38 @@ describe('SqliteStore', () => {
     await workerStore.close();
     await clientStore.close();
     dir.remove();
+  });
+
+  it('claims and lists through indexes, whatever the number of finished workflows', () => {
+    const db = new Database(':memory:');
+    db.exec(sqliteSchema('lidex_'));
+    const statements = new SqliteStatements(db, 'lidex_');
+    const plan = (statement: Database.Statement, params: object) =>
+      (
+        db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all(params) as {
+          detail: string;
+        }[]
+      ).map((row) => row.detail);
+    // The claim searches the partial index of workflows that can still run: finished ones are
+    // not in it at all, so their number does not matter.
+    expect(
+      plan(statements.claimNextReady, {
+        now: 1,
+        lease_token: 't',
+        lease_until: 2,
+      }),
+    ).toContain(
+      'SEARCH lidex_workflows USING INDEX lidex_workflows_ready (ready_at>? AND ready_at<?)',
+    );
+    expect(
+      plan(statements.list({ status: true, name: false, after: true }), {
+        status: 'aborted',
+        after_created_at: 1,
+        after_id: 'x',
+        limit: 50,
+      }),
+    ).toEqual([expect.stringContaining('USING INDEX lidex_workflows_status')]);
+    db.close();
   });
 
   it('refuses calls before init() with a clear error', async () => {
