@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import {
+  MemoryStore,
+  MongoStore,
+  type Persistence,
+  SqliteStore,
+} from '@lidex/nestjs';
+import type { MongoClient } from 'mongodb';
+
+/** How a worker process opens a store: JSON, passed on its command line. */
+export type StoreSpec =
+  | { memory: true }
+  | { sqlite: string; durability?: 'full' | 'normal' }
+  | { mongodb: { url: string; database: string } };
+
+/** Opens (without `init`) the store a spec names; MongoDB through `client` when given. */
+export function openSpec(spec: StoreSpec, client?: MongoClient): Persistence {
+  if ('memory' in spec) return new MemoryStore();
+  if ('sqlite' in spec) {
+    return new SqliteStore({ path: spec.sqlite, durability: spec.durability });
+  }
+  const { url, database } = spec.mongodb;
+  return client
+    ? new MongoStore({ client, database })
+    : new MongoStore({ url, database });
+}
+
+/** Fresh, empty data for one scenario: its own SQLite file, MongoDB database or memory. */
+export interface StorePlace {
+  spec: StoreSpec;
+  /** Opens and initialises a store over this place's data (memory: the one instance). */
+  open(): Promise<Persistence>;
+  /**
+   * A store for filling this place with many rows fast, through the store's own API. SQLite
+   * commits without waiting for the disk here (`durability: 'normal'`): the rows are the same,
+   * and the figures are measured through `open()`, with the default durability.
+   */
+  openForSeeding(): Promise<Persistence>;
+}
+
+/** One store under bench: memory, SQLite or MongoDB. */
+export interface BenchStore {
+  label: 'memory' | 'sqlite' | 'mongodb';
+  /** Whether worker processes can share its data with the bench process. */
+  shared: boolean;
+  place(scenario: string): StorePlace;
+}
+
+export function memoryStore(): BenchStore {
+  return {
+    label: 'memory',
+    shared: false,
+    place: () => {
+      const store = new MemoryStore();
+      const open = async () => store;
+      return { spec: { memory: true }, open, openForSeeding: open };
+    },
+  };
+}
+
+/** SQLite with its default durability (`full`: every commit on disk). */
+export function sqliteStore(dir: string): BenchStore {
+  return {
+    label: 'sqlite',
+    shared: true,
+    place: (scenario) => {
+      const path = join(dir, `${scenario}.sqlite`);
+      const spec: StoreSpec = { sqlite: path };
+      return {
+        spec,
+        open: () => initialised(openSpec(spec)),
+        openForSeeding: () =>
+          initialised(openSpec({ sqlite: path, durability: 'normal' })),
+      };
+    },
+  };
+}
+
+/**
+ * MongoDB, one database per scenario (dropped by the caller's cleanup). The bench process talks
+ * through `client`, whose commands are counted.
+ */
+export function mongoStore(
+  url: string,
+  client: MongoClient,
+  databases: string[],
+): BenchStore {
+  const run = Date.now().toString(36);
+  return {
+    label: 'mongodb',
+    shared: true,
+    place: (scenario) => {
+      const database = `lidex_bench_${run}_${scenario}`;
+      databases.push(database);
+      const spec: StoreSpec = { mongodb: { url, database } };
+      const open = () => initialised(openSpec(spec, client));
+      return { spec, open, openForSeeding: open };
+    },
+  };
+}
+
+async function initialised(store: Persistence): Promise<Persistence> {
+  await store.init();
+  return store;
+}
