@@ -1,78 +1,134 @@
 /**
- * `npm run bench`: figures, not pass/fail. Per store (memory, SQLite with its default durable
- * commits, and MongoDB when LIDEX_MONGO_URL names a server): throughput, latency and store calls
- * of workflows of three no-op steps. `--quick` runs a small size; `--json` prints one JSON object
- * as the last line.
+ * `npm run bench`: figures, not pass/fail. Every scenario on every store (memory, SQLite with its
+ * default durable commits, MongoDB), printed as tables. `--quick` runs small sizes (a CI smoke
+ * run, under a minute); `--json` also prints all figures as one JSON object, the last line of
+ * stdout. `--stores=memory,sqlite` runs only the stores named. Progress goes to stderr.
+ *
+ * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
+ * FerretDB), stopped at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { MongoClient } from 'mongodb';
+import { onExit } from './cleanup';
+import { BENCH_ENGINE_OPTIONS, THROUGHPUT_CONCURRENCY } from './engines';
+import { commandCountingClient } from './mongo-commands';
 import {
-  MemoryStore,
-  MongoStore,
-  type Persistence,
-  SqliteStore,
-} from '@lidex/nestjs';
-import { latency, roundTrips, throughput } from './scenarios';
+  findMongoServer,
+  type MongoServer,
+  serverVersion,
+} from './mongo-server';
+import { type BenchResults, renderReport } from './report';
+import { sizesFor } from './sizes';
+import { elapsedMs, round } from './stats';
+import {
+  type BenchStore,
+  memoryStore,
+  mongoStore,
+  sqliteStore,
+} from './stores';
+import { runSuite } from './suite';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
-const size = quick
-  ? { throughput: 1_000, latency: 200, roundTrips: 50 }
-  : { throughput: 10_000, latency: 1_000, roundTrips: 200 };
+/** `--stores=sqlite,mongodb` runs only those; all by default. */
+const only = process.argv
+  .find((arg) => arg.startsWith('--stores='))
+  ?.slice('--stores='.length)
+  .split(',');
+const wanted = (label: string) => !only || only.includes(label);
 
-interface StoreUnderBench {
-  label: string;
-  open(): Persistence;
+const machine = () => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  ramGb: round(totalmem() / 2 ** 30, 1),
+  node: process.version,
+  os: `${process.platform} ${release()}`,
+  tempDir: tmpdir(),
+});
+
+/** The MongoDB side of the bench: a server, a command-counting client, databases to drop. */
+interface MongoSetup {
+  server: MongoServer;
+  client: MongoClient;
+  databases: string[];
+  /** FerretDB is far slower than MongoDB: it gets smaller sizes. */
+  ferretdb: boolean;
 }
 
-function stores(dir: string): StoreUnderBench[] {
-  const list: StoreUnderBench[] = [
-    { label: 'memory', open: () => new MemoryStore() },
-    {
-      label: 'sqlite',
-      open: () => new SqliteStore({ path: join(dir, 'bench.sqlite') }),
-    },
-  ];
-  const url = process.env.LIDEX_MONGO_URL;
-  if (url) {
-    const database = `lidex_bench_${Date.now()}`;
-    list.push({
-      label: 'mongodb',
-      open: () => new MongoStore({ url, database }),
-    });
+async function setUpMongo(
+  dir: string,
+  results: BenchResults,
+): Promise<MongoSetup | undefined> {
+  const found = await findMongoServer(join(dir, 'mongodb-data'));
+  if ('skipped' in found) {
+    results.mongodb = { skipped: found.skipped };
+    console.log(`MongoDB skipped: ${found.skipped}`);
+    return undefined;
   }
-  return list;
+  const { client } = commandCountingClient(found.url);
+  await client.connect();
+  const version = await serverVersion(client);
+  results.mongodb = {
+    server: version.name,
+    source: found.source,
+    ferretdb: version.ferretdb,
+  };
+  return { server: found, client, databases: [], ferretdb: version.ferretdb };
+}
+
+async function tearDownMongo(mongo: MongoSetup): Promise<void> {
+  try {
+    for (const name of mongo.databases) {
+      await mongo.client.db(name).dropDatabase();
+    }
+  } finally {
+    await mongo.client.close();
+    await mongo.server.stop();
+  }
 }
 
 async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
   const dir = mkdtempSync(join(tmpdir(), 'lidex-bench-'));
-  const results: Record<string, unknown> = {
-    machine: {
-      cpus: (await import('node:os')).cpus().length,
-      node: process.version,
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const forgetDir = onExit(removeDir);
+  const results: BenchResults = {
+    mode: quick ? 'quick' : 'full',
+    machine: machine(),
+    engineOptions: {
+      ...BENCH_ENGINE_OPTIONS,
+      throughputConcurrency: THROUGHPUT_CONCURRENCY,
     },
-    size,
+    mongodb: { skipped: 'not asked for (--stores)' },
+    stores: {},
   };
+  let mongo: MongoSetup | undefined;
   try {
-    for (const { label, open } of stores(dir)) {
-      const store = open();
-      await store.init();
-      try {
-        results[label] = {
-          throughput: await throughput(store, size.throughput, 't'),
-          latency: await latency(store, size.latency, 'l'),
-          roundTrips: await roundTrips(store, size.roundTrips, 'r'),
-        };
-      } finally {
-        await store.close();
-      }
-      if (!json) console.log(label, JSON.stringify(results[label], null, 2));
+    if (wanted('mongodb')) mongo = await setUpMongo(dir, results);
+    const stores: BenchStore[] = [memoryStore(), sqliteStore(dir)];
+    if (mongo) {
+      stores.push(mongoStore(mongo.server.url, mongo.client, mongo.databases));
+    }
+    for (const store of stores.filter(({ label }) => wanted(label))) {
+      results.stores[store.label] = await runSuite(
+        store,
+        sizesFor(store.label, quick, mongo?.ferretdb ?? false),
+        (scenario) => process.stderr.write(`${store.label}: ${scenario}\n`),
+      );
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (mongo) await tearDownMongo(mongo);
+    forgetDir();
+    removeDir();
   }
+  results.seconds = round(elapsedMs(started) / 1000, 1);
+  console.log(renderReport(results));
   if (json) console.log(JSON.stringify(results));
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

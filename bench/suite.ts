@@ -1,0 +1,100 @@
+import { claimCost, type ClaimCost } from './scenarios/claim-cost';
+import {
+  oneAtATime,
+  pickupOtherProcess,
+  pickupSameProcess,
+} from './scenarios/latency';
+import { roundTrips } from './scenarios/round-trips';
+import { sleepers } from './scenarios/sleepers';
+import {
+  type Rate,
+  throughputInProcess,
+  throughputInWorkers,
+} from './scenarios/throughput';
+import type { Sizes } from './sizes';
+import { elapsedMs, type Percentiles, round } from './stats';
+import type { BenchStore } from './stores';
+
+/** A figure that could not be measured for a store, and why. */
+export interface NotMeasured {
+  notMeasured: string;
+}
+
+const IN_ONE_PROCESS: NotMeasured = {
+  notMeasured:
+    'the memory store lives inside one process: worker processes cannot share it',
+};
+
+export interface StoreFigures {
+  sizes: Sizes;
+  throughput: {
+    inProcess: Rate;
+    oneWorkerProcess: Rate | NotMeasured;
+    twoWorkerProcesses: Rate | NotMeasured;
+  };
+  latency: {
+    oneAtATime: Percentiles;
+    pickupSameProcess: Percentiles;
+    pickupOtherProcess: Percentiles | NotMeasured;
+  };
+  roundTrips: Awaited<ReturnType<typeof roundTrips>>;
+  claimCost: ClaimCost;
+  sleepers: Awaited<ReturnType<typeof sleepers>>;
+}
+
+/** Every scenario on one store, each on fresh data of its own. */
+export async function runSuite(
+  store: BenchStore,
+  sizes: Sizes,
+  progress: (scenario: string) => void,
+): Promise<StoreFigures> {
+  const step = async <T>(name: string, work: () => Promise<T>) => {
+    const started = process.hrtime.bigint();
+    const result = await work();
+    progress(`${name} (${round(elapsedMs(started) / 1000, 1)} s)`);
+    return result;
+  };
+  const place = store.place.bind(store);
+  const inWorkers = (processes: number) =>
+    store.shared
+      ? step(`throughput, ${processes} worker processes`, () =>
+          throughputInWorkers(
+            place(`tp${processes}`),
+            sizes.throughput,
+            processes,
+          ),
+        )
+      : Promise.resolve(IN_ONE_PROCESS);
+  return {
+    sizes,
+    throughput: {
+      inProcess: await step('throughput in-process', () =>
+        throughputInProcess(place('tp0'), sizes.throughput),
+      ),
+      oneWorkerProcess: await inWorkers(1),
+      twoWorkerProcesses: await inWorkers(2),
+    },
+    latency: {
+      oneAtATime: await step('one at a time', () =>
+        oneAtATime(place('lat'), sizes.latency),
+      ),
+      pickupSameProcess: await step('pickup, same process', () =>
+        pickupSameProcess(place('pick'), sizes.pickup),
+      ),
+      pickupOtherProcess: store.shared
+        ? await step('pickup, other process', () =>
+            pickupOtherProcess(place('pickx'), sizes.pickup),
+          )
+        : IN_ONE_PROCESS,
+    },
+    roundTrips: await step('round trips', () =>
+      roundTrips(place('rt'), sizes.roundTrips, store.label === 'mongodb'),
+    ),
+    claimCost: await step('claim cost', () =>
+      claimCost(place('claim0'), place('claim1'), sizes.claim),
+    ),
+    sleepers: await step('sleepers', () =>
+      sleepers(place('sleep'), sizes.sleepers, store.shared),
+    ),
+  };
+}
