@@ -3,6 +3,7 @@ import {
   type CallCounts,
   countingStore,
   currentStoreCall,
+  emptyPolls,
   isReadMethod,
   sumCalls,
   workCalls,
@@ -122,8 +123,7 @@ async function countCalls(
   return {
     work: workCalls(counting.counts),
     commands: workCalls(counting.commands),
-    emptyPolls:
-      sumCalls(counting.counts) - sumCalls(workCalls(counting.counts)),
+    emptyPolls: emptyPolls(counting.counts),
   };
 }
 
