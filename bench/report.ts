@@ -2,7 +2,7 @@ import type { EngineOptions } from '@lidex/nestjs';
 import type { Rate } from './scenarios/throughput';
 import type { Percentiles } from './stats';
 import type { NotMeasured, StoreFigures } from './suite';
-import { table } from './table';
+import { table as renderTable, type TableFormat } from './table';
 
 /** Everything one run of the bench measured: printed as tables, and as JSON with `--json`. */
 export interface BenchResults {
@@ -27,7 +27,15 @@ const ms = (value: Percentiles | NotMeasured) =>
   isMeasured(value) ? `${value.p50Ms} / ${value.p99Ms}` : NA;
 
 /** The human-readable report: one table per scenario, one row per store. */
-export function renderReport(results: BenchResults): string {
+export function renderReport(
+  results: BenchResults,
+  format: TableFormat = 'text',
+): string {
+  const table = (
+    title: string,
+    header: string[],
+    rows: (string | number)[][],
+  ) => renderTable(title, header, rows, format);
   const stores = Object.entries(results.stores);
   const notes = new Set<string>();
   for (const [label, figures] of stores) {

@@ -2,13 +2,14 @@
  * `npm run bench`: figures, not pass/fail. Every scenario on every store (memory, SQLite with its
  * default durable commits, MongoDB), printed as tables. `--quick` runs small sizes (a CI smoke
  * run, under a minute); `--json` also prints all figures as one JSON object, the last line of
- * stdout. `--stores=memory,sqlite` runs only the stores named. Progress goes to stderr.
+ * stdout. `--markdown` prints the tables as Markdown; `--stores=memory,sqlite` runs only the stores
+ * named. Progress goes to stderr.
  *
  * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
  * FerretDB), stopped at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { onExit } from './cleanup';
@@ -32,12 +33,16 @@ import { runSuite } from './suite';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
+/** Tables in Markdown, to paste into docs/benchmarks.md. */
+const markdown = process.argv.includes('--markdown');
 /** `--stores=sqlite,mongodb` runs only those; all by default. */
 const only = process.argv
   .find((arg) => arg.startsWith('--stores='))
   ?.slice('--stores='.length)
   .split(',');
 const wanted = (label: string) => !only || only.includes(label);
+/** Longest one scenario may take before the bench gives up on it. */
+const SCENARIO_LIMIT_MS = (quick ? 2 : 30) * 60_000;
 
 const machine = () => ({
   cpus: cpus().length,
@@ -46,6 +51,8 @@ const machine = () => ({
   node: process.version,
   os: `${process.platform} ${release()}`,
   tempDir: tmpdir(),
+  // Other work on the machine shows in the figures: say how busy it was when the bench began.
+  loadAverage1m: round(loadavg()[0]),
 });
 
 /** The MongoDB side of the bench: a server, a command-counting client, databases to drop. */
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
       results.stores[store.label] = await runSuite(
         store,
         sizesFor(store.label, quick, mongo?.ferretdb ?? false),
+        SCENARIO_LIMIT_MS,
         (scenario) => process.stderr.write(`${store.label}: ${scenario}\n`),
       );
     }
@@ -124,7 +132,7 @@ async function main(): Promise<void> {
     removeDir();
   }
   results.seconds = round(elapsedMs(started) / 1000, 1);
-  console.log(renderReport(results));
+  console.log(renderReport(results, markdown ? 'markdown' : 'text'));
   if (json) console.log(JSON.stringify(results));
 }
 

@@ -46,11 +46,16 @@ export interface StoreFigures {
 export async function runSuite(
   store: BenchStore,
   sizes: Sizes,
+  limitMs: number,
   progress: (scenario: string) => void,
 ): Promise<StoreFigures> {
   const step = async <T>(name: string, work: () => Promise<T>) => {
     const started = process.hrtime.bigint();
-    const result = await work();
+    const result = await withinLimit(
+      work(),
+      limitMs,
+      `${store.label}: ${name}`,
+    );
     progress(`${name} (${round(elapsedMs(started) / 1000, 1)} s)`);
     return result;
   };
@@ -97,4 +102,27 @@ export async function runSuite(
       sleepers(place('sleep'), sizes.sleepers, store.shared),
     ),
   };
+}
+
+/**
+ * A scenario that hangs (a lost worker message, a server that stopped answering) fails the bench
+ * instead of holding a CI job until its own timeout; cleanup then runs as after any failure.
+ */
+async function withinLimit<T>(
+  work: Promise<T>,
+  limitMs: number,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} took longer than ${limitMs / 1000} s`)),
+      limitMs,
+    );
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
