@@ -75,7 +75,7 @@ export function renderReport(
       ]),
     ),
     table(
-      `Latency, one workflow at a time, p50 / p99 ms (other process: the worker polls every ${pollIntervalMs} ms)`,
+      `Latency, one workflow at a time, p50 / p99 ms (pickup from another process: its worker has pollIntervalMs ${pollIntervalMs})`,
       [
         'store',
         'N',
@@ -126,7 +126,7 @@ export function renderReport(
       ),
     ),
     table(
-      'Claim cost: one claimNextReady returning a workflow, p50 / p99 ms; empty store vs one grown with finished and ready workflows',
+      'Claim cost: one claimReady call with one lease, returning a workflow, p50 / p99 ms; empty store vs one grown with finished and ready workflows',
       [
         'store',
         'finished',

@@ -26,11 +26,11 @@ const FULL: Sizes = {
 
 /** `--quick`: the whole bench, MongoDB included, within a minute on two cores. */
 const QUICK: Sizes = {
-  throughput: 1_000,
+  throughput: 2_000,
   latency: 200,
   pickup: 30,
   roundTrips: 50,
-  claim: { finished: 20_000, ready: 2_000, claims: 300 },
+  claim: { finished: 100_000, ready: 10_000, claims: 300 },
   sleepers: 2_000,
 };
 

@@ -43,6 +43,11 @@ export interface BenchStore {
   label: 'memory' | 'sqlite' | 'mongodb';
   /** Whether worker processes can share its data with the bench process. */
   shared: boolean;
+  /**
+   * How many writes to have in flight while seeding: many for an embedded store, few for a
+   * server (FerretDB's SQLite backend gives up on its write lock under a few hundred).
+   */
+  seedBatch: number;
   place(scenario: string): StorePlace;
 }
 
@@ -50,6 +55,7 @@ export function memoryStore(): BenchStore {
   return {
     label: 'memory',
     shared: false,
+    seedBatch: 1_000,
     place: () => {
       const store = new MemoryStore();
       const open = async () => store;
@@ -63,6 +69,7 @@ export function sqliteStore(dir: string): BenchStore {
   return {
     label: 'sqlite',
     shared: true,
+    seedBatch: 1_000,
     place: (scenario) => {
       const path = join(dir, `${scenario}.sqlite`);
       const spec: StoreSpec = { sqlite: path };
@@ -89,6 +96,7 @@ export function mongoStore(
   return {
     label: 'mongodb',
     shared: true,
+    seedBatch: 20,
     place: (scenario) => {
       const database = `lidex_bench_${run}_${scenario}`;
       databases.push(database);

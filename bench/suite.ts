@@ -96,7 +96,7 @@ export async function runSuite(
       roundTrips(place('rt'), sizes.roundTrips, store.label === 'mongodb'),
     ),
     claimCost: await step('claim cost', () =>
-      claimCost(place('claim0'), place('claim1'), sizes.claim),
+      claimCost(place('claim0'), place('claim1'), sizes.claim, store.seedBatch),
     ),
     sleepers: await step('sleepers', () =>
       sleepers(place('sleep'), sizes.sleepers, store.shared),

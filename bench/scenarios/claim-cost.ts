@@ -22,13 +22,7 @@ export interface ClaimCost {
 }
 
 /**
- * Workflows are written this many at a time while seeding: enough to keep a server busy, few
- * enough that FerretDB's SQLite backend does not give up on its write lock.
- */
-const SEED_BATCH = 20;
-
-/**
- * Time of one `claimNextReady` that returns a workflow, in a store that holds only the workflows
+ * Time of one claim call (`claimReady` with one lease) that returns a workflow, in a store that holds only the workflows
  * being claimed, and in one that also holds many finished and ready workflows. Claiming should
  * not cost more as finished workflows pile up.
  */
@@ -36,10 +30,11 @@ export async function claimCost(
   emptyPlace: StorePlace,
   grownPlace: StorePlace,
   sizes: ClaimSizes,
+  seedBatch: number,
 ): Promise<ClaimCost> {
   const seedStarted = process.hrtime.bigint();
-  await seed(emptyPlace, 0, sizes.claims);
-  await seed(grownPlace, sizes.finished, sizes.ready);
+  await seed(emptyPlace, 0, sizes.claims, seedBatch);
+  await seed(grownPlace, sizes.finished, sizes.ready, seedBatch);
   const seedSeconds = round(elapsedMs(seedStarted) / 1000);
   const empty = await timeClaims(emptyPlace, sizes.claims);
   const grown = await timeClaims(grownPlace, sizes.claims);
@@ -62,18 +57,19 @@ async function seed(
   place: StorePlace,
   finished: number,
   ready: number,
+  batch: number,
 ): Promise<void> {
   const store = await place.openForSeeding();
   const now = Date.now() - 60_000;
   try {
-    await inBatches(finished, async (i) => {
+    await inBatches(finished, batch, async (i) => {
       const lease = { token: randomUUID(), until: now + 60_000 };
       const id = `done${i}`;
       await store.insertWorkflow(newWorkflow(id, now), lease);
       await store.recordFinish(id, lease.token, '"ok"', now);
     });
     // Distinct times, oldest first, as workflows started one after another would have.
-    await inBatches(ready, (i) =>
+    await inBatches(ready, batch, (i) =>
       store.insertWorkflow(newWorkflow(`ready${i}`, now + i)),
     );
   } finally {
@@ -90,11 +86,12 @@ const newWorkflow = (id: string, now: number) => ({
 
 async function inBatches(
   count: number,
+  size: number,
   work: (i: number) => Promise<unknown>,
 ): Promise<void> {
-  for (let from = 0; from < count; from += SEED_BATCH) {
+  for (let from = 0; from < count; from += size) {
     const batch: Promise<unknown>[] = [];
-    for (let i = from; i < Math.min(count, from + SEED_BATCH); i++) {
+    for (let i = from; i < Math.min(count, from + size); i++) {
       batch.push(work(i));
     }
     await Promise.all(batch);
@@ -113,9 +110,11 @@ async function timeClaims(
       const now = Date.now();
       const lease = { token: randomUUID(), until: now + 60_000 };
       const started = process.hrtime.bigint();
-      const claimed = await store.claimNextReady(now, lease);
+      const claimed = await store.claimReady(now, [lease]);
       samples.push(elapsedMs(started));
-      if (!claimed) throw new Error(`claim ${i} found nothing to claim`);
+      if (claimed.length !== 1) {
+        throw new Error(`claim ${i} found nothing to claim`);
+      }
     }
   } finally {
     await store.close();

@@ -23,7 +23,7 @@ const SETTLE_MS = 500;
  * Workflows the worker runs before its memory is first measured, so that the growth measured is
  * the sleepers', not that of a fresh process compiling and allocating for its first workflows.
  */
-const WARM_UP = 200;
+const warmUp = (sleepers: number) => Math.min(200, Math.ceil(sleepers / 5));
 
 /**
  * `count` workflows asleep for an hour, and what they cost the worker process that put them to
@@ -44,8 +44,9 @@ export async function sleepers(
       place.spec,
       BENCH_ENGINE_OPTIONS,
       async ([worker]) => {
-        await start(worker, client, 'threeSteps', WARM_UP, 'w');
-        await worker.until(() => worker.finished >= WARM_UP);
+        const warm = warmUp(count);
+        await start(worker, client, 'threeSteps', warm, 'w');
+        await worker.until(() => worker.finished >= warm);
         await pause(SETTLE_MS);
         const before = await worker.stats();
         await start(worker, client, 'sleeper', count, 's');
