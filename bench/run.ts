@@ -13,6 +13,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { onExit } from './cleanup';
+import { fsyncMs } from './disk';
 import { BENCH_ENGINE_OPTIONS, THROUGHPUT_CONCURRENCY } from './engines';
 import { commandCountingClient } from './mongo-commands';
 import {
@@ -44,13 +45,14 @@ const wanted = (label: string) => !only || only.includes(label);
 /** Longest one scenario may take before the bench gives up on it. */
 const SCENARIO_LIMIT_MS = (quick ? 2 : 30) * 60_000;
 
-const machine = () => ({
+const machine = (dir: string) => ({
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
   ramGb: round(totalmem() / 2 ** 30, 1),
   node: process.version,
   os: `${process.platform} ${release()}`,
   tempDir: tmpdir(),
+  fsyncMs: fsyncMs(dir),
   // Other work on the machine shows in the figures: say how busy it was when the bench began.
   loadAverage1m: round(loadavg()[0]),
 });
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
   const forgetDir = onExit(removeDir);
   const results: BenchResults = {
     mode: quick ? 'quick' : 'full',
-    machine: machine(),
+    machine: machine(dir),
     engineOptions: {
       ...BENCH_ENGINE_OPTIONS,
       throughputConcurrency: THROUGHPUT_CONCURRENCY,
