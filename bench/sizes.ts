@@ -40,12 +40,12 @@ const QUICK: Sizes = {
  * its time grows with every workflow already in the collection.
  */
 const FERRETDB_FULL: Sizes = {
-  throughput: 500,
+  throughput: 300,
   latency: 100,
   pickup: 50,
   roundTrips: 50,
-  claim: { finished: 2_000, ready: 200, claims: 100 },
-  sleepers: 1_000,
+  claim: { finished: 1_000, ready: 100, claims: 100 },
+  sleepers: 500,
 };
 
 const FERRETDB_QUICK: Sizes = {

@@ -22,6 +22,7 @@ export interface CallsPerWorkflow {
   byMethod: CallCounts;
   /** Server commands, where the store's driver reports them (MongoDB). */
   commands?: number;
+  commandsByMethod?: CallCounts;
   /** Polls that found nothing, in all: idle cost, not cost per workflow. */
   emptyPolls: number;
 }
@@ -139,7 +140,12 @@ function perWorkflow(
     byMethod: Object.fromEntries(
       Object.entries(counted.work).map(([method, n]) => [method, per(n)]),
     ),
-    ...(countsCommands && { commands: per(sumCalls(counted.commands)) }),
+    ...(countsCommands && {
+      commands: per(sumCalls(counted.commands)),
+      commandsByMethod: Object.fromEntries(
+        Object.entries(counted.commands).map(([method, n]) => [method, per(n)]),
+      ),
+    }),
     emptyPolls: counted.emptyPolls,
   };
 }
