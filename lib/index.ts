@@ -2,6 +2,7 @@ export { LidexModule } from './lidex.module';
 export { LidexClient } from './lidex.client';
 export { Workflow } from './workflow.decorator';
 export type { LidexModuleOptions } from './lidex-options.interface';
+export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 
 export { LidexEngine, type EngineConfig } from './engine/lidex-engine';
 export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';

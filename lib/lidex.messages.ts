@@ -72,6 +72,16 @@ export const messages = {
   driverMissing: (driver: string, store: string) =>
     `The ${store} needs the "${driver}" package. Install it with: npm install ${driver}`,
 
+  invalidDashboardPath: () =>
+    "letters, digits and '-._~/' only, with at least one letter or digit",
+
+  dashboardQueryNotText: (parameter: string) =>
+    `Query parameter "${parameter}" must be given at most once, as text.`,
+
+  dashboardHeaderMissing: (header: string) =>
+    `This request changes a workflow: send the header "${header}: 1" (the dashboard's page ` +
+    `does). Requiring it keeps other sites from making a logged-in browser send the request.`,
+
   // Log lines
   storeOpened: (store: string) => `Workflows are stored in ${store}`,
   workerStarted: (names: readonly string[], concurrency: number) =>
@@ -115,4 +125,9 @@ export const messages = {
     `claims workflows; please report this.`,
   runCrashed: (workflowId: string, cause: string) =>
     `Internal error while running workflow ${show(workflowId)}: ${cause}`,
+  dashboardUnguarded: (path: string) =>
+    `The Lidex dashboard at /${path} has no guard and NODE_ENV is production: anyone who can ` +
+    `reach this app can read workflows' inputs and results, and cancel or retry them. Pass a ` +
+    `guard: LidexModule.forRoot({ dashboard: { path: ${show(path)}, guard: AdminGuard } }) ` +
+    `(any CanActivate), or leave the dashboard off.`,
 };

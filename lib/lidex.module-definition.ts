@@ -1,9 +1,25 @@
 import { ConfigurableModuleBuilder, Logger } from '@nestjs/common';
+import { withDashboard } from './dashboard/dashboard.definition';
+import type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 import { LidexEngine } from './engine/lidex-engine';
 import { LIDEX_LOGGER_CONTEXT } from './lidex.constants';
 import { messages } from './lidex.messages';
 import type { LidexModuleOptions } from './lidex-options.interface';
 import { SqliteStore } from './stores/sqlite/sqlite.store';
+
+/** Options of `forRoot()` and `forRootAsync()` that shape the module rather than the engine. */
+export interface LidexModuleExtras {
+  /**
+   * Make `LidexClient` injectable everywhere without importing the module again.
+   * @default true
+   */
+  isGlobal?: boolean;
+  /**
+   * Serve the dashboard (a page and its JSON API): `true` at `/lidex`, or `{ path, guard }`.
+   * @default undefined (off: nothing is mounted)
+   */
+  dashboard?: LidexDashboardOptions | boolean;
+}
 
 export const {
   ConfigurableModuleClass,
@@ -13,10 +29,16 @@ export const {
 } = new ConfigurableModuleBuilder<LidexModuleOptions>()
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createLidexOptions')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
+  // Extras shape the module itself, so they sit beside the options rather than in them: they
+  // are known when the module is defined, also with forRootAsync.
+  .setExtras<LidexModuleExtras>(
+    { isGlobal: true, dashboard: undefined },
+    (definition, extras) =>
+      withDashboard(
+        { ...definition, global: extras.isGlobal },
+        extras.dashboard,
+      ),
+  )
   .build();
 
 /**

@@ -1,0 +1,54 @@
+/**
+ * The dashboard's page. It holds no data: the script fetches everything from the JSON API and
+ * renders it as text. `assetPrefix` comes from the request, so it is escaped like any value.
+ */
+export function renderDashboardPage(assetPrefix: string): string {
+  const prefix = escapeAttribute(assetPrefix);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lidex workflows</title>
+<link rel="stylesheet" href="${prefix}app.css">
+<script src="${prefix}app.js" defer></script>
+</head>
+<body>
+<header class="top">
+  <h1>Lidex <span>workflows</span></h1>
+  <span id="updated" class="muted" aria-live="off"></span>
+</header>
+<div id="problem" class="problem" role="alert" hidden></div>
+<nav id="counts" class="counts" aria-label="Workflows by status"></nav>
+<main class="layout">
+  <section class="list-pane" aria-label="Workflows">
+    <div class="filters">
+      <label>Workflow name
+        <select id="name-filter"><option value="">All</option></select>
+      </label>
+    </div>
+    <table id="workflows">
+      <thead>
+        <tr><th>Id</th><th>Name</th><th>Status</th><th>Attempts</th><th>Created</th><th>Updated</th></tr>
+      </thead>
+      <tbody></tbody>
+    </table>
+    <p id="empty" class="muted" hidden>No workflows here.</p>
+    <button id="more" type="button" hidden>More</button>
+  </section>
+  <section id="detail" class="detail-pane" aria-label="Workflow">
+    <p class="muted">Choose a workflow to see its input, result and timeline.</p>
+  </section>
+</main>
+<div id="notice" class="notice" role="status" hidden></div>
+</body>
+</html>
+`;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(
+    /[&<>"']/g,
+    (character) => `&#${character.charCodeAt(0)};`,
+  );
+}

@@ -1,0 +1,437 @@
+/**
+ * The dashboard's script, served as `app.js`. Plain browser JavaScript, no framework and no build
+ * step. Every value that comes from the store reaches the page through `textContent` (or a DOM
+ * property), never as HTML, so a step result holding `<script>` is shown as text.
+ *
+ * It is kept as a string (written without template literals inside) so that the package needs no
+ * asset copying and works however the app is bundled.
+ */
+export const DASHBOARD_SCRIPT = String.raw`(() => {
+  'use strict';
+
+  const STATUSES = ['idle', 'running', 'failed', 'finished', 'aborted', 'cancelled'];
+  const CANCELLABLE = ['idle', 'running', 'failed'];
+  const RETRYABLE = ['aborted', 'failed', 'cancelled'];
+  const PAGE_SIZE = 50;
+  const MAX_PAGE_SIZE = 500;
+  const REFRESH_MS = 2000;
+
+  // The API sits beside this script, wherever the app mounted the dashboard.
+  const base = new URL('.', document.currentScript.src);
+
+  const state = {
+    status: '',
+    name: '',
+    selected: undefined,
+    rows: [],
+    nextCursor: undefined,
+  };
+  let listGeneration = 0;
+  let detailGeneration = 0;
+  let renderedList = '';
+  let renderedDetail = '';
+
+  const byId = (id) => document.getElementById(id);
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function button(text, className, onClick) {
+    const node = el('button', className, text);
+    node.type = 'button';
+    node.addEventListener('click', onClick);
+    return node;
+  }
+
+  async function api(path, method) {
+    const headers = { Accept: 'application/json' };
+    if (method === 'POST') headers['X-Lidex-Dashboard'] = '1';
+    const response = await fetch(new URL(path, base), {
+      method: method || 'GET',
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    let body;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const error = new Error(
+        body && body.message
+          ? [].concat(body.message).join('; ')
+          : response.status + ' ' + response.statusText,
+      );
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  // Formatting
+
+  const pad = (value, width) => String(value).padStart(width || 2, '0');
+
+  function formatTime(value, withMilliseconds) {
+    if (value === undefined || value === null) return '';
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) return String(value);
+    const text =
+      date.getFullYear() + '-' + pad(date.getMonth() + 1) + '-' + pad(date.getDate()) + ' ' +
+      pad(date.getHours()) + ':' + pad(date.getMinutes()) + ':' + pad(date.getSeconds());
+    return withMilliseconds ? text + '.' + pad(date.getMilliseconds(), 3) : text;
+  }
+
+  function formatDuration(ms) {
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    if (ms < 60000) return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + ' s';
+    if (ms < 3600000) return (ms / 60000).toFixed(1) + ' min';
+    if (ms < 86400000) return (ms / 3600000).toFixed(1) + ' h';
+    return (ms / 86400000).toFixed(1) + ' d';
+  }
+
+  function formatValue(value) {
+    if (value === undefined) return '(nothing)';
+    try {
+      return JSON.stringify(value, null, 2);
+    } catch {
+      return String(value);
+    }
+  }
+
+  function statusBadge(status) {
+    const known = STATUSES.includes(status) ? status : 'unknown';
+    return el('span', 'status status-' + known, String(status));
+  }
+
+  // Messages
+
+  function showProblem(error) {
+    const problem = byId('problem');
+    problem.textContent = error instanceof Error ? error.message : String(error);
+    problem.hidden = false;
+  }
+
+  function clearProblem() {
+    byId('problem').hidden = true;
+  }
+
+  let noticeTimer;
+  function notify(text) {
+    const notice = byId('notice');
+    notice.textContent = text;
+    notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => (notice.hidden = true), 5000);
+  }
+
+  // State in the address, so that a view can be reloaded and shared
+
+  function readHash() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const status = params.get('status');
+    state.status = STATUSES.includes(status) ? status : '';
+    state.name = params.get('name') || '';
+    state.selected = params.has('id') ? params.get('id') : undefined;
+  }
+
+  function writeHash() {
+    const params = new URLSearchParams();
+    if (state.status) params.set('status', state.status);
+    if (state.name) params.set('name', state.name);
+    if (state.selected !== undefined) params.set('id', state.selected);
+    const hash = params.toString();
+    history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search);
+  }
+
+  // Counts by status; each is a filter
+
+  function buildCounts() {
+    const nav = byId('counts');
+    for (const status of [''].concat(STATUSES)) {
+      const filter = button('', 'count-filter', () => {
+        state.status = state.status === status ? '' : status;
+        changeFilters();
+      });
+      filter.dataset.status = status || 'all';
+      filter.append(el('span', 'count', '-'), el('span', 'label', status || 'all'));
+      nav.append(filter);
+    }
+    markStatusFilter();
+  }
+
+  function markStatusFilter() {
+    for (const filter of byId('counts').querySelectorAll('button')) {
+      const status = filter.dataset.status === 'all' ? '' : filter.dataset.status;
+      filter.setAttribute('aria-pressed', String(status === state.status));
+    }
+  }
+
+  function renderCounts(counts) {
+    let total = 0;
+    for (const filter of byId('counts').querySelectorAll('button')) {
+      const status = filter.dataset.status;
+      if (status === 'all') continue;
+      const count = Number(counts[status]) || 0;
+      total += count;
+      filter.querySelector('.count').textContent = String(count);
+    }
+    byId('counts').querySelector('[data-status="all"] .count').textContent = String(total);
+  }
+
+  async function loadNames() {
+    const { names } = await api('api/names');
+    const select = byId('name-filter');
+    for (const name of names) select.append(new Option(name, name));
+    // A name in the address that this app does not run (yet) still filters.
+    if (state.name && !names.includes(state.name)) select.append(new Option(state.name, state.name));
+    select.value = state.name;
+  }
+
+  function changeFilters() {
+    state.rows = [];
+    state.nextCursor = undefined;
+    markStatusFilter();
+    writeHash();
+    void refresh();
+  }
+
+  // The list
+
+  async function loadList(append) {
+    const params = new URLSearchParams();
+    if (state.status) params.set('status', state.status);
+    if (state.name) params.set('name', state.name);
+    if (append) {
+      params.set('cursor', state.nextCursor);
+      params.set('limit', String(PAGE_SIZE));
+    } else {
+      // A refresh reloads as many rows as are shown, so that "More" pages stay.
+      params.set('limit', String(Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, state.rows.length))));
+    }
+    const generation = ++listGeneration;
+    const page = await api('api/workflows?' + params);
+    if (generation !== listGeneration) return;
+    state.rows = append ? state.rows.concat(page.workflows) : page.workflows;
+    state.nextCursor = page.nextCursor;
+    renderList();
+  }
+
+  function renderList() {
+    const snapshot = JSON.stringify([state.rows, state.nextCursor, state.selected]);
+    if (snapshot === renderedList) return;
+    renderedList = snapshot;
+    byId('workflows').tBodies[0].replaceChildren(...state.rows.map(listRow));
+    byId('empty').hidden = state.rows.length > 0;
+    byId('more').hidden = !state.nextCursor;
+  }
+
+  function listRow(workflow) {
+    const row = el('tr');
+    row.dataset.id = workflow.id;
+    if (workflow.id === state.selected) row.classList.add('selected');
+    if (workflow.error) row.title = workflow.error.name + ': ' + workflow.error.message;
+    const idCell = el('td', 'id');
+    idCell.append(button(workflow.id, '', () => undefined));
+    const statusCell = el('td');
+    statusCell.append(statusBadge(workflow.status));
+    row.append(
+      idCell,
+      el('td', 'name', workflow.name),
+      statusCell,
+      el('td', 'attempts', String(workflow.attempts)),
+      el('td', 'time', formatTime(workflow.createdAt)),
+      el('td', 'time', formatTime(workflow.updatedAt)),
+    );
+    row.addEventListener('click', () => select(workflow.id));
+    return row;
+  }
+
+  function select(id) {
+    state.selected = id;
+    writeHash();
+    renderList();
+    void refresh();
+  }
+
+  // One workflow
+
+  async function loadDetail() {
+    const id = state.selected;
+    const generation = ++detailGeneration;
+    if (id === undefined) {
+      renderedDetail = '';
+      byId('detail').replaceChildren(el('p', 'muted', 'Choose a workflow to see its input, result and timeline.'));
+      return;
+    }
+    let workflow;
+    try {
+      workflow = await api('api/workflows/' + encodeURIComponent(id));
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      if (generation !== detailGeneration) return;
+      renderedDetail = '';
+      byId('detail').replaceChildren(el('p', 'muted', error.message));
+      return;
+    }
+    if (generation !== detailGeneration) return;
+    const snapshot = JSON.stringify(workflow);
+    if (snapshot === renderedDetail) return;
+    renderedDetail = snapshot;
+    renderDetail(workflow);
+  }
+
+  function renderDetail(workflow) {
+    const pane = byId('detail');
+    const header = el('div', 'detail-header');
+    header.append(el('h2', 'workflow-id', workflow.id), statusBadge(workflow.status));
+
+    const actions = el('div', 'actions');
+    if (CANCELLABLE.includes(workflow.status))
+      actions.append(button('Cancel', 'cancel', (event) => act('cancel', workflow, event.target)));
+    if (RETRYABLE.includes(workflow.status))
+      actions.append(button('Retry', 'retry', (event) => act('retry', workflow, event.target)));
+    actions.append(button('Close', 'close', () => select(undefined)));
+
+    const facts = el('dl', 'facts');
+    const fact = (label, value) => {
+      if (value === undefined || value === '') return;
+      facts.append(el('dt', '', label), el('dd', '', value));
+    };
+    fact('Name', workflow.name);
+    fact('Status', workflow.status);
+    fact('Attempts', String(workflow.attempts));
+    fact('Failures', String(workflow.failures));
+    fact('Created', formatTime(workflow.createdAt, true));
+    fact('Updated', formatTime(workflow.updatedAt, true));
+    fact('Ready at', formatTime(workflow.readyAt, true));
+
+    const parts = [header, actions, facts];
+    if (workflow.error) {
+      parts.push(el('h3', '', 'Last error'));
+      parts.push(el('p', 'error-message', workflow.error.name + ': ' + workflow.error.message));
+      if (workflow.error.stack) parts.push(el('pre', 'stack', workflow.error.stack));
+    }
+    parts.push(el('h3', '', 'Input'), el('pre', 'input', formatValue(workflow.input)));
+    if ('result' in workflow)
+      parts.push(el('h3', '', 'Result'), el('pre', 'result', formatValue(workflow.result)));
+    parts.push(el('h3', '', 'Timeline'), timeline(workflow));
+    pane.replaceChildren(...parts);
+  }
+
+  function timeline(workflow) {
+    const list = el('ol', 'timeline');
+    const item = (className, kind, label, when) => {
+      const entry = el('li', className);
+      const head = el('div', 'head');
+      head.append(el('span', 'kind', kind), el('code', 'step-id', label), el('span', 'when', when));
+      entry.append(head);
+      list.append(entry);
+      return entry;
+    };
+    item('start', 'start', 'created', formatTime(workflow.createdAt, true));
+    for (const step of workflow.steps) {
+      if (step.kind === 'sleep') {
+        const woke = new Date(step.wakeAt).getTime() <= Date.now();
+        item('sleep', 'sleep', step.id, [
+          'recorded ' + formatTime(step.recordedAt, true),
+          (woke ? 'woke at ' : 'wakes at ') + formatTime(step.wakeAt, true),
+          formatDuration(step.durationMs),
+        ].filter(Boolean).join(' · '));
+      } else {
+        const entry = item('step', 'step', step.id, [
+          step.startedAt ? 'started ' + formatTime(step.startedAt, true) : '',
+          'recorded ' + formatTime(step.recordedAt, true),
+          step.durationMs === undefined ? '' : 'took ' + formatDuration(step.durationMs),
+        ].filter(Boolean).join(' · '));
+        entry.append(el('pre', 'step-result', formatValue(step.result)));
+      }
+    }
+    if (['finished', 'aborted', 'cancelled'].includes(workflow.status))
+      item('end', 'end', workflow.status, formatTime(workflow.updatedAt, true));
+    return list;
+  }
+
+  async function act(action, workflow, control) {
+    if (action === 'cancel' && !confirm('Cancel workflow ' + workflow.id + '? It stops at its next step or sleep.'))
+      return;
+    control.disabled = true;
+    try {
+      const answer = await api('api/workflows/' + encodeURIComponent(workflow.id) + '/' + action, 'POST');
+      if (action === 'retry')
+        notify(answer.retried
+          ? 'Retrying ' + workflow.id + ': it runs again from its recorded steps.'
+          : 'Not retried: ' + workflow.id + ' is no longer aborted, failed or cancelled.');
+      else
+        notify(answer.cancelled
+          ? 'Cancelled ' + workflow.id + '.'
+          : 'Not cancelled: ' + workflow.id + ' had already ended.');
+    } catch (error) {
+      showProblem(error);
+    }
+    control.disabled = false;
+    await refresh();
+  }
+
+  // Refreshing, while the page is visible
+
+  let refreshing;
+  let again = false;
+  async function refresh() {
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        again = false;
+        try {
+          const name = state.name ? '?' + new URLSearchParams({ name: state.name }) : '';
+          const [counts] = await Promise.all([api('api/counts' + name), loadList(false), loadDetail()]);
+          renderCounts(counts);
+          clearProblem();
+          byId('updated').textContent = 'Updated ' + formatTime(new Date());
+        } catch (error) {
+          showProblem(error);
+        }
+      } while (again);
+    })();
+    try {
+      await refreshing;
+    } finally {
+      refreshing = undefined;
+    }
+  }
+
+  function start() {
+    readHash();
+    buildCounts();
+    byId('name-filter').addEventListener('change', (event) => {
+      state.name = event.target.value;
+      changeFilters();
+    });
+    byId('more').addEventListener('click', () => {
+      loadList(true).catch(showProblem);
+    });
+    window.addEventListener('hashchange', () => {
+      readHash();
+      byId('name-filter').value = state.name;
+      changeFilters();
+    });
+    loadNames().catch(showProblem);
+    void refresh();
+    setInterval(() => {
+      if (document.visibilityState === 'visible') void refresh();
+    }, REFRESH_MS);
+  }
+
+  start();
+})();
+`;

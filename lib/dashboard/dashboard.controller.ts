@@ -1,0 +1,166 @@
+import {
+  BadRequestException,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Logger,
+  OnModuleInit,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseInterceptors,
+} from '@nestjs/common';
+import type {
+  WorkflowCounts,
+  WorkflowInfo,
+  WorkflowPage,
+  WorkflowStatus,
+} from '../engine/types';
+import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
+import { LidexClient } from '../lidex.client';
+import { LIDEX_LOGGER_CONTEXT } from '../lidex.constants';
+import { messages } from '../lidex.messages';
+import { DASHBOARD_SCRIPT } from './assets/dashboard.script';
+import { DASHBOARD_STYLE } from './assets/dashboard.style';
+import { renderDashboardPage } from './assets/dashboard.page';
+import {
+  DASHBOARD_REQUEST_HEADER,
+  LIDEX_DASHBOARD_OPTIONS,
+} from './dashboard.constants';
+import type { ResolvedDashboardOptions } from './dashboard.definition';
+import { DashboardErrorsInterceptor } from './dashboard-errors.interceptor';
+import { DashboardHeaders } from './dashboard-headers.decorator';
+
+/** The part of an Express or Fastify request the page needs: the path it was asked for. */
+interface RequestLine {
+  originalUrl?: string;
+  url?: string;
+}
+
+/**
+ * The dashboard: its page, the page's script and style, and the JSON API behind them. Not a
+ * controller by itself: `createDashboardController` mounts a subclass at the configured path,
+ * behind the configured guard.
+ */
+@UseInterceptors(DashboardErrorsInterceptor)
+export class DashboardController implements OnModuleInit {
+  private readonly logger = new Logger(LIDEX_LOGGER_CONTEXT);
+
+  constructor(
+    @Inject(LidexClient) private readonly lidex: LidexClient,
+    @Inject(LIDEX_DASHBOARD_OPTIONS)
+    private readonly options: ResolvedDashboardOptions,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.options.guard && process.env.NODE_ENV === 'production')
+      this.logger.warn(messages.dashboardUnguarded(this.options.path));
+  }
+
+  @Get()
+  @DashboardHeaders('text/html; charset=utf-8')
+  page(@Req() request: RequestLine): string {
+    return renderDashboardPage(assetPrefix(request));
+  }
+
+  @Get('app.js')
+  @DashboardHeaders('text/javascript; charset=utf-8')
+  script(): string {
+    return DASHBOARD_SCRIPT;
+  }
+
+  @Get('app.css')
+  @DashboardHeaders('text/css; charset=utf-8')
+  style(): string {
+    return DASHBOARD_STYLE;
+  }
+
+  /** The names of the workflows this app knows, for the page's filter. */
+  @Get('api/names')
+  @DashboardHeaders()
+  names(): { names: string[] } {
+    return { names: [...this.lidex.workflowNames].sort() };
+  }
+
+  @Get('api/counts')
+  @DashboardHeaders()
+  counts(@Query('name') name: unknown): Promise<WorkflowCounts> {
+    return this.lidex.counts({ name: queryText(name, 'name') });
+  }
+
+  @Get('api/workflows')
+  @DashboardHeaders()
+  list(
+    @Query('status') status: unknown,
+    @Query('name') name: unknown,
+    @Query('limit') limit: unknown,
+    @Query('cursor') cursor: unknown,
+  ): Promise<WorkflowPage> {
+    const limitText = queryText(limit, 'limit');
+    return this.lidex.list({
+      status: queryText(status, 'status') as WorkflowStatus | undefined,
+      name: queryText(name, 'name'),
+      limit: limitText === undefined ? undefined : Number(limitText),
+      cursor: queryText(cursor, 'cursor'),
+    });
+  }
+
+  @Get('api/workflows/:id')
+  @DashboardHeaders()
+  async detail(@Param('id') id: string): Promise<WorkflowInfo> {
+    const workflow = await this.lidex.get(id);
+    if (!workflow) throw new WorkflowNotFoundError(id);
+    return workflow;
+  }
+
+  @Post('api/workflows/:id/cancel')
+  @HttpCode(200)
+  @DashboardHeaders()
+  async cancel(
+    @Param('id') id: string,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ cancelled: boolean }> {
+    requireMarker(marker);
+    return { cancelled: await this.lidex.cancel(id) };
+  }
+
+  @Post('api/workflows/:id/retry')
+  @HttpCode(200)
+  @DashboardHeaders()
+  async retry(
+    @Param('id') id: string,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ retried: boolean }> {
+    requireMarker(marker);
+    return { retried: await this.lidex.retry(id) };
+  }
+}
+
+/** A query parameter given once, or `undefined` when absent or empty. */
+function queryText(value: unknown, parameter: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string')
+    throw new BadRequestException(messages.dashboardQueryNotText(parameter));
+  return value;
+}
+
+function requireMarker(marker: unknown): void {
+  if (typeof marker !== 'string' || marker === '')
+    throw new ForbiddenException(
+      messages.dashboardHeaderMissing(DASHBOARD_REQUEST_HEADER),
+    );
+}
+
+/**
+ * How the page refers to its script and style: relative to the address the browser used, so
+ * that a global prefix or a proxy in front of the app changes nothing. `/admin/lidex` loads
+ * `lidex/app.js`; `/admin/lidex/` loads `app.js`.
+ */
+function assetPrefix(request: RequestLine): string {
+  const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
+  if (path === '' || path.endsWith('/')) return '';
+  return `${path.slice(path.lastIndexOf('/') + 1)}/`;
+}
