@@ -10,6 +10,7 @@ export function renderDashboardPage(assetPrefix: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Lidex workflows</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${prefix}app.css">
 <script src="${prefix}app.js" defer></script>
 </head>

@@ -88,6 +88,22 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     return withMilliseconds ? text + '.' + pad(date.getMilliseconds(), 3) : text;
   }
 
+  // In the list: the time alone for today, else the day and the minute.
+  function formatShortTime(value) {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) return String(value);
+    const now = new Date();
+    const time = pad(date.getHours()) + ':' + pad(date.getMinutes());
+    if (date.toDateString() === now.toDateString()) return time + ':' + pad(date.getSeconds());
+    return date.getFullYear() + '-' + pad(date.getMonth() + 1) + '-' + pad(date.getDate()) + ' ' + time;
+  }
+
+  function timeCell(value) {
+    const cell = el('td', 'time', formatShortTime(value));
+    cell.title = formatTime(value, true);
+    return cell;
+  }
+
   function formatDuration(ms) {
     if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
     if (ms < 1000) return Math.round(ms) + ' ms';
@@ -247,8 +263,8 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       el('td', 'name', workflow.name),
       statusCell,
       el('td', 'attempts', String(workflow.attempts)),
-      el('td', 'time', formatTime(workflow.createdAt)),
-      el('td', 'time', formatTime(workflow.updatedAt)),
+      timeCell(workflow.createdAt),
+      timeCell(workflow.updatedAt),
     );
     row.addEventListener('click', () => select(workflow.id));
     return row;
@@ -306,7 +322,6 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       facts.append(el('dt', '', label), el('dd', '', value));
     };
     fact('Name', workflow.name);
-    fact('Status', workflow.status);
     fact('Attempts', String(workflow.attempts));
     fact('Failures', String(workflow.failures));
     fact('Created', formatTime(workflow.createdAt, true));
@@ -317,7 +332,11 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     if (workflow.error) {
       parts.push(el('h3', '', 'Last error'));
       parts.push(el('p', 'error-message', workflow.error.name + ': ' + workflow.error.message));
-      if (workflow.error.stack) parts.push(el('pre', 'stack', workflow.error.stack));
+      if (workflow.error.stack) {
+        const stack = el('details', 'stack');
+        stack.append(el('summary', '', 'Stack trace'), el('pre', '', workflow.error.stack));
+        parts.push(stack);
+      }
     }
     parts.push(el('h3', '', 'Input'), el('pre', 'input', formatValue(workflow.input)));
     if ('result' in workflow)

@@ -25,7 +25,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .counts button[aria-pressed="true"] { border-color: var(--accent); box-shadow: inset 0 0 0 1px var(--accent); }
 .counts .count { font-size: 20px; font-weight: 600; }
 .counts .label { color: var(--muted); }
-.layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; padding: 8px 20px 20px; align-items: start; }
+.layout { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 4fr); gap: 16px; padding: 8px 20px 20px; align-items: start; }
 @media (max-width: 1000px) { .layout { grid-template-columns: minmax(0, 1fr); } }
 .list-pane, .detail-pane { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
 .detail-pane { position: sticky; top: 12px; max-height: calc(100vh - 24px); overflow: auto; }
@@ -36,8 +36,9 @@ th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: lef
 th { color: var(--muted); font-weight: 500; font-size: 12px; }
 tbody tr { cursor: pointer; }
 tbody tr:hover, tbody tr.selected { background: color-mix(in srgb, var(--accent) 10%, transparent); }
-td.id { overflow-wrap: anywhere; }
-td.id button { padding: 0; border: 0; background: none; color: var(--accent); cursor: pointer; text-align: left; overflow-wrap: anywhere; }
+td.id { overflow-wrap: break-word; }
+td.id button { padding: 0; border: 0; background: none; color: var(--accent); cursor: pointer; text-align: left; overflow-wrap: break-word; }
+td.name { white-space: nowrap; }
 td.time { white-space: nowrap; color: var(--muted); }
 #more { margin-top: 10px; padding: 5px 14px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); cursor: pointer; }
 .status { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; background: var(--idle); }
@@ -46,7 +47,8 @@ td.time { white-space: nowrap; color: var(--muted); }
 .status-finished { background: var(--finished); }
 .status-aborted { background: var(--aborted); }
 .status-cancelled { background: var(--cancelled); }
-.detail-pane h2 { margin: 0 0 4px; font-size: 16px; overflow-wrap: anywhere; }
+.detail-header { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
+.detail-pane h2 { margin: 0; font-size: 16px; overflow-wrap: anywhere; }
 .detail-pane h3 { margin: 16px 0 6px; font-size: 13px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 .actions { display: flex; gap: 8px; margin: 10px 0; }
 .actions button { padding: 5px 14px; border-radius: 6px; border: 1px solid var(--line); background: var(--panel); cursor: pointer; }
@@ -57,7 +59,8 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px;
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 pre { margin: 0; padding: 8px 10px; max-height: 260px; overflow: auto; border-radius: 6px; background: color-mix(in srgb, var(--text) 6%, transparent); white-space: pre-wrap; overflow-wrap: anywhere; }
-.error-message { color: var(--aborted); font-weight: 600; overflow-wrap: anywhere; }
+.error-message { margin: 0 0 6px; color: var(--aborted); font-weight: 600; overflow-wrap: anywhere; }
+details.stack summary { cursor: pointer; color: var(--muted); margin-bottom: 4px; }
 ol.timeline { list-style: none; margin: 0; padding: 0 0 0 14px; border-left: 2px solid var(--line); }
 ol.timeline li { position: relative; margin: 0 0 12px; padding-left: 10px; }
 ol.timeline li::before { content: ""; position: absolute; left: -21px; top: 5px; width: 10px; height: 10px; border-radius: 50%; background: var(--finished); border: 2px solid var(--panel); }
