@@ -22,6 +22,9 @@ export function lidexOptions(config: ConfigService): LidexModuleOptions {
         }),
     // A short lease, so that a sample killed mid-step resumes within seconds of a restart.
     timeoutIntervalMs: 5_000,
-    retryIntervalMs: 2_000,
+    // Three failures in a row (a payment provider outage, say) abort a workflow; retry it from
+    // the dashboard once the cause is gone.
+    maxFailures: 3,
+    retryIntervalMs: Number(config.get('LIDEX_RETRY_INTERVAL_MS', '2000')),
   };
 }

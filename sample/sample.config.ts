@@ -5,4 +5,6 @@ export const sampleConfig = {
   paymentRetryDelayMs: Number(process.env.PAYMENT_RETRY_DELAY_MS ?? 2000),
   /** How long the fake payment provider takes to answer. */
   captureDelayMs: Number(process.env.CAPTURE_DELAY_MS ?? 500),
+  /** The dashboard's password (any user name); see DashboardAuthGuard. */
+  dashboardPassword: process.env.DASHBOARD_PASSWORD ?? '',
 };

@@ -5,6 +5,8 @@ export interface Invoice {
   accountId: string;
   amount: number;
   paid: boolean;
+  /** Free text from whoever asked for the collection (a support agent, say). */
+  note?: string;
 }
 
 /**
@@ -27,6 +29,11 @@ export class InvoiceRepository {
     };
     this.invoices.set(id, invoice);
     return invoice;
+  }
+
+  addNote(id: string, note: string): void {
+    const invoice = this.find(id);
+    if (invoice) invoice.note = note;
   }
 
   markAsPaid(id: string): void {

@@ -4,10 +4,11 @@ import { CollectPaymentWorkflow } from './collect-payment.workflow';
 import { InvoiceRepository } from './invoice.repository';
 import { InvoicesController } from './invoices.controller';
 import { PaymentApi } from './payment.api';
+import { PaymentProviderController } from './payment-provider.controller';
 
 @Module({
   imports: [AccountsModule],
   providers: [InvoiceRepository, PaymentApi, CollectPaymentWorkflow],
-  controllers: [InvoicesController],
+  controllers: [InvoicesController, PaymentProviderController],
 })
 export class InvoicesModule {}

@@ -1,15 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { sampleConfig } from '../sample.config';
 
-/** A stand-in for a payment provider: slow, and it declines token `tok_declined`. */
+/**
+ * A stand-in for a payment provider: slow, it declines token `tok_declined`, and during an
+ * outage (switched by PaymentProviderController) every capture throws.
+ */
 @Injectable()
 export class PaymentApi {
   private readonly logger = new Logger(PaymentApi.name);
+  outage = false;
 
   async capture(paymentToken: string, amount: number): Promise<boolean> {
     await new Promise((resolve) =>
       setTimeout(resolve, sampleConfig.captureDelayMs),
     );
+    if (this.outage)
+      throw new Error('Payment provider unavailable (outage switched on)');
     const success = paymentToken !== 'tok_declined';
     this.logger.log(
       `Capture of ${amount} with ${paymentToken}: ${success ? 'ok' : 'declined'}`,
