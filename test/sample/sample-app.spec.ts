@@ -1,53 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
+import { startSample as startSampleWith } from '../support/sample-process';
 import { tempDir } from '../support/temp-dir';
 
-const MAIN = join(__dirname, '../../dist-sample/main.js');
-
-interface RunningSample {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-/** Starts the compiled sample app, as `npm start` does, on a free port. */
-async function startSample(
-  storeEnv: Record<string, string>,
-): Promise<RunningSample> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      NO_COLOR: '1',
-      LIDEX_MONGO_URL: '',
-      ...storeEnv,
-      PAYMENT_RETRY_DELAY_MS: '1500',
-      CAPTURE_DELAY_MS: '200',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const startSample = (storeEnv: Record<string, string>) =>
+  startSampleWith({
+    ...storeEnv,
+    PAYMENT_RETRY_DELAY_MS: '1500',
+    CAPTURE_DELAY_MS: '200',
   });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('close', (code) => resolve(code)),
-  );
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1].replace('[::1]', 'localhost'));
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then((code) =>
-      reject(new Error(`sample exited with ${code}:\n${output}`)),
-    );
-  });
-  return { child, url, exited, output: () => output };
-}
 
 interface WorkflowJson {
   workflowId: string;
@@ -84,13 +47,6 @@ afterAll(async () => {
 describe.each(stores)(
   'sample app on $label (compiled, in its own process)',
   ({ env }) => {
-    beforeAll(() => {
-      if (!existsSync(MAIN))
-        throw new Error(
-          'Build the sample first: npm run build:sample (npm test does).',
-        );
-    });
-
     it('collects invoices, resumes a payment after SIGKILL, and shuts down cleanly on SIGTERM', async () => {
       let sample = await startSample(env);
 
