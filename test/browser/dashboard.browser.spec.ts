@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
+import {
+  CHROMIUM_ARGS,
+  findChromium,
+  NO_CHROMIUM_MESSAGE,
+} from '../support/chromium';
+import { startSample, type RunningSample } from '../support/sample-process';
+import { tempDir } from '../support/temp-dir';
+
+const executablePath = findChromium();
+const PASSWORD = 'open sesame';
+const NOTE = '<script>window.__pwned = true</script>';
+
+// Without Chromium the suite is skipped with one line saying how to get it; in CI it fails.
+if (!executablePath && !process.env.CI)
+  console.warn(`\nSkipping the browser test. ${NO_CHROMIUM_MESSAGE}\n`);
+const describeBrowser =
+  executablePath || process.env.CI ? describe : describe.skip;
+
+describeBrowser('the sample app’s dashboard in headless Chromium', () => {
+  const dir = tempDir('lidex-browser-');
+  let sample: RunningSample | undefined;
+  let browser: Browser | undefined;
+
+  const send = (path: string, init?: RequestInit) =>
+    fetch(`${sample!.url}${path}`, init);
+
+  async function statusOf(workflowId: string): Promise<string> {
+    const answer = await send(`/workflows/${workflowId}`);
+    return ((await answer.json()) as { status: string }).status;
+  }
+
+  beforeAll(async () => {
+    if (!executablePath)
+      throw new Error(`CI=true and no Chromium. ${NO_CHROMIUM_MESSAGE}`);
+    sample = await startSample({
+      LIDEX_SQLITE_PATH: join(dir.path, 'sample.sqlite'),
+      LIDEX_RETRY_INTERVAL_MS: '100',
+      PAYMENT_RETRY_DELAY_MS: '100',
+      CAPTURE_DELAY_MS: '20',
+      DASHBOARD_PASSWORD: PASSWORD,
+    });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (sample && sample.child.exitCode === null) {
+      sample.child.kill('SIGTERM');
+      await sample.exited;
+    }
+    dir.remove();
+  });
+
+  it('shows a finished and an aborted workflow, as text, and retries the aborted one until it finishes', async () => {
+    // A paid invoice whose note is markup; a declined card (three attempts with sleeps between
+    // them, then the account is blocked); then a payment provider outage that aborts a third.
+    await send('/invoices/42/collect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ note: NOTE }),
+    });
+    await send('/invoices/13/collect', { method: 'POST' });
+    for (const id of [
+      'collect-payment-42',
+      'collect-payment-13',
+      'block-account-acc-13',
+    ])
+      await eventually(async () => (await statusOf(id)) === 'finished');
+    await send('/payment-provider/outage', { method: 'POST' });
+    await send('/invoices/7/collect', { method: 'POST' });
+    await eventually(
+      async () => (await statusOf('collect-payment-7')) === 'aborted',
+      20_000,
+      'collect-payment-7 to abort during the outage',
+    );
+
+    // The sample's guard asks for a password.
+    const unauthorised = await send('/lidex');
+    expect(unauthorised.status).toBe(401);
+    expect(unauthorised.headers.get('www-authenticate')).toMatch(/^Basic/);
+
+    const context = await browser!.newContext({
+      httpCredentials: { username: 'ops', password: PASSWORD },
+      viewport: { width: 1280, height: 760 },
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(`${sample!.url}/lidex`);
+
+    // Counts by status, and both workflows in the list.
+    await countIs(page, 'finished', '3');
+    await countIs(page, 'aborted', '1');
+    await countIs(page, 'all', '4');
+    const row = (id: string) =>
+      page.locator('#workflows tbody tr', { hasText: id });
+    await row('collect-payment-42').getByText('finished').waitFor();
+    await row('block-account-acc-13').getByText('finished').waitFor();
+    await row('collect-payment-7').getByText('aborted').waitFor();
+
+    // The stored note is shown as text, and the script inside it never ran.
+    await row('collect-payment-42').click();
+    await page
+      .locator('#detail .step-result', { hasText: NOTE })
+      .first()
+      .waitFor();
+    expect(await page.locator('#detail script').count()).toBe(0);
+    expect(
+      await page.evaluate(() => (globalThis as { __pwned?: boolean }).__pwned),
+    ).toBeUndefined();
+
+    // Sleeps are on the timeline with their wake-up time.
+    await row('collect-payment-13').click();
+    await page
+      .locator('#detail li.sleep', { hasText: 'sleep-0' })
+      .getByText(/woke at/)
+      .waitFor();
+
+    // The aborted workflow: its error, and a Retry button.
+    await row('collect-payment-7').click();
+    await page
+      .locator('#detail .workflow-id', { hasText: 'collect-payment-7' })
+      .waitFor();
+    await page
+      .locator('#detail .error-message', {
+        hasText: 'Payment provider unavailable',
+      })
+      .waitFor();
+    if (process.env.LIDEX_SCREENSHOT === '1') {
+      await page.evaluate('window.scrollTo(0, 0)');
+      await page.screenshot({
+        path: join(__dirname, '../../docs/dashboard.png'),
+      });
+    }
+
+    // The outage is over: retry, and watch it finish from its recorded steps.
+    await send('/payment-provider/outage', { method: 'DELETE' });
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page
+      .locator('#notice', { hasText: 'Retrying collect-payment-7' })
+      .waitFor();
+    await page
+      .locator('#detail .detail-header .status', { hasText: 'finished' })
+      .waitFor({ timeout: 20_000 });
+    await page
+      .locator('#detail .step-id', { hasText: 'mark-invoice-as-paid' })
+      .waitFor();
+    await countIs(page, 'finished', '4');
+    await countIs(page, 'aborted', '0');
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
+
+/** Waits until the status filter shows this count. */
+async function countIs(page: Page, status: string, count: string) {
+  await page
+    .locator(`#counts [data-status="${status}"] .count`, {
+      hasText: new RegExp(`^${count}$`),
+    })
+    .waitFor();
+}
