@@ -104,6 +104,35 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await row('block-account-acc-13').getByText('finished').waitFor();
     await row('collect-payment-7').getByText('aborted').waitFor();
 
+    // Each count is a filter, and so is the workflow name. The ids are read in one go in the
+    // page, so that a re-render cannot interleave.
+    const shownIds = (): Promise<unknown> =>
+      page.evaluate(
+        "[...document.querySelectorAll('#workflows tbody tr')].map((row) => row.dataset.id)",
+      );
+    const showing = (ids: string[]) =>
+      eventually(
+        async () => JSON.stringify(await shownIds()) === JSON.stringify(ids),
+        10_000,
+        `the list to show ${ids.join(', ')}`,
+      );
+    const all = [
+      'collect-payment-7',
+      'block-account-acc-13',
+      'collect-payment-13',
+      'collect-payment-42',
+    ];
+    await showing(all);
+    await page.locator('#counts [data-status="aborted"]').click();
+    await showing(['collect-payment-7']);
+    await page.locator('#counts [data-status="all"]').click();
+    await showing(all);
+    await page.locator('#name-filter').selectOption('block-account');
+    await showing(['block-account-acc-13']);
+    await countIs(page, 'all', '1');
+    await page.locator('#name-filter').selectOption('');
+    await showing(all);
+
     // The stored note is shown as text, and the script inside it never ran.
     await row('collect-payment-42').click();
     await page
