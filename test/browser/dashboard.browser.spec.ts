@@ -170,7 +170,7 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
 
     // The outage is over: retry, and watch it finish from its recorded steps.
     await send('/payment-provider/outage', { method: 'DELETE' });
-    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
     await page
       .locator('#notice', { hasText: 'Retrying collect-payment-7' })
       .waitFor();
@@ -182,7 +182,9 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
       .waitFor();
     await countIs(page, 'finished', '4');
     await countIs(page, 'aborted', '0');
-    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    expect(
+      await page.getByRole('button', { name: 'Retry', exact: true }).count(),
+    ).toBe(0);
 
     expect(pageErrors).toEqual([]);
     await context.close();
