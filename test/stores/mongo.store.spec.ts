@@ -203,6 +203,46 @@ describeMongo('MongoDB store', () => {
       await client.close();
     });
 
+    it.each(['single-update', 'claim-documents'] as const)(
+      "with '%s', hands over the workflows a batch won before the server failed part-way",
+      async (claims) => {
+        const store = new MongoStore({
+          url: mongoUrl!,
+          database: testDatabase(),
+          claims,
+        });
+        await store.init();
+        for (let i = 0; i < 3; i++) {
+          await store.insertWorkflow({
+            id: `w${i}`,
+            name: 'wf',
+            input: '1',
+            now: i,
+          });
+        }
+        // The second claim's update fails, as if the server went away in the middle of the batch.
+        const workflows = (
+          store as unknown as {
+            opened: { workflows: { findOneAndUpdate: () => Promise<unknown> } };
+          }
+        ).opened.workflows;
+        const update = workflows.findOneAndUpdate.bind(workflows);
+        let calls = 0;
+        workflows.findOneAndUpdate = (...args: unknown[]) =>
+          ++calls === 2
+            ? Promise.reject(new Error('connection reset'))
+            : (update as (...a: unknown[]) => Promise<unknown>)(...args);
+        const claimed = await store.claimReady(10, [
+          { token: 'a', until: 1_000 },
+          { token: 'b', until: 1_000 },
+          { token: 'c', until: 1_000 },
+        ]);
+        expect(claimed.map((c) => c.id)).toEqual(['w0']);
+        expect(await store.recordFinish('w0', 'a', '1', 11)).toBe(true);
+        await store.close();
+      },
+    );
+
     it('sweeps claim documents long past when a poll finds nothing', async () => {
       const database = testDatabase();
       const store = new MongoStore({

@@ -13,6 +13,22 @@ export interface MongoClaims {
   claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]>;
 }
 
+/**
+ * Runs a batch of claims. If the server fails part-way, the workflows already won are still
+ * handed to the worker (their leases are held: dropping them would strand them until the leases
+ * expire); the error is raised only when nothing was won.
+ */
+async function keepingWon(
+  claimed: ClaimedWorkflow[],
+  claiming: () => Promise<void>,
+): Promise<void> {
+  try {
+    await claiming();
+  } catch (error) {
+    if (claimed.length === 0) throw error;
+  }
+}
+
 /** What a claim sets on the workflow it wins. */
 const claimedBy = (lease: Lease, now: number) => ({
   status: 'running' as const,
@@ -40,15 +56,17 @@ export class SingleUpdateClaims implements MongoClaims {
 
   async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
     const claimed: ClaimedWorkflow[] = [];
-    for (const lease of leases) {
-      const doc = await this.workflows.findOneAndUpdate(
-        { readyAt: { $lte: now } },
-        { $set: claimedBy(lease, now), $inc: { epoch: 1, attempts: 1 } },
-        { sort: { readyAt: 1 }, returnDocument: 'after' },
-      );
-      if (!doc) break;
-      claimed.push(toClaimed(doc, lease));
-    }
+    await keepingWon(claimed, async () => {
+      for (const lease of leases) {
+        const doc = await this.workflows.findOneAndUpdate(
+          { readyAt: { $lte: now } },
+          { $set: claimedBy(lease, now), $inc: { epoch: 1, attempts: 1 } },
+          { sort: { readyAt: 1 }, returnDocument: 'after' },
+        );
+        if (!doc) break;
+        claimed.push(toClaimed(doc, lease));
+      }
+    });
     return claimed;
   }
 }
@@ -82,6 +100,19 @@ export class ClaimDocumentClaims implements MongoClaims {
   async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
     const claimed: ClaimedWorkflow[] = [];
     const passed: string[] = [];
+    await keepingWon(claimed, () =>
+      this.claimInto(claimed, passed, now, leases),
+    );
+    if (claimed.length === 0) await this.sweep(now, leases[0]);
+    return claimed;
+  }
+
+  private async claimInto(
+    claimed: ClaimedWorkflow[],
+    passed: string[],
+    now: number,
+    leases: Lease[],
+  ): Promise<void> {
     while (claimed.length < leases.length) {
       const limit = leases.length - claimed.length + SPARE_CANDIDATES;
       const candidates = await this.workflows
@@ -106,8 +137,6 @@ export class ClaimDocumentClaims implements MongoClaims {
       }
       if (candidates.length < limit) break;
     }
-    if (claimed.length === 0) await this.sweep(now, leases[0]);
-    return claimed;
   }
 
   private async claim(
