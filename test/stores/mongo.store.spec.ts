@@ -231,7 +231,7 @@ describeMongo('MongoDB store', () => {
         workflows.findOneAndUpdate = (...args: unknown[]) =>
           ++calls === 2
             ? Promise.reject(new Error('connection reset'))
-            : (update as (...a: unknown[]) => Promise<unknown>)(...args);
+            : update(...args);
         const claimed = await store.claimReady(10, [
           { token: 'a', until: 1_000 },
           { token: 'b', until: 1_000 },
