@@ -223,7 +223,11 @@ describeMongo('MongoDB store', () => {
         // The second claim's update fails, as if the server went away in the middle of the batch.
         const workflows = (
           store as unknown as {
-            opened: { workflows: { findOneAndUpdate: () => Promise<unknown> } };
+            opened: {
+              workflows: {
+                findOneAndUpdate: (...args: unknown[]) => Promise<unknown>;
+              };
+            };
           }
         ).opened.workflows;
         const update = workflows.findOneAndUpdate.bind(workflows);
