@@ -22,26 +22,31 @@ const describeWithServer =
 describeWithServer('MongoDB outage', () => {
   const dir = tempDir('lidex-outage-');
   let server: MongoServer;
+  let engine: LidexEngine | undefined;
+  let store: MongoStore | undefined;
 
   beforeAll(async () => {
     server = await startMongoServer(join(dir.path, 'data'));
   });
 
+  // Also when the test times out: a worker left polling would keep Jest from exiting.
   afterAll(async () => {
+    await engine?.stopWorker();
+    await store?.close();
     await server?.stop();
     dir.remove();
   });
 
   it(`loses none of ${WORKFLOWS} workflows when the server is down for ${OUTAGE_MS / 1000} s mid-run`, async () => {
     const logger = new RecordingLogger();
-    const store = new MongoStore({
+    store = new MongoStore({
       url: server.url,
       database: 'outage',
       connectTimeoutMs: 3000,
     });
     await store.init();
     const runs = new Map<string, number>();
-    const engine = new LidexEngine({
+    engine = new LidexEngine({
       store,
       logger,
       concurrency: 10,
@@ -97,6 +102,8 @@ describeWithServer('MongoDB outage', () => {
     } finally {
       await engine.stopWorker();
       await store.close();
+      engine = undefined;
+      store = undefined;
     }
     // The worker noticed, backed off, and carried on.
     expect(
