@@ -247,6 +247,53 @@ describeMongo('MongoDB store', () => {
       },
     );
 
+    it('skips a workflow whose claimer died half-way until that claim is a lease old, then takes the next epoch', async () => {
+      const database = testDatabase();
+      const store = new MongoStore({
+        url: mongoUrl!,
+        database,
+        claims: 'claim-documents',
+      });
+      await store.init();
+      await store.insertWorkflow({ id: 'w0', name: 'wf', input: '1', now: 0 });
+      await store.insertWorkflow({ id: 'w1', name: 'wf', input: '1', now: 1 });
+      // Another instance inserted w0's claim document for epoch 1, then died before moving w0.
+      const client = new MongoClient(mongoUrl!);
+      await client
+        .db(database)
+        .collection<{ _id: string; workflowId: string; at: number }>(
+          'lidex_claims',
+        )
+        .insertOne({ _id: '2:w0:1', workflowId: 'w0', at: 100 });
+      const lease = (token: string, now: number) => ({
+        token,
+        until: now + 1_000,
+      });
+
+      const early = await store.claimReady(200, [
+        lease('a', 200),
+        lease('b', 200),
+      ]);
+      expect(early.map((c) => c.id)).toEqual(['w1']);
+      // w0's dead claim is now over a lease old; w1's lease still runs.
+      const late = await store.claimReady(1_150, [
+        lease('c', 1_150),
+        lease('d', 1_150),
+      ]);
+      expect(late.map((c) => c.id)).toEqual(['w0']);
+      expect(await store.recordFinish('w0', 'c', '1', 1_151)).toBe(true);
+      expect(
+        await client
+          .db(database)
+          .collection<{ _id: string; workflowId: string; at: number }>(
+            'lidex_claims',
+          )
+          .findOne({ _id: '2:w0:2' }),
+      ).toMatchObject({ workflowId: 'w0', at: 1_150 });
+      await client.close();
+      await store.close();
+    });
+
     it('sweeps claim documents long past when a poll finds nothing', async () => {
       const database = testDatabase();
       const store = new MongoStore({

@@ -29,6 +29,30 @@ async function keepingWon(
   }
 }
 
+/** A ready workflow as a claim first reads it. */
+type Candidate = Pick<WorkflowDocument, '_id' | 'epoch'>;
+
+/**
+ * The positions of the documents an unordered insert refused as duplicates. Any other failure is
+ * raised: the insert's outcome is then unknown.
+ */
+function duplicateIndexes(error: unknown, count: number): number[] {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = Array.isArray(writeErrors)
+    ? writeErrors
+    : writeErrors
+      ? [writeErrors]
+      : [];
+  const indexes = list.map((writeError: unknown) => {
+    const { index, code } = writeError as { index?: unknown; code?: unknown };
+    return code === 11000 && typeof index === 'number' && index < count
+      ? index
+      : undefined;
+  });
+  if (list.length === 0 || indexes.includes(undefined)) throw error;
+  return indexes as number[];
+}
+
 /** What a claim sets on the workflow it wins. */
 const claimedBy = (lease: Lease, now: number) => ({
   status: 'running' as const,
@@ -113,9 +137,10 @@ export class ClaimDocumentClaims implements MongoClaims {
     now: number,
     leases: Lease[],
   ): Promise<void> {
+    const staleAfterMs = leases[0].until - now;
     while (claimed.length < leases.length) {
       const limit = leases.length - claimed.length + SPARE_CANDIDATES;
-      const candidates = await this.workflows
+      let candidates = await this.workflows
         .find(
           passed.length > 0
             ? { readyAt: { $lte: now }, _id: { $nin: passed } }
@@ -123,39 +148,74 @@ export class ClaimDocumentClaims implements MongoClaims {
           { sort: { readyAt: 1 }, limit, projection: { _id: 1, epoch: 1 } },
         )
         .toArray();
-      for (const candidate of candidates) {
-        if (claimed.length === leases.length) break;
-        passed.push(candidate._id);
-        const lease = leases[claimed.length];
-        const won = await this.claim(
-          candidate._id,
-          candidate.epoch,
-          now,
-          lease,
-        );
-        if (won) claimed.push(won);
+      const found = candidates.length;
+      while (candidates.length > 0 && claimed.length < leases.length) {
+        const round = candidates.slice(0, leases.length - claimed.length);
+        candidates = candidates.slice(round.length);
+        passed.push(...round.map((candidate) => candidate._id));
+        const epochs = await this.takeEpochs(round, now, staleAfterMs);
+        for (const candidate of round) {
+          const next = epochs.get(candidate._id);
+          if (next === undefined) continue;
+          const lease = leases[claimed.length];
+          const won = await this.moveTo(candidate, next, now, lease);
+          if (won) claimed.push(won);
+        }
       }
-      if (candidates.length < limit) break;
+      if (found < limit) break;
     }
   }
 
-  private async claim(
-    workflowId: string,
-    epoch: number,
+  /**
+   * Takes the next epoch of each candidate, the claim documents of all of them in one insert.
+   * Those another instance holds are tried one by one (their claimer may have died half-way).
+   * Returns the epoch won per workflow id.
+   */
+  private async takeEpochs(
+    candidates: Candidate[],
+    now: number,
+    staleAfterMs: number,
+  ): Promise<Map<string, number>> {
+    const won = new Map<string, number>();
+    const taken = new Set<number>();
+    if (candidates.length > 1) {
+      try {
+        await this.claims.insertMany(
+          candidates.map(({ _id, epoch }) => ({
+            _id: claimId(_id, epoch + 1),
+            workflowId: _id,
+            at: now,
+          })),
+          { ordered: false },
+        );
+      } catch (error) {
+        for (const index of duplicateIndexes(error, candidates.length)) {
+          taken.add(index);
+        }
+      }
+    }
+    for (const [index, { _id, epoch }] of candidates.entries()) {
+      if (candidates.length > 1 && !taken.has(index)) {
+        won.set(_id, epoch + 1);
+        continue;
+      }
+      const next = await this.takeEpoch(_id, epoch + 1, now, staleAfterMs);
+      if (next !== undefined) won.set(_id, next);
+    }
+    return won;
+  }
+
+  /** Moves the workflow to the epoch won, if it is still at the epoch read and still ready. */
+  private async moveTo(
+    candidate: Candidate,
+    next: number,
     now: number,
     lease: Lease,
   ): Promise<ClaimedWorkflow | undefined> {
-    const next = await this.takeEpoch(
-      workflowId,
-      epoch + 1,
-      now,
-      lease.until - now,
-    );
-    if (next === undefined) return undefined;
     const doc = await this.workflows.findOneAndUpdate(
       {
-        _id: { $eq: workflowId },
-        epoch: { $eq: epoch },
+        _id: { $eq: candidate._id },
+        epoch: { $eq: candidate.epoch },
         readyAt: { $lte: now },
       },
       {
@@ -166,7 +226,7 @@ export class ClaimDocumentClaims implements MongoClaims {
     );
     if (!doc) {
       // The workflow moved on (renewed, finished) since it was read: give the epoch back.
-      await this.claims.deleteOne({ _id: claimId(workflowId, next) });
+      await this.claims.deleteOne({ _id: claimId(candidate._id, next) });
       return undefined;
     }
     return toClaimed(doc, lease);
