@@ -29,7 +29,7 @@ export interface MongoStoreOptions {
    * How a claim is made atomic. `'single-update'`: one `findOneAndUpdate`, relying on MongoDB
    * applying a conditional update to one document atomically. `'claim-documents'`: a unique claim
    * document per claim decides the winner, for servers whose conditional updates are not atomic
-   * under concurrency (FerretDB 1.x); it costs two more round trips per claim. `'auto'` asks the
+   * under concurrency (FerretDB 1.x); it costs a find and an insert more per batch of claims. `'auto'` asks the
    * server and uses claim documents on FerretDB only.
    * @default 'auto'
    */
