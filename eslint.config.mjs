@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'dist-sample/', 'coverage/', 'node_modules/'],
+    ignores: [
+      'dist/',
+      'dist-sample/',
+      'dist-bench/',
+      'coverage/',
+      'node_modules/',
+      '.tools/',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
