@@ -1,3 +1,4 @@
+import { ReadyQueue } from './ready-queue';
 import {
   WORKFLOW_STATUSES,
   type WorkflowCounts,
@@ -24,6 +25,7 @@ import {
  */
 export class MemoryStore implements Persistence {
   private readonly workflows = new Map<string, StoredWorkflow>();
+  private readonly ready = new ReadyQueue();
 
   init(): Promise<void> {
     return Promise.resolve();
@@ -52,23 +54,20 @@ export class MemoryStore implements Persistence {
       updatedAt: workflow.now,
       steps: [],
     });
+    this.ready.schedule(workflow.id, lease ? lease.until : workflow.now);
     return Promise.resolve(true);
   }
 
   claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
-    const ready = [...this.workflows.values()]
-      .filter(
-        (workflow) => workflow.readyAt !== undefined && workflow.readyAt <= now,
-      )
-      .sort((a, b) => a.readyAt! - b.readyAt!)
-      .slice(0, leases.length);
+    const ids = this.ready.takeReady(now, leases.length);
     return Promise.resolve(
-      ready.map((workflow, i) => {
+      ids.map((id, i) => {
+        const workflow = this.workflows.get(id)!;
         const lease = leases[i];
         workflow.status = 'running';
         workflow.attempts += 1;
         workflow.leaseToken = lease.token;
-        workflow.readyAt = lease.until;
+        this.setReadyAt(workflow, lease.until);
         workflow.updatedAt = now;
         return {
           id: workflow.id,
@@ -84,7 +83,7 @@ export class MemoryStore implements Persistence {
 
   renewLease(workflowId: string, lease: Lease): Promise<boolean> {
     const workflow = this.leased(workflowId, lease.token);
-    if (workflow) workflow.readyAt = lease.until;
+    if (workflow) this.setReadyAt(workflow, lease.until);
     return Promise.resolve(workflow !== undefined);
   }
 
@@ -105,7 +104,7 @@ export class MemoryStore implements Persistence {
       );
     }
     workflow.steps.push({ ...step });
-    workflow.readyAt = next.readyAt;
+    this.setReadyAt(workflow, next.readyAt);
     workflow.updatedAt = next.now;
     if (next.release) workflow.leaseToken = undefined;
     return Promise.resolve(true);
@@ -120,7 +119,7 @@ export class MemoryStore implements Persistence {
     const workflow = this.leased(workflowId, leaseToken);
     if (!workflow) return Promise.resolve(false);
     workflow.leaseToken = undefined;
-    workflow.readyAt = readyAt;
+    this.setReadyAt(workflow, readyAt);
     workflow.updatedAt = now;
     return Promise.resolve(true);
   }
@@ -136,7 +135,7 @@ export class MemoryStore implements Persistence {
     workflow.status = 'finished';
     workflow.result = result;
     workflow.leaseToken = undefined;
-    workflow.readyAt = undefined;
+    this.setReadyAt(workflow, undefined);
     workflow.updatedAt = now;
     return Promise.resolve(true);
   }
@@ -153,8 +152,10 @@ export class MemoryStore implements Persistence {
       workflow.failures >= failure.maxFailures ? 'aborted' : 'failed';
     workflow.error = { ...failure.error };
     workflow.leaseToken = undefined;
-    workflow.readyAt =
-      workflow.status === 'aborted' ? undefined : failure.retryAt;
+    this.setReadyAt(
+      workflow,
+      workflow.status === 'aborted' ? undefined : failure.retryAt,
+    );
     workflow.updatedAt = failure.now;
     return Promise.resolve({
       status: workflow.status,
@@ -219,7 +220,7 @@ export class MemoryStore implements Persistence {
     if (CANCELLABLE_STATUSES.includes(workflow.status)) {
       workflow.status = 'cancelled';
       workflow.leaseToken = undefined;
-      workflow.readyAt = undefined;
+      this.setReadyAt(workflow, undefined);
       workflow.updatedAt = now;
     }
     return Promise.resolve(workflow.status === 'cancelled');
@@ -234,9 +235,17 @@ export class MemoryStore implements Persistence {
     workflow.status = 'idle';
     workflow.failures = 0;
     workflow.leaseToken = undefined;
-    workflow.readyAt = now;
+    this.setReadyAt(workflow, now);
     workflow.updatedAt = now;
     return Promise.resolve(true);
+  }
+
+  private setReadyAt(
+    workflow: StoredWorkflow,
+    readyAt: number | undefined,
+  ): void {
+    workflow.readyAt = readyAt;
+    this.ready.schedule(workflow.id, readyAt);
   }
 
   private leased(
