@@ -98,6 +98,9 @@ export const messages = {
     `Claiming workflows failed (${cause}); retrying in ${retryMs} ms`,
   storeWriteRetry: (workflowId: string, cause: string, retryMs: number) =>
     `Writing workflow ${show(workflowId)} failed (${cause}); retrying in ${retryMs} ms`,
+  handBackFailed: (workflowId: string, cause: string) =>
+    `Handing back workflow ${show(workflowId)} while stopping failed (${cause}); ` +
+    `another instance takes it over when its lease expires`,
   leaseRenewFailed: (workflowId: string, cause: string) =>
     `Renewing the lease of workflow ${show(workflowId)} failed: ${cause}`,
   workflowCancelled: (workflowId: string) =>

@@ -170,10 +170,13 @@ export class LidexEngine {
    */
   async cancel(id: string): Promise<boolean> {
     requireWorkflowId(id);
+    // The runs to stop are those under way now: by the time the store answers, a retry may
+    // have started a new one here, which must go on.
+    const runs = this.worker.runsOf(id);
     const cancelled = await this.store.cancelWorkflow(id, this.deps.now());
     if (cancelled === undefined) throw new WorkflowNotFoundError(id);
     if (cancelled) {
-      this.worker.haltRun(id);
+      for (const run of runs) void run.halt('cancelled');
       this.deps.logger.log(messages.workflowCancelled(id));
     }
     return cancelled;

@@ -73,11 +73,11 @@ export class Worker {
     this.endReservation();
   }
 
-  /** Stops this process's run of a workflow, if it has one (the workflow was cancelled). */
-  haltRun(workflowId: string): void {
-    for (const run of this.active.keys()) {
-      if (run.workflowId === workflowId) void run.halt('cancelled');
-    }
+  /** This process's runs of a workflow (at most one, unless a lease was lost). */
+  runsOf(workflowId: string): WorkflowRun[] {
+    return [...this.active.keys()].filter(
+      (run) => run.workflowId === workflowId,
+    );
   }
 
   /** Looks for work now rather than at the next poll. */
@@ -139,7 +139,7 @@ export class Worker {
       .releaseLease(claimed.id, claimed.leaseToken, now, now)
       .catch((error: unknown) =>
         this.deps.logger.warn(
-          messages.leaseRenewFailed(claimed.id, describeError(error)),
+          messages.handBackFailed(claimed.id, describeError(error)),
         ),
       );
   }

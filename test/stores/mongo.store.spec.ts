@@ -294,6 +294,50 @@ describeMongo('MongoDB store', () => {
       await store.close();
     });
 
+    it("keeps a cancel that races a running workflow's writes", async () => {
+      const store = new MongoStore({
+        url: mongoUrl!,
+        database: testDatabase(),
+      });
+      await store.init();
+      const now = Date.now();
+      const ids = Array.from({ length: 30 }, (_, i) => `w${i}`);
+      for (const id of ids) {
+        await store.insertWorkflow(
+          { id, name: 'wf', input: '1', now },
+          {
+            token: `t-${id}`,
+            until: now + 60_000,
+          },
+        );
+      }
+      const cancelled = await Promise.all(
+        ids.map(async (id) => {
+          const [answer] = await Promise.all([
+            store.cancelWorkflow(id, now),
+            store.recordStep(
+              id,
+              `t-${id}`,
+              { kind: 'step', id: 's', result: '1', recordedAt: now },
+              { readyAt: now + 60_000, release: false, now },
+            ),
+            store.renewLease(id, { token: `t-${id}`, until: now + 60_000 }),
+          ]);
+          return answer;
+        }),
+      );
+      expect(cancelled.every(Boolean)).toBe(true);
+      for (const id of ids) {
+        const stored = await store.getWorkflow(id);
+        expect([id, stored?.status, stored?.leaseToken]).toEqual([
+          id,
+          'cancelled',
+          undefined,
+        ]);
+      }
+      await store.close();
+    });
+
     it('sweeps claim documents long past when a poll finds nothing', async () => {
       const database = testDatabase();
       const store = new MongoStore({

@@ -84,6 +84,32 @@ describe('SQLite group commit', () => {
     expect(db.inTransaction).toBe(false);
   });
 
+  it('reports every write failed, and keeps none, when one fills the disk and SQLite abandons the transaction', async () => {
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 3}`); // a disk with room for a few pages only
+    db.exec('CREATE TABLE blobs (id TEXT PRIMARY KEY, v BLOB)');
+    const blob = (id: string, size: number) => () =>
+      db.prepare('INSERT INTO blobs VALUES (?, ?)').run(id, Buffer.alloc(size));
+    const group = new GroupCommit(() => db);
+    const outcomes = await Promise.allSettled([
+      group.submit(blob('a', 10)),
+      group.submit(blob('big', 1_000_000)),
+      group.submit(blob('c', 10)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(
+      /full/i,
+    );
+    expect(db.prepare('SELECT count(*) AS n FROM blobs').get()).toEqual({
+      n: 0,
+    });
+    expect(db.inTransaction).toBe(false);
+  });
+
   it('lets the store commit what was asked for before it closes', async () => {
     const path = join(dir.path, 'store.sqlite');
     const store = new SqliteStore({ path });

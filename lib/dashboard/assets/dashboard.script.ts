@@ -27,6 +27,8 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     nextCursor: undefined,
   };
   let listGeneration = 0;
+  // A "More" under way: the periodic reload waits for it rather than discard it.
+  let appending = false;
   let detailGeneration = 0;
   let renderedList = '';
   let renderedDetail = '';
@@ -214,6 +216,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   function changeFilters() {
     state.rows = [];
     state.nextCursor = undefined;
+    appending = false;
     markStatusFilter();
     writeHash();
     void refresh();
@@ -222,6 +225,9 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   // The list
 
   async function loadList(append) {
+    // While "More" loads, and once more rows are shown than one reload can bring back, the list
+    // stays as it is (counts and the open workflow still refresh).
+    if (appending || (!append && state.rows.length > MAX_PAGE_SIZE)) return;
     const params = new URLSearchParams();
     if (state.status) params.set('status', state.status);
     if (state.name) params.set('name', state.name);
@@ -233,7 +239,13 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       params.set('limit', String(Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, state.rows.length))));
     }
     const generation = ++listGeneration;
-    const page = await api('api/workflows?' + params);
+    appending = append;
+    let page;
+    try {
+      page = await api('api/workflows?' + params);
+    } finally {
+      if (generation === listGeneration) appending = false;
+    }
     if (generation !== listGeneration) return;
     state.rows = append ? state.rows.concat(page.workflows) : page.workflows;
     state.nextCursor = page.nextCursor;
@@ -393,7 +405,8 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
           ? 'Cancelled ' + workflow.id + '.'
           : 'Not cancelled: ' + workflow.id + ' had already ended.');
     } catch (error) {
-      showProblem(error);
+      // A notice, not the page's problem line, which the refresh below would clear at once.
+      notify('Could not ' + action + ' ' + workflow.id + ': ' + (error instanceof Error ? error.message : String(error)));
     }
     control.disabled = false;
     await refresh();

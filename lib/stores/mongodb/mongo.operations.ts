@@ -17,9 +17,20 @@ import {
   type WorkflowDocument,
 } from './mongo.documents';
 
+/**
+ * On servers that apply a conditional update as read-then-write (FerretDB 1.x), a run's write
+ * racing a cancel can write the whole document back over it. The cancel is then checked again
+ * after these pauses, and made again if it was undone.
+ */
+const RECHECK_CANCEL_AFTER_MS = [20, 100, 400];
+
 /** Operators' requests of the MongoDB store: list, count, cancel, retry. */
 export class MongoOperations {
-  constructor(private readonly workflows: Collection<WorkflowDocument>) {}
+  constructor(
+    private readonly workflows: Collection<WorkflowDocument>,
+    /** Whether the server's conditional updates are atomic (MongoDB) or not (FerretDB 1.x). */
+    private readonly atomicUpdates: boolean,
+  ) {}
 
   async list(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
     const filter: Filter<WorkflowDocument> = {};
@@ -62,6 +73,15 @@ export class MongoOperations {
   }
 
   async cancel(workflowId: string, now: number): Promise<boolean | undefined> {
+    if (await this.applyCancel(workflowId, now)) {
+      if (!this.atomicUpdates) await this.keepCancelled(workflowId, now);
+      return true;
+    }
+    const status = await this.statusOf(workflowId);
+    return status && status === 'cancelled';
+  }
+
+  private async applyCancel(workflowId: string, now: number): Promise<boolean> {
     const { matchedCount } = await this.workflows.updateOne(
       { _id: { $eq: workflowId }, status: { $in: [...CANCELLABLE_STATUSES] } },
       {
@@ -69,9 +89,17 @@ export class MongoOperations {
         $unset: { leaseToken: '', readyAt: '' },
       },
     );
-    if (matchedCount === 1) return true;
-    const status = await this.statusOf(workflowId);
-    return status && status === 'cancelled';
+    return matchedCount === 1;
+  }
+
+  private async keepCancelled(workflowId: string, now: number): Promise<void> {
+    for (const pauseMs of RECHECK_CANCEL_AFTER_MS) {
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      const status = await this.statusOf(workflowId);
+      if (status !== undefined && CANCELLABLE_STATUSES.includes(status)) {
+        await this.applyCancel(workflowId, now);
+      }
+    }
   }
 
   async retry(workflowId: string, now: number): Promise<boolean | undefined> {

@@ -142,7 +142,10 @@ export class MongoStore implements Persistence {
           arbitration === 'claim-documents'
             ? new ClaimDocumentClaims(workflows, claims)
             : new SingleUpdateClaims(workflows),
-        operations: new MongoOperations(workflows),
+        operations: new MongoOperations(
+          workflows,
+          arbitration === 'single-update',
+        ),
       };
     } catch (error) {
       if (!this.options.client) await client.close().catch(() => undefined);

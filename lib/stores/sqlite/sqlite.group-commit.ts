@@ -9,10 +9,12 @@ interface PendingWrite {
 /**
  * Group commit: the writes that become ready in one turn of the event loop (the steps of many
  * runs finishing together) share one transaction, so one durable commit (one fsync) serves them
- * all. Each write still succeeds or fails alone: a write that throws is rolled back to its own
- * savepoint (better-sqlite3 turns a transaction inside a transaction into one), and the others
- * are kept. No write is reported done before the commit that holds it is durable; if that commit
- * fails, every write in it is reported failed, and none of them happened.
+ * all. Each write still succeeds or fails alone: a write of several statements runs in its own
+ * savepoint (better-sqlite3 turns a transaction inside a transaction into one) and a single
+ * statement is atomic by itself, so a write that throws leaves nothing behind and the others are
+ * kept. No write is reported done before the commit that holds it is durable. If the commit
+ * fails, or an error makes SQLite abandon the whole transaction, every write in it is reported
+ * failed, and none of them happened.
  */
 export class GroupCommit {
   private queue: PendingWrite[] = [];
@@ -54,6 +56,12 @@ export class GroupCommit {
       try {
         outcomes.push({ value: write.work() });
       } catch (error) {
+        if (!db.inTransaction) {
+          // SQLite rolled the whole transaction back (a full disk, an I/O error): the writes
+          // before this one are gone, and the ones after it must not run outside a transaction.
+          for (const each of batch) each.reject(asError(error));
+          return;
+        }
         outcomes.push({ error: asError(error) });
       }
     }

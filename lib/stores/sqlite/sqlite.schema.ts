@@ -22,6 +22,8 @@ CREATE INDEX IF NOT EXISTS ${prefix}workflows_status
   ON ${prefix}workflows (status, created_at, id);
 CREATE INDEX IF NOT EXISTS ${prefix}workflows_name
   ON ${prefix}workflows (name, created_at, id);
+CREATE INDEX IF NOT EXISTS ${prefix}workflows_name_status
+  ON ${prefix}workflows (name, status);
 CREATE TABLE IF NOT EXISTS ${prefix}steps (
   workflow_id TEXT NOT NULL,
   kind TEXT NOT NULL,

@@ -107,6 +107,7 @@ export class SqliteStore implements Persistence {
     this.db?.close();
     this.db = undefined;
     this.sql = undefined;
+    this.dataVersion = undefined;
     return Promise.resolve();
   }
 
@@ -395,8 +396,12 @@ function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
 function addMissingColumns(db: BetterSqlite3.Database, prefix: string): void {
   for (const { table, column, definition } of sqliteAddedColumns(prefix)) {
     const columns = db.pragma(`table_info(${table})`) as { name: string }[];
-    if (!columns.some((existing) => existing.name === column)) {
+    if (columns.some((existing) => existing.name === column)) continue;
+    try {
       db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    } catch (error) {
+      // Another process opening the same file added it first.
+      if (!/duplicate column/i.test(String(error))) throw error;
     }
   }
 }
