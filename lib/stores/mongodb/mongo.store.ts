@@ -1,4 +1,4 @@
-import type { Collection, Db, MongoClient } from 'mongodb';
+import type { Collection, MongoClient } from 'mongodb';
 import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
@@ -30,6 +30,13 @@ import {
 import { isDuplicateKey, writing } from './mongo.errors';
 import { MongoOperations } from './mongo.operations';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
+import {
+  claimsFor,
+  databaseInUrl,
+  ensureIndex,
+  ensureWorkflowIndexes,
+  redact,
+} from './mongo.setup';
 
 /**
  * MongoDB's document limit is 16 MiB. A workflow is one document, so its input and all its
@@ -106,28 +113,7 @@ export class MongoStore implements Persistence {
         `${this.prefix}workflows`,
       );
       const claims = db.collection<ClaimDocument>(`${this.prefix}claims`);
-      // Only workflows that can still run carry `readyAt`, so the sparse index holds just those:
-      // claiming costs the same however many finished workflows the collection keeps.
-      await ensureIndex(workflows, 'lidex_ready', { readyAt: 1 }, true);
-      // Listing, newest first, by status or by name.
-      await ensureIndex(
-        workflows,
-        'lidex_newest',
-        { createdAt: -1, _id: -1 },
-        false,
-      );
-      await ensureIndex(
-        workflows,
-        'lidex_status',
-        { status: 1, createdAt: -1, _id: -1 },
-        false,
-      );
-      await ensureIndex(
-        workflows,
-        'lidex_name',
-        { name: 1, createdAt: -1, _id: -1 },
-        false,
-      );
+      await ensureWorkflowIndexes(workflows);
       const arbitration =
         (this.options.claims ?? MONGO_DEFAULTS.claims) === 'auto'
           ? await claimsFor(db)
@@ -220,8 +206,9 @@ export class MongoStore implements Persistence {
       ),
     );
     if (matchedCount === 1) return true;
-    // Not applied: either the lease is gone, or the step is already there. Only this lease
-    // can have recorded it, so that was an earlier try of this very write (its answer lost).
+    // Not applied: either the lease is gone, or the step is already there. While this lease
+    // still holds the workflow only it can have recorded the step (it was not there when the
+    // lease was taken), so that was an earlier try of this very write, its answer lost.
     const current = await workflows.findOne(byId(workflowId), {
       projection: { leaseToken: 1, stepKeys: 1 },
     });
@@ -376,38 +363,4 @@ export class MongoStore implements Persistence {
       throw new Error(`${this.describe()} is not open (call init() first)`);
     return this.opened;
   }
-}
-
-/**
- * Claim documents on FerretDB, whose conditional updates are not atomic under concurrency;
- * one `findOneAndUpdate` elsewhere.
- */
-async function claimsFor(db: Db): Promise<'single-update' | 'claim-documents'> {
-  const info = await db.admin().command({ buildInfo: 1 });
-  return 'ferretdbVersion' in info ? 'claim-documents' : 'single-update';
-}
-
-/** Creates an index unless it is there: a user without index rights can create it ahead. */
-async function ensureIndex<T extends object>(
-  collection: Collection<T>,
-  name: string,
-  keys: Record<string, 1 | -1>,
-  sparse: boolean,
-): Promise<void> {
-  const existing: { name?: unknown }[] = await collection
-    .listIndexes()
-    .toArray()
-    .catch(() => []);
-  if (existing.some((index) => index.name === name)) return;
-  await collection.createIndex(keys, { name, sparse });
-}
-
-/** The database named in a connection string's path, if any. */
-function databaseInUrl(url: string): string | undefined {
-  const name = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(url)?.[1];
-  return name ? decodeURIComponent(name) : undefined;
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

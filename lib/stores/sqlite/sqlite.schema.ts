@@ -1,3 +1,5 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
 export const sqliteSchema = (prefix: string): string => `
 CREATE TABLE IF NOT EXISTS ${prefix}workflows (
@@ -47,3 +49,20 @@ export const sqliteAddedColumns = (
   },
   { table: `${prefix}steps`, column: 'started_at', definition: 'INTEGER' },
 ];
+
+/** Adds the columns a file made by an earlier version lacks. */
+export function addMissingColumns(
+  db: BetterSqlite3.Database,
+  prefix: string,
+): void {
+  for (const { table, column, definition } of sqliteAddedColumns(prefix)) {
+    const columns = db.pragma(`table_info(${table})`) as { name: string }[];
+    if (columns.some((existing) => existing.name === column)) continue;
+    try {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    } catch (error) {
+      // Another process opening the same file added it first.
+      if (!/duplicate column/i.test(String(error))) throw error;
+    }
+  }
+}

@@ -4,7 +4,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import {
   WORKFLOW_STATUSES,
   type WorkflowCounts,
-  type WorkflowError,
   type WorkflowStatus,
 } from '../../engine/types';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
@@ -22,33 +21,15 @@ import type {
   WorkflowSummaryRecord,
 } from '../persistence';
 import { GroupCommit } from './sqlite.group-commit';
-import { sqliteAddedColumns, sqliteSchema } from './sqlite.schema';
+import {
+  type StepRow,
+  toStoredStep,
+  toSummary,
+  type WorkflowRow,
+} from './sqlite.rows';
+import { addMissingColumns, sqliteSchema } from './sqlite.schema';
 import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { SqliteStatements } from './sqlite.statements';
-
-interface WorkflowRow {
-  id: string;
-  name: string;
-  status: WorkflowStatus;
-  input: string;
-  result: string | null;
-  error: string | null;
-  failures: number;
-  attempts: number;
-  ready_at: number | null;
-  lease_token: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface StepRow {
-  kind: 'step' | 'sleep';
-  step_id: string;
-  result: string | null;
-  wake_at: number | null;
-  started_at: number | null;
-  recorded_at: number;
-}
 
 /**
  * Workflows in an embedded SQLite file (better-sqlite3, WAL). The zero-setup default: development,
@@ -364,44 +345,5 @@ export class SqliteStore implements Persistence {
   private open(): { db: BetterSqlite3.Database; sql: SqliteStatements } {
     if (!this.db || !this.sql) throw new Error(this.notOpen());
     return { db: this.db, sql: this.sql };
-  }
-}
-
-function toStoredStep(row: StepRow): StoredStep {
-  return {
-    kind: row.kind,
-    id: row.step_id,
-    result: row.result ?? undefined,
-    wakeAt: row.wake_at ?? undefined,
-    startedAt: row.started_at ?? undefined,
-    recordedAt: row.recorded_at,
-  };
-}
-
-function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    status: row.status,
-    failures: row.failures,
-    attempts: row.attempts,
-    error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
-    readyAt: row.ready_at ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** Adds the columns a file made by an earlier version lacks. */
-function addMissingColumns(db: BetterSqlite3.Database, prefix: string): void {
-  for (const { table, column, definition } of sqliteAddedColumns(prefix)) {
-    const columns = db.pragma(`table_info(${table})`) as { name: string }[];
-    if (columns.some((existing) => existing.name === column)) continue;
-    try {
-      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    } catch (error) {
-      // Another process opening the same file added it first.
-      if (!/duplicate column/i.test(String(error))) throw error;
-    }
   }
 }

@@ -1,0 +1,66 @@
+import type { Collection, Db } from 'mongodb';
+import type { WorkflowDocument } from './mongo.documents';
+
+/** Creates the workflows collection's indexes, unless they are there. */
+export async function ensureWorkflowIndexes(
+  workflows: Collection<WorkflowDocument>,
+): Promise<void> {
+  // Only workflows that can still run carry `readyAt`, so the sparse index holds just those:
+  // claiming costs the same however many finished workflows the collection keeps.
+  await ensureIndex(workflows, 'lidex_ready', { readyAt: 1 }, true);
+  // Listing, newest first, by status or by name.
+  await ensureIndex(
+    workflows,
+    'lidex_newest',
+    { createdAt: -1, _id: -1 },
+    false,
+  );
+  await ensureIndex(
+    workflows,
+    'lidex_status',
+    { status: 1, createdAt: -1, _id: -1 },
+    false,
+  );
+  await ensureIndex(
+    workflows,
+    'lidex_name',
+    { name: 1, createdAt: -1, _id: -1 },
+    false,
+  );
+}
+
+/**
+ * Claim documents on FerretDB, whose conditional updates are not atomic under concurrency;
+ * one `findOneAndUpdate` elsewhere.
+ */
+export async function claimsFor(
+  db: Db,
+): Promise<'single-update' | 'claim-documents'> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info ? 'claim-documents' : 'single-update';
+}
+
+/** Creates an index unless it is there: a user without index rights can create it ahead. */
+export async function ensureIndex<T extends object>(
+  collection: Collection<T>,
+  name: string,
+  keys: Record<string, 1 | -1>,
+  sparse: boolean,
+): Promise<void> {
+  const existing: { name?: unknown }[] = await collection
+    .listIndexes()
+    .toArray()
+    .catch(() => []);
+  if (existing.some((index) => index.name === name)) return;
+  await collection.createIndex(keys, { name, sparse });
+}
+
+/** The database named in a connection string's path, if any. */
+export function databaseInUrl(url: string): string | undefined {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(url)?.[1];
+  return name ? decodeURIComponent(name) : undefined;
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

@@ -1,0 +1,52 @@
+import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
+
+/** The SQLite store's rows, and what they become. */
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  status: WorkflowStatus;
+  input: string;
+  result: string | null;
+  error: string | null;
+  failures: number;
+  attempts: number;
+  ready_at: number | null;
+  lease_token: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface StepRow {
+  kind: 'step' | 'sleep';
+  step_id: string;
+  result: string | null;
+  wake_at: number | null;
+  started_at: number | null;
+  recorded_at: number;
+}
+
+export function toStoredStep(row: StepRow): StoredStep {
+  return {
+    kind: row.kind,
+    id: row.step_id,
+    result: row.result ?? undefined,
+    wakeAt: row.wake_at ?? undefined,
+    startedAt: row.started_at ?? undefined,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    failures: row.failures,
+    attempts: row.attempts,
+    error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
+    readyAt: row.ready_at ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
