@@ -17,6 +17,8 @@ const WATCH_EVERY_MS = 4;
  */
 export class Worker {
   private readonly active = new Map<WorkflowRun, Promise<void>>();
+  /** Claims being given back because they arrived after stop(). */
+  private readonly handingBack = new Set<Promise<void>>();
   private readonly wakeup = new Wakeup();
   /** Places held for workflows this process is starting right now. */
   private reserved = 0;
@@ -124,24 +126,27 @@ export class Worker {
       );
       for (const run of stuck) void run.halt('stopped');
       // Halted runs return at once unless a store call of theirs hangs; do not wait on that.
-      await Promise.race([
-        Promise.allSettled(this.active.values()),
-        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
-      ]);
+      await settledOrAfter([...this.active.values()], 1_000);
     }
+    // Claims handed back are released before the store is closed.
+    await settledOrAfter([...this.handingBack], 1_000);
     this.deps.logger.log(messages.workerStopped());
   }
 
   /** A claim that came back after stop(): give it back (fenced, so harmless if too late). */
   private handBack(claimed: ClaimedWorkflow): void {
     const now = this.deps.now();
-    this.deps.store
+    const released: Promise<void> = this.deps.store
       .releaseLease(claimed.id, claimed.leaseToken, now, now)
-      .catch((error: unknown) =>
-        this.deps.logger.warn(
-          messages.handBackFailed(claimed.id, describeError(error)),
-        ),
-      );
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.deps.logger.warn(
+            messages.handBackFailed(claimed.id, describeError(error)),
+          ),
+      )
+      .finally(() => this.handingBack.delete(released));
+    this.handingBack.add(released);
   }
 
   private endReservation(): void {
@@ -238,4 +243,20 @@ export class Worker {
     this.active.set(run, done);
     return run;
   }
+}
+
+/** Waits for the promises to settle, but no longer than `ms`. */
+async function settledOrAfter(
+  promises: Promise<unknown>[],
+  ms: number,
+): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }

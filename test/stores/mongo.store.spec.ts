@@ -243,6 +243,15 @@ describeMongo('MongoDB store', () => {
         ]);
         expect(claimed.map((c) => c.id)).toEqual(['w0']);
         expect(await store.recordFinish('w0', 'a', '1', 11)).toBe(true);
+        // w2, never reached, is claimable at once; w1's claim may have been applied with its
+        // answer lost, so with claim documents it waits for its claim to be a lease old.
+        const again = await store.claimReady(12, [
+          { token: 'd', until: 1_000 },
+          { token: 'e', until: 1_000 },
+        ]);
+        expect(again.map((c) => c.id)).toEqual(
+          claims === 'single-update' ? ['w1', 'w2'] : ['w2'],
+        );
         await store.close();
       },
     );

@@ -154,12 +154,20 @@ export class ClaimDocumentClaims implements MongoClaims {
         candidates = candidates.slice(round.length);
         passed.push(...round.map((candidate) => candidate._id));
         const epochs = await this.takeEpochs(round, now, staleAfterMs);
-        for (const candidate of round) {
-          const next = epochs.get(candidate._id);
-          if (next === undefined) continue;
-          const lease = leases[claimed.length];
-          const won = await this.moveTo(candidate, next, now, lease);
-          if (won) claimed.push(won);
+        try {
+          for (const candidate of round) {
+            const next = epochs.get(candidate._id);
+            if (next === undefined) continue;
+            const lease = leases[claimed.length];
+            epochs.delete(candidate._id);
+            const won = await this.moveTo(candidate, next, now, lease);
+            if (won) claimed.push(won);
+          }
+        } finally {
+          // Interrupted (the server went away): give back the epochs not used, so that these
+          // workflows are not skipped for a lease. Best effort: the server may still be away.
+          if (epochs.size > 0)
+            await this.giveBack(epochs).catch(() => undefined);
         }
       }
       if (found < limit) break;
@@ -203,6 +211,12 @@ export class ClaimDocumentClaims implements MongoClaims {
       if (next !== undefined) won.set(_id, next);
     }
     return won;
+  }
+
+  private async giveBack(epochs: Map<string, number>): Promise<void> {
+    await this.claims.deleteMany({
+      _id: { $in: [...epochs].map(([id, epoch]) => claimId(id, epoch)) },
+    });
   }
 
   /** Moves the workflow to the epoch won, if it is still at the epoch read and still ready. */
