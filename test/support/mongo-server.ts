@@ -11,7 +11,8 @@ import { MongoClient } from 'mongodb';
 export interface MongoServer {
   url: string;
   kind: 'mongod' | 'ferretdb';
-  stop(): Promise<void>;
+  /** Stops the server: gracefully (SIGTERM) by default, or as a crash (SIGKILL). */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts the server again on the same port and data. */
   start(): Promise<void>;
 }
@@ -107,13 +108,15 @@ export async function startMongoServer(dataDir: string): Promise<MongoServer> {
     }
   };
 
-  const stop = async (): Promise<void> => {
+  const stop = async (
+    signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
+  ): Promise<void> => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGTERM');
+      running.kill(signal);
       setTimeout(() => running.kill('SIGKILL'), 5_000).unref();
     });
   };
