@@ -18,7 +18,7 @@ import { BENCH_ENGINE_OPTIONS, THROUGHPUT_CONCURRENCY } from './engines';
 import { commandCountingClient } from './mongo-commands';
 import {
   findMongoServer,
-  type MongoServer,
+  type BenchMongoServer,
   serverVersion,
 } from './mongo-server';
 import { type BenchResults, renderReport } from './report';
@@ -59,7 +59,7 @@ const machine = (dir: string) => ({
 
 /** The MongoDB side of the bench: a server, a command-counting client, databases to drop. */
 interface MongoSetup {
-  server: MongoServer;
+  server: BenchMongoServer;
   client: MongoClient;
   databases: string[];
   /** FerretDB is far slower than MongoDB: it gets smaller sizes. */

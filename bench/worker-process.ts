@@ -3,7 +3,7 @@
  * process, with the built package, as an app instance would. It tells the bench process how many
  * workflows it finished and put to sleep, and on request how much memory it holds.
  *
- *   node dist-bench/worker-process.js '<WorkerArgs as JSON>'   (forked with an IPC channel)
+ *   node dist-bench/bench/worker-process.js '<WorkerArgs as JSON>'   (forked with an IPC channel)
  */
 import { LidexEngine } from '@lidex/nestjs';
 import { countingStore, type StoreCall } from './counting-store';

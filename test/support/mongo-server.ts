@@ -1,12 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MongoClient } from 'mongodb';
 
 /**
- * A real MongoDB-compatible server for the tests: a `mongod` on PATH, else FerretDB (built into
- * .tools/bin by scripts/install-ferretdb.sh, or on PATH). Never a mock.
+ * A real MongoDB-compatible server for the tests and the bench: a `mongod` on PATH, else FerretDB
+ * (built into .tools/bin by scripts/install-ferretdb.sh, or on PATH). Never a mock.
  */
 export interface MongoServer {
   url: string;
@@ -15,9 +15,18 @@ export interface MongoServer {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts the server again on the same port and data. */
   start(): Promise<void>;
+  /** Kills the server at once, synchronously: for exit hooks. */
+  kill(): void;
 }
 
-const REPO = join(__dirname, '../..');
+/** The repository root: the nearest folder above this file with a package.json. */
+const REPO = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) {
+    dir = dirname(dir);
+  }
+  return dir;
+})();
 
 export function findServerBinary():
   { kind: 'mongod' | 'ferretdb'; path: string } | undefined {
@@ -121,8 +130,18 @@ export async function startMongoServer(dataDir: string): Promise<MongoServer> {
     });
   };
 
-  await start();
-  return { url, kind: binary.kind, stop, start };
+  const kill = (): void => {
+    child?.kill('SIGKILL');
+  };
+
+  try {
+    await start();
+  } catch (error) {
+    // A server that never answered is not left running.
+    await stop('SIGKILL');
+    throw error;
+  }
+  return { url, kind: binary.kind, stop, start, kill };
 }
 
 export const NO_SERVER_MESSAGE =
