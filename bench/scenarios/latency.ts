@@ -16,36 +16,47 @@ import type { StorePlace } from '../stores';
  * Start→finished of a 3-step workflow, one at a time, started in the worker's own process.
  * "Finished" is the moment the store call writing the finish returns.
  */
-export async function oneAtATime(
+export function oneAtATime(
   place: StorePlace,
   workflows: number,
 ): Promise<Percentiles> {
-  const watch = new FinishWatch();
-  const store = countingStore(await place.open(), watch.onCall).store;
-  const engine = workerEngine(store);
-  engine.startWorker();
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < workflows; i++) {
-      const started = process.hrtime.bigint();
-      await engine.start(`l${i}`, 'threeSteps', null);
-      await watch.finished(`l${i}`);
-      samples.push(elapsedMs(started));
-    }
-  } finally {
-    await engine.stopWorker();
-    await store.close();
-  }
-  return percentiles(samples);
+  return inWorkerProcess(place, workflows, 'l', async (engine, watch, id) => {
+    const started = process.hrtime.bigint();
+    await engine.start(id, 'threeSteps', null);
+    await watch.finished(id);
+    return elapsedMs(started);
+  });
 }
 
 /**
  * Start→first step of a workflow started in the worker's own process: the first step returns the
  * wall clock when it runs, read back from the store afterwards.
  */
-export async function pickupSameProcess(
+export function pickupSameProcess(
   place: StorePlace,
   workflows: number,
+): Promise<Percentiles> {
+  return inWorkerProcess(place, workflows, 'p', async (engine, watch, id) => {
+    const startedAt = wallClockMs();
+    await engine.start(id, 'stamped', null);
+    await watch.finished(id);
+    return (await pickedUpAt(engine, id)) - startedAt;
+  });
+}
+
+/**
+ * Runs `sample` for `workflows` workflows (ids `prefix` + n) one at a time, each started by a worker engine in this
+ * process over a store whose finishes are watched; the percentiles of what it measured.
+ */
+async function inWorkerProcess(
+  place: StorePlace,
+  workflows: number,
+  prefix: string,
+  sample: (
+    engine: ReturnType<typeof workerEngine>,
+    watch: FinishWatch,
+    id: string,
+  ) => Promise<number>,
 ): Promise<Percentiles> {
   const watch = new FinishWatch();
   const store = countingStore(await place.open(), watch.onCall).store;
@@ -54,10 +65,7 @@ export async function pickupSameProcess(
   const samples: number[] = [];
   try {
     for (let i = 0; i < workflows; i++) {
-      const startedAt = wallClockMs();
-      await engine.start(`p${i}`, 'stamped', null);
-      await watch.finished(`p${i}`);
-      samples.push((await pickedUpAt(engine, `p${i}`)) - startedAt);
+      samples.push(await sample(engine, watch, `${prefix}${i}`));
     }
   } finally {
     await engine.stopWorker();
