@@ -77,11 +77,7 @@ export class LidexEngine {
   }
 
   register(name: string, handler: WorkflowHandler): void {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new InvalidArgumentError(
-        messages.invalidId('A workflow name', name),
-      );
-    }
+    requireWorkflowName(name);
     this.handlers.set(name, handler);
   }
 
