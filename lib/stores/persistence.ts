@@ -1,7 +1,8 @@
-import type {
-  WorkflowCounts,
-  WorkflowError,
-  WorkflowStatus,
+import {
+  WORKFLOW_STATUSES,
+  type WorkflowCounts,
+  type WorkflowError,
+  type WorkflowStatus,
 } from '../engine/types';
 
 /**
@@ -143,6 +144,13 @@ export interface WorkflowSummaryRecord {
   readyAt?: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/** Counts with every status at 0, for `countWorkflows` to fill in. */
+export function noCounts(): WorkflowCounts {
+  return Object.fromEntries(
+    WORKFLOW_STATUSES.map((status) => [status, 0]),
+  ) as WorkflowCounts;
 }
 
 /** Statuses `retryWorkflow` moves back to `idle`. */

@@ -1,11 +1,8 @@
 import { ReadyQueue } from './ready-queue';
-import {
-  WORKFLOW_STATUSES,
-  type WorkflowCounts,
-  type WorkflowStatus,
-} from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import {
   CANCELLABLE_STATUSES,
+  noCounts,
   type ClaimedWorkflow,
   type FailureRecord,
   type StepOutcome,
@@ -200,9 +197,7 @@ export class MemoryStore implements Persistence {
   }
 
   countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
-    const counts = Object.fromEntries(
-      WORKFLOW_STATUSES.map((status) => [status, 0]),
-    ) as WorkflowCounts;
+    const counts = noCounts();
     for (const workflow of this.workflows.values()) {
       if (filter.name === undefined || workflow.name === filter.name) {
         counts[workflow.status] += 1;

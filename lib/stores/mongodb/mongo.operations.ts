@@ -1,11 +1,8 @@
 import type { Collection, Filter } from 'mongodb';
-import {
-  WORKFLOW_STATUSES,
-  type WorkflowCounts,
-  type WorkflowStatus,
-} from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import {
   CANCELLABLE_STATUSES,
+  noCounts,
   RETRYABLE_STATUSES,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
@@ -65,9 +62,7 @@ export class MongoOperations {
         { $group: { _id: '$status', n: { $sum: 1 } } },
       ])
       .toArray();
-    const counts = Object.fromEntries(
-      WORKFLOW_STATUSES.map((status) => [status, 0]),
-    ) as WorkflowCounts;
+    const counts = noCounts();
     for (const group of groups) counts[group._id] = group.n;
     return counts;
   }

@@ -1,24 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import {
-  WORKFLOW_STATUSES,
-  type WorkflowCounts,
-  type WorkflowStatus,
-} from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { loadDriver } from '../load-driver';
-import type {
-  ClaimedWorkflow,
-  FailureRecord,
-  StepOutcome,
-  Lease,
-  NewWorkflow,
-  Persistence,
-  StoredStep,
-  StoredWorkflow,
-  WorkflowQuery,
-  WorkflowSummaryRecord,
+import {
+  type ClaimedWorkflow,
+  type FailureRecord,
+  type StepOutcome,
+  type Lease,
+  type NewWorkflow,
+  noCounts,
+  type Persistence,
+  type StoredStep,
+  type StoredWorkflow,
+  type WorkflowQuery,
+  type WorkflowSummaryRecord,
 } from '../persistence';
 import { GroupCommit } from './sqlite.group-commit';
 import {
@@ -286,9 +283,7 @@ export class SqliteStore implements Persistence {
           ? sql.countByStatus.all()
           : sql.countByStatusOfName.all(filter.name)
       ) as { status: WorkflowStatus; n: number }[];
-      const counts = Object.fromEntries(
-        WORKFLOW_STATUSES.map((status) => [status, 0]),
-      ) as WorkflowCounts;
+      const counts = noCounts();
       for (const row of rows) counts[row.status] = row.n;
       return counts;
     });
