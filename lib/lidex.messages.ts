@@ -8,6 +8,21 @@ const show = (value: unknown): string =>
     ? String(value)
     : (JSON.stringify(value) ?? String(value));
 
+/** What the store showed when it refused a run's write: why the run lost its lease. */
+const LEASE_LOSS_REASONS = {
+  'taken-over':
+    'its lease ran out before this run renewed it, and a newer claim (by this instance or ' +
+    'another) holds it now',
+  finished: 'another run of it has already finished it',
+  aborted: 'another run of it has already ended it (aborted)',
+  failed: 'another run of it recorded a failure since',
+  released: 'it was handed back or retried meanwhile, and no run holds it now',
+  missing: 'it is no longer in the store',
+  unknown: 'the store refused the write, and could not be read to say why',
+} as const;
+
+export type LeaseLossReason = keyof typeof LEASE_LOSS_REASONS;
+
 export const messages = {
   duplicateStepId: (workflowId: string, kind: 'step' | 'sleep', id: string) =>
     `Workflow ${show(workflowId)} used ${kind} id ${show(id)} twice in one run. ` +
@@ -27,6 +42,10 @@ export const messages = {
   valueTooLarge: (what: string, bytes: number, limit: number) =>
     `Lidex cannot store the ${what}: it is ${bytes} bytes encoded, over the store's limit of ` +
     `${limit} bytes. Store large data elsewhere and keep a reference in the workflow.`,
+
+  valueTooLargeToEncode: (what: string, cause: string) =>
+    `Lidex cannot store the ${what}: it is too large to encode (${cause}). Store large data ` +
+    `elsewhere and keep a reference in the workflow.`,
 
   workflowTooLarge: (what: string, bytes: number, limit: number) =>
     `Lidex cannot store the ${what}: with it, the workflow's data would take ${bytes} bytes, ` +
@@ -109,8 +128,8 @@ export const messages = {
     `Workflow ${show(workflowId)} was cancelled while it ran here; this run stops`,
   workflowRetried: (workflowId: string) =>
     `Workflow ${show(workflowId)} will be retried from its recorded steps`,
-  leaseLost: (workflowId: string) =>
-    `Lost the lease of workflow ${show(workflowId)} (another instance took it over); this run stops`,
+  leaseLost: (workflowId: string, reason: LeaseLossReason) =>
+    `Lost the lease of workflow ${show(workflowId)}: ${LEASE_LOSS_REASONS[reason]}; this run stops`,
   noHandler: (workflowId: string, name: string, retryMs: number) =>
     `Workflow ${show(workflowId)} is named ${show(name)}, which this instance does not know; ` +
     `released for another instance, back in ${retryMs} ms`,
@@ -121,6 +140,9 @@ export const messages = {
     cause: string,
   ) =>
     `Workflow ${show(workflowId)} failed (${failures} failure(s), now ${status}): ${cause}`,
+  workflowEndedAtOnce: (workflowId: string, cause: string) =>
+    `Workflow ${show(workflowId)} aborted at once, without retries (a retry would meet the same ` +
+    `error): ${cause}`,
   workflowFinished: (workflowId: string) =>
     `Workflow ${show(workflowId)} finished`,
   workerCrashed: (cause: string) =>

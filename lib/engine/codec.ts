@@ -13,6 +13,12 @@ import { messages } from '../lidex.messages';
 
 const TAG = '$lidex';
 
+/**
+ * How deeply values may nest (objects and arrays inside each other). Deeper values are refused:
+ * encoding and decoding them would overflow the call stack, and no real result needs more.
+ */
+export const MAX_VALUE_DEPTH = 1_000;
+
 type Encoded =
   null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
 
@@ -21,7 +27,19 @@ export function encodeValue(
   what: string,
   maxBytes?: number,
 ): string {
-  const encoded = JSON.stringify(encodeTree(value, what));
+  const tree = encodeTree(value, what);
+  let encoded: string;
+  try {
+    encoded = JSON.stringify(tree);
+  } catch (error) {
+    // V8 cannot build a string past about 512 MiB ("Invalid string length").
+    throw new ValueNotStorableError(
+      messages.valueTooLargeToEncode(
+        what,
+        error instanceof Error ? error.message : String(error),
+      ),
+    );
+  }
   if (maxBytes !== undefined) {
     const bytes = Buffer.byteLength(encoded);
     if (bytes > maxBytes) {
@@ -42,7 +60,7 @@ function encodeTree(value: unknown, what: string): Encoded {
     );
   };
 
-  const encode = (v: unknown, path: string): Encoded => {
+  const encode = (v: unknown, path: string, depth = 0): Encoded => {
     switch (typeof v) {
       case 'undefined':
         return { [TAG]: 'undefined' };
@@ -69,23 +87,29 @@ function encodeTree(value: unknown, what: string): Encoded {
     }
     if (ancestors.has(obj))
       return fail(path, 'refers back to itself (circular)');
+    if (depth >= MAX_VALUE_DEPTH) {
+      return fail(
+        shortPath(path),
+        `is nested more than ${MAX_VALUE_DEPTH} levels deep (the most Lidex stores)`,
+      );
+    }
     ancestors.add(obj);
     try {
       if (Array.isArray(obj)) {
-        return obj.map((item, i) => encode(item, `${path}[${i}]`));
+        return obj.map((item, i) => encode(item, `${path}[${i}]`, depth + 1));
       }
       const unsupported = unsupportedKind(obj);
       if (unsupported) return fail(path, `is ${unsupported}`);
       const toJSON = (obj as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') {
-        return encode(toJSON.call(obj), path);
+        return encode(toJSON.call(obj), path, depth + 1);
       }
       const keys = Object.keys(obj);
       const entries: [string, Encoded][] = [];
       for (const key of keys) {
         const item = (obj as Record<string, unknown>)[key];
         if (item === undefined) continue; // as JSON does for object properties
-        entries.push([key, encode(item, `${path}.${key}`)]);
+        entries.push([key, encode(item, `${path}.${key}`, depth + 1)]);
       }
       if (Object.prototype.hasOwnProperty.call(obj, TAG)) {
         return { [TAG]: 'object', e: entries };
@@ -106,6 +130,11 @@ function encodeTree(value: unknown, what: string): Encoded {
   };
 
   return encode(value, 'value');
+}
+
+/** A path too long to read whole (a deep value's) keeps its start and its end. */
+function shortPath(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 60)}…${path.slice(-40)}`;
 }
 
 export function decodeValue<T = unknown>(text: string): T {

@@ -1,5 +1,29 @@
 import { inspect } from 'node:util';
+import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { ValueNotStorableError } from '../errors/value-not-storable.error';
 import type { WorkflowError } from './types';
+
+/** Errors that come out the same on every run of the same code: retrying cannot help. */
+const DETERMINISTIC_ERRORS = [
+  ValueNotStorableError,
+  DuplicateStepIdError,
+  InvalidArgumentError,
+];
+
+/**
+ * Whether a workflow that threw this must end at once rather than be retried: the error (or one
+ * of its causes, when the workflow's code wrapped it) is one that every retry would meet again.
+ */
+export function cannotSucceedOnRetry(thrown: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let error = thrown; error instanceof Error; error = error.cause) {
+    if (seen.has(error)) return false;
+    seen.add(error);
+    if (DETERMINISTIC_ERRORS.some((kind) => error instanceof kind)) return true;
+  }
+  return false;
+}
 
 /** What is stored for anything a workflow throws: Errors keep name, message and stack. */
 export function toWorkflowError(thrown: unknown): WorkflowError {

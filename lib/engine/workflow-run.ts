@@ -10,6 +10,7 @@ import type {
 } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
 import { Deferred, never, Wakeup } from './deferred';
+import { leaseLossReason } from './lease-loss';
 import type { ResolvedEngineOptions } from './options';
 import type { LidexLogger, WorkflowContext } from './types';
 
@@ -240,8 +241,8 @@ export class WorkflowRun implements WorkflowContext {
   }
 
   /**
-   * The workflow is no longer this run's: another instance took it over, or it was cancelled.
-   * Stops the run, and says which once.
+   * The workflow is no longer this run's (a store write was refused). Stops the run, and says
+   * once what the store shows happened.
    */
   loseLease(): Promise<never> {
     if (!this.halted.settled) {
@@ -251,14 +252,14 @@ export class WorkflowRun implements WorkflowContext {
   }
 
   private async explainLostLease(): Promise<void> {
-    const status = await this.deps.store
+    const reason = await this.deps.store
       .getWorkflow(this.workflowId)
-      .then((stored) => stored?.status)
-      .catch(() => undefined);
-    if (status === 'cancelled') {
+      .then((stored) => leaseLossReason(stored, this.leaseToken))
+      .catch(() => 'unknown' as const);
+    if (reason === 'cancelled') {
       this.deps.logger.log(messages.runCancelled(this.workflowId));
     } else {
-      this.deps.logger.warn(messages.leaseLost(this.workflowId));
+      this.deps.logger.warn(messages.leaseLost(this.workflowId, reason));
     }
   }
 }

@@ -1,7 +1,11 @@
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow } from '../stores/persistence';
 import { decodeValue } from './codec';
-import { describeError, toWorkflowError } from './workflow-error';
+import {
+  cannotSucceedOnRetry,
+  describeError,
+  toWorkflowError,
+} from './workflow-error';
 import type { HaltReason, RunDependencies } from './workflow-run';
 import { WorkflowRun } from './workflow-run';
 import type { WorkflowHandler } from './types';
@@ -121,23 +125,27 @@ export class WorkflowRunner {
   private async fail(run: WorkflowRun, thrown: unknown): Promise<void> {
     const { store, options, logger, now } = this.deps;
     const error = toWorkflowError(thrown);
+    const abort = cannotSucceedOnRetry(thrown);
     const at = now();
     const outcome = await run.write(() =>
       store.recordFailure(run.workflowId, run.leaseToken, {
         error,
         retryAt: at + options.retryIntervalMs,
         maxFailures: options.maxFailures,
+        abort,
         now: at,
       }),
     );
     if (outcome) {
       logger.warn(
-        messages.workflowFailed(
-          run.workflowId,
-          outcome.status,
-          outcome.failures,
-          error.message,
-        ),
+        abort
+          ? messages.workflowEndedAtOnce(run.workflowId, error.message)
+          : messages.workflowFailed(
+              run.workflowId,
+              outcome.status,
+              outcome.failures,
+              error.message,
+            ),
       );
     } else {
       void run.loseLease();

@@ -80,9 +80,10 @@ export interface Persistence {
   ): Promise<boolean>;
 
   /**
-   * Counts a failure and stores the error. At `maxFailures` failures the workflow is `aborted`
-   * (no `readyAt`); before that it is `failed`, ready again at `retryAt`. Returns the new status
-   * and failure count, or `undefined` when the lease was lost.
+   * Counts a failure and stores the error. At `maxFailures` failures, or at once when
+   * `failure.abort` is set, the workflow is `aborted` (no `readyAt`); before that it is `failed`,
+   * ready again at `retryAt`. Returns the new status and failure count, or `undefined` when the
+   * lease was lost.
    */
   recordFailure(
     workflowId: string,
@@ -182,6 +183,11 @@ export interface FailureRecord {
   /** When a `failed` workflow is ready again. */
   retryAt: number;
   maxFailures: number;
+  /**
+   * End the workflow now (`aborted`), whatever its failure count: the error cannot succeed on a
+   * retry (a value that cannot be stored, a step id used twice, a misused workflow context).
+   */
+  abort?: boolean;
   now: number;
 }
 

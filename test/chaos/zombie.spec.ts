@@ -44,7 +44,7 @@ describe.each(suite.stores)(
 
         zombie.child.kill('SIGCONT');
         await eventually(
-          () => zombie.output().includes(messages.leaseLost('z')),
+          () => zombie.output().includes(messages.leaseLost('z', 'finished')),
           10_000,
           'the zombie to notice',
         );

@@ -1,4 +1,9 @@
-import { decodeValue, encodeValue } from '../../lib/engine/codec';
+import { ValueNotStorableError } from '@lidex/nestjs';
+import {
+  decodeValue,
+  encodeValue,
+  MAX_VALUE_DEPTH,
+} from '../../lib/engine/codec';
 
 const roundTrip = (value: unknown): unknown =>
   decodeValue(encodeValue(value, 'value'));
@@ -83,5 +88,30 @@ describe('stored values', () => {
       a: { n: 1 },
       b: { n: 1 },
     });
+  });
+});
+
+describe('deeply nested values', () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = 0;
+    for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { a: value };
+    return value;
+  };
+
+  it(`round-trips a value nested ${MAX_VALUE_DEPTH} levels deep`, () => {
+    const value = nested(MAX_VALUE_DEPTH);
+    expect(roundTrip(value)).toEqual(value);
+  });
+
+  it('refuses a deeper one with ValueNotStorableError naming the limit and where', () => {
+    expect(() => encodeValue(nested(10_000), 'result of step "s"')).toThrow(
+      ValueNotStorableError,
+    );
+    expect(() => encodeValue(nested(MAX_VALUE_DEPTH + 1), 'x')).toThrow(
+      `value.a[0].a[0]`,
+    );
+    expect(() => encodeValue(nested(MAX_VALUE_DEPTH + 1), 'x')).toThrow(
+      `is nested more than ${MAX_VALUE_DEPTH} levels deep`,
+    );
   });
 });

@@ -69,7 +69,9 @@ describe('worker', () => {
     expect(await other.engine.wait('w', { timeoutMs: 5000 })).toBe('finished');
 
     held.open();
-    await eventually(() => slow.logger.has(messages.leaseLost('w')));
+    await eventually(() =>
+      slow.logger.has(messages.leaseLost('w', 'finished')),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(journal).toEqual(['slow:one', 'other:one', 'other:two']);
     const info = await other.engine.get('w');

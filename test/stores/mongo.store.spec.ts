@@ -102,17 +102,23 @@ describeMongo('MongoDB store', () => {
       });
     });
 
-    it('refuses a step result too large for a document, at that step', async () => {
+    it('refuses a step result too large for a document, at that step, ending the workflow after one run', async () => {
+      let runs = 0;
       const { engine } = makeEngine(
         {
           wf: async (ctx) =>
-            ctx.step('huge', () => 'x'.repeat(16 * 1024 * 1024)),
+            ctx.step('huge', () => {
+              runs++;
+              return 'x'.repeat(15.8e6);
+            }),
         },
-        { store, maxFailures: 1 },
+        { store, retryIntervalMs: 60_000 },
       );
       await engine.start('w', 'wf', null);
       expect(await engine.wait('w', { timeoutMs: 20_000 })).toBe('aborted');
+      expect(runs).toBe(1);
       const info = await engine.get('w');
+      expect(info).toMatchObject({ failures: 1, attempts: 1 });
       expect(info?.error?.name).toBe('ValueNotStorableError');
       expect(info?.error?.message).toContain(
         'result of step "huge" in workflow "w"',
@@ -128,7 +134,7 @@ describeMongo('MongoDB store', () => {
             await ctx.step('second', () => 'y'.repeat(9 * 1024 * 1024));
           },
         },
-        { store, maxFailures: 1 },
+        { store, retryIntervalMs: 60_000 },
       );
       await engine.start('w', 'wf', null);
       expect(await engine.wait('w', { timeoutMs: 30_000 })).toBe('aborted');

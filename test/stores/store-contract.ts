@@ -406,6 +406,36 @@ export function describeStoreContract(factory: StoreFactory): void {
       });
     });
 
+    describe('failures that cannot succeed on retry', () => {
+      it('aborts at once, on the first failure, when the failure says abort', async () => {
+        await insert('a');
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
+        const error = {
+          name: 'ValueNotStorableError',
+          message: 'cannot store it',
+        };
+        const outcome = await store.recordFailure('a', held!.leaseToken, {
+          error,
+          retryAt: T0 + 10,
+          maxFailures: 3,
+          abort: true,
+          now: T0 + 1,
+        });
+        expect(outcome).toEqual({ status: 'aborted', failures: 1 });
+        const stored = await store.getWorkflow('a');
+        expect(stored).toMatchObject({
+          status: 'aborted',
+          failures: 1,
+          error,
+          updatedAt: T0 + 1,
+        });
+        expect(stored?.readyAt).toBeUndefined();
+        expect(
+          await claimNext(store, T0 + MINUTE * 10, lease(T0 + MINUTE * 11)),
+        ).toBeUndefined();
+      });
+    });
+
     describe('ids are data', () => {
       const ids = [
         'dots.in.the.id',

@@ -146,7 +146,9 @@ export class MemoryStore implements Persistence {
     if (!workflow) return Promise.resolve(undefined);
     workflow.failures += 1;
     workflow.status =
-      workflow.failures >= failure.maxFailures ? 'aborted' : 'failed';
+      failure.abort || workflow.failures >= failure.maxFailures
+        ? 'aborted'
+        : 'failed';
     workflow.error = { ...failure.error };
     workflow.leaseToken = undefined;
     this.setReadyAt(

@@ -267,7 +267,7 @@ export class MongoStore implements Persistence {
     if (!current) return this.failureAlreadyRecorded(workflowId, failure.now);
     const failures = current.failures + 1;
     const status: WorkflowStatus =
-      failures >= failure.maxFailures ? 'aborted' : 'failed';
+      failure.abort || failures >= failure.maxFailures ? 'aborted' : 'failed';
     const { matchedCount } = await writing(() =>
       workflows.updateOne(
         {

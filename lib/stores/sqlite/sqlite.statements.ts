@@ -76,8 +76,10 @@ export class SqliteStatements {
     this.fail = db.prepare(
       `UPDATE ${workflows}
          SET failures = failures + 1,
-             status = CASE WHEN failures + 1 >= @max_failures THEN 'aborted' ELSE 'failed' END,
-             ready_at = CASE WHEN failures + 1 >= @max_failures THEN NULL ELSE @retry_at END,
+             status = CASE WHEN @abort = 1 OR failures + 1 >= @max_failures
+                           THEN 'aborted' ELSE 'failed' END,
+             ready_at = CASE WHEN @abort = 1 OR failures + 1 >= @max_failures
+                             THEN NULL ELSE @retry_at END,
              error = @error, lease_token = NULL, updated_at = @now
        WHERE id = @id AND lease_token = @lease_token
        RETURNING status, failures`,

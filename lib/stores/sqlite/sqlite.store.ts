@@ -220,6 +220,7 @@ export class SqliteStore implements Persistence {
         error: JSON.stringify(failure.error),
         retry_at: failure.retryAt,
         max_failures: failure.maxFailures,
+        abort: failure.abort ? 1 : 0,
         now: failure.now,
       }) as Pick<WorkflowRow, 'status' | 'failures'> | undefined;
       return row && { status: row.status, failures: row.failures };
