@@ -155,4 +155,8 @@ export const messages = {
     `reach this app can read workflows' inputs and results, and cancel or retry them. Pass a ` +
     `guard: LidexModule.forRoot({ dashboard: { path: ${show(path)}, guard: AdminGuard } }) ` +
     `(any CanActivate), or leave the dashboard off.`,
+  leaseExpiredUnrenewed: (workflowId: string, cause: string) =>
+    `The lease of workflow ${show(workflowId)} expired while this run waited (frozen or ` +
+    `starved process?) and renewing it failed (${cause}); this run stops before its next ` +
+    `step, and another instance resumes the workflow`,
 };

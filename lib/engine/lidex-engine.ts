@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
 import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
@@ -68,6 +69,7 @@ export class LidexEngine {
       options: this.options,
       logger: config.logger ?? silentLogger,
       now: config.now ?? Date.now,
+      monotonic: () => performance.now(),
       startWorkflow: (id, name, input) => this.start(id, name, input),
     };
     this.worker = new Worker(
@@ -101,6 +103,7 @@ export class LidexEngine {
       if (inserted) this.worker.nudge();
       return inserted;
     }
+    const leaseSentAt = this.deps.monotonic();
     const lease = this.worker.newLease();
     let inserted = false;
     try {
@@ -114,14 +117,17 @@ export class LidexEngine {
       throw error;
     } finally {
       if (inserted) {
-        this.worker.runReserved({
-          id,
-          name,
-          input: encoded,
-          failures: 0,
-          leaseToken: lease.token,
-          steps: [],
-        });
+        this.worker.runReserved(
+          {
+            id,
+            name,
+            input: encoded,
+            failures: 0,
+            leaseToken: lease.token,
+            steps: [],
+          },
+          leaseSentAt,
+        );
       } else {
         this.worker.cancelReservation();
       }

@@ -68,10 +68,13 @@ export class Worker {
     this.wakeup.wake();
   }
 
-  /** Runs a workflow this process claimed while starting it, in the place it reserved. */
-  runReserved(claimed: ClaimedWorkflow): void {
+  /**
+   * Runs a workflow this process claimed while starting it, in the place it reserved.
+   * `leaseSentAt`: when the insert that took its lease was sent, on `deps.monotonic`.
+   */
+  runReserved(claimed: ClaimedWorkflow, leaseSentAt: number): void {
     // Stopping meanwhile: the run hands the workflow back at its first durable point.
-    this.launch(claimed, this.stopped !== undefined);
+    this.launch(claimed, leaseSentAt, this.stopped !== undefined);
     this.endReservation();
   }
 
@@ -168,6 +171,8 @@ export class Worker {
         continue;
       }
       let claimed: ClaimedWorkflow[];
+      // The leases are counted from now, before the claim is sent: however long it takes.
+      const sentAt = this.deps.monotonic();
       try {
         claimed = await this.deps.store.claimReady(
           this.deps.now(),
@@ -188,7 +193,7 @@ export class Worker {
       for (const workflow of claimed) {
         // Stopping meanwhile: give it straight back rather than start it.
         if (this.stopped) this.handBack(workflow);
-        else this.launch(workflow);
+        else this.launch(workflow, sentAt);
       }
       // All the room was filled: there may be more ready at once. Otherwise, wait for work.
       if (claimed.length < room) await this.waitForWork(pollIntervalMs);
@@ -216,11 +221,12 @@ export class Worker {
   /** Starts running a claimed workflow, tracked until it settles. Never throws. */
   private launch(
     claimed: ClaimedWorkflow,
+    leaseSentAt: number,
     stopAtOnce = false,
   ): WorkflowRun | undefined {
     let run: WorkflowRun;
     try {
-      run = this.runner.prepare(claimed);
+      run = this.runner.prepare(claimed, leaseSentAt);
       if (stopAtOnce) run.requestStop();
     } catch (error) {
       this.deps.logger.error(

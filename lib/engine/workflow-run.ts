@@ -12,6 +12,7 @@ import { decodeValue, encodeValue } from './codec';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
 import type { ResolvedEngineOptions } from './options';
+import { RunLease } from './run-lease';
 import type { LidexLogger, WorkflowContext } from './types';
 
 /** Why a run stopped before its workflow returned. */
@@ -23,6 +24,8 @@ export interface RunDependencies {
   options: ResolvedEngineOptions;
   logger: LidexLogger;
   now: () => number;
+  /** A monotonic clock (ms), for how long a lease lasts as this process knows it. */
+  monotonic: () => number;
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
 }
 
@@ -38,6 +41,8 @@ export class WorkflowRun implements WorkflowContext {
   readonly workflowName: string;
   readonly leaseToken: string;
   readonly halted = new Deferred<HaltReason>();
+  /** The lease as this process knows it; the runner keeps it renewed. */
+  readonly lease: RunLease;
 
   private readonly recorded = {
     step: new Map<string, StoredStep>(),
@@ -50,13 +55,26 @@ export class WorkflowRun implements WorkflowContext {
   /** About how much of the store's per-workflow room this workflow's data takes. */
   private storedBytes: number;
 
+  /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
   constructor(
     claimed: ClaimedWorkflow,
     private readonly deps: RunDependencies,
+    leaseSentAt: number,
   ) {
     this.workflowId = claimed.id;
     this.workflowName = claimed.name;
     this.leaseToken = claimed.leaseToken;
+    this.lease = new RunLease(
+      {
+        workflowId: claimed.id,
+        timeoutIntervalMs: deps.options.timeoutIntervalMs,
+        logger: deps.logger,
+        monotonic: deps.monotonic,
+        renew: () => this.renewLease(),
+        lost: () => void this.loseLease(),
+      },
+      leaseSentAt,
+    );
     this.storedBytes = byteSize(claimed.id) + byteSize(claimed.input);
     for (const step of claimed.steps) {
       this.recorded[step.kind].set(step.id, step);
@@ -70,6 +88,7 @@ export class WorkflowRun implements WorkflowContext {
     const recorded = this.recorded.step.get(id);
     if (recorded) return decodeValue<T>(recorded.result!);
     if (this.stopRequested) return this.release(this.deps.now());
+    if (!(await this.leaseHolds())) return never();
 
     const startedAt = this.deps.now();
     const value = await fn();
@@ -87,11 +106,13 @@ export class WorkflowRun implements WorkflowContext {
     };
     this.reserveRoom(step, what);
     const written = await this.write(() =>
-      this.deps.store.recordStep(this.workflowId, this.leaseToken, step, {
-        readyAt: now + this.deps.options.timeoutIntervalMs,
-        release: false,
-        now,
-      }),
+      this.leaseSettingWrite((at) =>
+        this.deps.store.recordStep(this.workflowId, this.leaseToken, step, {
+          readyAt: at + this.deps.options.timeoutIntervalMs,
+          release: false,
+          now: at,
+        }),
+      ),
     );
     if (!written) return this.loseLease();
     return decodeValue<T>(encoded);
@@ -114,24 +135,29 @@ export class WorkflowRun implements WorkflowContext {
       const release = ms > sleepInMemoryMaxMs || this.stopRequested;
       const sleep: StoredStep = { kind: 'sleep', id, wakeAt, recordedAt: now };
       const written = await this.write(() =>
-        this.deps.store.recordStep(this.workflowId, this.leaseToken, sleep, {
-          readyAt: release ? wakeAt! : now + timeoutIntervalMs,
-          release,
-          now,
-        }),
+        this.leaseSettingWrite((at) =>
+          this.deps.store.recordStep(this.workflowId, this.leaseToken, sleep, {
+            readyAt: release ? wakeAt! : at + timeoutIntervalMs,
+            release,
+            now: at,
+          }),
+        ),
       );
       if (!written) return this.loseLease();
       if (release) return this.halt('released');
     }
 
     const remaining = wakeAt - this.deps.now();
-    if (remaining <= 0) return;
-    if (remaining > sleepInMemoryMaxMs || this.stopRequested) {
-      return this.release(wakeAt);
+    if (remaining > 0) {
+      if (remaining > sleepInMemoryMaxMs || this.stopRequested) {
+        return this.release(wakeAt);
+      }
+      await this.wakeup.wait(remaining);
+      if (this.halted.settled) return never();
+      if (this.deps.now() < wakeAt) return this.release(wakeAt);
     }
-    await this.wakeup.wait(remaining);
-    if (this.halted.settled) return never();
-    if (this.deps.now() < wakeAt) return this.release(wakeAt);
+    // A process frozen through its sleep wakes here: it goes on only if its lease still holds.
+    if (!(await this.leaseHolds())) return never();
   }
 
   async start<I>(id: string, name: string, input: I): Promise<boolean> {
@@ -196,6 +222,43 @@ export class WorkflowRun implements WorkflowContext {
     const result = this.writeQueue.then(operation);
     this.writeQueue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Whether the run may start work with effects. When the lease has expired as this process
+   * knows it (it was frozen, or starved), one renewal is tried; the run stops unless it holds.
+   */
+  private async leaseHolds(): Promise<boolean> {
+    if (this.halted.settled) return false;
+    if (await this.lease.holds()) return !this.halted.settled;
+    void this.halt('store-unreachable');
+    return false;
+  }
+
+  /** One renewal through the write queue, unless a write queued before it set the lease. */
+  private renewLease(): Promise<boolean | 'not-due'> {
+    return this.exclusive(async () => {
+      if (this.halted.settled || !this.lease.renewalDue()) return 'not-due';
+      return this.leaseSettingWrite((at) =>
+        this.deps.store.renewLease(this.workflowId, {
+          token: this.leaseToken,
+          until: at + this.deps.options.timeoutIntervalMs,
+        }),
+      );
+    });
+  }
+
+  /**
+   * A write that sets the lease's expiry from `at`, read as it is sent (not when it was queued);
+   * when the store accepts it, the lease lasts a full lease from then.
+   */
+  private async leaseSettingWrite(
+    write: (at: number) => Promise<boolean>,
+  ): Promise<boolean> {
+    const sentAt = this.lease.now();
+    const held = await write(this.deps.now());
+    if (held) this.lease.extend(sentAt);
+    return held;
   }
 
   /** Encodes a value, checking the store's size limit. */

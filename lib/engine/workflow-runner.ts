@@ -1,11 +1,7 @@
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow } from '../stores/persistence';
 import { decodeValue } from './codec';
-import {
-  cannotSucceedOnRetry,
-  describeError,
-  toWorkflowError,
-} from './workflow-error';
+import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
 import type { HaltReason, RunDependencies } from './workflow-run';
 import { WorkflowRun } from './workflow-run';
 import type { WorkflowHandler } from './types';
@@ -22,9 +18,12 @@ export class WorkflowRunner {
     private readonly handlers: ReadonlyMap<string, WorkflowHandler>,
   ) {}
 
-  /** Creates the run for a claim; `execute` then drives it. */
-  prepare(claimed: ClaimedWorkflow): WorkflowRun {
-    return new WorkflowRun(claimed, this.deps);
+  /**
+   * Creates the run for a claim; `execute` then drives it. `leaseSentAt`: when the claim was
+   * sent, on `deps.monotonic` (the lease is counted from then).
+   */
+  prepare(claimed: ClaimedWorkflow, leaseSentAt: number): WorkflowRun {
+    return new WorkflowRun(claimed, this.deps, leaseSentAt);
   }
 
   async execute(run: WorkflowRun, encodedInput: string): Promise<void> {
@@ -49,27 +48,8 @@ export class WorkflowRunner {
       return;
     }
 
-    const renewal = setInterval(
-      () => {
-        const lease = {
-          token: run.leaseToken,
-          until: now() + options.timeoutIntervalMs,
-        };
-        run
-          .exclusive(() => store.renewLease(run.workflowId, lease))
-          .then(
-            (held) => {
-              if (!held) void run.loseLease();
-            },
-            (error: unknown) =>
-              logger.warn(
-                messages.leaseRenewFailed(run.workflowId, describeError(error)),
-              ),
-          );
-      },
-      Math.max(1, Math.floor(options.timeoutIntervalMs / 3)),
-    );
-
+    // Renewed from when the claim was sent: a claim that came back late is renewed at once.
+    run.lease.start();
     try {
       const outcome = await Promise.race<Outcome>([
         this.invoke(handler, run, encodedInput),
@@ -78,7 +58,7 @@ export class WorkflowRunner {
       if (outcome.kind === 'returned') await this.finish(run, outcome.value);
       else if (outcome.kind === 'threw') await this.fail(run, outcome.error);
     } finally {
-      clearInterval(renewal);
+      run.lease.stop();
     }
   }
 

@@ -88,5 +88,68 @@ describe.each(suite.stores)(
         await persistence.close();
       }
     }, 60_000);
+
+    it('frozen while its runs sleep in memory, wakes after another instance finished them and runs no step of theirs', async () => {
+      const { journal, persistence, client } = await openClient(
+        store,
+        suite.dir,
+        'zombie-sleep',
+      );
+      const options = { timeoutIntervalMs: 2000, concurrency: 10 };
+      const ids = Array.from({ length: 6 }, (_, i) => `nap-${i}`);
+      const workers: WorkerProcess[] = [];
+      try {
+        const zombie = await startWorker(store, journal, options);
+        workers.push(zombie);
+        for (const id of ids) {
+          await client.start(id, 'napper', { steps: 3, sleepMs: 1500 });
+        }
+        // Freeze it once every run has recorded its first step and sits in its first sleep.
+        await eventually(
+          async () => {
+            const infos = await Promise.all(ids.map((id) => client.get(id)));
+            return infos.every((info) => info?.steps.length === 2);
+          },
+          15_000,
+          'every run asleep',
+        );
+        zombie.child.kill('SIGSTOP');
+
+        const owner = await startWorker(store, journal, options);
+        workers.push(owner);
+        for (const id of ids) {
+          expect(await client.wait(id, { timeoutMs: 30_000 })).toBe('finished');
+        }
+
+        zombie.child.kill('SIGCONT');
+        await eventually(
+          () =>
+            ids.every((id) => zombie.output().includes(messages.leaseLost(id))),
+          10_000,
+          'the zombie to notice',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+
+        const zombieSteps = journalLines(journal).filter(
+          ([, , pid]) => Number(pid) === zombie.pid,
+        );
+        expect(zombieSteps.map(([id, step]) => `${id} ${step}`)).toEqual(
+          ids.map((id) => `${id} step-0`),
+        );
+        for (const id of ids) {
+          expect((await client.get(id))?.result).toEqual([
+            zombie.pid,
+            owner.pid,
+            owner.pid,
+          ]);
+        }
+      } finally {
+        for (const worker of workers) {
+          worker.child.kill('SIGCONT');
+          worker.child.kill('SIGKILL');
+        }
+        await persistence.close();
+      }
+    }, 90_000);
   },
 );

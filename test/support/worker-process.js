@@ -50,6 +50,21 @@ const handlers = {
     }
     return pids;
   },
+  // input: { steps, sleepMs }: a step, then a short in-memory sleep, and so on; each step
+  // records the pid of the process that ran it.
+  async napper(ctx, input) {
+    const pids = [];
+    for (let i = 0; i < input.steps; i++) {
+      if (i > 0) await ctx.sleep(`nap-${i}`, input.sleepMs);
+      pids.push(
+        await ctx.step(`step-${i}`, () => {
+          journal(ctx, `step-${i}`);
+          return process.pid;
+        }),
+      );
+    }
+    return pids;
+  },
 };
 
 const logger = {

@@ -145,7 +145,11 @@ export async function openClient(
   await persistence.init();
   const client = new LidexEngine({
     store: persistence,
-    handlers: { chain: runsInWorkers, stamp: runsInWorkers },
+    handlers: {
+      chain: runsInWorkers,
+      stamp: runsInWorkers,
+      napper: runsInWorkers,
+    },
   });
   return { journal, persistence, client };
 }
