@@ -124,7 +124,9 @@ describe.each(suite.stores)(
         zombie.child.kill('SIGCONT');
         await eventually(
           () =>
-            ids.every((id) => zombie.output().includes(messages.leaseLost(id))),
+            ids.every((id) =>
+              zombie.output().includes(messages.leaseLost(id, 'finished')),
+            ),
           10_000,
           'the zombie to notice',
         );

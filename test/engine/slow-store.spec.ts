@@ -5,7 +5,7 @@ import {
   type Persistence,
   type WorkflowContext,
 } from '@lidex/nestjs';
-import { messages } from '../../lib/lidex.messages';
+import { messages, type LeaseLossReason } from '../../lib/lidex.messages';
 import { makeEngine, type Harness } from '../support/engine-harness';
 import { reportFigures } from '../support/figures';
 import { slowStore } from '../support/slow-store';
@@ -16,6 +16,15 @@ const DELAY_MS = 550; // every store call takes 55% of a lease
 const ENGINES = 4;
 const WORKFLOWS = 120;
 const STEPS = 3;
+const LOSS_REASONS: LeaseLossReason[] = [
+  'taken-over',
+  'finished',
+  'aborted',
+  'failed',
+  'released',
+  'missing',
+  'unknown',
+];
 
 const dir = tempDir('lidex-slow-store-');
 afterAll(() => dir.remove());
@@ -89,7 +98,11 @@ describe.each(stores)(
       const lostLeases = engines
         .flatMap(({ logger }) => logger.lines)
         .filter((line) =>
-          ids.some((id) => line.message === messages.leaseLost(id)),
+          ids.some((id) =>
+            LOSS_REASONS.some(
+              (reason) => line.message === messages.leaseLost(id, reason),
+            ),
+          ),
         ).length;
       const duplicates = [...runs.values()].filter((n) => n > 1).length;
       reportFigures(`slow-store-${label}`, {
