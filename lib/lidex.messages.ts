@@ -94,8 +94,17 @@ export const messages = {
   invalidDashboardPath: () =>
     "letters, digits and '-._~/' only, with at least one letter or digit",
 
+  dashboardIdMissing: () =>
+    'Query parameter "id" is required: the id of the workflow, URL-encoded (?id=order-42).',
+
   dashboardQueryNotText: (parameter: string) =>
     `Query parameter "${parameter}" must be given at most once, as text.`,
+
+  dashboardCrossSite: () =>
+    `The Lidex dashboard answers only its own page: a page on another origin sent this ` +
+    `request (its Origin or Sec-Fetch-Site header says so), which is refused whatever the ` +
+    `app's CORS settings. Behind a proxy that rewrites Host, pass the browser's Host through ` +
+    `or set X-Forwarded-Host.`,
 
   dashboardHeaderMissing: (header: string) =>
     `This request changes a workflow: send the header "${header}: 1" (the dashboard's page ` +

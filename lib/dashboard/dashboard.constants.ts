@@ -5,8 +5,9 @@ export const LIDEX_DASHBOARD_OPTIONS = Symbol('LIDEX_DASHBOARD_OPTIONS');
 export const DEFAULT_DASHBOARD_PATH = 'lidex';
 
 /**
- * Header the dashboard's POST endpoints require. A page on another site cannot send it without
- * the app's consent (CORS), so a logged-in browser cannot be made to cancel or retry workflows.
+ * Header the dashboard's POST endpoints require, so that a plain form on another site cannot
+ * post to them. (Requests from other origins are refused before that, whatever the app's CORS
+ * settings: see `dashboard-request-policy.ts`.)
  */
 export const DASHBOARD_REQUEST_HEADER = 'x-lidex-dashboard';
 
@@ -21,3 +22,15 @@ export const DASHBOARD_CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Headers of every response under the dashboard's path, refusals and errors included: nothing
+ * cached, sniffed, framed or leaked in a Referer.
+ */
+export const DASHBOARD_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': DASHBOARD_CONTENT_SECURITY_POLICY,
+};

@@ -110,33 +110,83 @@ export class DashboardController implements OnModuleInit {
 
   @Get('api/workflows/:id')
   @DashboardHeaders()
-  async detail(@Param('id') id: string): Promise<WorkflowInfo> {
-    const workflow = await this.lidex.get(id);
-    if (!workflow) throw new WorkflowNotFoundError(id);
-    return workflow;
+  detail(@Param('id') id: string): Promise<WorkflowInfo> {
+    return this.workflow(id);
   }
 
   @Post('api/workflows/:id/cancel')
   @HttpCode(200)
   @DashboardHeaders()
-  async cancel(
+  cancel(
     @Param('id') id: string,
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ cancelled: boolean }> {
     requireMarker(marker);
-    return { cancelled: await this.lidex.cancel(id) };
+    return this.cancelWorkflow(id);
   }
 
   @Post('api/workflows/:id/retry')
   @HttpCode(200)
   @DashboardHeaders()
-  async retry(
+  retry(
     @Param('id') id: string,
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ retried: boolean }> {
     requireMarker(marker);
+    return this.retryWorkflow(id);
+  }
+
+  // The same three with the id in the query, which the page uses: URL normalisation removes
+  // an id of "." or ".." from a path, but not from a query parameter.
+
+  @Get('api/workflow')
+  @DashboardHeaders()
+  detailById(@Query('id') id: unknown): Promise<WorkflowInfo> {
+    return this.workflow(requireId(id));
+  }
+
+  @Post('api/workflow/cancel')
+  @HttpCode(200)
+  @DashboardHeaders()
+  cancelById(
+    @Query('id') id: unknown,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ cancelled: boolean }> {
+    requireMarker(marker);
+    return this.cancelWorkflow(requireId(id));
+  }
+
+  @Post('api/workflow/retry')
+  @HttpCode(200)
+  @DashboardHeaders()
+  retryById(
+    @Query('id') id: unknown,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ retried: boolean }> {
+    requireMarker(marker);
+    return this.retryWorkflow(requireId(id));
+  }
+
+  private async workflow(id: string): Promise<WorkflowInfo> {
+    const workflow = await this.lidex.get(id);
+    if (!workflow) throw new WorkflowNotFoundError(id);
+    return workflow;
+  }
+
+  private async cancelWorkflow(id: string): Promise<{ cancelled: boolean }> {
+    return { cancelled: await this.lidex.cancel(id) };
+  }
+
+  private async retryWorkflow(id: string): Promise<{ retried: boolean }> {
     return { retried: await this.lidex.retry(id) };
   }
+}
+
+function requireId(id: unknown): string {
+  const text = queryText(id, 'id');
+  if (text === undefined)
+    throw new BadRequestException(messages.dashboardIdMissing());
+  return text;
 }
 
 /** A query parameter given once, or `undefined` when absent or empty. */

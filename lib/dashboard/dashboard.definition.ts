@@ -8,6 +8,8 @@ import {
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { messages } from '../lidex.messages';
 import { DashboardController } from './dashboard.controller';
+import { DashboardFrontDoor } from './dashboard-front-door';
+import { DashboardSameOriginGuard } from './dashboard-same-origin.guard';
 import {
   DEFAULT_DASHBOARD_PATH,
   LIDEX_DASHBOARD_OPTIONS,
@@ -39,6 +41,7 @@ export function withDashboard(
     providers: [
       ...(definition.providers ?? []),
       { provide: LIDEX_DASHBOARD_OPTIONS, useValue: options },
+      DashboardFrontDoor,
     ],
   };
 }
@@ -81,7 +84,11 @@ export function createDashboardController(
 ): Type<DashboardController> {
   class LidexDashboardController extends DashboardController {}
   Controller(options.path)(LidexDashboardController);
-  if (options.guard) UseGuards(options.guard)(LidexDashboardController);
+  // Other origins are refused before the app's guard is asked.
+  UseGuards(
+    DashboardSameOriginGuard,
+    ...(options.guard ? [options.guard] : []),
+  )(LidexDashboardController);
   return LidexDashboardController;
 }
 

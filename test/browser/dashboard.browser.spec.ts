@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 import { eventually } from '../support/eventually';
 import {
   CHROMIUM_ARGS,
@@ -161,6 +166,10 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
         hasText: 'Payment provider unavailable',
       })
       .waitFor();
+    expect(await headings(page)).toContain('Last error');
+    const abortedRed = await colorOf(
+      page.locator('#detail .error-message').first(),
+    );
     if (process.env.LIDEX_SCREENSHOT === '1') {
       await page.evaluate('window.scrollTo(0, 0)');
       await page.screenshot({
@@ -169,7 +178,7 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     }
 
     // A retry the server refuses says why, and the notice stays up after the page refreshes.
-    await page.route('**/api/workflows/*/retry', (route) =>
+    await page.route('**/api/workflow/retry?*', (route) =>
       route.fulfill({
         status: 503,
         contentType: 'application/json',
@@ -183,7 +192,7 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await refused.waitFor();
     await page.waitForTimeout(2_500); // past the page's next refresh
     expect(await refused.isVisible()).toBe(true);
-    await page.unroute('**/api/workflows/*/retry');
+    await page.unroute('**/api/workflow/retry?*');
 
     // The outage is over: retry, and watch it finish from its recorded steps.
     await send('/payment-provider/outage', { method: 'DELETE' });
@@ -202,6 +211,14 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     expect(
       await page.getByRole('button', { name: 'Retry', exact: true }).count(),
     ).toBe(0);
+    // The error that aborted it is history now: not "Last error", not in the error's red.
+    const earlier = page.locator('#detail p', {
+      hasText: 'Payment provider unavailable',
+    });
+    await earlier.first().waitFor();
+    expect(await headings(page)).not.toContain('Last error');
+    expect(await headings(page)).toContain('Earlier error');
+    expect(await colorOf(earlier.first())).not.toBe(abortedRed);
 
     // The one failed request is the refused retry above.
     expect(
@@ -218,4 +235,16 @@ async function countIs(page: Page, status: string, count: string) {
       hasText: new RegExp(`^${count}$`),
     })
     .waitFor();
+}
+
+/** The detail pane's section headings, as shown. */
+function headings(page: Page): Promise<string[]> {
+  return page.locator('#detail h3').allTextContents();
+}
+
+function colorOf(locator: Locator): Promise<string> {
+  const window = globalThis as unknown as {
+    getComputedStyle(node: unknown): { color: string };
+  };
+  return locator.evaluate((node) => window.getComputedStyle(node).color);
 }

@@ -248,4 +248,43 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     });
     expect(await client.status(id)).toBe('cancelled');
   });
+
+  it('opens, cancels and retries ids that URL normalisation would remove, by query parameter', async () => {
+    const { client, get, post } = running;
+    for (const id of ['.', '..', 'wait-1'])
+      await client.start(id, 'wait-a-day', { id });
+    // A browser resolves api/workflows/. to api/workflows/: the list, not the workflow ".".
+    expect(new URL(`${running.url}${api}/workflows/.`).pathname).toBe(
+      `${api}/workflows/`,
+    );
+    for (const id of ['.', '..', 'wait-1']) {
+      const query = `id=${encodeURIComponent(id)}`;
+      const detail = await json<WorkflowJson & { input: unknown }>(
+        get(`${api}/workflow?${query}`),
+      );
+      expect({ status: detail.status, id: detail.body.id }).toEqual({
+        status: 200,
+        id,
+      });
+      expect(detail.body.input).toEqual({ id });
+      expect(
+        (await json(post(`${api}/workflow/cancel?${query}`))).body,
+      ).toEqual({ cancelled: true });
+      expect(await client.status(id)).toBe('cancelled');
+      expect((await json(post(`${api}/workflow/retry?${query}`))).body).toEqual(
+        { retried: true },
+      );
+    }
+    const missing = await json(get(`${api}/workflow?id=nope`));
+    expect(missing).toEqual({
+      status: 404,
+      body: expect.objectContaining({
+        message: messages.workflowNotFound('nope'),
+      }),
+    });
+    const noId = await json(get(`${api}/workflow`));
+    expect(noId.status).toBe(400);
+    expect(noId.body.message).toBe(messages.dashboardIdMissing());
+    expect((await post(`${api}/workflow/cancel?id=.`, {})).status).toBe(403);
+  });
 });

@@ -32,6 +32,8 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   let detailGeneration = 0;
   let renderedList = '';
   let renderedDetail = '';
+  // The id the detail pane is about: its workflow, or the message that it was not found.
+  let shownId;
 
   const byId = (id) => document.getElementById(id);
 
@@ -56,6 +58,9 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       method: method || 'GET',
       headers,
       credentials: 'same-origin',
+      // Under the page's own policy (no-referrer) the Fetch standard sends a POST with
+      // "Origin: null", which the dashboard refuses; its own origin may see its own address.
+      referrerPolicy: 'same-origin',
       cache: 'no-store',
     });
     let body;
@@ -122,6 +127,13 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     } catch {
       return String(value);
     }
+  }
+
+  // An error is the workflow's state while it is failed or aborted, or running again because of
+  // it; once the workflow has finished, been cancelled or been retried by hand, it is history.
+  function errorIsCurrent(workflow) {
+    if (workflow.status === 'failed' || workflow.status === 'aborted') return true;
+    return (workflow.status === 'running' || workflow.status === 'idle') && workflow.failures > 0;
   }
 
   function statusBadge(status) {
@@ -265,7 +277,9 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     const row = el('tr');
     row.dataset.id = workflow.id;
     if (workflow.id === state.selected) row.classList.add('selected');
-    if (workflow.error) row.title = workflow.error.name + ': ' + workflow.error.message;
+    if (workflow.error)
+      row.title = (errorIsCurrent(workflow) ? '' : 'Earlier error: ') +
+        workflow.error.name + ': ' + workflow.error.message;
     const idCell = el('td', 'id');
     idCell.append(button(workflow.id, '', () => undefined));
     const statusCell = el('td');
@@ -286,30 +300,48 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     state.selected = id;
     writeHash();
     renderList();
+    showDetailOf(id);
     void refresh();
   }
 
   // One workflow
 
+  // Nothing of another workflow, its actions least of all, stays on screen while this one loads.
+  function showDetailOf(id) {
+    if (id === shownId && id !== undefined) return;
+    // Whatever is still on its way for the previous one is dropped.
+    detailGeneration++;
+    shownId = id;
+    renderedDetail = '';
+    byId('detail').replaceChildren(el('p', 'muted', id === undefined
+      ? 'Choose a workflow to see its input, result and timeline.'
+      : 'Loading workflow ' + id + '...'));
+  }
+
+  // Whether this workflow is the one chosen and the one on screen: only then may its buttons act.
+  function isOpen(id) {
+    return state.selected === id && shownId === id;
+  }
+
   async function loadDetail() {
     const id = state.selected;
+    showDetailOf(id);
+    if (id === undefined) return;
     const generation = ++detailGeneration;
-    if (id === undefined) {
-      renderedDetail = '';
-      byId('detail').replaceChildren(el('p', 'muted', 'Choose a workflow to see its input, result and timeline.'));
-      return;
-    }
     let workflow;
     try {
-      workflow = await api('api/workflows/' + encodeURIComponent(id));
+      // The id goes in the query: in a path, "." and ".." would be resolved away.
+      workflow = await api('api/workflow?' + new URLSearchParams({ id }));
     } catch (error) {
       if (error.status !== 404) throw error;
-      if (generation !== detailGeneration) return;
+      if (generation !== detailGeneration || !isOpen(id)) return;
       renderedDetail = '';
       byId('detail').replaceChildren(el('p', 'muted', error.message));
       return;
     }
-    if (generation !== detailGeneration) return;
+    if (generation !== detailGeneration || !isOpen(id)) return;
+    if (!workflow || workflow.id !== id)
+      throw new Error('Asked for workflow ' + JSON.stringify(id) + ' and got another answer.');
     const snapshot = JSON.stringify(workflow);
     if (snapshot === renderedDetail) return;
     renderedDetail = snapshot;
@@ -342,8 +374,12 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
 
     const parts = [header, actions, facts];
     if (workflow.error) {
-      parts.push(el('h3', '', 'Last error'));
-      parts.push(el('p', 'error-message', workflow.error.name + ': ' + workflow.error.message));
+      const current = errorIsCurrent(workflow);
+      parts.push(el('h3', '', current ? 'Last error' : 'Earlier error'));
+      parts.push(el('p', current ? 'error-message' : 'error-message earlier',
+        workflow.error.name + ': ' + workflow.error.message));
+      if (!current)
+        parts.push(el('p', 'muted', 'From an earlier attempt; the workflow is ' + workflow.status + ' now.'));
       if (workflow.error.stack) {
         const stack = el('details', 'stack');
         stack.append(el('summary', '', 'Stack trace'), el('pre', '', workflow.error.stack));
@@ -391,11 +427,20 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   }
 
   async function act(action, workflow, control) {
+    const stale = () => {
+      if (isOpen(workflow.id)) return false;
+      notify('Not done: ' + workflow.id + ' is no longer the workflow on screen.');
+      return true;
+    };
+    if (stale()) return;
     if (action === 'cancel' && !confirm('Cancel workflow ' + workflow.id + '? It stops at its next step or sleep.'))
       return;
+    // Another workflow may have been chosen while the question was open.
+    if (stale()) return;
     control.disabled = true;
     try {
-      const answer = await api('api/workflows/' + encodeURIComponent(workflow.id) + '/' + action, 'POST');
+      const query = new URLSearchParams({ id: workflow.id });
+      const answer = await api('api/workflow/' + action + '?' + query, 'POST');
       if (action === 'retry')
         notify(answer.retried
           ? 'Retrying ' + workflow.id + ': it runs again from its recorded steps.'

@@ -60,6 +60,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 pre { margin: 0; padding: 8px 10px; max-height: 260px; overflow: auto; border-radius: 6px; background: color-mix(in srgb, var(--text) 6%, transparent); white-space: pre-wrap; overflow-wrap: anywhere; }
 .error-message { margin: 0 0 6px; color: var(--aborted); font-weight: 600; overflow-wrap: anywhere; }
+.error-message.earlier { color: var(--muted); font-weight: 400; }
 details.stack summary { cursor: pointer; color: var(--muted); margin-bottom: 4px; }
 ol.timeline { list-style: none; margin: 0; padding: 0 0 0 14px; border-left: 2px solid var(--line); }
 ol.timeline li { position: relative; margin: 0 0 12px; padding-left: 10px; }
