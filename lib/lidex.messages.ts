@@ -92,7 +92,15 @@ export const messages = {
     `The ${store} needs the "${driver}" package. Install it with: npm install ${driver}`,
 
   invalidDashboardPath: () =>
-    "letters, digits and '-._~/' only, with at least one letter or digit",
+    "a string such as 'ops/lidex': segments of letters, digits and '-._~' separated by '/', " +
+    "each with a letter or digit (so none empty, '.' or '..'), and no '?', '#' or spaces",
+
+  invalidDashboardGuard: () =>
+    'a guard class (one with a canActivate() method, which Nest instantiates) or an object ' +
+    'with a canActivate() method',
+
+  unknownDashboardOption: () =>
+    'absent: the dashboard takes only "path" and "guard" (check the spelling)',
 
   dashboardIdMissing: () =>
     'Query parameter "id" is required: the id of the workflow, URL-encoded (?id=order-42).',

@@ -3,8 +3,9 @@ import type { CanActivate, Type } from '@nestjs/common';
 /** The `dashboard` option of `LidexModule.forRoot()` / `forRootAsync()`. */
 export interface LidexDashboardOptions {
   /**
-   * Where the dashboard is mounted, relative to the app's global prefix. Letters, digits and
-   * `-._~/` only: the path is a static route, never a pattern.
+   * Where the dashboard is mounted, relative to the app's global prefix: segments of letters,
+   * digits and `-._~` separated by `/`, none of them `.` or `..`. The path is a static route,
+   * never a pattern.
    * @default 'lidex'
    */
   path?: string;

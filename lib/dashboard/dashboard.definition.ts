@@ -55,24 +55,44 @@ export function resolveDashboardOptions(
       dashboard,
       'true, false or an object { path?, guard? }',
     );
-  const path = (dashboard.path ?? DEFAULT_DASHBOARD_PATH).replace(
-    /^\/+|\/+$/g,
-    '',
-  );
-  if (!/^[A-Za-z0-9._~/-]+$/.test(path) || !/[A-Za-z0-9]/.test(path))
+  const { path = DEFAULT_DASHBOARD_PATH, guard, ...unknown } = dashboard;
+  const [unknownKey] = Object.keys(unknown);
+  if (unknownKey !== undefined)
+    throw new InvalidOptionsError(
+      `dashboard.${unknownKey}`,
+      (unknown as Record<string, unknown>)[unknownKey],
+      messages.unknownDashboardOption(),
+    );
+  if (!isStaticPath(path))
     throw new InvalidOptionsError(
       'dashboard.path',
-      dashboard.path,
+      path,
       messages.invalidDashboardPath(),
     );
-  const guard = dashboard.guard;
   if (guard !== undefined && !isGuard(guard))
     throw new InvalidOptionsError(
       'dashboard.guard',
       guard,
-      'a guard class or an object with canActivate()',
+      messages.invalidDashboardGuard(),
     );
-  return { path, guard };
+  return { path: path.replace(/^\/+|\/+$/g, ''), guard };
+}
+
+/**
+ * A path that is a route as it is written: segments of unreserved characters, none empty and
+ * none `.` or `..`, which a browser would resolve away (`'../x'` is not under the app at all).
+ * Slashes around it are allowed and trimmed.
+ */
+function isStaticPath(path: unknown): path is string {
+  if (typeof path !== 'string') return false;
+  const segments = path.replace(/^\/+|\/+$/g, '').split('/');
+  return segments.every(
+    (segment) =>
+      /^[A-Za-z0-9._~-]+$/.test(segment) &&
+      /[A-Za-z0-9]/.test(segment) &&
+      segment !== '.' &&
+      segment !== '..',
+  );
 }
 
 /**
@@ -92,11 +112,15 @@ export function createDashboardController(
   return LidexDashboardController;
 }
 
+/** A class whose instances have `canActivate()`, or such an instance. */
 function isGuard(value: unknown): value is Type<CanActivate> | CanActivate {
-  if (typeof value === 'function') return true;
+  const candidate =
+    typeof value === 'function'
+      ? (value as { prototype?: unknown }).prototype
+      : value;
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<CanActivate>).canActivate === 'function'
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof (candidate as Partial<CanActivate>).canActivate === 'function'
   );
 }

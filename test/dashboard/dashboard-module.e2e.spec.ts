@@ -81,6 +81,66 @@ describe('dashboard mounting', () => {
       LidexModule.forRoot({ dashboard: { guard: 'admin' as never } }),
     ).toThrow(InvalidOptionsError);
   });
+
+  it('names the option and what it accepts for a path with dot segments, query or fragment characters, or no text', () => {
+    for (const path of [
+      '../x',
+      'ops/../lidex',
+      './lidex',
+      'ops/.',
+      '..',
+      'ops//lidex',
+      'lidex?x=1',
+      'lidex#top',
+      ' lidex',
+      '',
+      42,
+      null,
+      ['lidex'],
+    ]) {
+      expect(() =>
+        LidexModule.forRoot({ dashboard: { path: path as never } }),
+      ).toThrow(
+        new InvalidOptionsError(
+          'dashboard.path',
+          path,
+          messages.invalidDashboardPath(),
+        ),
+      );
+    }
+    // What stays accepted: segments holding dots, and slashes around the path.
+    for (const path of ['/ops/lidex/', 'ops.v2/lidex', '.well-known/lidex'])
+      expect(() => LidexModule.forRoot({ dashboard: { path } })).not.toThrow();
+  });
+
+  it('names the option for a guard that is neither a guard class nor an instance, and for an unknown key', () => {
+    class NotAGuard {}
+    for (const guard of [
+      'admin',
+      () => true,
+      NotAGuard,
+      {},
+      { canActivate: true },
+    ])
+      expect(() =>
+        LidexModule.forRoot({ dashboard: { guard: guard as never } }),
+      ).toThrow(
+        new InvalidOptionsError(
+          'dashboard.guard',
+          guard,
+          messages.invalidDashboardGuard(),
+        ),
+      );
+    expect(() =>
+      LidexModule.forRoot({ dashboard: { paht: 'ops' } as never }),
+    ).toThrow(
+      new InvalidOptionsError(
+        'dashboard.paht',
+        'ops',
+        messages.unknownDashboardOption(),
+      ),
+    );
+  });
 });
 
 describe('dashboard guard', () => {
