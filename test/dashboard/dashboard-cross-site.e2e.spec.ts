@@ -207,6 +207,7 @@ describe('security headers on every dashboard response', () => {
       nosniff: response.headers.get('x-content-type-options'),
       frame: response.headers.get('x-frame-options'),
       cache: response.headers.get('cache-control'),
+      referrer: response.headers.get('referrer-policy'),
     };
     expect(headers).toEqual({
       what,
@@ -214,6 +215,7 @@ describe('security headers on every dashboard response', () => {
       nosniff: 'nosniff',
       frame: 'DENY',
       cache: 'no-store',
+      referrer: 'no-referrer',
     });
   }
 
