@@ -3,10 +3,18 @@
  * and tests can assert against the same text a user reads.
  */
 
-const show = (value: unknown): string =>
-  typeof value === 'number'
-    ? String(value)
-    : (JSON.stringify(value) ?? String(value));
+const show = (value: unknown): string => {
+  if (typeof value === 'number') return String(value);
+  // A class passed where its instance belongs shows by name, not as its source code.
+  if (typeof value === 'function')
+    return `${value.name || 'a function'} (a function)`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // Circular (a driver's client, say): name its class instead.
+    return `a ${(value as object).constructor?.name ?? 'value'}`;
+  }
+};
 
 /** What the store showed when it refused a run's write: why the run lost its lease. */
 const LEASE_LOSS_REASONS = {
@@ -75,6 +83,72 @@ export const messages = {
 
   invalidOption: (option: string, value: unknown, expected: string) =>
     `Lidex option "${option}" must be ${expected}, got ${show(value)}.`,
+
+  unknownOption: (
+    where: string,
+    option: string,
+    known: readonly string[],
+    advice?: string,
+  ) =>
+    `${where} has no option ${show(option)}. ${advice ? `${advice} ` : ''}` +
+    `Its options: ${known.join(', ')}.`,
+
+  didYouMean: (option: string) => `Did you mean ${show(option)}?`,
+
+  handlersNotAModuleOption: () =>
+    'Workflows are the provider methods marked @Workflow(name), found when the app starts ' +
+    '("handlers" is an option of new LidexEngine(), for use without Nest).',
+
+  optionReturnedByFactory: (option: string) =>
+    `Lidex option ${show(option)} was returned by forRootAsync's useFactory, where it has no ` +
+    `effect: it shapes the module, which is built before the factory runs. Give it beside ` +
+    `useFactory: LidexModule.forRootAsync({ useFactory, ${option}: ... }).`,
+
+  optionBesideFactory: (option: string) =>
+    `Lidex option ${show(option)} was given to LidexModule.forRootAsync() beside useFactory, ` +
+    `where it has no effect: return it from useFactory, with the other options.`,
+
+  notAStore: (missing: readonly string[]) =>
+    `a store: a SqliteStore, MongoStore or MemoryStore, or an object with every method of ` +
+    `Persistence (missing: ${missing.map((method) => `${method}()`).join(', ')})`,
+
+  moduleImportedTwice: (count: number) =>
+    `LidexModule is imported ${count} times in this app (forRoot() or forRootAsync() in ` +
+    `${count} modules): each import would run its own engine and worker over the store, and ` +
+    `LidexClient would reach only one of them. Import it once, in the root module; it is ` +
+    `global, so LidexClient can be injected in every module without importing it again.`,
+
+  blankId: (what: string, value: string) =>
+    `${what} must have a character other than whitespace, got ${show(value)}.`,
+
+  blankWorkflowName: (value: string) =>
+    `@Workflow() needs a name with a character other than whitespace, got ${show(value)}. ` +
+    `Name it as clients start it: @Workflow('send-invoice').`,
+
+  staticWorkflow: (name: string, where: string) =>
+    `@Workflow(${show(name)}) is on the static method ${where}. Lidex runs workflows on the ` +
+    `instance of a provider (so they can use injected dependencies): make it an instance ` +
+    `method of an @Injectable() provider.`,
+
+  handlerNotAFunction: (name: string, value: unknown) =>
+    `The handler of workflow ${show(name)} must be a function (ctx, input) => result, got ` +
+    `${typeof value === 'string' ? show(value) : typeof value}.`,
+
+  invalidWaitArgument: (what: string, value: unknown, expected: string) =>
+    `wait() ${what} must be ${expected}, got ${show(value)}.`,
+
+  unknownWaitStatus: (status: unknown, known: readonly string[]) =>
+    `wait() got ${show(status)} as a status; a workflow's status is one of ` +
+    `${known.map(show).join(', ')}.`,
+
+  invalidMongoUrl: (cause: string) =>
+    `a MongoDB connection string such as mongodb://host:27017/orders or ` +
+    `mongodb+srv://cluster.example.net/orders (the driver says: ${cause})`,
+
+  lidexClosed: (call: string) =>
+    `Lidex is closed: ${call} was called after the app shut down (app.close(), or ` +
+    `LidexEngine.close() without Nest), when its store is closed. Nothing was read or written. ` +
+    `Make Lidex calls while the app runs; work that must go on belongs in a workflow.`,
 
   duplicateWorkflow: (name: string, first: string, second: string) =>
     `Two methods are registered as @Workflow(${show(name)}): ${first} and ${second}. ` +

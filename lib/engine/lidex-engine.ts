@@ -1,8 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { LidexClosedError } from '../errors/lidex-closed.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
 import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
 import { messages } from '../lidex.messages';
+import { requireWorkflowId, requireWorkflowName } from './arguments';
+import {
+  checkEngineConfig,
+  handlerEntries,
+  requireHandler,
+} from './engine-config';
 import { encodeValue } from './codec';
 import type { Persistence } from '../stores/persistence';
 import {
@@ -14,7 +20,6 @@ import { toPage, toWorkflowQuery } from './list-query';
 import {
   type ListOptions,
   type LidexLogger,
-  TERMINAL_STATUSES,
   type WaitOptions,
   type WorkflowCounts,
   type WorkflowHandler,
@@ -25,6 +30,7 @@ import {
 import { toWorkflowInfo, toWorkflowSummary } from './workflow-info';
 import type { RunDependencies } from './workflow-run';
 import { WorkflowRunner } from './workflow-runner';
+import { waitPlan } from './wait-plan';
 import { Worker } from './worker';
 
 export interface EngineConfig extends EngineOptions {
@@ -55,15 +61,15 @@ export class LidexEngine {
   private readonly handlers = new Map<string, WorkflowHandler>();
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
+  private closed?: Promise<void>;
 
   constructor(config: EngineConfig) {
+    checkEngineConfig(config);
     this.options = resolveEngineOptions(config);
     this.store = config.store;
-    const handlers: Iterable<[string, WorkflowHandler]> =
-      config.handlers instanceof Map
-        ? config.handlers
-        : Object.entries(config.handlers ?? {});
-    for (const [name, handler] of handlers) this.register(name, handler);
+    for (const [name, handler] of handlerEntries(config.handlers)) {
+      this.register(name, handler);
+    }
     this.deps = {
       store: this.store,
       options: this.options,
@@ -80,6 +86,7 @@ export class LidexEngine {
 
   register(name: string, handler: WorkflowHandler): void {
     requireWorkflowName(name);
+    requireHandler(name, handler);
     this.handlers.set(name, handler);
   }
 
@@ -92,6 +99,7 @@ export class LidexEngine {
    * id exists. When this process's worker has room, the workflow begins at once, here.
    */
   async start<I>(id: string, name: string, input: I): Promise<boolean> {
+    this.requireOpen('start()');
     requireWorkflowId(id);
     if (!this.handlers.has(name)) {
       throw new UnknownWorkflowError(name, this.workflowNames);
@@ -139,18 +147,21 @@ export class LidexEngine {
   async get<I = unknown, R = unknown>(
     id: string,
   ): Promise<WorkflowInfo<I, R> | undefined> {
+    this.requireOpen('get()');
     requireWorkflowId(id);
     const stored = await this.store.getWorkflow(id);
     return stored && (toWorkflowInfo(stored) as WorkflowInfo<I, R>);
   }
 
   async status(id: string): Promise<WorkflowStatus | undefined> {
+    this.requireOpen('status()');
     requireWorkflowId(id);
     return (await this.store.getWorkflow(id))?.status;
   }
 
   /** Workflows newest first, by status and name, a page at a time. */
   async list(options: ListOptions = {}): Promise<WorkflowPage> {
+    this.requireOpen('list()');
     const query = toWorkflowQuery(options);
     const { page, nextCursor } = toPage(
       await this.store.listWorkflows(query),
@@ -160,7 +171,8 @@ export class LidexEngine {
   }
 
   /** How many workflows have each status, of one name when `filter.name` is given. */
-  counts(filter: { name?: string } = {}): Promise<WorkflowCounts> {
+  async counts(filter: { name?: string } = {}): Promise<WorkflowCounts> {
+    this.requireOpen('counts()');
     if (filter.name !== undefined) requireWorkflowName(filter.name);
     return this.store.countWorkflows({ name: filter.name });
   }
@@ -171,6 +183,7 @@ export class LidexEngine {
    * when it had already finished or aborted.
    */
   async cancel(id: string): Promise<boolean> {
+    this.requireOpen('cancel()');
     requireWorkflowId(id);
     // The runs to stop are those under way now: by the time the store answers, a retry may
     // have started a new one here, which must go on.
@@ -189,6 +202,7 @@ export class LidexEngine {
    * failure count reset. `false` (changing nothing) for a workflow in any other status.
    */
   async retry(id: string): Promise<boolean> {
+    this.requireOpen('retry()');
     requireWorkflowId(id);
     const retried = await this.store.retryWorkflow(id, this.deps.now());
     if (retried === undefined) throw new WorkflowNotFoundError(id);
@@ -202,7 +216,8 @@ export class LidexEngine {
   /**
    * Waits until the workflow has one of `statuses`; resolves that status, or `undefined` if it
    * did not happen in time. The original form checks `times` times, `ms` apart. Store errors
-   * are waited through, except on the last check.
+   * are waited through, except on the last check; a status that does not exist, or an option
+   * Lidex does not know, throws `InvalidArgumentError` at once.
    */
   wait(
     id: string,
@@ -217,18 +232,20 @@ export class LidexEngine {
     times?: number,
     ms?: number,
   ): Promise<WorkflowStatus | undefined> {
-    const { statuses, attempts, intervalMs } = Array.isArray(statusesOrOptions)
-      ? {
-          statuses: statusesOrOptions,
-          attempts: times ?? 1,
-          intervalMs: ms ?? 1_000,
-        }
-      : waitPlan(statusesOrOptions);
+    this.requireOpen('wait()');
+    requireWorkflowId(id);
+    const { statuses, attempts, intervalMs } = waitPlan(
+      statusesOrOptions,
+      times,
+      ms,
+    );
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let status: WorkflowStatus | undefined;
       try {
-        status = await this.status(id);
+        this.requireOpen('wait()');
+        status = (await this.store.getWorkflow(id))?.status;
       } catch (error) {
+        if (error instanceof LidexClosedError) throw error;
         // A store that is briefly unreachable is waited through; only the last look throws.
         if (attempt === attempts) throw error;
       }
@@ -242,12 +259,26 @@ export class LidexEngine {
 
   /** Starts claiming and running workflows in this process. */
   startWorker(): void {
+    this.requireOpen('startWorker()');
     this.worker.start();
   }
 
   /** Stops claiming and drains running workflows (see `shutdownGraceMs`). */
   stopWorker(): Promise<void> {
     return this.worker.stop();
+  }
+
+  /**
+   * Stops the worker (draining as `stopWorker` does) and closes the store. Every later call that
+   * needs the store throws `LidexClosedError`. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.stopWorker().then(() => this.store.close());
+    return this.closed;
+  }
+
+  private requireOpen(call: string): void {
+    if (this.closed) throw new LidexClosedError(call);
   }
 
   private encodeInput(id: string, input: unknown): string {
@@ -257,31 +288,4 @@ export class LidexEngine {
       this.store.maxValueBytes,
     );
   }
-}
-
-/** Ids reach stores as strings only: an object here could become a query operator. */
-function requireWorkflowId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw new InvalidArgumentError(messages.invalidId('A workflow id', id));
-  }
-}
-
-function requireWorkflowName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidArgumentError(messages.invalidId('A workflow name', name));
-  }
-}
-
-function waitPlan(options: WaitOptions): {
-  statuses: WorkflowStatus[];
-  attempts: number;
-  intervalMs: number;
-} {
-  const intervalMs = Math.max(1, options.intervalMs ?? 50);
-  const timeoutMs = Math.max(0, options.timeoutMs ?? 30_000);
-  return {
-    statuses: options.statuses ?? [...TERMINAL_STATUSES],
-    attempts: Math.ceil(timeoutMs / intervalMs) + 1,
-    intervalMs,
-  };
 }

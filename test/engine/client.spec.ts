@@ -1,10 +1,14 @@
 import {
   InvalidArgumentError,
   InvalidOptionsError,
+  LidexClosedError,
   LidexEngine,
   MemoryStore,
+  UnknownOptionError,
   UnknownWorkflowError,
   ValueNotStorableError,
+  WORKFLOW_STATUSES,
+  type WaitOptions,
 } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { makeEngine } from '../support/engine-harness';
@@ -89,6 +93,55 @@ describe('client operations', () => {
     expect(await engine.wait('missing', { timeoutMs: 0 })).toBeUndefined();
   });
 
+  it('wait refuses a status that does not exist, in both forms, listing the statuses', async () => {
+    const { engine } = makeEngine({ wf: () => Promise.resolve() });
+    await engine.start('w', 'wf', null);
+    const statuses = ['done'] as never[];
+    const expected = messages.unknownWaitStatus('done', WORKFLOW_STATUSES);
+    const started = Date.now();
+    await expect(engine.wait('w', statuses, 10, 10)).rejects.toThrow(
+      new InvalidArgumentError(expected),
+    );
+    await expect(engine.wait('w', { statuses })).rejects.toThrow(
+      new InvalidArgumentError(expected),
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it.each<[string, unknown[], unknown, string]>([
+    ['statuses', [[], 3, 10], [], 'a non-empty array of statuses'],
+    ['times', [['finished'], 0, 10], 0, 'an integer >= 1'],
+    ['ms', [['finished'], 3, Number.NaN], Number.NaN, 'a number >= 0'],
+    ['options', ['finished'], 'finished', 'an array of statuses or an object'],
+    ['timeoutMs', [{ timeoutMs: '5s' }], '5s', 'a number >= 0'],
+    ['intervalMs', [{ intervalMs: -1 }], -1, 'a number >= 0'],
+  ])('wait refuses a bad %s', async (what, args, value, expected) => {
+    const { engine } = makeEngine({});
+    const wait = engine.wait.bind(engine) as (
+      ...a: unknown[]
+    ) => Promise<unknown>;
+    const waiting = wait('w', ...args);
+    await expect(waiting).rejects.toThrow(
+      new InvalidArgumentError(
+        messages.invalidWaitArgument(what, value, expected),
+      ),
+    );
+  });
+
+  it('wait refuses an unknown option key, with the closest one', async () => {
+    const { engine } = makeEngine({});
+    await expect(
+      engine.wait('w', { timeout: 5000 } as WaitOptions),
+    ).rejects.toThrow(
+      messages.unknownOption(
+        'wait()',
+        'timeout',
+        ['statuses', 'timeoutMs', 'intervalMs'],
+        messages.didYouMean('timeoutMs'),
+      ),
+    );
+  });
+
   it('refuses ids that are not strings when reading, so they never reach a query', async () => {
     const { engine } = makeEngine({ wf: () => Promise.resolve() });
     const operator = { $ne: 'x' } as unknown as string;
@@ -123,6 +176,31 @@ describe('options', () => {
     expect(create).toThrow(`Lidex option "${option}" must be ${expected}`);
   });
 
+  it('rejects a store without the Persistence methods, listing the missing ones', () => {
+    const create = () => new LidexEngine({ store: {} as never });
+    expect(create).toThrow(InvalidOptionsError);
+    expect(create).toThrow(
+      /^Lidex option "store" must be a store: .*\(missing: init\(\), close\(\), describe\(\),/,
+    );
+  });
+
+  it('rejects an unknown key, with the closest known one', () => {
+    const create = () => new LidexEngine({ store, concurency: 4 } as never);
+    expect(create).toThrow(UnknownOptionError);
+    expect(create).toThrow(messages.didYouMean('concurrency'));
+  });
+
+  it('rejects a handler that is not a function, and a blank workflow name', () => {
+    expect(
+      () => new LidexEngine({ store, handlers: { wf: 'run' as never } }),
+    ).toThrow(
+      new InvalidArgumentError(messages.handlerNotAFunction('wf', 'run')),
+    );
+    expect(() =>
+      new LidexEngine({ store }).register('  ', () => Promise.resolve()),
+    ).toThrow(InvalidArgumentError);
+  });
+
   it('keeps the original defaults', () => {
     expect(new LidexEngine({ store }).options).toMatchObject({
       maxFailures: 3,
@@ -130,5 +208,41 @@ describe('options', () => {
       pollIntervalMs: 1_000,
       retryIntervalMs: 60_000,
     });
+  });
+});
+
+describe('a closed engine', () => {
+  it('refuses every call that needs the store with LidexClosedError, and runs nothing', async () => {
+    const store = new MemoryStore();
+    const ran: string[] = [];
+    const engine = new LidexEngine({
+      store,
+      pollIntervalMs: 10,
+      handlers: { wf: (_ctx, id: string) => Promise.resolve(ran.push(id)) },
+    });
+    engine.startWorker();
+    await engine.start('before', 'wf', 'before');
+    expect(await engine.wait('before', { timeoutMs: 5000 })).toBe('finished');
+    await engine.close();
+
+    const calls: [string, () => Promise<unknown>][] = [
+      ['start()', () => engine.start('after', 'wf', 'after')],
+      ['get()', () => engine.get('before')],
+      ['status()', () => engine.status('before')],
+      ['list()', () => engine.list()],
+      ['counts()', () => engine.counts()],
+      ['cancel()', () => engine.cancel('before')],
+      ['retry()', () => engine.retry('before')],
+      ['wait()', () => engine.wait('before', { timeoutMs: 5000 })],
+    ];
+    for (const [call, run] of calls) {
+      await expect(run()).rejects.toThrow(new LidexClosedError(call));
+    }
+    expect(() => engine.startWorker()).toThrow(
+      new LidexClosedError('startWorker()'),
+    );
+    expect(ran).toEqual(['before']);
+    expect((await store.getWorkflow('after')) ?? 'absent').toBe('absent');
+    await engine.close(); // closing twice is harmless
   });
 });
