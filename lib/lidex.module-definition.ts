@@ -1,8 +1,11 @@
 import { ConfigurableModuleBuilder, Logger } from '@nestjs/common';
+import type { ModulesContainer } from '@nestjs/core';
 import { withDashboard } from './dashboard/dashboard.definition';
 import type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 import { LidexEngine } from './engine/lidex-engine';
-import { LIDEX_LOGGER_CONTEXT } from './lidex.constants';
+import { ModuleImportedTwiceError } from './errors/module-imported-twice.error';
+import { LIDEX_ENGINE, LIDEX_LOGGER_CONTEXT } from './lidex.constants';
+import { checkModuleOptions } from './lidex-options.check';
 import { messages } from './lidex.messages';
 import type { LidexModuleOptions } from './lidex-options.interface';
 import { SqliteStore } from './stores/sqlite/sqlite.store';
@@ -47,11 +50,27 @@ export const {
  */
 export async function createLidexEngine(
   options: LidexModuleOptions,
+  modules: ModulesContainer,
 ): Promise<LidexEngine> {
+  checkModuleOptions(options);
+  requireImportedOnce(modules);
   const logger = new Logger(LIDEX_LOGGER_CONTEXT);
-  const store = options.persistence ?? new SqliteStore();
-  const engine = new LidexEngine({ ...options, store, logger });
+  const { persistence, clientOnly: _clientOnly, ...engineOptions } = options;
+  const store = persistence ?? new SqliteStore();
+  const engine = new LidexEngine({ ...engineOptions, store, logger });
   await store.init();
   logger.log(messages.storeOpened(store.describe()));
   return engine;
+}
+
+/**
+ * One engine per app: a second forRoot() elsewhere in the app would run a second worker over the
+ * store, and only one of the two clients would be injected. (The same forRoot() object imported
+ * by two modules is one module to Nest, and fine.)
+ */
+function requireImportedOnce(modules: ModulesContainer): void {
+  const count = [...modules.values()].filter((module) =>
+    module.providers.has(LIDEX_ENGINE),
+  ).length;
+  if (count > 1) throw new ModuleImportedTwiceError(count);
 }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { LIDEX_ENGINE } from './lidex.constants';
 import { LidexClient } from './lidex.client';
 import {
@@ -9,6 +9,10 @@ import {
   LIDEX_MODULE_OPTIONS,
   OPTIONS_TYPE,
 } from './lidex.module-definition';
+import {
+  checkForRootAsyncOptions,
+  checkForRootOptions,
+} from './lidex-options.check';
 import { LidexWorker } from './lidex.worker';
 import { WorkflowExplorer } from './workflow.explorer';
 
@@ -26,7 +30,7 @@ import { WorkflowExplorer } from './workflow.explorer';
   providers: [
     {
       provide: LIDEX_ENGINE,
-      inject: [LIDEX_MODULE_OPTIONS],
+      inject: [LIDEX_MODULE_OPTIONS, ModulesContainer],
       useFactory: createLidexEngine,
     },
     WorkflowExplorer,
@@ -38,6 +42,7 @@ import { WorkflowExplorer } from './workflow.explorer';
 export class LidexModule extends ConfigurableModuleClass {
   /** Lidex with these options; `forRoot()` alone runs on an embedded SQLite file. */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    checkForRootOptions(options);
     return super.forRoot(options);
   }
 
@@ -45,6 +50,7 @@ export class LidexModule extends ConfigurableModuleClass {
   static override forRootAsync(
     options: typeof ASYNC_OPTIONS_TYPE,
   ): DynamicModule {
+    checkForRootAsyncOptions(options);
     return super.forRootAsync(options);
   }
 }

@@ -54,6 +54,7 @@ export class LidexWorker
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.engine.store.close();
+    // Closed, the client answers every call with LidexClosedError rather than a store's error.
+    await this.engine.close();
   }
 }

@@ -12,8 +12,8 @@ import { messages } from './lidex.messages';
  * async collectPayment(ctx: WorkflowContext, invoiceId: string): Promise<void> { ... }
  * ```
  *
- * The provider must be a singleton (the default scope). `LidexModule` finds these methods when
- * the app starts; names must be unique in the app.
+ * The method must be an instance method of a singleton provider (the default scope).
+ * `LidexModule` finds these methods when the app starts; names must be unique in the app.
  */
 export function Workflow(name: string): MethodDecorator {
   if (typeof name !== 'string' || name.length === 0) {
@@ -21,5 +21,17 @@ export function Workflow(name: string): MethodDecorator {
       messages.invalidId('@Workflow() name', name),
     );
   }
-  return SetMetadata(LIDEX_WORKFLOW_METADATA, name);
+  if (name.trim().length === 0) {
+    throw new InvalidArgumentError(messages.blankWorkflowName(name));
+  }
+  const setName = SetMetadata(LIDEX_WORKFLOW_METADATA, name);
+  return (target, method, descriptor) => {
+    // On a static method the target is the class itself, which discovery never looks at.
+    if (typeof target === 'function') {
+      throw new InvalidArgumentError(
+        messages.staticWorkflow(name, `${target.name}.${String(method)}()`),
+      );
+    }
+    setName(target, method, descriptor);
+  };
 }

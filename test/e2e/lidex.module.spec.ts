@@ -10,6 +10,7 @@ import {
   DuplicateWorkflowError,
   InvalidOptionsError,
   LidexClient,
+  LidexClosedError,
   LidexModule,
   MemoryStore,
   MongoStore,
@@ -248,7 +249,9 @@ describe('LidexModule', () => {
 
     expect(resources()).toBeLessThanOrEqual(before);
     expect(slow.journal).toEqual(['first']);
-    await expect(client.status('s-1')).rejects.toThrow('not open');
+    await expect(client.status('s-1')).rejects.toThrow(
+      new LidexClosedError('status()'),
+    );
 
     const store = new SqliteStore({ path });
     await store.init();

@@ -1,6 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { LidexClient, LidexModule, type Persistence } from '@lidex/nestjs';
+import {
+  LidexClient,
+  LidexClosedError,
+  LidexModule,
+  type Persistence,
+} from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { mongoStoreFactory, mongoUrl } from '../support/mongo';
@@ -110,5 +115,34 @@ describe.each(factories)('Nest app on the $label store', (factory) => {
       'first',
       'second',
     ]);
+  });
+  it('after app.close(), every client call that needs the store throws LidexClosedError', async () => {
+    const { app, client } = await boot(await factory.create(), [
+      GreetingModule,
+    ]);
+    await client.start('g-1', 'greet', { name: 'Ada' });
+    expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
+    await app.close();
+
+    const calls: [string, () => Promise<unknown>][] = [
+      ['start()', () => client.start('g-2', 'greet', { name: 'Eve' })],
+      ['get()', () => client.get('g-1')],
+      ['status()', () => client.status('g-1')],
+      ['list()', () => client.list()],
+      ['counts()', () => client.counts()],
+      ['cancel()', () => client.cancel('g-1')],
+      ['retry()', () => client.retry('g-1')],
+      ['wait()', () => client.wait('g-1', ['finished'], 3, 10)],
+    ];
+    for (const [call, run] of calls) {
+      await expect(run()).rejects.toThrow(new LidexClosedError(call));
+    }
+    expect(client.workflowNames).toEqual(['greet']);
+
+    const reopened = track(
+      await boot(await factory.reopen(), [GreetingModule]),
+    );
+    expect(await reopened.client.status('g-2')).toBeUndefined();
+    expect(reopened.app.get(GreetingService).greeted).toEqual([]);
   });
 });

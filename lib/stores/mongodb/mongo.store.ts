@@ -1,7 +1,9 @@
 import type { Collection, MongoClient } from 'mongodb';
 import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
+import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
 import type {
   ClaimedWorkflow,
@@ -59,6 +61,30 @@ const leased = (id: string, leaseToken: string) => ({
 });
 
 /**
+ * A client for `url`. The driver parses the URL here, before any I/O: what it throws is a
+ * malformed URL (a bad port, an unknown option), which no retry can fix.
+ */
+function openClient(
+  Client: typeof MongoClient,
+  url: string,
+  timeoutMs: number,
+): MongoClient {
+  try {
+    return new Client(url, {
+      serverSelectionTimeoutMS: timeoutMs,
+      connectTimeoutMS: timeoutMs,
+    });
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new InvalidOptionsError(
+      'MongoStore url',
+      typeof url === 'string' ? redact(url) : url,
+      messages.invalidMongoUrl(redact(cause)),
+    );
+  }
+}
+
+/**
  * Workflows in MongoDB (the official driver). One document per workflow with its steps embedded;
  * every write after a claim is one update filtered by the lease token; ids are only ever values.
  */
@@ -102,10 +128,7 @@ export class MongoStore implements Persistence {
       this.options.connectTimeoutMs ?? MONGO_DEFAULTS.connectTimeoutMs;
     const client =
       this.options.client ??
-      new MongoClient(this.options.url!, {
-        serverSelectionTimeoutMS: timeoutMs,
-        connectTimeoutMS: timeoutMs,
-      });
+      openClient(MongoClient, this.options.url!, timeoutMs);
     try {
       await client.connect();
       const db = client.db(this.databaseName());
