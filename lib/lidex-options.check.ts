@@ -7,11 +7,17 @@ import { messages } from './lidex.messages';
 import type { LidexModuleOptions } from './lidex-options.interface';
 
 /** The keys of `LidexModuleOptions`: what forRoot() takes and useFactory returns. */
+const OWN_OPTIONS = {
+  persistence: true,
+  clientOnly: true,
+} satisfies Record<
+  Exclude<keyof LidexModuleOptions, keyof EngineOptions>,
+  true
+>;
 const MODULE_OPTIONS: readonly string[] = [
-  'persistence',
-  'clientOnly',
-  ...(Object.keys(ENGINE_DEFAULTS) as (keyof EngineOptions)[]),
-] satisfies (keyof LidexModuleOptions)[];
+  ...Object.keys(OWN_OPTIONS),
+  ...Object.keys(ENGINE_DEFAULTS),
+];
 /** Options that shape the module (`LidexModuleExtras`): beside useFactory, never returned by it. */
 const EXTRAS = ['isGlobal', 'dashboard'];
 /** What forRootAsync() itself takes, as Nest's ConfigurableModuleBuilder reads it. */
