@@ -54,3 +54,4 @@ export { UnknownOptionError } from './errors/unknown-option.error';
 export { UnknownWorkflowError } from './errors/unknown-workflow.error';
 export { ValueNotStorableError } from './errors/value-not-storable.error';
 export { WorkflowNotFoundError } from './errors/workflow-not-found.error';
+export { ContextMisuseError } from './errors/context-misuse.error';

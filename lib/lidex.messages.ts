@@ -43,6 +43,27 @@ export const messages = {
     `ctx.sleep(${show(sleepId)}, ms) in workflow ${show(workflowId)} needs a finite number of ` +
     `milliseconds >= 0, got ${show(ms)}.`,
 
+  ctxCallNotAwaited: (workflowId: string, call: string, failure?: string) =>
+    `Workflow ${show(workflowId)} did not await ${call}` +
+    (failure === undefined ? '' : `, which failed (${failure})`) +
+    `: its code went on without its outcome. Await every ctx call (or pass it to Promise.all) ` +
+    `before the workflow returns.`,
+
+  ctxCallAfterEnd: (workflowId: string, call: string) =>
+    `${call} was called after workflow ${show(workflowId)} had returned, so it was not run. ` +
+    `Make every ctx call inside the workflow function and await it (a callback given to ` +
+    `forEach, setTimeout or an event runs after the workflow has returned).`,
+
+  sleepTooLong: (
+    workflowId: string,
+    sleepId: string,
+    ms: number,
+    maxMs: number,
+  ) =>
+    `ctx.sleep(${show(sleepId)}, ms) in workflow ${show(workflowId)} got ${show(ms)} ms, over ` +
+    `the most Lidex sleeps at once, ${maxMs} ms (10 years): check the unit (milliseconds), or ` +
+    `sleep in several steps with ids of their own.`,
+
   valueNotStorable: (what: string, path: string, reason: string) =>
     `Lidex cannot store the ${what}: ${path} ${reason}. Return plain data ` +
     `(objects, arrays, strings, numbers, booleans, null, Date) from steps and workflows.`,

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { ContextMisuseError } from '../errors/context-misuse.error';
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { ValueNotStorableError } from '../errors/value-not-storable.error';
@@ -9,6 +10,7 @@ const DETERMINISTIC_ERRORS = [
   ValueNotStorableError,
   DuplicateStepIdError,
   InvalidArgumentError,
+  ContextMisuseError,
 ];
 
 /**

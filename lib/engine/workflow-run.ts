@@ -15,6 +15,9 @@ import type { ResolvedEngineOptions } from './options';
 import { RunLease } from './run-lease';
 import type { LidexLogger, WorkflowContext } from './types';
 
+/** The longest sleep: 10 years. Longer ones are a mistake (seconds taken for ms, say). */
+export const MAX_SLEEP_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
 /** Why a run stopped before its workflow returned. */
 export type HaltReason =
   'lease-lost' | 'released' | 'stopped' | 'store-unreachable' | 'cancelled';
@@ -123,6 +126,11 @@ export class WorkflowRun implements WorkflowContext {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
       throw new InvalidArgumentError(
         messages.invalidSleepDuration(this.workflowId, String(id), ms),
+      );
+    }
+    if (ms > MAX_SLEEP_MS) {
+      throw new InvalidArgumentError(
+        messages.sleepTooLong(this.workflowId, String(id), ms, MAX_SLEEP_MS),
       );
     }
     this.use('sleep', id);

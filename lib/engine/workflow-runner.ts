@@ -4,7 +4,8 @@ import { decodeValue } from './codec';
 import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
 import type { HaltReason, RunDependencies } from './workflow-run';
 import { WorkflowRun } from './workflow-run';
-import type { WorkflowHandler } from './types';
+import type { WorkflowContext, WorkflowHandler } from './types';
+import { WorkflowRunContext } from './workflow-context';
 
 type Outcome =
   | { kind: 'returned'; value: unknown }
@@ -51,25 +52,49 @@ export class WorkflowRunner {
     // Renewed from when the claim was sent: a claim that came back late is renewed at once.
     run.lease.start();
     try {
-      const outcome = await Promise.race<Outcome>([
-        this.invoke(handler, run, encodedInput),
-        run.halted.promise.then((reason) => ({ kind: 'halted', reason })),
-      ]);
-      if (outcome.kind === 'returned') await this.finish(run, outcome.value);
+      const context = new WorkflowRunContext(run, logger);
+      const outcome = await this.outcome(handler, context, run, encodedInput);
+      const misuse = outcome.kind === 'halted' ? undefined : context.misuse();
+      if (outcome.kind !== 'halted') context.close();
+      if (misuse) await this.fail(run, misuse);
+      else if (outcome.kind === 'returned')
+        await this.finish(run, outcome.value);
       else if (outcome.kind === 'threw') await this.fail(run, outcome.error);
     } finally {
       run.lease.stop();
     }
   }
 
+  /**
+   * Runs the workflow's code until it settles and then until every ctx call it made has (so
+   * that a step it did not await is still recorded), or until the run halts.
+   */
+  private async outcome(
+    handler: WorkflowHandler,
+    context: WorkflowRunContext,
+    run: WorkflowRun,
+    encodedInput: string,
+  ): Promise<Outcome> {
+    const halted = run.halted.promise.then((reason): Outcome => ({
+      kind: 'halted',
+      reason,
+    }));
+    const outcome = await Promise.race([
+      this.invoke(handler, context, encodedInput),
+      halted,
+    ]);
+    if (outcome.kind === 'halted') return outcome;
+    return Promise.race([context.returned().then(() => outcome), halted]);
+  }
+
   private async invoke(
     handler: WorkflowHandler,
-    run: WorkflowRun,
+    context: WorkflowContext,
     encodedInput: string,
   ): Promise<Outcome> {
     try {
       const input = decodeValue(encodedInput);
-      return { kind: 'returned', value: await handler(run, input) };
+      return { kind: 'returned', value: await handler(context, input) };
     } catch (error) {
       return { kind: 'threw', error };
     }
