@@ -8,6 +8,9 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@lidex/nestjs$': '<rootDir>/lib/index.ts',
+    '^@lidex/nestjs/sqlite$': '<rootDir>/lib/sqlite.ts',
+    '^@lidex/nestjs/mongodb$': '<rootDir>/lib/mongodb.ts',
+    '^@lidex/nestjs/testing$': '<rootDir>/lib/testing/index.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

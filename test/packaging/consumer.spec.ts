@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
+import {
+  consumerProject,
+  type ConsumerProject,
+  type Driver,
+  type Outcome,
+  type Resolution,
+} from './consumer-project';
+
+// An app installs @lidex/nestjs and one store's driver, never the other's, and compiles with
+// `skipLibCheck: false`, which type-checks every declaration file it reaches, under each of
+// TypeScript's ways of resolving a package: node10 (`typesVersions`), node16 and bundler
+// (`exports`). Needs `npm run build` first (`npm test` does it).
+
+jest.setTimeout(180_000);
+
+const RESOLUTIONS: Resolution[] = ['node10', 'node16', 'bundler'];
+const FINISHED = JSON.stringify({ status: 'finished', result: 'Hello, Ada!' });
+
+/** One consumer project per suite; each resolution compiled once, on first use. */
+function consumerOf(driver: Driver) {
+  let project: ConsumerProject | undefined;
+  const compiled = new Map<Resolution, Promise<Outcome>>();
+  beforeAll(() => {
+    project = consumerProject(driver, {
+      main: join(__dirname, `fixtures/${driver}-app.ts`),
+      'testing-entry': join(__dirname, 'fixtures/testing-entry.ts'),
+    });
+  });
+  afterAll(() => project?.remove());
+  return {
+    compile(resolution: Resolution): Promise<Outcome> {
+      if (!compiled.has(resolution))
+        compiled.set(resolution, project!.compile(resolution));
+      return compiled.get(resolution)!;
+    },
+    run: (resolution: Resolution, source: string, args?: string[]) =>
+      project!.run(resolution, source, args),
+  };
+}
+
+describe('a consumer with only better-sqlite3 installed', () => {
+  const consumer = consumerOf('sqlite');
+
+  // Known failure until the second step of issue 11, item 4: the root entry still exports
+  // MongoStore, whose options name the driver's MongoClient, so the root typings reach
+  // `mongodb` ("Cannot find module 'mongodb'"). It becomes `it` when the stores leave the root.
+  it.failing.each(RESOLUTIONS)(
+    'compiles (moduleResolution %s)',
+    async (resolution) => {
+      const { code, output } = await consumer.compile(resolution);
+      expect(output).toBe('');
+      expect(code).toBe(0);
+    },
+  );
+
+  it('runs: the app boots, a workflow finishes, the app closes and exits', async () => {
+    await consumer.compile('node10');
+    const run = await consumer.run('node10', 'main');
+    expect(run).toEqual({ code: 0, output: `${FINISHED}\n` });
+  });
+
+  it('runs on the default store the module creates', async () => {
+    await consumer.compile('node10');
+    const run = await consumer.run('node10', 'main', ['default']);
+    expect(run).toEqual({ code: 0, output: `${FINISHED}\n` });
+  });
+
+  it('loads @lidex/nestjs/testing', async () => {
+    await consumer.compile('node10');
+    const run = await consumer.run('node10', 'testing-entry');
+    expect(run).toEqual({ code: 0, output: '' });
+  });
+});
+
+describe('a consumer with only mongodb installed', () => {
+  const consumer = consumerOf('mongodb');
+  afterAll(() => dropTestDatabases());
+
+  it.each(RESOLUTIONS)('compiles (moduleResolution %s)', async (resolution) => {
+    const { code, output } = await consumer.compile(resolution);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
+  (mongoUrl ? it : it.skip)(
+    'runs: the app boots, a workflow finishes, the app closes and exits',
+    async () => {
+      await consumer.compile('node10');
+      const run = await consumer.run('node10', 'main', [
+        mongoUrl!,
+        testDatabase(),
+      ]);
+      expect(run).toEqual({ code: 0, output: `${FINISHED}\n` });
+    },
+  );
+});
