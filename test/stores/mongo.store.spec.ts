@@ -6,9 +6,8 @@ import {
 } from '@lidex/nestjs';
 import { makeEngine } from '../support/engine-harness';
 import {
-  describeMongo,
+  describeEachMongo,
   mongoStoreFactory,
-  mongoUrl,
   testDatabase,
   dropTestDatabases,
 } from '../support/mongo';
@@ -16,16 +15,17 @@ import { freePort } from '../support/mongo-server';
 import { describeStoreContract } from './store-contract';
 import { describeStoreOperations } from './store-operations-contract';
 
-describeMongo('MongoDB store', () => {
-  describeStoreContract(mongoStoreFactory());
-  describeStoreOperations(mongoStoreFactory());
+describeEachMongo('MongoDB store on $label', (server) => {
+  const mongoUrl = server.url;
+  describeStoreContract(mongoStoreFactory(server));
+  describeStoreOperations(mongoStoreFactory(server));
 
   afterAll(dropTestDatabases);
 
   it('works on a shared MongoClient without closing it', async () => {
-    const client = new MongoClient(mongoUrl!);
+    const client = new MongoClient(mongoUrl);
     await client.connect();
-    const store = new MongoStore({ client, database: testDatabase() });
+    const store = new MongoStore({ client, database: testDatabase(mongoUrl) });
     await store.init();
     expect(
       await store.insertWorkflow({ id: 'a', name: 'wf', input: '1', now: 1 }),
@@ -38,13 +38,13 @@ describeMongo('MongoDB store', () => {
   });
 
   it('creates its indexes idempotently, on every start', async () => {
-    const database = testDatabase();
+    const database = testDatabase(mongoUrl);
     for (let i = 0; i < 2; i++) {
-      const store = new MongoStore({ url: mongoUrl!, database });
+      const store = new MongoStore({ url: mongoUrl, database });
       await store.init();
       await store.close();
     }
-    const client = new MongoClient(mongoUrl!);
+    const client = new MongoClient(mongoUrl);
     const indexes = await client
       .db(database)
       .collection('lidex_workflows')
@@ -71,7 +71,10 @@ describeMongo('MongoDB store', () => {
   describe('with the engine', () => {
     let store: MongoStore;
     beforeEach(async () => {
-      store = new MongoStore({ url: mongoUrl!, database: testDatabase() });
+      store = new MongoStore({
+        url: mongoUrl,
+        database: testDatabase(mongoUrl),
+      });
       await store.init();
     });
     afterEach(() => store.close());
@@ -156,27 +159,25 @@ describeMongo('MongoDB store', () => {
   });
 
   describe('claims', () => {
-    const serverKind = process.env.LIDEX_TEST_MONGO_KIND ?? 'mongod';
-
     it('uses claim documents only on FerretDB, and says so', async () => {
       const store = new MongoStore({
-        url: mongoUrl!,
-        database: testDatabase(),
+        url: mongoUrl,
+        database: testDatabase(mongoUrl),
       });
       await store.init();
       expect(store.describe().includes('claim documents')).toBe(
-        serverKind === 'ferretdb',
+        server.kind === 'ferretdb',
       );
       await store.close();
     });
 
     it("with 'single-update', claims oldest first in one command per workflow", async () => {
-      const client = new MongoClient(mongoUrl!, { monitorCommands: true });
+      const client = new MongoClient(mongoUrl, { monitorCommands: true });
       const commands: string[] = [];
       client.on('commandStarted', (event) => commands.push(event.commandName));
       const store = new MongoStore({
         client,
-        database: testDatabase(),
+        database: testDatabase(mongoUrl),
         claims: 'single-update',
       });
       await store.init();
@@ -213,8 +214,8 @@ describeMongo('MongoDB store', () => {
       "with '%s', hands over the workflows a batch won before the server failed part-way",
       async (claims) => {
         const store = new MongoStore({
-          url: mongoUrl!,
-          database: testDatabase(),
+          url: mongoUrl,
+          database: testDatabase(mongoUrl),
           claims,
         });
         await store.init();
@@ -263,9 +264,9 @@ describeMongo('MongoDB store', () => {
     );
 
     it('skips a workflow whose claimer died half-way until that claim is a lease old, then takes the next epoch', async () => {
-      const database = testDatabase();
+      const database = testDatabase(mongoUrl);
       const store = new MongoStore({
-        url: mongoUrl!,
+        url: mongoUrl,
         database,
         claims: 'claim-documents',
       });
@@ -273,7 +274,7 @@ describeMongo('MongoDB store', () => {
       await store.insertWorkflow({ id: 'w0', name: 'wf', input: '1', now: 0 });
       await store.insertWorkflow({ id: 'w1', name: 'wf', input: '1', now: 1 });
       // Another instance inserted w0's claim document for epoch 1, then died before moving w0.
-      const client = new MongoClient(mongoUrl!);
+      const client = new MongoClient(mongoUrl);
       await client
         .db(database)
         .collection<{ _id: string; workflowId: string; at: number }>(
@@ -311,8 +312,8 @@ describeMongo('MongoDB store', () => {
 
     it("keeps a cancel that races a running workflow's writes", async () => {
       const store = new MongoStore({
-        url: mongoUrl!,
-        database: testDatabase(),
+        url: mongoUrl,
+        database: testDatabase(mongoUrl),
       });
       await store.init();
       const now = Date.now();
@@ -354,9 +355,9 @@ describeMongo('MongoDB store', () => {
     });
 
     it('sweeps claim documents long past when a poll finds nothing', async () => {
-      const database = testDatabase();
+      const database = testDatabase(mongoUrl);
       const store = new MongoStore({
-        url: mongoUrl!,
+        url: mongoUrl,
         database,
         claims: 'claim-documents',
       });
@@ -364,7 +365,7 @@ describeMongo('MongoDB store', () => {
       await store.insertWorkflow({ id: 'w', name: 'wf', input: '1', now: 0 });
       const [held] = await store.claimReady(0, [{ token: 'a', until: 1_000 }]);
       await store.recordFinish('w', held.leaseToken, '1', 1);
-      const client = new MongoClient(mongoUrl!);
+      const client = new MongoClient(mongoUrl);
       const claims = client.db(database).collection('lidex_claims');
       expect(await claims.countDocuments()).toBe(1);
       const anHourLater = 3_600_000;

@@ -2,18 +2,30 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  findMongoJavaServer,
   findServerBinary,
+  NO_JAVA_SERVER_MESSAGE,
   NO_SERVER_MESSAGE,
   startMongoServer,
   type MongoServer,
 } from './mongo-server';
 
 /**
- * Starts the MongoDB-compatible server the MongoDB suites share, unless LIDEX_MONGO_URL names
- * one. Test workers find its URL in LIDEX_TEST_MONGO_URL. In CI a missing server fails the run;
- * elsewhere the MongoDB suites are skipped with one line saying how to enable them.
+ * Starts the MongoDB-compatible servers the MongoDB suites share. The first, unless
+ * LIDEX_MONGO_URL names one: a `mongod`, else FerretDB; test workers find its URL in
+ * LIDEX_TEST_MONGO_URL. The second, whose single-document conditional updates are atomic:
+ * mongo-java-server, in LIDEX_TEST_MONGO_JAVA_URL. In CI a missing server fails the run;
+ * elsewhere the suites of a missing server are skipped with one line saying how to enable them.
  */
 export default async function globalSetup(): Promise<void> {
+  const servers: MongoServer[] = [];
+  (globalThis as { lidexMongoServers?: MongoServer[] }).lidexMongoServers =
+    servers;
+  await startFirst(servers);
+  await startJavaServer(servers);
+}
+
+async function startFirst(servers: MongoServer[]): Promise<void> {
   if (process.env.LIDEX_MONGO_URL) {
     process.env.LIDEX_TEST_MONGO_URL = process.env.LIDEX_MONGO_URL;
     return;
@@ -28,7 +40,24 @@ export default async function globalSetup(): Promise<void> {
   const server = await startMongoServer(
     mkdtempSync(join(tmpdir(), 'lidex-mongo-')),
   );
+  servers.push(server);
   process.env.LIDEX_TEST_MONGO_URL = server.url;
   process.env.LIDEX_TEST_MONGO_KIND = server.kind;
-  (globalThis as { lidexMongoServer?: MongoServer }).lidexMongoServer = server;
+}
+
+async function startJavaServer(servers: MongoServer[]): Promise<void> {
+  if (!findMongoJavaServer()) {
+    if (process.env.CI)
+      throw new Error(
+        `CI=true and no mongo-java-server: ${NO_JAVA_SERVER_MESSAGE}`,
+      );
+    console.warn(`\nSkipping mongo-java-server. ${NO_JAVA_SERVER_MESSAGE}\n`);
+    return;
+  }
+  const server = await startMongoServer(
+    mkdtempSync(join(tmpdir(), 'lidex-mongo-java-')),
+    { kind: 'mongo-java-server' },
+  );
+  servers.push(server);
+  process.env.LIDEX_TEST_MONGO_JAVA_URL = server.url;
 }

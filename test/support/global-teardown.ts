@@ -1,7 +1,8 @@
 import type { MongoServer } from './mongo-server';
 
 export default async function globalTeardown(): Promise<void> {
-  await (
-    globalThis as { lidexMongoServer?: MongoServer }
-  ).lidexMongoServer?.stop();
+  const servers =
+    (globalThis as { lidexMongoServers?: MongoServer[] }).lidexMongoServers ??
+    [];
+  await Promise.all(servers.map((server) => server.stop()));
 }

@@ -6,14 +6,21 @@ import { MongoClient } from 'mongodb';
 
 /**
  * A real MongoDB-compatible server for the tests and the bench: a `mongod` on PATH, else FerretDB
- * (built into .tools/bin by scripts/install-ferretdb.sh, or on PATH). Never a mock.
+ * (built into .tools/bin by scripts/install-ferretdb.sh, or on PATH); or, asked for by kind,
+ * mongo-java-server (built into .tools/mongo-java-server by scripts/install-mongo-java-server.sh).
+ * Never a mock.
  */
 export interface MongoServer {
   url: string;
-  kind: 'mongod' | 'ferretdb';
+  kind: MongoServerKind;
+  /** Whether what it stores survives `stop()` and `start()` (mongo-java-server keeps it in memory). */
+  persistent: boolean;
   /** Stops the server: gracefully (SIGTERM) by default, or as a crash (SIGKILL). */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
-  /** Starts the server again on the same port and data. */
+  /**
+   * Starts the server again on the same port, with the same data where it is `persistent`;
+   * mongo-java-server starts empty.
+   */
   start(): Promise<void>;
   /** Kills the server at once, synchronously: for exit hooks. */
   kill(): void;
@@ -27,6 +34,8 @@ const REPO = (() => {
   }
   return dir;
 })();
+
+export type MongoServerKind = 'mongod' | 'ferretdb' | 'mongo-java-server';
 
 export function findServerBinary():
   { kind: 'mongod' | 'ferretdb'; path: string } | undefined {
@@ -58,33 +67,70 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server of the kind found, with its data in `dataDir`. */
-export async function startMongoServer(dataDir: string): Promise<MongoServer> {
-  const binary = findServerBinary();
+/** Where scripts/install-mongo-java-server.sh puts its launcher. */
+const MONGO_JAVA_SERVER = join(REPO, '.tools/mongo-java-server');
+
+/** The command that starts mongo-java-server on a port, if its launcher is built. */
+export function findMongoJavaServer():
+  { path: string; args: (port: number) => string[] } | undefined {
+  if (!existsSync(join(MONGO_JAVA_SERVER, 'launcher.jar'))) return undefined;
+  const classpath = [
+    join(MONGO_JAVA_SERVER, 'launcher.jar'),
+    join(MONGO_JAVA_SERVER, 'lib', '*'),
+  ].join(':');
+  return {
+    path: 'java',
+    args: (port) => [
+      '-Xmx1g',
+      '-cp',
+      classpath,
+      'dev.lidex.testserver.Launcher',
+      String(port),
+    ],
+  };
+}
+
+/**
+ * Starts a server with its data in `dataDir`: of the kind asked for, else of the kind found
+ * (`mongod`, else FerretDB). mongo-java-server keeps its data in memory, not in `dataDir`.
+ */
+export async function startMongoServer(
+  dataDir: string,
+  options: { kind?: MongoServerKind } = {},
+): Promise<MongoServer> {
+  const binary =
+    options.kind === 'mongo-java-server'
+      ? javaServerBinary()
+      : findServerBinary();
   if (!binary) throw new Error(NO_SERVER_MESSAGE);
+  if (options.kind && binary.kind !== options.kind) {
+    throw new Error(`${options.kind} asked for, but ${binary.kind} found`);
+  }
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
   const url = `mongodb://127.0.0.1:${port}/`;
   const args =
-    binary.kind === 'mongod'
-      ? [
-          '--dbpath',
-          dataDir,
-          '--port',
-          String(port),
-          '--bind_ip',
-          '127.0.0.1',
-          '--quiet',
-        ]
-      : [
-          '--handler=sqlite',
-          `--sqlite-url=file:${dataDir}/`,
-          `--state-dir=${dataDir}`,
-          `--listen-addr=127.0.0.1:${port}`,
-          '--debug-addr=-',
-          '--telemetry=disable',
-          '--log-level=error',
-        ];
+    binary.kind === 'mongo-java-server'
+      ? binary.args(port)
+      : binary.kind === 'mongod'
+        ? [
+            '--dbpath',
+            dataDir,
+            '--port',
+            String(port),
+            '--bind_ip',
+            '127.0.0.1',
+            '--quiet',
+          ]
+        : [
+            '--handler=sqlite',
+            `--sqlite-url=file:${dataDir}/`,
+            `--state-dir=${dataDir}`,
+            `--listen-addr=127.0.0.1:${port}`,
+            '--debug-addr=-',
+            '--telemetry=disable',
+            '--log-level=error',
+          ];
   let child: ChildProcess | undefined;
   let output = '';
 
@@ -141,8 +187,30 @@ export async function startMongoServer(dataDir: string): Promise<MongoServer> {
     await stop('SIGKILL');
     throw error;
   }
-  return { url, kind: binary.kind, stop, start, kill };
+  return {
+    url,
+    kind: binary.kind,
+    persistent: binary.kind !== 'mongo-java-server',
+    stop,
+    start,
+    kill,
+  };
 }
+
+function javaServerBinary():
+  | {
+      kind: 'mongo-java-server';
+      path: string;
+      args: (port: number) => string[];
+    }
+  | undefined {
+  const found = findMongoJavaServer();
+  return found && { kind: 'mongo-java-server', ...found };
+}
+
+export const NO_JAVA_SERVER_MESSAGE =
+  'The MongoDB suites also run on mongo-java-server: run scripts/install-mongo-java-server.sh ' +
+  '(needs Java 17 and Maven) to build it into .tools/mongo-java-server.';
 
 export const NO_SERVER_MESSAGE =
   'MongoDB suites need a MongoDB-compatible server: set LIDEX_MONGO_URL, put `mongod` on PATH, ' +
