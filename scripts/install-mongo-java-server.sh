@@ -22,8 +22,11 @@ command -v mvn >/dev/null || { echo "install-mongo-java-server: Maven is needed"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$SRC/." "$work/"
-(cd "$work" && mvn -q -B -Dstyle.color=never package dependency:copy-dependencies -DincludeScope=runtime \
-  -DoutputDirectory="$work/target/lib")
+if ! (cd "$work" && mvn -q -B package dependency:copy-dependencies -DincludeScope=runtime \
+  -DoutputDirectory="$work/target/lib") >"$work/maven.log" 2>&1; then
+  cat "$work/maven.log" >&2
+  exit 1
+fi
 rm -rf "$OUT.new"
 mkdir -p "$OUT.new"
 cp "$work/target/launcher.jar" "$OUT.new/launcher.jar"
