@@ -215,6 +215,14 @@ export const messages = {
 
   // Log lines
   storeOpened: (store: string) => `Workflows are stored in ${store}`,
+  serverNotAtomic: (server: string, store: string) =>
+    `${server} (${store}) does not apply a conditional update to one document atomically, so it ` +
+    `is not safe for concurrent workers. What holds: with one worker process, every workflow runs ` +
+    `to completion with each step recorded once, and claims are decided by claim documents. What ` +
+    `does not: with two or more worker processes on this database, a write of a worker whose lease ` +
+    `was taken over can still be applied, and progress already recorded can be written over, so ` +
+    `steps run again. Fix: run one worker process (other instances with \`clientOnly: true\`), or ` +
+    `use a server with atomic single-document updates, such as MongoDB.`,
   workerStarted: (names: readonly string[], concurrency: number) =>
     `Worker started: ${names.length} workflow(s) [${names.join(', ')}], up to ${concurrency} at once`,
   clientOnly: (names: readonly string[]) =>

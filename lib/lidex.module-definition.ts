@@ -58,7 +58,7 @@ export async function createLidexEngine(
   const { persistence, clientOnly: _clientOnly, ...engineOptions } = options;
   const store = persistence ?? new SqliteStore();
   const engine = new LidexEngine({ ...engineOptions, store, logger });
-  await store.init();
+  await store.init({ logger });
   logger.log(messages.storeOpened(store.describe()));
   return engine;
 }

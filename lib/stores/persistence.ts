@@ -20,9 +20,24 @@ import {
  * - A claim stores a fresh lease token; every later write for that run names the token and is
  *   applied only if the workflow still holds it. A write that returns `false` lost the lease.
  */
+/** Where a store's own log lines go: the app's logger (Nest's `Logger` in a Nest app). */
+export interface StoreLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/** What the caller of `init()` hands the store: optional, so a store can be opened alone. */
+export interface StoreContext {
+  /** For what a store finds at start that the operator must know (an unsafe server). */
+  logger?: StoreLogger;
+}
+
 export interface Persistence {
-  /** Opens connections and creates tables or indexes, idempotently. */
-  init(): Promise<void>;
+  /**
+   * Opens connections and creates tables or indexes, idempotently. The module passes its logger
+   * in `context`; a store opened without one logs nothing.
+   */
+  init(context?: StoreContext): Promise<void>;
   /** Releases connections. No call is made after this. */
   close(): Promise<void>;
   /** Where the workflows are, for logs: "SQLite file /srv/app/lidex.sqlite". */

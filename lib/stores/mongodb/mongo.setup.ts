@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection } from 'mongodb';
 import type { WorkflowDocument } from './mongo.documents';
 
 /** Creates the workflows collection's indexes, unless they are there. */
@@ -27,17 +27,6 @@ export async function ensureWorkflowIndexes(
     { name: 1, createdAt: -1, _id: -1 },
     false,
   );
-}
-
-/**
- * Claim documents on FerretDB, whose conditional updates are not atomic under concurrency;
- * one `findOneAndUpdate` elsewhere.
- */
-export async function claimsFor(
-  db: Db,
-): Promise<'single-update' | 'claim-documents'> {
-  const info = await db.admin().command({ buildInfo: 1 });
-  return 'ferretdbVersion' in info ? 'claim-documents' : 'single-update';
 }
 
 /** Creates an index unless it is there: a user without index rights can create it ahead. */

@@ -13,6 +13,7 @@ import type {
   Persistence,
   StepOutcome,
   StoredStep,
+  StoreContext,
   StoredWorkflow,
   WorkflowQuery,
   WorkflowSummaryRecord,
@@ -32,8 +33,8 @@ import {
 import { isDuplicateKey, writing } from './mongo.errors';
 import { MongoOperations } from './mongo.operations';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
+import { detectServerProfile } from './mongo.server-profile';
 import {
-  claimsFor,
   databaseInUrl,
   ensureIndex,
   ensureWorkflowIndexes,
@@ -118,7 +119,7 @@ export class MongoStore implements Persistence {
     );
   }
 
-  async init(): Promise<void> {
+  async init(context: StoreContext = {}): Promise<void> {
     if (this.opened) return;
     const { MongoClient } = loadDriver<typeof import('mongodb')>(
       'mongodb',
@@ -137,9 +138,10 @@ export class MongoStore implements Persistence {
       );
       const claims = db.collection<ClaimDocument>(`${this.prefix}claims`);
       await ensureWorkflowIndexes(workflows);
+      const profile = await detectServerProfile(db);
       const arbitration =
         (this.options.claims ?? MONGO_DEFAULTS.claims) === 'auto'
-          ? await claimsFor(db)
+          ? profile.claims
           : this.options.claims;
       if (arbitration === 'claim-documents') {
         await ensureIndex(claims, 'lidex_claims_at', { at: 1 }, false);
@@ -151,11 +153,13 @@ export class MongoStore implements Persistence {
           arbitration === 'claim-documents'
             ? new ClaimDocumentClaims(workflows, claims)
             : new SingleUpdateClaims(workflows),
-        operations: new MongoOperations(
-          workflows,
-          arbitration === 'single-update',
-        ),
+        operations: new MongoOperations(workflows, profile.atomicUpdates),
       };
+      if (!profile.atomicUpdates) {
+        context.logger?.warn(
+          messages.serverNotAtomic(profile.name, this.describe()),
+        );
+      }
     } catch (error) {
       if (!this.options.client) await client.close().catch(() => undefined);
       throw error instanceof LidexError

@@ -1,0 +1,51 @@
+import type { Db } from 'mongodb';
+
+/**
+ * What the MongoDB store needs to know about the server it talks to. MongoDB itself applies a
+ * conditional update to one document atomically; every quirk of a server that does not lives in
+ * a profile here, so the rest of the store reads one flag instead of sniffing servers.
+ */
+export interface MongoServerProfile {
+  /** What the server says it is: "MongoDB 7.0.14", "FerretDB v1.24.2". */
+  name: string;
+  /**
+   * Whether a conditional update of one document is atomic under concurrency: of several
+   * updates whose filter matches the same state, exactly one is applied. Fencing by lease token
+   * rests on this.
+   */
+  atomicUpdates: boolean;
+  /** How claims are decided when `claims` is `'auto'`. */
+  claims: 'single-update' | 'claim-documents';
+}
+
+/**
+ * FerretDB 1.x applies a conditional update as read, then write: of 20 concurrent
+ * `updateOne({_id, rev: 0}, {$set: {rev: 1}})` on one document, up to 20 are applied
+ * (test/stores/mongo-atomicity.spec.ts). Claims are then decided by claim documents (a unique
+ * insert is atomic there), a cancel is checked again after racing writes, and the store warns
+ * at start that concurrent workers are not safe: a write fenced by a lease can still be applied
+ * after another claim took the workflow over, and recorded steps can be written over.
+ */
+export const FERRETDB_PROFILE = {
+  atomicUpdates: false,
+  claims: 'claim-documents',
+} as const satisfies Omit<MongoServerProfile, 'name'>;
+
+/** MongoDB, and any server that says it is (mongo-java-server). */
+export const MONGODB_PROFILE = {
+  atomicUpdates: true,
+  claims: 'single-update',
+} as const satisfies Omit<MongoServerProfile, 'name'>;
+
+/** Asks the server what it is (`buildInfo`, which every user may run). */
+export async function detectServerProfile(db: Db): Promise<MongoServerProfile> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  const ferretdb: unknown =
+    info.ferretdbVersion ??
+    (info.ferretdb as { version?: unknown } | undefined)?.version;
+  if (ferretdb !== undefined) {
+    const version = typeof ferretdb === 'string' ? ferretdb : 'unknown';
+    return { name: `FerretDB ${version}`, ...FERRETDB_PROFILE };
+  }
+  return { name: `MongoDB ${String(info.version)}`, ...MONGODB_PROFILE };
+}
