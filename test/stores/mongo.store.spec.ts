@@ -158,6 +158,52 @@ describeEachMongo('MongoDB store on $label', (server) => {
     });
   });
 
+  describe('step writes', () => {
+    it('records a step once when its write is repeated after the answer was lost', async () => {
+      const store = new MongoStore({
+        url: mongoUrl,
+        database: testDatabase(mongoUrl),
+      });
+      await store.init();
+      await store.insertWorkflow({ id: 'w', name: 'wf', input: '1', now: 1 });
+      const [held] = await store.claimReady(2, [{ token: 'a', until: 1_000 }]);
+      // The first write is applied, and its answer lost on the way back.
+      const workflows = (
+        store as unknown as {
+          opened: {
+            workflows: { updateOne: (...args: unknown[]) => Promise<unknown> };
+          };
+        }
+      ).opened.workflows;
+      const update = workflows.updateOne.bind(workflows);
+      let calls = 0;
+      workflows.updateOne = async (...args: unknown[]) => {
+        const answer = await update(...args);
+        if (++calls === 1) throw new Error('connection reset');
+        return answer;
+      };
+      const step = {
+        kind: 'step' as const,
+        id: 's',
+        result: '1',
+        recordedAt: 3,
+      };
+      const next = { readyAt: 1_000, release: false, now: 3 };
+      await expect(
+        store.recordStep('w', held.leaseToken, step, next),
+      ).rejects.toThrow('connection reset');
+      expect(await store.recordStep('w', held.leaseToken, step, next)).toBe(
+        true,
+      );
+      expect((await store.getWorkflow('w'))?.steps).toEqual([step]);
+      // The lease still fences: a write under another token is refused.
+      expect(await store.recordStep('w', 'b', { ...step, id: 't' }, next)).toBe(
+        false,
+      );
+      await store.close();
+    });
+  });
+
   describe('claims', () => {
     it('uses claim documents only on FerretDB, and says so', async () => {
       const store = new MongoStore({

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { ClaimedWorkflow, Lease } from '../persistence';
 import {
+  byId,
   claimId,
   type ClaimDocument,
   toStoredStep,
@@ -228,7 +229,7 @@ export class ClaimDocumentClaims implements MongoClaims {
   ): Promise<ClaimedWorkflow | undefined> {
     const doc = await this.workflows.findOneAndUpdate(
       {
-        _id: { $eq: candidate._id },
+        ...byId(candidate._id),
         epoch: { $eq: candidate.epoch },
         readyAt: { $lte: now },
       },

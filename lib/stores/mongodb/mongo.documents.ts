@@ -1,4 +1,6 @@
 import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import { InvalidArgumentError } from '../../errors/invalid-argument.error';
+import { messages } from '../../lidex.messages';
 import type {
   StoredStep,
   StoredWorkflow,
@@ -40,6 +42,19 @@ export interface ClaimDocument {
   _id: string;
   workflowId: string;
   at: number;
+}
+
+/**
+ * The filter of one workflow by id: `{ _id: id }`, the id as a plain value. Servers without a
+ * query planner (FerretDB 1.x, mongo-java-server) use the `_id` index only for a filter that is
+ * exactly that, and scan the whole collection for `{ _id: { $eq: id } }`. An id is a string,
+ * which a query never reads as an operator; anything else is refused here.
+ */
+export function byId(id: string): { _id: string } {
+  if (typeof id !== 'string') {
+    throw new InvalidArgumentError(messages.invalidId('A workflow id', id));
+  }
+  return { _id: id };
 }
 
 export const claimId = (workflowId: string, epoch: number): string =>

@@ -8,6 +8,7 @@ import {
   type WorkflowSummaryRecord,
 } from '../persistence';
 import {
+  byId,
   SUMMARY_PROJECTION,
   type SummaryDocument,
   toSummary,
@@ -78,7 +79,7 @@ export class MongoOperations {
 
   private async applyCancel(workflowId: string, now: number): Promise<boolean> {
     const { matchedCount } = await this.workflows.updateOne(
-      { _id: { $eq: workflowId }, status: { $in: [...CANCELLABLE_STATUSES] } },
+      { ...byId(workflowId), status: { $in: [...CANCELLABLE_STATUSES] } },
       {
         $set: { status: 'cancelled', updatedAt: now },
         $unset: { leaseToken: '', readyAt: '' },
@@ -99,7 +100,7 @@ export class MongoOperations {
 
   async retry(workflowId: string, now: number): Promise<boolean | undefined> {
     const { matchedCount } = await this.workflows.updateOne(
-      { _id: { $eq: workflowId }, status: { $in: [...RETRYABLE_STATUSES] } },
+      { ...byId(workflowId), status: { $in: [...RETRYABLE_STATUSES] } },
       {
         $set: { status: 'idle', failures: 0, readyAt: now, updatedAt: now },
         $unset: { leaseToken: '' },
@@ -112,10 +113,9 @@ export class MongoOperations {
   private async statusOf(
     workflowId: string,
   ): Promise<WorkflowStatus | undefined> {
-    const doc = await this.workflows.findOne(
-      { _id: { $eq: workflowId } },
-      { projection: { status: 1 } },
-    );
+    const doc = await this.workflows.findOne(byId(workflowId), {
+      projection: { status: 1 },
+    });
     return doc?.status;
   }
 }

@@ -8,6 +8,16 @@ export async function ensureWorkflowIndexes(
   // Only workflows that can still run carry `readyAt`, so the sparse index holds just those:
   // claiming costs the same however many finished workflows the collection keeps.
   await ensureIndex(workflows, 'lidex_ready', { readyAt: 1 }, true);
+  // The lease-fenced writes' filter, `{ _id, leaseToken }`, as an index of exactly its keys:
+  // servers without a query planner (mongo-java-server) use an index only for such a filter.
+  // Unique, as `_id` alone is; MongoDB itself serves that filter from the `_id` index anyway.
+  await ensureIndex(
+    workflows,
+    'lidex_lease',
+    { _id: 1, leaseToken: 1 },
+    false,
+    true,
+  );
   // Listing, newest first, by status or by name.
   await ensureIndex(
     workflows,
@@ -35,13 +45,14 @@ export async function ensureIndex<T extends object>(
   name: string,
   keys: Record<string, 1 | -1>,
   sparse: boolean,
+  unique = false,
 ): Promise<void> {
   const existing: { name?: unknown }[] = await collection
     .listIndexes()
     .toArray()
     .catch(() => []);
   if (existing.some((index) => index.name === name)) return;
-  await collection.createIndex(keys, { name, sparse });
+  await collection.createIndex(keys, { name, sparse, unique });
 }
 
 /** The database named in a connection string's path, if any. */

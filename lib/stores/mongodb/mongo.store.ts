@@ -1,5 +1,6 @@
 import type { Collection, MongoClient } from 'mongodb';
 import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
@@ -24,6 +25,7 @@ import {
   SingleUpdateClaims,
 } from './mongo.claims';
 import {
+  byId,
   type ClaimDocument,
   stepKey,
   toStoredStep,
@@ -31,6 +33,7 @@ import {
   type WorkflowDocument,
 } from './mongo.documents';
 import { isDuplicateKey, writing } from './mongo.errors';
+import { HeldLeases } from './mongo.held-leases';
 import { MongoOperations } from './mongo.operations';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 import { detectServerProfile } from './mongo.server-profile';
@@ -54,12 +57,19 @@ interface Opened {
   operations: MongoOperations;
 }
 
-/** Only ever `{ $eq: id }`: an id is a value, never a query operator. */
-const byId = (id: string) => ({ _id: { $eq: id } });
-const leased = (id: string, leaseToken: string) => ({
-  _id: { $eq: id },
-  leaseToken: { $eq: leaseToken },
-});
+/**
+ * The filter of every lease-fenced write: exactly the keys of the `lidex_lease` index, as plain
+ * values, so that servers without a query planner serve it from that index. Id and token are
+ * strings, which a query never reads as operators.
+ */
+const leased = (id: string, leaseToken: string) => {
+  if (typeof leaseToken !== 'string') {
+    throw new InvalidArgumentError(
+      messages.invalidId('A lease token', leaseToken),
+    );
+  }
+  return { ...byId(id), leaseToken };
+};
 
 /**
  * A client for `url`. The driver parses the URL here, before any I/O: what it throws is a
@@ -94,6 +104,7 @@ export class MongoStore implements Persistence {
   readonly maxWorkflowBytes = MAX_WORKFLOW_BYTES;
   private opened?: Opened;
   private readonly prefix: string;
+  private readonly held = new HeldLeases();
 
   constructor(private readonly options: MongoStoreOptions) {
     if (!options.url === !options.client) {
@@ -171,6 +182,7 @@ export class MongoStore implements Persistence {
   async close(): Promise<void> {
     const opened = this.opened;
     this.opened = undefined;
+    this.held.clear();
     if (opened && !this.options.client) await opened.client.close();
   }
 
@@ -195,6 +207,7 @@ export class MongoStore implements Persistence {
           stepKeys: [],
         }),
       );
+      if (lease) this.held.took(workflow.id, lease.token, []);
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -202,8 +215,12 @@ export class MongoStore implements Persistence {
     }
   }
 
-  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
-    return this.open().claims.claimReady(now, leases);
+  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+    const claimed = await this.open().claims.claimReady(now, leases);
+    for (const { id, leaseToken, steps } of claimed) {
+      this.held.took(id, leaseToken, steps.map(stepKey));
+    }
+    return claimed;
   }
 
   async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
@@ -211,6 +228,7 @@ export class MongoStore implements Persistence {
       leased(workflowId, lease.token),
       { $set: { readyAt: lease.until } },
     );
+    if (matchedCount !== 1) this.held.ended(lease.token);
     return matchedCount === 1;
   }
 
@@ -222,17 +240,21 @@ export class MongoStore implements Persistence {
   ): Promise<boolean> {
     const { workflows } = this.open();
     const key = stepKey(step);
+    // A step known not to be recorded needs only the lease in the filter; any other keeps the
+    // guard that makes a repeated write (its first answer lost) a no-op.
+    const filter = this.held.firstWrite(workflowId, leaseToken, key)
+      ? leased(workflowId, leaseToken)
+      : { ...leased(workflowId, leaseToken), stepKeys: { $ne: key } };
+    if (next.release) this.held.ended(leaseToken);
     const { matchedCount } = await writing(() =>
-      workflows.updateOne(
-        { ...leased(workflowId, leaseToken), stepKeys: { $ne: key } },
-        {
-          $push: { steps: toStoredStep(step), stepKeys: key },
-          $set: { readyAt: next.readyAt, updatedAt: next.now },
-          ...(next.release ? { $unset: { leaseToken: '' } } : {}),
-        },
-      ),
+      workflows.updateOne(filter, {
+        $push: { steps: toStoredStep(step), stepKeys: key },
+        $set: { readyAt: next.readyAt, updatedAt: next.now },
+        ...(next.release ? { $unset: { leaseToken: '' } } : {}),
+      }),
     );
     if (matchedCount === 1) return true;
+    this.held.ended(leaseToken);
     // Not applied: either the lease is gone, or the step is already there. While this lease
     // still holds the workflow only it can have recorded the step (it was not there when the
     // lease was taken), so that was an earlier try of this very write, its answer lost.
@@ -254,6 +276,7 @@ export class MongoStore implements Persistence {
     readyAt: number,
     now: number,
   ): Promise<boolean> {
+    this.held.ended(leaseToken);
     const { matchedCount } = await this.open().workflows.updateOne(
       leased(workflowId, leaseToken),
       { $set: { readyAt, updatedAt: now }, $unset: { leaseToken: '' } },
@@ -268,6 +291,7 @@ export class MongoStore implements Persistence {
     now: number,
   ): Promise<boolean> {
     const { workflows } = this.open();
+    this.held.ended(leaseToken);
     const { matchedCount } = await writing(() =>
       workflows.updateOne(leased(workflowId, leaseToken), {
         $set: { status: 'finished', result, updatedAt: now },
@@ -286,6 +310,7 @@ export class MongoStore implements Persistence {
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
     const { workflows } = this.open();
+    this.held.ended(leaseToken);
     // No update pipelines (not every MongoDB-compatible server has them): read the count under
     // the lease, then write the new one in one update, fenced by the lease and that count.
     const current = await workflows.findOne(leased(workflowId, leaseToken), {
