@@ -1,5 +1,6 @@
 import type { MongoClient } from 'mongodb';
 import {
+  findMongoJavaServer as findJavaLauncher,
   findServerBinary,
   startMongoServer,
 } from '../test/support/mongo-server';
@@ -34,6 +35,28 @@ export async function findMongoServer(
   return {
     url: server.url,
     source: `started here from ${binary.path}`,
+    stop: async () => {
+      removeExitHook();
+      await server.stop();
+    },
+  };
+}
+
+/** mongo-java-server started here, when scripts/install-mongo-java-server.sh has built it. */
+export async function findMongoJavaServer(
+  dataDir: string,
+): Promise<BenchMongoServer | { skipped: string }> {
+  if (!findJavaLauncher()) {
+    return {
+      skipped:
+        'not built: run scripts/install-mongo-java-server.sh (Java 17, Maven)',
+    };
+  }
+  const server = await startMongoServer(dataDir, { kind: 'mongo-java-server' });
+  const removeExitHook = onExit(() => server.kill());
+  return {
+    url: server.url,
+    source: 'started here from .tools/mongo-java-server',
     stop: async () => {
       removeExitHook();
       await server.stop();

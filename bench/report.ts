@@ -11,6 +11,8 @@ export interface BenchResults {
   engineOptions: EngineOptions & { throughputConcurrency: number };
   mongodb:
     { server: string; source: string; ferretdb: boolean } | { skipped: string };
+  /** The second MongoDB-compatible server, mongo-java-server, when it is built. */
+  mongoJavaServer?: { server: string; source: string } | { skipped: string };
   stores: Record<string, StoreFigures>;
   seconds?: number;
 }
@@ -51,6 +53,13 @@ export function renderReport(
     'server' in results.mongodb
       ? `MongoDB: ${results.mongodb.server} (${results.mongodb.source})`
       : `MongoDB skipped: ${results.mongodb.skipped}`,
+    ...(results.mongoJavaServer
+      ? [
+          'server' in results.mongoJavaServer
+            ? `mongo-java-server: ${results.mongoJavaServer.server} (${results.mongoJavaServer.source})`
+            : `mongo-java-server skipped: ${results.mongoJavaServer.skipped}`,
+        ]
+      : []),
     table(
       `Throughput: N workflows of 3 no-op steps started at once (concurrency ${throughputConcurrency} per worker); workflows/s and steps/s`,
       [
@@ -166,6 +175,33 @@ export function renderReport(
         s.timersBefore,
         s.timersAsleep,
       ]),
+    ),
+    table(
+      'Step write (MongoDB): mean ms of the update one step write sends, beside the same update and a plain $set filtered by _id alone, among N running workflows',
+      [
+        'store',
+        'N',
+        'samples',
+        'step write',
+        'same update by _id',
+        'plain $set by _id',
+        'step/plain',
+      ],
+      stores.flatMap(([label, { stepWrite: w }]) =>
+        w
+          ? [
+              [
+                label,
+                w.sizes.workflows,
+                w.sizes.samples,
+                w.stepWriteMs,
+                w.sameUpdateByIdMs,
+                w.plainUpdateByIdMs,
+                w.ratio,
+              ],
+            ]
+          : [],
+      ),
     ),
     ...[...notes].map((note) => `Note: ${note}`),
     'Note: memory sleepers are started inside the worker and stored in its heap, so their growth includes the store itself.',

@@ -6,7 +6,8 @@
  * named. Progress goes to stderr.
  *
  * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
- * FerretDB), stopped at the end.
+ * FerretDB), stopped at the end; and mongo-java-server too (`--stores=mongo-java-server`), when
+ * scripts/install-mongo-java-server.sh has built it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -17,6 +18,7 @@ import { fsyncMs } from './disk';
 import { BENCH_ENGINE_OPTIONS, THROUGHPUT_CONCURRENCY } from './engines';
 import { commandCountingClient } from './mongo-commands';
 import {
+  findMongoJavaServer,
   findMongoServer,
   type BenchMongoServer,
   serverVersion,
@@ -87,6 +89,26 @@ async function setUpMongo(
   return { server: found, client, databases: [], ferretdb: version.ferretdb };
 }
 
+async function setUpMongoJava(
+  dir: string,
+  results: BenchResults,
+): Promise<MongoSetup | undefined> {
+  const found = await findMongoJavaServer(join(dir, 'mongo-java-data'));
+  if ('skipped' in found) {
+    results.mongoJavaServer = { skipped: found.skipped };
+    console.log(`mongo-java-server skipped: ${found.skipped}`);
+    return undefined;
+  }
+  const { client } = commandCountingClient(found.url);
+  await client.connect();
+  const version = await serverVersion(client);
+  results.mongoJavaServer = {
+    server: `mongo-java-server reporting ${version.name}`,
+    source: found.source,
+  };
+  return { server: found, client, databases: [], ferretdb: false };
+}
+
 async function tearDownMongo(mongo: MongoSetup): Promise<void> {
   try {
     for (const name of mongo.databases) {
@@ -114,11 +136,24 @@ async function main(): Promise<void> {
     stores: {},
   };
   let mongo: MongoSetup | undefined;
+  let mongoJava: MongoSetup | undefined;
   try {
     if (wanted('mongodb')) mongo = await setUpMongo(dir, results);
+    if (wanted('mongo-java-server'))
+      mongoJava = await setUpMongoJava(dir, results);
     const stores: BenchStore[] = [memoryStore(), sqliteStore(dir)];
     if (mongo) {
       stores.push(mongoStore(mongo.server.url, mongo.client, mongo.databases));
+    }
+    if (mongoJava) {
+      stores.push(
+        mongoStore(
+          mongoJava.server.url,
+          mongoJava.client,
+          mongoJava.databases,
+          'mongo-java-server',
+        ),
+      );
     }
     for (const store of stores.filter(({ label }) => wanted(label))) {
       results.stores[store.label] = await runSuite(
@@ -130,6 +165,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (mongo) await tearDownMongo(mongo);
+    if (mongoJava) await tearDownMongo(mongoJava);
     forgetDir();
     removeDir();
   }

@@ -40,7 +40,8 @@ export interface StorePlace {
 
 /** One store under bench: memory, SQLite or MongoDB. */
 export interface BenchStore {
-  label: 'memory' | 'sqlite' | 'mongodb';
+  /** `mongodb`: the first MongoDB-compatible server (a `mongod`, FerretDB, LIDEX_MONGO_URL). */
+  label: 'memory' | 'sqlite' | 'mongodb' | 'mongo-java-server';
   /** Whether worker processes can share its data with the bench process. */
   shared: boolean;
   /**
@@ -49,6 +50,8 @@ export interface BenchStore {
    */
   seedBatch: number;
   place(scenario: string): StorePlace;
+  /** MongoDB: the client the bench process talks through, its commands monitored. */
+  client?: MongoClient;
 }
 
 export function memoryStore(): BenchStore {
@@ -91,12 +94,14 @@ export function mongoStore(
   url: string,
   client: MongoClient,
   databases: string[],
+  label: 'mongodb' | 'mongo-java-server' = 'mongodb',
 ): BenchStore {
   const run = Date.now().toString(36);
   return {
-    label: 'mongodb',
+    label,
     shared: true,
     seedBatch: 20,
+    client,
     place: (scenario) => {
       const database = `lidex_bench_${run}_${scenario}`;
       databases.push(database);

@@ -6,6 +6,7 @@ import {
 } from './scenarios/latency';
 import { roundTrips } from './scenarios/round-trips';
 import { sleepers } from './scenarios/sleepers';
+import { type StepWriteCost, stepWriteCost } from './scenarios/step-write';
 import {
   type Rate,
   throughputInProcess,
@@ -40,6 +41,8 @@ export interface StoreFigures {
   roundTrips: Awaited<ReturnType<typeof roundTrips>>;
   claimCost: ClaimCost;
   sleepers: Awaited<ReturnType<typeof sleepers>>;
+  /** MongoDB only. */
+  stepWrite?: StepWriteCost;
 }
 
 /** Every scenario on one store, each on fresh data of its own. */
@@ -93,7 +96,7 @@ export async function runSuite(
         : IN_ONE_PROCESS,
     },
     roundTrips: await step('round trips', () =>
-      roundTrips(place('rt'), sizes.roundTrips, store.label === 'mongodb'),
+      roundTrips(place('rt'), sizes.roundTrips, store.client !== undefined),
     ),
     claimCost: await step('claim cost', () =>
       claimCost(place('claim0'), place('claim1'), sizes.claim, store.seedBatch),
@@ -101,6 +104,16 @@ export async function runSuite(
     sleepers: await step('sleepers', () =>
       sleepers(place('sleep'), sizes.sleepers, store.shared),
     ),
+    ...(store.client && {
+      stepWrite: await step('step write', () =>
+        stepWriteCost(
+          place('sw'),
+          store.client!,
+          sizes.stepWrite,
+          store.seedBatch,
+        ),
+      ),
+    }),
   };
 }
 
