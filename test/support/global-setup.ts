@@ -9,6 +9,7 @@ import {
   startMongoServer,
   type MongoServer,
 } from './mongo-server';
+import { startTestPostgres } from './postgres-setup';
 
 /**
  * Starts the MongoDB-compatible servers the MongoDB suites share. The first, unless
@@ -23,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
     servers;
   await startFirst(servers);
   await startJavaServer(servers);
+  await startTestPostgres();
 }
 
 async function startFirst(servers: MongoServer[]): Promise<void> {
