@@ -39,6 +39,13 @@ const SIZES: Record<
     concurrency: 4,
     leaseMs: 5000,
   },
+  'mongo-java-server': {
+    workflows: 100,
+    steps: 3,
+    kills: 4,
+    concurrency: 4,
+    leaseMs: 5000,
+  },
 };
 
 const suite = processSuite('lidex-chaos-');

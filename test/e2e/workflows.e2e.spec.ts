@@ -8,7 +8,7 @@ import {
 } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
-import { mongoStoreFactory, mongoUrl } from '../support/mongo';
+import { mongoServers, mongoStoreFactory } from '../support/mongo';
 import {
   memoryStoreFactory,
   sqliteStoreFactory,
@@ -44,7 +44,7 @@ async function boot(
 }
 
 const factories: StoreFactory[] = [memoryStoreFactory(), sqliteStoreFactory()];
-if (mongoUrl) factories.push(mongoStoreFactory());
+for (const server of mongoServers) factories.push(mongoStoreFactory(server));
 
 describe.each(factories)('Nest app on the $label store', (factory) => {
   let apps: INestApplicationContext[] = [];

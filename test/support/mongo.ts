@@ -83,7 +83,7 @@ export async function dropTestDatabases(): Promise<void> {
 }
 
 export function mongoStoreFactory(
-  server: Pick<TestMongoServer, 'url'> | undefined = mongoServers[0],
+  server: Pick<TestMongoServer, 'url' | 'kind'> | undefined = mongoServers[0],
 ): StoreFactory {
   const url = server?.url ?? mongoUrl!;
   const database = testDatabase(url);
@@ -95,7 +95,10 @@ export function mongoStoreFactory(
     return store;
   };
   return {
-    label: 'mongodb',
+    label:
+      server?.kind === 'mongo-java-server'
+        ? 'mongodb (mongo-java-server)'
+        : 'mongodb',
     durable: true,
     create: () => {
       prefix = `c${++count}_`;

@@ -22,7 +22,10 @@ export interface SharedStore {
   open(): Persistence;
 }
 
-/** The stores the multi-process tests run on: SQLite always, MongoDB when a server is there. */
+/**
+ * The stores the multi-process tests run on: SQLite always, MongoDB on each server there is (the
+ * first, FerretDB or a `mongod`, labelled `MongoDB`; and `mongo-java-server`).
+ */
 export function sharedStores(dir: string): SharedStore[] {
   const path = join(dir, 'lidex.sqlite');
   const stores: SharedStore[] = [
@@ -38,6 +41,16 @@ export function sharedStores(dir: string): SharedStore[] {
       label: 'MongoDB',
       spec: { mongo: { url: mongoUrl, database } },
       open: () => new MongoStore({ url: mongoUrl!, database }),
+    });
+  }
+  // The second server, whose conditional updates are atomic: the single-update claim path.
+  const javaUrl = process.env.LIDEX_TEST_MONGO_JAVA_URL;
+  if (javaUrl) {
+    const database = testDatabase(javaUrl);
+    stores.push({
+      label: 'mongo-java-server',
+      spec: { mongo: { url: javaUrl, database } },
+      open: () => new MongoStore({ url: javaUrl, database }),
     });
   }
   return stores;
