@@ -46,18 +46,30 @@ export async function stepWriteCost(
   try {
     const now = Date.now();
     const token = (i: number) => `bench-${i}`;
-    await seed(store, sizes.workflows, now, token, seedBatch);
+    const docs = sizes.workflows;
+    // Spread over the collection: even documents for step writes, odd ones for the others.
+    const target = (i: number) => (2 * i * 7919) % docs;
+    // The workflows written to are created through the store that writes, as a worker creates
+    // or claims those it runs; the others, running under other leases, through another store.
+    const targets = new Set(
+      Array.from({ length: sizes.samples + WARM_UP }, (_, i) => target(i)),
+    );
+    const others = await place.openForSeeding();
+    try {
+      await seed(others, docs, now, token, seedBatch, (i) => !targets.has(i));
+    } finally {
+      await others.close();
+    }
+    await seed(store, docs, now, token, seedBatch, (i) => targets.has(i));
     /** The store's collection, typed loosely: the bench writes its own updates to it. */
     const workflows = client.db(database).collection<{
       _id: string;
       steps: object[];
       stepKeys: string[];
     }>('lidex_workflows');
-    const docs = sizes.workflows;
     for (let i = 0; i < sizes.samples + WARM_UP; i++) {
       const label = (kind: string) => (i < WARM_UP ? 'warm-up' : kind);
-      // Spread over the collection: even documents for step writes, odd ones for the others.
-      const even = (2 * i * 7919) % docs;
+      const even = target(i);
       const odd = (even + 1) % docs;
       const step = {
         kind: 'step' as const,
@@ -102,19 +114,18 @@ export async function stepWriteCost(
   }
 }
 
-/** Running workflows `w0`..`w<n-1>`, each leased to `token(i)`. */
+/** Those of the running workflows `w0`..`w<n-1>` that `include` picks, each leased to `token(i)`. */
 async function seed(
   store: Persistence,
   count: number,
   now: number,
   token: (i: number) => string,
   batch: number,
+  include: (i: number) => boolean,
 ): Promise<void> {
-  for (let from = 0; from < count; from += batch) {
-    const ids = Array.from(
-      { length: Math.min(batch, count - from) },
-      (_, k) => from + k,
-    );
+  const all = Array.from({ length: count }, (_, i) => i).filter(include);
+  for (let from = 0; from < all.length; from += batch) {
+    const ids = all.slice(from, from + batch);
     await Promise.all(
       ids.map((i) =>
         store.insertWorkflow(
