@@ -30,6 +30,7 @@ export type {
   StepOutcome,
   NewWorkflow,
   Persistence,
+  SeenLease,
   StoredStep,
   StoredWorkflow,
   WorkflowQuery,

@@ -279,4 +279,28 @@ export const messages = {
     `The lease of workflow ${show(workflowId)} expired while this run waited (frozen or ` +
     `starved process?) and renewing it failed (${cause}); this run stops before its next ` +
     `step, and another instance resumes the workflow`,
+  clockOffServer: (
+    store: string,
+    aheadMs: number,
+    leaseMs: number,
+    following: boolean,
+  ) =>
+    `This instance's clock is ${Math.abs(aheadMs)} ms ${aheadMs > 0 ? 'ahead of' : 'behind'} ` +
+    `the clock of ${store}, more than a quarter of the ${leaseMs} ms lease. ` +
+    (following
+      ? `Lidex counts leases, sleeps and retries on the server's clock, but keep the clocks in sync (NTP).`
+      : `With its clock this far off, this instance can take over workflows that are still ` +
+        `running, or have its own taken over: keep the clocks in sync (NTP).`),
+  clockBehindStoredTimes: (store: string, aheadMs: number, leaseMs: number) =>
+    `Another instance stored times ${aheadMs} ms ahead of this instance's clock in ${store}, ` +
+    `more than a quarter of the ${leaseMs} ms lease: one of the clocks is off. An instance ` +
+    `whose clock runs ahead can take over workflows that are still running: keep the clocks ` +
+    `of all instances in sync (NTP).`,
+  clockAheadOfLeases: (store: string, aheadMs: number, leaseMs: number) =>
+    `This instance's clock is at least ${aheadMs} ms ahead of another instance's, more than a ` +
+    `quarter of the ${leaseMs} ms lease: leases in ${store} are renewed while they look expired ` +
+    `here. This instance takes over a lease only once it has seen it left unrenewed, but keep ` +
+    `the clocks of all instances in sync (NTP).`,
+  clockCheckFailed: (store: string, cause: string) =>
+    `Comparing this instance's clock with ${store} failed (${cause}); trying again in a minute`,
 };

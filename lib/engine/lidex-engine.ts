@@ -9,6 +9,7 @@ import {
   handlerEntries,
   requireHandler,
 } from './engine-config';
+import { ClockCheck } from './clock-check';
 import { encodeValue } from './codec';
 import type { Persistence } from '../stores/persistence';
 import {
@@ -70,12 +71,24 @@ export class LidexEngine {
     for (const [name, handler] of handlerEntries(config.handlers)) {
       this.register(name, handler);
     }
+    const logger = config.logger ?? silentLogger;
+    const monotonic = () => performance.now();
+    const clock = new ClockCheck({
+      store: this.store,
+      options: this.options,
+      logger,
+      localNow: config.now ?? Date.now,
+      monotonic,
+      followServer: config.now === undefined,
+    });
     this.deps = {
       store: this.store,
       options: this.options,
-      logger: config.logger ?? silentLogger,
-      now: config.now ?? Date.now,
-      monotonic: () => performance.now(),
+      logger,
+      now: () => clock.now(),
+      monotonic,
+      checkClock: () => clock.check(),
+      appClock: config.now !== undefined,
       startWorkflow: (id, name, input) => this.start(id, name, input),
     };
     this.worker = new Worker(

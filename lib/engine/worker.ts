@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, Lease } from '../stores/persistence';
 import { Deferred, Wakeup } from './deferred';
+import { LeaseWatch } from './lease-watch';
 import { describeError } from './workflow-error';
 import type { RunDependencies, WorkflowRun } from './workflow-run';
 import type { WorkflowRunner } from './workflow-runner';
@@ -26,11 +27,18 @@ export class Worker {
   private loop?: Promise<void>;
   private stopped?: Promise<void>;
   private crashed = false;
+  /** Where the store has no server clock: which leases may be taken over. */
+  private readonly leaseWatch?: LeaseWatch;
 
   constructor(
     private readonly deps: RunDependencies,
     private readonly runner: WorkflowRunner,
-  ) {}
+  ) {
+    const { store } = deps;
+    if (store.listLeases && !store.serverTime && !deps.appClock) {
+      this.leaseWatch = new LeaseWatch(deps);
+    }
+  }
 
   get running(): boolean {
     return (
@@ -170,13 +178,17 @@ export class Worker {
         await this.wakeup.wait(pollIntervalMs);
         continue;
       }
+      // Before the first claim and now and then: is this worker's clock where the store's is?
+      await this.deps.checkClock();
       let claimed: ClaimedWorkflow[];
       // The leases are counted from now, before the claim is sent: however long it takes.
       const sentAt = this.deps.monotonic();
       try {
+        const takeOver = await this.leaseWatch?.takeOvers();
         claimed = await this.deps.store.claimReady(
           this.deps.now(),
           Array.from({ length: room }, () => this.newLease()),
+          takeOver,
         );
         backoffMs = 0;
       } catch (error) {

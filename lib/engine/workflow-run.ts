@@ -29,6 +29,10 @@ export interface RunDependencies {
   now: () => number;
   /** A monotonic clock (ms), for how long a lease lasts as this process knows it. */
   monotonic: () => number;
+  /** Compares this worker's clock with the store's (at most once a minute); never throws. */
+  checkClock: () => Promise<void>;
+  /** Whether the app passed its own clock (`now`): takeovers then follow it as it is. */
+  appClock: boolean;
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
 }
 

@@ -60,8 +60,26 @@ export interface Persistence {
    * Atomically claims up to `leases.length` ready workflows, oldest `readyAt` first, the first
    * with the first lease and so on, each with its recorded steps; counts an attempt for each.
    * Answers fewer (or none) when fewer are ready.
+   *
+   * `takeOver` is passed only to stores that have `listLeases`. With it, a workflow that is
+   * leased is claimed only if it is listed there and still holds exactly that lease (token and
+   * `until`), and is ready at `now`; those come first. Workflows that are not leased (idle,
+   * sleeping, waiting for a retry) are claimed as without it.
    */
-  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]>;
+  claimReady(
+    now: number,
+    leases: Lease[],
+    takeOver?: SeenLease[],
+  ): Promise<ClaimedWorkflow[]>;
+
+  /**
+   * Optional, for stores without a server clock (`serverTime`): the leased workflows whose lease
+   * ends at or before `endingBy`, soonest first, at most `limit`. A worker takes one over (with
+   * `claimReady`'s `takeOver`) only once it has seen its lease stay unrenewed for longer than a
+   * live owner renews it, on its own monotonic clock — so that a worker whose clock runs ahead
+   * never takes over a lease that is still renewed.
+   */
+  listLeases?(endingBy: number, limit: number): Promise<SeenLease[]>;
 
   /** Moves the lease's expiry to `lease.until` if `lease.token` still holds it. */
   renewLease(workflowId: string, lease: Lease): Promise<boolean>;
@@ -112,6 +130,13 @@ export interface Persistence {
    * work started elsewhere at once, while claiming only every `pollIntervalMs`.
    */
   hasForeignWrites?(): boolean;
+
+  /**
+   * Optional: the database server's clock (ms since the epoch), for stores that have a server.
+   * Each worker compares its own clock with it, warns when they differ by more than a quarter
+   * of a lease, and counts leases, sleeps and retries on the server's time.
+   */
+  serverTime?(): Promise<number>;
 
   /** Everything stored about one workflow, steps in the order they were recorded. */
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined>;
@@ -204,6 +229,14 @@ export interface FailureRecord {
    */
   abort?: boolean;
   now: number;
+}
+
+/** A lease as another worker sees it in the store. */
+export interface SeenLease {
+  workflowId: string;
+  leaseToken: string;
+  /** When it expires unless renewed (the workflow's `readyAt`). */
+  until: number;
 }
 
 export interface Lease {

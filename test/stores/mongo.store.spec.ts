@@ -12,6 +12,7 @@ import {
   dropTestDatabases,
 } from '../support/mongo';
 import { freePort } from '../support/mongo-server';
+import { describeStoreClockContract } from './store-clock-contract';
 import { describeStoreContract } from './store-contract';
 import { describeStoreOperations } from './store-operations-contract';
 
@@ -19,6 +20,7 @@ describeEachMongo('MongoDB store on $label', (server) => {
   const mongoUrl = server.url;
   describeStoreContract(mongoStoreFactory(server));
   describeStoreOperations(mongoStoreFactory(server));
+  describeStoreClockContract(mongoStoreFactory(server), 'server-clock');
 
   afterAll(dropTestDatabases);
 

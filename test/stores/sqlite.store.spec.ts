@@ -8,11 +8,13 @@ import { SqliteStatements } from '../../lib/stores/sqlite/sqlite.statements';
 import { claimNext } from '../support/claim-next';
 import { makeEngine } from '../support/engine-harness';
 import { sqliteStoreFactory } from '../support/store-factories';
+import { describeStoreClockContract } from './store-clock-contract';
 import { describeStoreContract } from './store-contract';
 import { describeStoreOperations } from './store-operations-contract';
 
 describeStoreContract(sqliteStoreFactory());
 describeStoreOperations(sqliteStoreFactory());
+describeStoreClockContract(sqliteStoreFactory(), 'lease-watch');
 
 describe('SqliteStore', () => {
   it('fails to open with an error naming the file when the path cannot be created', async () => {

@@ -72,17 +72,19 @@ export function requireBuild(): void {
   }
 }
 
-/** Starts a worker process and resolves once it is polling. */
+/** Starts a worker process and resolves once it is polling. `env`: added to the process's. */
 export function startWorker(
   store: SharedStore,
   journal: string,
   options: object = {},
+  env: NodeJS.ProcessEnv = {},
 ): Promise<WorkerProcess> {
   const child = fork(
     WORKER,
     [JSON.stringify(store.spec), journal, JSON.stringify(options)],
     {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      env: { ...process.env, ...env },
     },
   );
   let output = '';

@@ -1,4 +1,5 @@
 import type { Collection, MongoClient } from 'mongodb';
+import { mongoServerTime } from './mongo.clock';
 import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
 import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
@@ -400,6 +401,10 @@ export class MongoStore implements Persistence {
       projection: { status: 1, updatedAt: 1 },
     });
     return doc?.status === status && doc.updatedAt === now;
+  }
+
+  serverTime(): Promise<number> {
+    return mongoServerTime(this.open().client);
   }
 
   private databaseName(): string {

@@ -9,6 +9,9 @@ const quoted = (statuses: readonly WorkflowStatus[]): string =>
 export class SqliteStatements {
   readonly insertWorkflow: BetterSqlite3.Statement;
   readonly claimNextReady: BetterSqlite3.Statement;
+  readonly claimNextUnleased: BetterSqlite3.Statement;
+  readonly takeOverLease: BetterSqlite3.Statement;
+  readonly selectLeasesEndingBy: BetterSqlite3.Statement;
   readonly selectSteps: BetterSqlite3.Statement;
   readonly selectWorkflow: BetterSqlite3.Statement;
   readonly renewLease: BetterSqlite3.Statement;
@@ -46,6 +49,28 @@ export class SqliteStatements {
                    WHERE ready_at IS NOT NULL AND ready_at <= @now
                    ORDER BY ready_at LIMIT 1)
        RETURNING id, name, input, failures`,
+    );
+    this.claimNextUnleased = db.prepare(
+      `UPDATE ${workflows}
+         SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
+             attempts = attempts + 1, updated_at = @now
+       WHERE id = (SELECT id FROM ${workflows}
+                   WHERE ready_at IS NOT NULL AND ready_at <= @now AND lease_token IS NULL
+                   ORDER BY ready_at LIMIT 1)
+       RETURNING id, name, input, failures`,
+    );
+    this.takeOverLease = db.prepare(
+      `UPDATE ${workflows}
+         SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
+             attempts = attempts + 1, updated_at = @now
+       WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
+         AND ready_at <= @now
+       RETURNING id, name, input, failures`,
+    );
+    this.selectLeasesEndingBy = db.prepare(
+      `SELECT id, lease_token, ready_at FROM ${workflows}
+       WHERE ready_at IS NOT NULL AND ready_at <= @ending_by AND lease_token IS NOT NULL
+       ORDER BY ready_at LIMIT @limit`,
     );
     this.selectSteps = db.prepare(
       `SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${steps}

@@ -12,11 +12,13 @@ import {
   type NewWorkflow,
   noCounts,
   type Persistence,
+  type SeenLease,
   type StoredStep,
   type StoredWorkflow,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
+import { claimInTransaction, leasesEndingBy } from './sqlite.claims';
 import { GroupCommit } from './sqlite.group-commit';
 import {
   type StepRow,
@@ -105,31 +107,18 @@ export class SqliteStore implements Persistence {
     });
   }
 
-  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+  claimReady(
+    now: number,
+    leases: Lease[],
+    takeOver?: SeenLease[],
+  ): Promise<ClaimedWorkflow[]> {
     return this.write((sql) =>
-      sql.transaction(() => {
-        const claimed: ClaimedWorkflow[] = [];
-        for (const lease of leases) {
-          const row = sql.claimNextReady.get({
-            now,
-            lease_token: lease.token,
-            lease_until: lease.until,
-          }) as
-            Pick<WorkflowRow, 'id' | 'name' | 'input' | 'failures'> | undefined;
-          if (!row) break;
-          const steps = sql.selectSteps.all(row.id) as StepRow[];
-          claimed.push({
-            id: row.id,
-            name: row.name,
-            input: row.input,
-            failures: row.failures,
-            leaseToken: lease.token,
-            steps: steps.map(toStoredStep),
-          });
-        }
-        return claimed;
-      }),
+      sql.transaction(() => claimInTransaction(sql, now, leases, takeOver)),
     );
+  }
+
+  listLeases(endingBy: number, limit: number): Promise<SeenLease[]> {
+    return this.run((sql) => leasesEndingBy(sql, endingBy, limit));
   }
 
   renewLease(workflowId: string, lease: Lease): Promise<boolean> {
