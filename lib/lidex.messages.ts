@@ -81,6 +81,11 @@ export const messages = {
     `over the store's limit of ${limit} bytes per workflow. Keep large data elsewhere and store ` +
     `a reference in the workflow.`,
 
+  workflowNearLimit: (workflowId: string, bytes: number, limit: number) =>
+    `Workflow ${show(workflowId)} takes ${bytes} bytes, ${Math.round((bytes / limit) * 100)}% ` +
+    `of the store's limit of ${limit} bytes per workflow; a step that does not fit will end it. ` +
+    `Keep large data elsewhere and store a reference in the workflow.`,
+
   documentTooLarge: (cause: string) =>
     `Lidex cannot store this workflow's data: its document would exceed MongoDB's 16 MiB limit ` +
     `(${cause}). Keep large data elsewhere and store a reference in the workflow.`,

@@ -1,7 +1,6 @@
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexError } from '../errors/lidex.error';
-import { ValueNotStorableError } from '../errors/value-not-storable.error';
 import { messages } from '../lidex.messages';
 import type {
   ClaimedWorkflow,
@@ -11,6 +10,7 @@ import type {
 import { decodeValue, encodeValue } from './codec';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
+import { WorkflowRoom } from './workflow-room';
 import type { ResolvedEngineOptions } from './options';
 import { RunLease } from './run-lease';
 import type { LidexLogger, WorkflowContext } from './types';
@@ -59,8 +59,8 @@ export class WorkflowRun implements WorkflowContext {
   private readonly wakeup = new Wakeup();
   private stopRequested = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
-  /** About how much of the store's per-workflow room this workflow's data takes. */
-  private storedBytes: number;
+  /** How much of the store's per-workflow room this workflow's data takes. */
+  private readonly room: WorkflowRoom;
 
   /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
   constructor(
@@ -82,10 +82,9 @@ export class WorkflowRun implements WorkflowContext {
       },
       leaseSentAt,
     );
-    this.storedBytes = byteSize(claimed.id) + byteSize(claimed.input);
+    this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
     for (const step of claimed.steps) {
       this.recorded[step.kind].set(step.id, step);
-      this.storedBytes += stepBytes(step);
     }
   }
 
@@ -111,7 +110,7 @@ export class WorkflowRun implements WorkflowContext {
       startedAt,
       recordedAt: now,
     };
-    this.reserveRoom(step, what);
+    this.room.reserve(this.workflowId, step, what);
     const written = await this.write(() =>
       this.leaseSettingWrite((at) =>
         this.deps.store.recordStep(this.workflowId, this.leaseToken, step, {
@@ -278,18 +277,6 @@ export class WorkflowRun implements WorkflowContext {
     return encodeValue(value, what, this.deps.store.maxValueBytes);
   }
 
-  /** Counts a step against the store's per-workflow limit, refusing it if it does not fit. */
-  private reserveRoom(step: StoredStep, what: string): void {
-    const limit = this.deps.store.maxWorkflowBytes;
-    const bytes = this.storedBytes + stepBytes(step);
-    if (limit !== undefined && bytes > limit) {
-      throw new ValueNotStorableError(
-        messages.workflowTooLarge(what, bytes, limit),
-      );
-    }
-    this.storedBytes = bytes;
-  }
-
   private use(kind: 'step' | 'sleep', id: string): void {
     if (typeof id !== 'string' || id.length === 0) {
       throw new InvalidArgumentError(
@@ -338,11 +325,3 @@ export class WorkflowRun implements WorkflowContext {
     }
   }
 }
-
-const byteSize = (text: string): number => Buffer.byteLength(text);
-
-/** A step's share of its workflow's record: its id and result, plus a little for the rest. */
-const stepBytes = (step: StoredStep): number =>
-  byteSize(step.id) +
-  (step.result === undefined ? 0 : byteSize(step.result)) +
-  64;

@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { BSON, MongoClient } from 'mongodb';
 import {
   MongoStore,
   StoreUnavailableError,
@@ -204,6 +204,40 @@ describeEachMongo('MongoDB store on $label', (server) => {
       );
       await store.close();
     });
+  });
+
+  it('sends a step write of the same size at step 10 and step 250: one pushed step, never the whole list', async () => {
+    const client = new MongoClient(mongoUrl, { monitorCommands: true });
+    const updateBytes: number[] = [];
+    client.on('commandStarted', (event) => {
+      if (event.commandName === 'update') {
+        updateBytes.push(BSON.calculateObjectSize(event.command));
+      }
+    });
+    const store = new MongoStore({ client, database: testDatabase(mongoUrl) });
+    await store.init();
+    const now = Date.now();
+    const lease = { token: 'held', until: now + 600_000 };
+    await store.insertWorkflow(
+      { id: 'long', name: 'wf', input: '1', now },
+      lease,
+    );
+    for (let i = 1; i <= 250; i++) {
+      const id = `step-${String(i).padStart(3, '0')}`;
+      expect(
+        await store.recordStep(
+          'long',
+          lease.token,
+          { kind: 'step', id, result: '"result"', recordedAt: now },
+          { readyAt: lease.until, release: false, now },
+        ),
+      ).toBe(true);
+    }
+    expect(updateBytes).toHaveLength(250);
+    expect(updateBytes[249]).toBe(updateBytes[9]);
+    expect((await store.getWorkflow('long'))?.steps).toHaveLength(250);
+    await store.close();
+    await client.close();
   });
 
   describe('claims', () => {

@@ -23,6 +23,8 @@ import {
 export class MemoryStore implements Persistence {
   private readonly workflows = new Map<string, StoredWorkflow>();
   private readonly ready = new ReadyQueue();
+  /** `kind:id` of each workflow's recorded steps: recording one costs the same at any length. */
+  private readonly stepKeys = new Map<string, Set<string>>();
 
   init(): Promise<void> {
     return Promise.resolve();
@@ -92,14 +94,15 @@ export class MemoryStore implements Persistence {
   ): Promise<boolean> {
     const workflow = this.leased(workflowId, leaseToken);
     if (!workflow) return Promise.resolve(false);
-    const taken = workflow.steps.some(
-      (s) => s.kind === step.kind && s.id === step.id,
-    );
-    if (taken) {
+    const key = `${step.kind}:${step.id}`;
+    let keys = this.stepKeys.get(workflowId);
+    if (!keys) this.stepKeys.set(workflowId, (keys = new Set()));
+    if (keys.has(key)) {
       return Promise.reject(
         new Error(`${step.kind} ${step.id} is already recorded`),
       );
     }
+    keys.add(key);
     workflow.steps.push({ ...step });
     this.setReadyAt(workflow, next.readyAt);
     workflow.updatedAt = next.now;

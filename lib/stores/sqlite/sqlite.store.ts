@@ -36,6 +36,8 @@ import { SqliteStatements } from './sqlite.statements';
  * file: every write takes SQLite's write lock up front, and each claim is one transaction.
  */
 export class SqliteStore implements Persistence {
+  /** SQLite's longest string (SQLITE_MAX_LENGTH as better-sqlite3 compiles it): 1e9 bytes. */
+  readonly maxValueBytes = 1_000_000_000;
   readonly path: string;
   private db?: BetterSqlite3.Database;
   private sql?: SqliteStatements;
