@@ -1,5 +1,9 @@
 import { join } from 'node:path';
-import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
+import {
+  dropTestDatabases,
+  mongoServers,
+  testDatabase,
+} from '../support/mongo';
 import {
   consumerProject,
   type ConsumerProject,
@@ -84,15 +88,20 @@ describe('a consumer with only mongodb installed', () => {
     expect(code).toBe(0);
   });
 
-  (mongoUrl ? it : it.skip)(
+  // An atomic server, where one is running: on FerretDB the store rightly warns at start.
+  const server = mongoServers.find((each) => each.atomic) ?? mongoServers[0];
+
+  (server ? it : it.skip)(
     'runs: the app boots, a workflow finishes, the app closes and exits',
     async () => {
       await consumer.compile('node10');
       const run = await consumer.run('node10', 'main', [
-        mongoUrl!,
+        server.url,
         testDatabase(),
       ]);
-      expect(run).toEqual({ code: 0, output: `${FINISHED}\n` });
+      expect(run.code).toBe(0);
+      expect(run.output.endsWith(`${FINISHED}\n`)).toBe(true);
+      if (server.atomic) expect(run.output).toBe(`${FINISHED}\n`);
     },
   );
 });
