@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/',
       'node_modules/',
       '.tools/',
+      // Snippets that fail to compile on purpose; test/types compiles them itself.
+      'test/types/fixtures/',
     ],
   },
   eslint.configs.recommended,

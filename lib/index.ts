@@ -1,6 +1,14 @@
 export { LidexModule } from './lidex.module';
 export { LidexClient } from './lidex.client';
-export { Workflow } from './workflow.decorator';
+export { Workflow, type WorkflowMethodDecorator } from './workflow.decorator';
+export {
+  defineWorkflow,
+  type Storable,
+  type WorkflowInput,
+  type WorkflowRef,
+  type WorkflowResult,
+  type WorkflowStartArgs,
+} from './engine/workflow-ref';
 export type { LidexModuleOptions } from './lidex-options.interface';
 export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 

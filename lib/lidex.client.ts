@@ -8,6 +8,14 @@ import type {
   WorkflowPage,
   WorkflowStatus,
 } from './engine/types';
+import {
+  isWorkflowRef,
+  type Storable,
+  type WorkflowInput,
+  type WorkflowRef,
+  type WorkflowResult,
+  type WorkflowStartArgs,
+} from './engine/workflow-ref';
 import { LIDEX_ENGINE } from './lidex.constants';
 
 /**
@@ -19,22 +27,47 @@ export class LidexClient {
   constructor(@Inject(LIDEX_ENGINE) private readonly engine: LidexEngine) {}
 
   /**
-   * Starts the workflow `name` under `id` with `input`. Idempotent: resolves `false`, changing
+   * Starts a workflow under `id` with `input`: by its reference (`defineWorkflow`), which the
+   * compiler checks the input against, or by its name. Idempotent: resolves `false`, changing
    * nothing, when a workflow with this id exists. Throws `UnknownWorkflowError` for a name no
-   * `@Workflow()` method has, and `ValueNotStorableError` for an input that cannot be stored.
+   * `@Workflow()` method of this app has (a `clientOnly` app checks only the name's form: the
+   * instances that run workflows know their names), and `ValueNotStorableError` for an input
+   * that cannot be stored.
    */
-  start<I>(id: string, name: string, input: I): Promise<boolean> {
-    return this.engine.start(id, name, input);
+  start<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    ...input: WorkflowStartArgs<WorkflowInput<W>>
+  ): Promise<boolean>;
+  start<I>(id: string, name: string, input: I & Storable<I>): Promise<boolean>;
+  start(
+    id: string,
+    workflow: string | WorkflowRef,
+    input?: unknown,
+  ): Promise<boolean> {
+    // Each branch picks the engine's overload of the same form.
+    return typeof workflow === 'string'
+      ? this.engine.start(id, workflow, input)
+      : this.engine.start(id, workflow, input);
   }
 
   /**
    * Everything stored about a workflow: status, input, result, error with its stack, attempts,
-   * and each step and sleep with its timing. `undefined` when no workflow has this id.
+   * and each step and sleep with its timing. `undefined` when no workflow has this id. With a
+   * reference, `input` and `result` have its types; a workflow of another name throws
+   * `InvalidArgumentError`. Without, pass the types (`get<I, R>(id)`) or read `unknown`.
    */
+  get<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+  ): Promise<WorkflowInfo<WorkflowInput<W>, WorkflowResult<W>> | undefined>;
   get<I = unknown, R = unknown>(
     id: string,
-  ): Promise<WorkflowInfo<I, R> | undefined> {
-    return this.engine.get<I, R>(id);
+  ): Promise<WorkflowInfo<I, R> | undefined>;
+  get(id: string, workflow?: WorkflowRef): Promise<WorkflowInfo | undefined> {
+    return workflow === undefined
+      ? this.engine.get(id)
+      : this.engine.get(id, workflow);
   }
 
   /** The workflow's status, or `undefined` when no workflow has this id. */
@@ -83,7 +116,8 @@ export class LidexClient {
    * Waits until the workflow reaches one of the statuses and resolves it, or `undefined` when
    * it does not in time. `wait(id, statuses, times, ms)` checks `times` times, `ms` apart;
    * `wait(id, { statuses, timeoutMs, intervalMs })` defaults to `finished`, `aborted` or
-   * `cancelled` within 30 s.
+   * `cancelled` within 30 s. `wait(id, ref, options?)` resolves the workflow itself, typed by
+   * the reference, as `get(id, ref)` reads it once it has one of the statuses.
    */
   wait(
     id: string,
@@ -92,14 +126,32 @@ export class LidexClient {
     ms: number,
   ): Promise<WorkflowStatus | undefined>;
   wait(id: string, options?: WaitOptions): Promise<WorkflowStatus | undefined>;
+  wait<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    options?: WaitOptions,
+  ): Promise<WorkflowInfo<WorkflowInput<W>, WorkflowResult<W>> | undefined>;
   wait(
     id: string,
-    statusesOrOptions?: WorkflowStatus[] | WaitOptions,
-    times?: number,
+    statusesOrOptions?: WorkflowStatus[] | WaitOptions | WorkflowRef,
+    timesOrOptions?: number | WaitOptions,
     ms?: number,
-  ): Promise<WorkflowStatus | undefined> {
-    return Array.isArray(statusesOrOptions)
-      ? this.engine.wait(id, statusesOrOptions, times ?? 1, ms ?? 1_000)
-      : this.engine.wait(id, statusesOrOptions);
+  ): Promise<WorkflowStatus | WorkflowInfo | undefined> {
+    if (Array.isArray(statusesOrOptions)) {
+      return this.engine.wait(
+        id,
+        statusesOrOptions,
+        (timesOrOptions as number | undefined) ?? 1,
+        ms ?? 1_000,
+      );
+    }
+    if (isWorkflowRef(statusesOrOptions)) {
+      return this.engine.wait(
+        id,
+        statusesOrOptions,
+        timesOrOptions as WaitOptions | undefined,
+      );
+    }
+    return this.engine.wait(id, statusesOrOptions);
   }
 }

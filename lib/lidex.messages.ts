@@ -97,6 +97,20 @@ export const messages = {
       : 'No workflows are registered. ') +
     `Mark a provider method with @Workflow(${show(name)}) in a module of this app.`,
 
+  invalidWorkflowRef: (call: string, value: unknown) =>
+    `${call} needs a workflow name (a string) or a reference made by defineWorkflow(), got ` +
+    `${typeof value === 'object' && value !== null ? show(value) : typeof value}.`,
+
+  workflowRefMismatch: (
+    call: string,
+    workflowId: string,
+    storedName: string,
+    refName: string,
+  ) =>
+    `${call}: workflow ${show(workflowId)} is a ${show(storedName)} workflow, not ` +
+    `${show(refName)}, so its input and result are not of the reference's types. Pass the ` +
+    `reference of ${show(storedName)}, or call it with the id alone.`,
+
   workflowNotFound: (workflowId: string) =>
     `No workflow has the id ${show(workflowId)}. Check the id (list() shows the stored ones).`,
 

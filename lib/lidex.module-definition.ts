@@ -55,9 +55,14 @@ export async function createLidexEngine(
   checkModuleOptions(options);
   requireImportedOnce(modules);
   const logger = new Logger(LIDEX_LOGGER_CONTEXT);
-  const { persistence, clientOnly: _clientOnly, ...engineOptions } = options;
+  const { persistence, clientOnly, ...engineOptions } = options;
   const store = persistence ?? new SqliteStore();
-  const engine = new LidexEngine({ ...engineOptions, store, logger });
+  const engine = new LidexEngine({
+    ...engineOptions,
+    store,
+    logger,
+    clientOnly,
+  });
   await store.init({ logger });
   logger.log(messages.storeOpened(store.describe()));
   return engine;

@@ -1,21 +1,48 @@
 import { SetMetadata } from '@nestjs/common';
+import type { WorkflowContext } from './engine/types';
+import { type WorkflowRef, workflowNameOf } from './engine/workflow-ref';
 import { InvalidArgumentError } from './errors/invalid-argument.error';
 import { LIDEX_WORKFLOW_METADATA } from './lidex.constants';
 import { messages } from './lidex.messages';
 
 /**
- * Marks a provider method as the workflow `name`. The method receives the workflow context and
- * the input given to `LidexClient.start`, and returns the workflow's result:
+ * What `@Workflow(ref)` returns: a method decorator that accepts only a method taking the
+ * reference's input and resolving its result, so that the compiler checks the method against
+ * what `client.start(id, ref, input)` sends and `client.get(id, ref)` reads.
+ */
+export type WorkflowMethodDecorator<I, R> = <
+  M extends (ctx: WorkflowContext, input: I) => Promise<R>,
+>(
+  target: object,
+  method: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => void;
+
+/**
+ * Marks a provider method as a workflow, named by a reference (`defineWorkflow`) or by a string.
+ * The method receives the workflow context and the input given to `LidexClient.start`, and
+ * returns the workflow's result:
  *
  * ```ts
- * @Workflow('collect-payment')
- * async collectPayment(ctx: WorkflowContext, invoiceId: string): Promise<void> { ... }
+ * export const CollectPayment = defineWorkflow<string, CollectPaymentResult>('collect-payment');
+ *
+ * @Workflow(CollectPayment)
+ * async collectPayment(ctx: WorkflowContext, invoiceId: string): Promise<CollectPaymentResult> {…}
  * ```
  *
+ * With a reference, a method whose input or result type disagrees with it does not compile.
  * The method must be an instance method of a singleton provider (the default scope).
  * `LidexModule` finds these methods when the app starts; names must be unique in the app.
  */
-export function Workflow(name: string): MethodDecorator {
+export function Workflow<I, R>(
+  workflow: WorkflowRef<I, R>,
+): WorkflowMethodDecorator<I, R>;
+export function Workflow(name: string): MethodDecorator;
+export function Workflow(workflow: string | WorkflowRef): MethodDecorator {
+  const name: unknown =
+    typeof workflow === 'object' && workflow !== null
+      ? workflowNameOf(workflow, '@Workflow()')
+      : workflow;
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidArgumentError(
       messages.invalidId('@Workflow() name', name),

@@ -14,6 +14,7 @@ const CONFIG_KEYS = {
   handlers: true,
   logger: true,
   now: true,
+  clientOnly: true,
 } satisfies Record<Exclude<keyof EngineConfig, keyof EngineOptions>, true>;
 const ENGINE_CONFIG_KEYS: readonly string[] = [
   ...Object.keys(CONFIG_KEYS),

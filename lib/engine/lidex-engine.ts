@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexClosedError } from '../errors/lidex-closed.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
 import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
@@ -33,6 +34,15 @@ import type { RunDependencies } from './workflow-run';
 import { WorkflowRunner } from './workflow-runner';
 import { waitPlan } from './wait-plan';
 import { Worker } from './worker';
+import {
+  type Storable,
+  type WorkflowInput,
+  type WorkflowRef,
+  type WorkflowResult,
+  type WorkflowStartArgs,
+  isWorkflowRef,
+  workflowNameOf,
+} from './workflow-ref';
 
 export interface EngineConfig extends EngineOptions {
   /** Where workflows are stored. */
@@ -44,6 +54,13 @@ export interface EngineConfig extends EngineOptions {
   logger?: LidexLogger;
   /** The clock, in ms since the epoch. Tests pass a controllable one. */
   now?: () => number;
+  /**
+   * An engine that starts and reads workflows but never runs them (an API-only instance): its
+   * `start()` takes any well-formed name, since the instances that run workflows (perhaps a
+   * newer version) may know names this one does not. Do not call `startWorker()` on it.
+   * @default false (`start()` refuses names with no handler here: `UnknownWorkflowError`)
+   */
+  clientOnly?: boolean;
 }
 
 const silentLogger: LidexLogger = {
@@ -62,12 +79,14 @@ export class LidexEngine {
   private readonly handlers = new Map<string, WorkflowHandler>();
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
+  private readonly clientOnly: boolean;
   private closed?: Promise<void>;
 
   constructor(config: EngineConfig) {
     checkEngineConfig(config);
     this.options = resolveEngineOptions(config);
     this.store = config.store;
+    this.clientOnly = config.clientOnly === true;
     for (const [name, handler] of handlerEntries(config.handlers)) {
       this.register(name, handler);
     }
@@ -108,19 +127,33 @@ export class LidexEngine {
   }
 
   /**
-   * Starts a workflow. Idempotent: returns `false`, changing nothing, when a workflow with this
-   * id exists. When this process's worker has room, the workflow begins at once, here.
+   * Starts a workflow, by reference (`defineWorkflow`) or by name. Idempotent: returns `false`,
+   * changing nothing, when a workflow with this id exists. When this process's worker has room,
+   * the workflow begins at once, here. A name with no handler here is refused
+   * (`UnknownWorkflowError`), except by a `clientOnly` engine, which checks only its form.
    */
-  async start<I>(id: string, name: string, input: I): Promise<boolean> {
+  start<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    ...input: WorkflowStartArgs<WorkflowInput<W>>
+  ): Promise<boolean>;
+  start<I>(id: string, name: string, input: I & Storable<I>): Promise<boolean>;
+  async start(
+    id: string,
+    workflow: string | WorkflowRef,
+    input?: unknown,
+  ): Promise<boolean> {
     this.requireOpen('start()');
     requireWorkflowId(id);
-    if (!this.handlers.has(name)) {
+    const name = workflowNameOf(workflow, 'start()');
+    if (this.clientOnly) requireWorkflowName(name);
+    else if (!this.handlers.has(name)) {
       throw new UnknownWorkflowError(name, this.workflowNames);
     }
     const encoded = this.encodeInput(id, input);
-    const workflow = { id, name, input: encoded, now: this.deps.now() };
+    const record = { id, name, input: encoded, now: this.deps.now() };
     if (!this.worker.tryReserve()) {
-      const inserted = await this.store.insertWorkflow(workflow);
+      const inserted = await this.store.insertWorkflow(record);
       if (inserted) this.worker.nudge();
       return inserted;
     }
@@ -128,7 +161,7 @@ export class LidexEngine {
     const lease = this.worker.newLease();
     let inserted = false;
     try {
-      inserted = await this.store.insertWorkflow(workflow, lease);
+      inserted = await this.store.insertWorkflow(record, lease);
     } catch (error) {
       // The insert may have happened with its answer lost: do not leave it leased to nobody.
       const now = this.deps.now();
@@ -156,14 +189,24 @@ export class LidexEngine {
     return inserted;
   }
 
-  /** Everything stored about a workflow, or `undefined` when no workflow has this id. */
-  async get<I = unknown, R = unknown>(
+  /**
+   * Everything stored about a workflow, or `undefined` when no workflow has this id. With a
+   * reference, typed by it; a workflow of another name throws `InvalidArgumentError`.
+   */
+  get<W extends WorkflowRef>(
     id: string,
-  ): Promise<WorkflowInfo<I, R> | undefined> {
+    workflow: W,
+  ): Promise<WorkflowInfo<WorkflowInput<W>, WorkflowResult<W>> | undefined>;
+  get<I = unknown, R = unknown>(
+    id: string,
+  ): Promise<WorkflowInfo<I, R> | undefined>;
+  async get(
+    id: string,
+    workflow?: WorkflowRef,
+  ): Promise<WorkflowInfo | undefined> {
     this.requireOpen('get()');
     requireWorkflowId(id);
-    const stored = await this.store.getWorkflow(id);
-    return stored && (toWorkflowInfo(stored) as WorkflowInfo<I, R>);
+    return this.readInfo('get()', id, workflow);
   }
 
   async status(id: string): Promise<WorkflowStatus | undefined> {
@@ -230,7 +273,8 @@ export class LidexEngine {
    * Waits until the workflow has one of `statuses`; resolves that status, or `undefined` if it
    * did not happen in time. The original form checks `times` times, `ms` apart. Store errors
    * are waited through, except on the last check; a status that does not exist, or an option
-   * Lidex does not know, throws `InvalidArgumentError` at once.
+   * Lidex does not know, throws `InvalidArgumentError` at once. With a workflow reference it
+   * resolves the workflow itself, typed by the reference (as `get(id, ref)` does).
    */
   wait(
     id: string,
@@ -239,9 +283,38 @@ export class LidexEngine {
     ms: number,
   ): Promise<WorkflowStatus | undefined>;
   wait(id: string, options?: WaitOptions): Promise<WorkflowStatus | undefined>;
+  wait<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    options?: WaitOptions,
+  ): Promise<WorkflowInfo<WorkflowInput<W>, WorkflowResult<W>> | undefined>;
   async wait(
     id: string,
-    statusesOrOptions: WorkflowStatus[] | WaitOptions = {},
+    statusesOrOptions: WorkflowStatus[] | WaitOptions | WorkflowRef = {},
+    timesOrOptions?: number | WaitOptions,
+    ms?: number,
+  ): Promise<WorkflowStatus | WorkflowInfo | undefined> {
+    if (!isWorkflowRef(statusesOrOptions)) {
+      return this.waitForStatus(
+        id,
+        statusesOrOptions,
+        timesOrOptions as number | undefined,
+        ms,
+      );
+    }
+    this.requireOpen('wait()');
+    requireWorkflowId(id);
+    const workflow = statusesOrOptions;
+    // A reference of another workflow is refused before waiting, when the workflow exists.
+    await this.readInfo('wait()', id, workflow);
+    const options = (timesOrOptions ?? {}) as WaitOptions;
+    const status = await this.waitForStatus(id, options);
+    return status && this.readInfo('wait()', id, workflow);
+  }
+
+  private async waitForStatus(
+    id: string,
+    statusesOrOptions: WorkflowStatus[] | WaitOptions,
     times?: number,
     ms?: number,
   ): Promise<WorkflowStatus | undefined> {
@@ -288,6 +361,23 @@ export class LidexEngine {
   close(): Promise<void> {
     this.closed ??= this.stopWorker().then(() => this.store.close());
     return this.closed;
+  }
+
+  /** The workflow, decoded; with a reference, refused if it is a workflow of another name. */
+  private async readInfo(
+    call: string,
+    id: string,
+    workflow?: WorkflowRef,
+  ): Promise<WorkflowInfo | undefined> {
+    const expected =
+      workflow === undefined ? undefined : workflowNameOf(workflow, call);
+    const stored = await this.store.getWorkflow(id);
+    if (stored && expected !== undefined && stored.name !== expected) {
+      throw new InvalidArgumentError(
+        messages.workflowRefMismatch(call, id, stored.name, expected),
+      );
+    }
+    return stored && toWorkflowInfo(stored);
   }
 
   private requireOpen(call: string): void {

@@ -1,3 +1,10 @@
+import type {
+  Storable,
+  WorkflowInput,
+  WorkflowRef,
+  WorkflowStartArgs,
+} from './workflow-ref';
+
 /** The life of a workflow, as in the original Lidex, plus `cancelled` (by `LidexClient.cancel`). */
 export type WorkflowStatus =
   'idle' | 'running' | 'failed' | 'finished' | 'aborted' | 'cancelled';
@@ -35,8 +42,16 @@ export interface WorkflowContext {
    * the sleep. Long sleeps release the workflow from memory until it is due.
    */
   sleep(id: string, ms: number): Promise<void>;
-  /** Starts another, independent workflow. Idempotent: `false` when the id already exists. */
-  start<I>(id: string, name: string, input: I): Promise<boolean>;
+  /**
+   * Starts another, independent workflow, by reference (`defineWorkflow`) or by name.
+   * Idempotent: `false` when the id already exists.
+   */
+  start<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    ...input: WorkflowStartArgs<WorkflowInput<W>>
+  ): Promise<boolean>;
+  start<I>(id: string, name: string, input: I & Storable<I>): Promise<boolean>;
 }
 
 /** A workflow implementation: `(ctx, input) => result`. */

@@ -14,6 +14,7 @@ import { WorkflowRoom } from './workflow-room';
 import type { ResolvedEngineOptions } from './options';
 import { RunLease } from './run-lease';
 import type { LidexLogger, WorkflowContext } from './types';
+import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 
 /** The longest sleep: 10 years. Longer ones are a mistake (seconds taken for ms, say). */
 export const MAX_SLEEP_MS = 10 * 365 * 24 * 60 * 60 * 1000;
@@ -171,8 +172,13 @@ export class WorkflowRun implements WorkflowContext {
     if (!(await this.leaseHolds())) return never();
   }
 
-  async start<I>(id: string, name: string, input: I): Promise<boolean> {
+  async start(
+    id: string,
+    workflow: string | WorkflowRef,
+    input?: unknown,
+  ): Promise<boolean> {
     if (this.halted.settled) return never();
+    const name = workflowNameOf(workflow, 'ctx.start()');
     // Idempotent by id, so retrying through a store blip is safe.
     const started = await this.write(() =>
       this.deps.startWorkflow(id, name, input),
