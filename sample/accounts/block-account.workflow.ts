@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Workflow, type WorkflowContext } from '@lidex/nestjs';
+import { defineWorkflow, Workflow, type WorkflowContext } from '@lidex/nestjs';
 import { AccountRepository } from './account.repository';
+
+/** Blocks an account (its id); collect-payment starts it after three failed attempts. */
+export const BlockAccount = defineWorkflow<string, { blocked: string }>(
+  'block-account',
+);
 
 @Injectable()
 export class BlockAccountWorkflow {
@@ -8,7 +13,7 @@ export class BlockAccountWorkflow {
 
   constructor(private readonly accounts: AccountRepository) {}
 
-  @Workflow('block-account')
+  @Workflow(BlockAccount)
   async blockAccount(
     ctx: WorkflowContext,
     accountId: string,

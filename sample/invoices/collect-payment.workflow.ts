@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Workflow, type WorkflowContext } from '@lidex/nestjs';
+import { defineWorkflow, Workflow, type WorkflowContext } from '@lidex/nestjs';
 import { AccountRepository } from '../accounts/account.repository';
+import { BlockAccount } from '../accounts/block-account.workflow';
 import { sampleConfig } from '../sample.config';
 import { InvoiceRepository } from './invoice.repository';
 import { PaymentApi } from './payment.api';
@@ -9,6 +10,14 @@ export type CollectPaymentResult =
   | { outcome: 'paid'; attempts: number }
   | { outcome: 'already-paid' | 'no-invoice' | 'no-account' }
   | { outcome: 'account-blocked'; blockWorkflowId: string };
+
+/**
+ * The workflow's name with its input (the invoice id) and result types: `@Workflow` below and
+ * `LidexClient.start`/`get`/`wait` take it, so the compiler checks both sides.
+ */
+export const CollectPayment = defineWorkflow<string, CollectPaymentResult>(
+  'collect-payment',
+);
 
 /** The original Lidex example, as a Nest provider. */
 @Injectable()
@@ -19,7 +28,7 @@ export class CollectPaymentWorkflow {
     private readonly payments: PaymentApi,
   ) {}
 
-  @Workflow('collect-payment')
+  @Workflow(CollectPayment)
   async collectPayment(
     ctx: WorkflowContext,
     invoiceId: string,
@@ -52,7 +61,7 @@ export class CollectPaymentWorkflow {
 
     // Start the blocking workflow.
     const blockWorkflowId = `block-account-${account.id}`;
-    await ctx.start(blockWorkflowId, 'block-account', account.id);
+    await ctx.start(blockWorkflowId, BlockAccount, account.id);
     return { outcome: 'account-blocked', blockWorkflowId };
   }
 }

@@ -7,6 +7,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { LidexClient } from '@lidex/nestjs';
+import { CollectPayment } from './collect-payment.workflow';
 import { InvoiceRepository } from './invoice.repository';
 
 @Controller('invoices')
@@ -37,7 +38,7 @@ export class InvoicesController {
     const workflowId = `collect-payment-${invoiceId}`;
     const started = await this.lidex.start(
       workflowId,
-      'collect-payment',
+      CollectPayment,
       invoiceId,
     );
     return { workflowId, started };
