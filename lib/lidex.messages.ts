@@ -202,6 +202,39 @@ export const messages = {
   storeUnavailable: (store: string, cause: string) =>
     `Lidex could not open its store (${store}): ${cause}`,
 
+  storeStopped: (store: string, cause: string) =>
+    `Lidex stopped using its store (${store}): ${cause}`,
+
+  sqliteNotWritable: (user: string, cause: string) =>
+    `this process (${user}) cannot write the file (${cause}). Make the file, and the folder it ` +
+    `is in, writable by that user: SQLite also writes a "-wal" and a "-shm" file beside it`,
+
+  sqliteFolderNotCreated: (folder: string, cause: string) =>
+    `its folder ${folder} cannot be created (${cause}). Create the folder, or give a path in ` +
+    `a folder that exists and this process can write`,
+
+  sqliteFileDeleted: () =>
+    `the file was deleted while this process had it open. This process no longer claims or ` +
+    `records workflows, so that nothing more goes into a file no other process reads; what only ` +
+    `that file held is gone. Restore the file and restart this process`,
+
+  sqliteFileReplaced: () =>
+    `another file was put at its path while this process had the previous one open. This ` +
+    `process no longer claims or records workflows, so that nothing more goes into a file no ` +
+    `other process reads. Restart this process to use the file now at the path`,
+
+  sqliteOptionsNotObject: () =>
+    'an object { path?, durability?, busyTimeoutMs?, tablePrefix? }',
+  sqliteUnknownOption: (known: readonly string[]) =>
+    `left out: SqliteStore has no such option (its options are ${known.join(', ')})`,
+  sqliteDurability: () => '"full" or "normal"',
+  sqliteBusyTimeout: (max: number) =>
+    `an integer number of milliseconds from 0 to ${max}`,
+  sqliteTablePrefix: () =>
+    'at most 64 letters, digits and underscores, not starting with a digit (it begins the ' +
+    "table names), or ''",
+  sqlitePath: () => 'a non-empty file path',
+
   driverMissing: (driver: string, store: string) =>
     `The ${store} needs the "${driver}" package. Install it with: npm install ${driver}`,
 

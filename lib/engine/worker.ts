@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { StoreUnavailableError } from '../errors/store-unavailable.error';
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, Lease } from '../stores/persistence';
 import { Deferred, Wakeup } from './deferred';
@@ -196,7 +197,10 @@ export class Worker {
           Math.max(backoffMs * 2, 100),
           Math.max(pollIntervalMs, 5_000),
         );
-        this.deps.logger.warn(
+        // A store that stopped serving will not come back by itself: that is an error.
+        const stopped =
+          error instanceof StoreUnavailableError && error.when === 'stopped';
+        this.deps.logger[stopped ? 'error' : 'warn'](
           messages.claimFailed(describeError(error), backoffMs),
         );
         await this.wakeup.wait(backoffMs);

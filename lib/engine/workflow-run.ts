@@ -1,6 +1,7 @@
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexError } from '../errors/lidex.error';
+import { StoreUnavailableError } from '../errors/store-unavailable.error';
 import { messages } from '../lidex.messages';
 import type {
   ClaimedWorkflow,
@@ -212,7 +213,12 @@ export class WorkflowRun implements WorkflowContext {
       try {
         return await this.exclusive(operation);
       } catch (error) {
-        if (error instanceof LidexError) throw error;
+        // A store that cannot be reached (or stopped serving) is waited for like any outage.
+        if (
+          error instanceof LidexError &&
+          !(error instanceof StoreUnavailableError)
+        )
+          throw error;
         const now = this.deps.now();
         failingSince ??= now;
         const cause = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore, StoreUnavailableError } from '@lidex/nestjs';
+import { messages } from '../../lib/lidex.messages';
 import { tempDir } from '../support/temp-dir';
 import { sqliteSchema } from '../../lib/stores/sqlite/sqlite.schema';
 import { SqliteStatements } from '../../lib/stores/sqlite/sqlite.statements';
@@ -146,8 +153,97 @@ describe('SqliteStore', () => {
     db.close();
   });
 
+  it('opens its connection anew after SQLite refused it a write as read-only', async () => {
+    const dir = tempDir();
+    const store = new SqliteStore({ path: join(dir.path, 'reopened.sqlite') });
+    await store.init();
+    // What a connection SQLite opened read-only answers; set here on the store's own connection.
+    (
+      store as unknown as {
+        connection: { current(): { db: Database.Database } };
+      }
+    ).connection
+      .current()
+      .db.pragma('query_only = 1');
+    const refused = await store
+      .insertWorkflow({ id: 'a', name: 'wf', input: '1', now: 1 })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect((refused as Error).message).toContain(
+      'attempt to write a readonly database',
+    );
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect(
+      await store.insertWorkflow({ id: 'b', name: 'wf', input: '1', now: 1 }),
+    ).toBe(true);
+    expect((await store.getWorkflow('b'))?.status).toBe('idle');
+    await store.close();
+    dir.remove();
+  });
+
   it('refuses calls before init() with a clear error', async () => {
     const store = new SqliteStore({ path: '/tmp/never-opened.sqlite' });
     await expect(store.getWorkflow('a')).rejects.toThrow('call init() first');
+  });
+});
+
+describe('SqliteStore whose file is deleted or replaced while open', () => {
+  const newWorkflow = (id: string) => ({ id, name: 'wf', input: '1', now: 1 });
+
+  async function expectStopped(store: SqliteStore, why: string): Promise<void> {
+    const stopped = messages.storeStopped(store.describe(), why);
+    const calls: (() => Promise<unknown>)[] = [
+      () => store.insertWorkflow(newWorkflow('later')),
+      () => claimNext(store, 10, { token: 't', until: 20 }),
+      () => store.getWorkflow('w'),
+      () => store.listWorkflows({ limit: 10 }),
+    ];
+    for (const call of calls) {
+      const error = await call().then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toBe(stopped);
+    }
+    expect(store.hasForeignWrites()).toBe(false);
+  }
+
+  it('refuses every call once its file is deleted, saying so, and creates no new file', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'deleted.sqlite');
+    const store = new SqliteStore({ path });
+    await store.init();
+    await store.insertWorkflow(newWorkflow('w'));
+    unlinkSync(path);
+    await expectStopped(store, messages.sqliteFileDeleted());
+    await store.close();
+    expect(existsSync(path)).toBe(false);
+    dir.remove();
+  });
+
+  it('refuses every call once another file is put at its path, and writes nothing there', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'replaced.sqlite');
+    const store = new SqliteStore({ path });
+    await store.init();
+    await store.insertWorkflow(newWorkflow('w'));
+    const other = join(dir.path, 'other.sqlite');
+    const replacement = new SqliteStore({ path: other });
+    await replacement.init();
+    await replacement.insertWorkflow(newWorkflow('theirs'));
+    await replacement.close();
+    renameSync(other, path);
+    const atPath = () =>
+      [path, `${path}-wal`].map((file) =>
+        existsSync(file) ? readFileSync(file).toString('base64') : '',
+      );
+    const before = atPath();
+    await expectStopped(store, messages.sqliteFileReplaced());
+    await store.close();
+    expect(atPath()).toEqual(before);
+    dir.remove();
   });
 });

@@ -80,5 +80,15 @@ export class GroupCommit {
   }
 }
 
-const asError = (error: unknown): Error =>
-  error instanceof Error ? error : new Error(String(error));
+/**
+ * The error as thrown when it is one. better-sqlite3's errors may come from another realm (its
+ * native part keeps the first error class it was given, per process), so `instanceof Error`
+ * alone would turn them into new Errors without their `code`.
+ */
+export const asError = (error: unknown): Error =>
+  error instanceof Error ||
+  (typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string')
+    ? (error as Error)
+    : new Error(String(error));

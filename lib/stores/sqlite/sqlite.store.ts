@@ -1,9 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import { resolve } from 'node:path';
 import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
-import { StoreUnavailableError } from '../../errors/store-unavailable.error';
-import { loadDriver } from '../load-driver';
 import {
   type ClaimedWorkflow,
   type FailureRecord,
@@ -19,6 +15,7 @@ import {
   type WorkflowSummaryRecord,
 } from '../persistence';
 import { claimInTransaction, leasesEndingBy } from './sqlite.claims';
+import { SqliteConnection } from './sqlite.connection';
 import { GroupCommit } from './sqlite.group-commit';
 import {
   type StepRow,
@@ -26,9 +23,12 @@ import {
   toSummary,
   type WorkflowRow,
 } from './sqlite.rows';
-import { addMissingColumns, sqliteSchema } from './sqlite.schema';
-import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
-import { SqliteStatements } from './sqlite.statements';
+import {
+  SQLITE_DEFAULTS,
+  type SqliteStoreOptions,
+  validateSqliteOptions,
+} from './sqlite.options';
+import type { SqliteStatements } from './sqlite.statements';
 
 /**
  * Workflows in an embedded SQLite file (better-sqlite3, WAL). The zero-setup default: development,
@@ -39,13 +39,14 @@ export class SqliteStore implements Persistence {
   /** SQLite's longest string (SQLITE_MAX_LENGTH as better-sqlite3 compiles it): 1e9 bytes. */
   readonly maxValueBytes = 1_000_000_000;
   readonly path: string;
-  private db?: BetterSqlite3.Database;
-  private sql?: SqliteStatements;
-  private readonly commits = new GroupCommit(() => this.open().db);
-  private dataVersion?: number;
+  private readonly connection: SqliteConnection;
+  private readonly commits = new GroupCommit(() => this.connection.use().db);
 
-  constructor(private readonly options: SqliteStoreOptions = {}) {
-    this.path = resolve(options.path ?? SQLITE_DEFAULTS.path);
+  /** Throws `InvalidOptionsError` for an option it cannot work with. */
+  constructor(options: SqliteStoreOptions = {}) {
+    const valid = validateSqliteOptions(options);
+    this.path = resolve(valid.path ?? SQLITE_DEFAULTS.path);
+    this.connection = new SqliteConnection(this.path, valid, this.describe());
   }
 
   describe(): string {
@@ -53,32 +54,12 @@ export class SqliteStore implements Persistence {
   }
 
   init(): Promise<void> {
-    if (this.db) return Promise.resolve();
     try {
-      const Database = loadDriver<typeof BetterSqlite3>(
-        'better-sqlite3',
-        'SQLite store',
-      );
-      mkdirSync(dirname(this.path), { recursive: true });
-      const db = new Database(this.path);
-      db.pragma('journal_mode = WAL');
-      db.pragma(
-        `synchronous = ${this.options.durability === 'normal' ? 'NORMAL' : 'FULL'}`,
-      );
-      db.pragma(
-        `busy_timeout = ${this.options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs}`,
-      );
-      const prefix = this.options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
-      db.exec(sqliteSchema(prefix));
-      addMissingColumns(db, prefix);
-      this.db = db;
-      this.sql = new SqliteStatements(db, prefix);
+      this.connection.open();
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(
-        error instanceof StoreUnavailableError
-          ? error
-          : new StoreUnavailableError(this.describe(), error),
+        error instanceof Error ? error : new Error(String(error)),
       );
     }
   }
@@ -86,10 +67,7 @@ export class SqliteStore implements Persistence {
   close(): Promise<void> {
     // Writes already asked for are committed (or refused) before the file is closed.
     this.commits.flush();
-    this.db?.close();
-    this.db = undefined;
-    this.sql = undefined;
-    this.dataVersion = undefined;
+    this.connection.close();
     return Promise.resolve();
   }
 
@@ -219,13 +197,7 @@ export class SqliteStore implements Persistence {
   }
 
   hasForeignWrites(): boolean {
-    if (!this.db) return false;
-    // Changes when another connection commits; reads shared memory, not the file.
-    const version = this.db.pragma('data_version', { simple: true }) as number;
-    const changed =
-      this.dataVersion !== undefined && version !== this.dataVersion;
-    this.dataVersion = version;
-    return changed;
+    return this.connection.hasForeignWrites();
   }
 
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
@@ -309,7 +281,7 @@ export class SqliteStore implements Persistence {
   /** Runs a synchronous read, turning its exceptions into rejections. */
   private run<T>(work: (sql: SqliteStatements) => T): Promise<T> {
     try {
-      return Promise.resolve(work(this.open().sql));
+      return Promise.resolve(work(this.connection.use().sql));
     } catch (error) {
       return Promise.reject(
         error instanceof Error ? error : new Error(String(error)),
@@ -319,18 +291,11 @@ export class SqliteStore implements Persistence {
 
   /** Runs a write with the next group commit; it settles once that commit is durable. */
   private write<T>(work: (sql: SqliteStatements) => T): Promise<T> {
-    if (!this.sql) {
-      return Promise.reject(new Error(this.notOpen()));
+    if (!this.connection.isOpen) {
+      return Promise.reject(new Error(this.connection.notOpen()));
     }
-    return this.commits.submit(() => work(this.open().sql));
-  }
-
-  private notOpen(): string {
-    return `${this.describe()} is not open (call init() first)`;
-  }
-
-  private open(): { db: BetterSqlite3.Database; sql: SqliteStatements } {
-    if (!this.db || !this.sql) throw new Error(this.notOpen());
-    return { db: this.db, sql: this.sql };
+    return this.commits
+      .submit(() => work(this.connection.current().sql))
+      .catch((error: unknown) => Promise.reject(this.connection.failed(error)));
   }
 }
