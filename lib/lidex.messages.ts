@@ -327,6 +327,21 @@ export const messages = {
     `reach this app can read workflows' inputs and results, and cancel or retry them. Pass a ` +
     `guard: LidexModule.forRoot({ dashboard: { path: ${show(path)}, guard: AdminGuard } }) ` +
     `(any CanActivate), or leave the dashboard off.`,
+  postgresListenerLost: (store: string) =>
+    `Lidex lost its notification connection to ${store}; reconnecting (new work is found by ` +
+    `polling meanwhile)`,
+  postgresConnectionLost: (store: string, cause: string) =>
+    `An idle connection to ${store} failed (${cause}); the pool opens a new one when needed`,
+  postgresSchemaOutdated: (
+    store: string,
+    schema: string,
+    found: number,
+    needed: number,
+  ) =>
+    `${store}: the schema "${schema}" is ${found === 0 ? 'missing or has no Lidex tables' : `at version ${found}`}, ` +
+    `and this version of Lidex needs version ${needed}. Migrations are off (migrate: false): apply ` +
+    `the SQL of PostgresStore.migrationSql({ schema: ${show(schema)} }) with your migration tool, ` +
+    `or let Lidex migrate at start (migrate: true)`,
   leaseExpiredUnrenewed: (workflowId: string, cause: string) =>
     `The lease of workflow ${show(workflowId)} expired while this run waited (frozen or ` +
     `starved process?) and renewing it failed (${cause}); this run stops before its next ` +

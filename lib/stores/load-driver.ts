@@ -6,7 +6,7 @@ import { messages } from '../lidex.messages';
  * never needs the others' drivers installed.
  */
 export function loadDriver<T>(
-  driver: 'better-sqlite3' | 'mongodb',
+  driver: 'better-sqlite3' | 'mongodb' | 'pg',
   store: string,
 ): T {
   try {

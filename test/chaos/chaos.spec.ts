@@ -46,6 +46,13 @@ const SIZES: Record<
     concurrency: 4,
     leaseMs: 5000,
   },
+  PostgreSQL: {
+    workflows: 200,
+    steps: 4,
+    kills: 6,
+    concurrency: 8,
+    leaseMs: 2000,
+  },
 };
 
 const suite = processSuite('lidex-chaos-');

@@ -9,6 +9,7 @@ import {
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { mongoServers, mongoStoreFactory } from '../support/mongo';
+import { postgresStoreFactory, postgresUrl } from '../support/postgres';
 import {
   memoryStoreFactory,
   sqliteStoreFactory,
@@ -45,6 +46,7 @@ async function boot(
 
 const factories: StoreFactory[] = [memoryStoreFactory(), sqliteStoreFactory()];
 for (const server of mongoServers) factories.push(mongoStoreFactory(server));
+if (postgresUrl) factories.push(postgresStoreFactory());
 
 describe.each(factories)('Nest app on the $label store', (factory) => {
   let apps: INestApplicationContext[] = [];

@@ -4,7 +4,8 @@
 //
 //   node worker-process.js <store> <journal> [engine options]
 //
-// <store> is JSON: {"sqlite": path} or {"mongo": {"url": ..., "database": ...}}.
+// <store> is JSON: {"sqlite": path}, {"mongo": {"url": ..., "database": ...}} or
+// {"postgres": {"url": ..., "schema": ...}}.
 // Warnings and errors go to stderr, so tests can read what the engine said.
 const { appendFileSync } = require('node:fs');
 const { LidexEngine, MongoStore, SqliteStore } = require('../../dist');
@@ -13,6 +14,10 @@ const [storeJson, journalPath, optionsJson] = process.argv.slice(2);
 
 function openStore() {
   const spec = JSON.parse(storeJson);
+  if (spec.postgres) {
+    const { PostgresStore } = require('../../dist/postgres');
+    return new PostgresStore(spec.postgres);
+  }
   return spec.sqlite
     ? new SqliteStore({ path: spec.sqlite })
     : new MongoStore({ url: spec.mongo.url, database: spec.mongo.database });

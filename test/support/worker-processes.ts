@@ -8,7 +8,9 @@ import {
   type Persistence,
   type WorkflowHandler,
 } from '@lidex/nestjs';
+import { PostgresStore } from '@lidex/nestjs/postgres';
 import { dropTestDatabases, mongoUrl, testDatabase } from './mongo';
+import { dropTestSchemas, postgresUrl, testSchema } from './postgres';
 import { tempDir } from './temp-dir';
 
 const WORKER = join(__dirname, 'worker-process.js');
@@ -24,7 +26,8 @@ export interface SharedStore {
 
 /**
  * The stores the multi-process tests run on: SQLite always, MongoDB on each server there is (the
- * first, FerretDB or a `mongod`, labelled `MongoDB`; and `mongo-java-server`).
+ * first, FerretDB or a `mongod`, labelled `MongoDB`; and `mongo-java-server`), and PostgreSQL when
+ * a server is there.
  */
 export function sharedStores(dir: string): SharedStore[] {
   const path = join(dir, 'lidex.sqlite');
@@ -51,6 +54,14 @@ export function sharedStores(dir: string): SharedStore[] {
       label: 'mongo-java-server',
       spec: { mongo: { url: javaUrl, database } },
       open: () => new MongoStore({ url: javaUrl, database }),
+    });
+  }
+  if (postgresUrl) {
+    const schema = testSchema();
+    stores.push({
+      label: 'PostgreSQL',
+      spec: { postgres: { url: postgresUrl, schema } },
+      open: () => new PostgresStore({ url: postgresUrl!, schema }),
     });
   }
   return stores;
@@ -136,6 +147,7 @@ export function processSuite(prefix: string): {
   const dir = tempDir(prefix);
   afterAll(async () => {
     await dropTestDatabases();
+    await dropTestSchemas();
     dir.remove();
   });
   return { dir: dir.path, stores: sharedStores(dir.path) };

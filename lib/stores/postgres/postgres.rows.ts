@@ -1,0 +1,55 @@
+import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
+
+/** The PostgreSQL store's rows (bigints read as numbers), and what they become. */
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  status: WorkflowStatus;
+  input: string;
+  result: string | null;
+  error: string | null;
+  failures: number;
+  attempts: number;
+  ready_at: number | null;
+  lease_token: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A step as the statements aggregate it: [kind, id, result, wakeAt, startedAt, recordedAt]. */
+export type StepTuple = [
+  'step' | 'sleep',
+  string,
+  string | null,
+  number | null,
+  number | null,
+  number,
+];
+
+export function toStoredSteps(steps: StepTuple[] | null): StoredStep[] {
+  return (steps ?? []).map(
+    ([kind, id, result, wakeAt, startedAt, recordedAt]) => ({
+      kind,
+      id,
+      result: result ?? undefined,
+      wakeAt: wakeAt ?? undefined,
+      startedAt: startedAt ?? undefined,
+      recordedAt,
+    }),
+  );
+}
+
+export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    failures: row.failures,
+    attempts: row.attempts,
+    error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
+    readyAt: row.ready_at ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

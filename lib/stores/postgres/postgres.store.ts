@@ -1,0 +1,361 @@
+import type { ClientConfig, Pool } from 'pg';
+import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import { LidexError } from '../../errors/lidex.error';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
+import { messages } from '../../lidex.messages';
+import { loadDriver } from '../load-driver';
+import {
+  type ClaimedWorkflow,
+  type FailureRecord,
+  type Lease,
+  type NewWorkflow,
+  noCounts,
+  type Persistence,
+  type StepOutcome,
+  type StoreContext,
+  type StoredStep,
+  type StoredWorkflow,
+  type WorkflowQuery,
+  type WorkflowSummaryRecord,
+} from '../persistence';
+import { PostgresListener } from './postgres.listener';
+import { migrateSchema } from './postgres.migrate';
+import {
+  checkPostgresOptions,
+  POSTGRES_DEFAULTS,
+  type PostgresStoreOptions,
+  redactUrl,
+} from './postgres.options';
+import { poolQueryable, type Queryable } from './postgres.queryable';
+import {
+  type StepTuple,
+  toStoredSteps,
+  toSummary,
+  type WorkflowRow,
+} from './postgres.rows';
+import { migrationScript } from './postgres.schema';
+import {
+  type PostgresStatements,
+  postgresStatements,
+} from './postgres.statements';
+
+interface Opened {
+  pool: Pool;
+  query: Queryable;
+  listener?: PostgresListener;
+}
+
+/**
+ * Workflows in PostgreSQL (the `pg` driver), in a schema of their own, in the app's own database.
+ * Every write is one statement, fenced by the lease token where it belongs to a run; a claim is
+ * one statement too (`FOR UPDATE SKIP LOCKED`, oldest ready first) that returns the steps a
+ * replay needs. Idle workers learn of new work through LISTEN/NOTIFY.
+ */
+export class PostgresStore implements Persistence {
+  readonly schema: string;
+  private readonly sql: PostgresStatements;
+  private readonly channel: string;
+  private opened?: Opened;
+
+  /**
+   * The SQL that creates or upgrades the store's tables in `schema` (idempotent), for teams whose
+   * migrations run in their own tool (`migrate: false`).
+   */
+  static migrationSql(options: { schema?: string } = {}): string {
+    const schema = options.schema ?? POSTGRES_DEFAULTS.schema;
+    checkPostgresOptions({ url: 'postgres://localhost', schema });
+    return migrationScript(schema);
+  }
+
+  constructor(private readonly options: PostgresStoreOptions) {
+    checkPostgresOptions(options);
+    this.schema = options.schema ?? POSTGRES_DEFAULTS.schema;
+    this.sql = postgresStatements(this.schema);
+    this.channel = `lidex_${this.schema}`;
+  }
+
+  describe(): string {
+    const where = this.options.url
+      ? redactUrl(this.options.url)
+      : 'a shared pg.Pool';
+    return `PostgreSQL ${where}, schema "${this.schema}"`;
+  }
+
+  async init(context: StoreContext = {}): Promise<void> {
+    if (this.opened) return;
+    const pg = loadDriver<typeof import('pg')>('pg', 'PostgreSQL store');
+    const timeoutMs =
+      this.options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs;
+    const connection: ClientConfig = this.options.pool
+      ? { ...this.options.pool.options }
+      : {
+          connectionString: this.options.url,
+          connectionTimeoutMillis: timeoutMs,
+          keepAlive: true,
+        };
+    const pool =
+      this.options.pool ??
+      new pg.Pool({
+        ...connection,
+        max: this.options.poolSize ?? POSTGRES_DEFAULTS.poolSize,
+      });
+    if (!this.options.pool) {
+      // An idle connection that fails is dropped by the pool; without a listener it would crash.
+      pool.on('error', (error) =>
+        context.logger?.warn(
+          messages.postgresConnectionLost(this.describe(), error.message),
+        ),
+      );
+    }
+    let listener: PostgresListener | undefined;
+    try {
+      await migrateSchema(
+        pool,
+        this.schema,
+        this.options.migrate ?? POSTGRES_DEFAULTS.migrate,
+        this.describe(),
+      );
+      if (this.options.listen ?? POSTGRES_DEFAULTS.listen) {
+        listener = new PostgresListener(
+          pg.Client,
+          {
+            ...connection,
+            connectionTimeoutMillis: timeoutMs,
+            keepAlive: true,
+          },
+          this.channel,
+          context.logger,
+          () => this.describe(),
+        );
+        await listener.open();
+      }
+      this.opened = { pool, query: poolQueryable(pool, pg.types), listener };
+    } catch (error) {
+      await listener?.close();
+      if (!this.options.pool) await pool.end().catch(() => undefined);
+      throw error instanceof LidexError
+        ? error
+        : new StoreUnavailableError(this.describe(), error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (!opened) return;
+    await opened.listener?.close();
+    if (!this.options.pool) await opened.pool.end();
+  }
+
+  async insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
+    const values = [
+      workflow.id,
+      workflow.name,
+      lease ? 'running' : 'idle',
+      workflow.input,
+      lease ? 1 : 0,
+      lease ? lease.until : workflow.now,
+      lease?.token ?? null,
+      workflow.now,
+    ];
+    if (lease) {
+      const { rowCount } = await this.query(this.sql.insertLeased, values);
+      return rowCount === 1;
+    }
+    // Ready now, and for any instance: listeners hear of it.
+    const { rows } = await this.query<{ inserted: number }>(
+      this.sql.insertReady,
+      [...values, this.channel],
+    );
+    return rows[0].inserted === 1;
+  }
+
+  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+    if (leases.length === 0) return [];
+    const { rows } = await this.query<{
+      id: string;
+      name: string;
+      input: string;
+      failures: number;
+      token: string;
+      steps: StepTuple[] | null;
+    }>(this.sql.claim, [
+      now,
+      leases.map((lease) => lease.token),
+      leases.map((lease) => lease.until),
+      leases.length,
+    ]);
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      input: row.input,
+      failures: row.failures,
+      leaseToken: row.token,
+      steps: toStoredSteps(row.steps),
+    }));
+  }
+
+  async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
+    const { rowCount } = await this.query(this.sql.renew, [
+      workflowId,
+      lease.token,
+      lease.until,
+    ]);
+    return rowCount === 1;
+  }
+
+  async recordStep(
+    workflowId: string,
+    leaseToken: string,
+    step: StoredStep,
+    next: StepOutcome,
+  ): Promise<boolean> {
+    const { rows } = await this.query<{ held: boolean }>(this.sql.recordStep, [
+      workflowId,
+      leaseToken,
+      next.readyAt,
+      next.now,
+      next.release,
+      step.kind,
+      step.id,
+      step.result ?? null,
+      step.wakeAt ?? null,
+      step.startedAt ?? null,
+      step.recordedAt,
+    ]);
+    return rows[0].held;
+  }
+
+  async releaseLease(
+    workflowId: string,
+    leaseToken: string,
+    readyAt: number,
+    now: number,
+  ): Promise<boolean> {
+    const { rows } = await this.query<{ held: boolean }>(this.sql.release, [
+      workflowId,
+      leaseToken,
+      readyAt,
+      now,
+      this.channel,
+    ]);
+    return rows[0].held;
+  }
+
+  async recordFinish(
+    workflowId: string,
+    leaseToken: string,
+    result: string,
+    now: number,
+  ): Promise<boolean> {
+    const { rows } = await this.query<{ held: boolean }>(this.sql.finish, [
+      workflowId,
+      leaseToken,
+      result,
+      now,
+    ]);
+    return rows[0].held;
+  }
+
+  async recordFailure(
+    workflowId: string,
+    leaseToken: string,
+    failure: FailureRecord,
+  ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
+    const { rows } = await this.query<{
+      status: WorkflowStatus;
+      failures: number;
+    }>(this.sql.fail, [
+      workflowId,
+      leaseToken,
+      JSON.stringify(failure.error),
+      failure.retryAt,
+      failure.maxFailures,
+      failure.abort === true,
+      failure.now,
+    ]);
+    return rows[0] && { status: rows[0].status, failures: rows[0].failures };
+  }
+
+  hasForeignWrites(): boolean {
+    return this.opened?.listener?.take() ?? false;
+  }
+
+  async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
+    const { rows } = await this.query<
+      WorkflowRow & { steps: StepTuple[] | null }
+    >(this.sql.get, [workflowId]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      ...toSummary(row),
+      input: row.input,
+      result: row.result ?? undefined,
+      leaseToken: row.lease_token ?? undefined,
+      steps: toStoredSteps(row.steps),
+    };
+  }
+
+  async listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
+    const statement = this.sql.list({
+      status: query.status !== undefined,
+      name: query.name !== undefined,
+      after: query.after !== undefined,
+    });
+    const values: unknown[] = [
+      ...(query.status !== undefined ? [query.status] : []),
+      ...(query.name !== undefined ? [query.name] : []),
+      ...(query.after ? [query.after.createdAt, query.after.id] : []),
+      query.limit,
+    ];
+    const { rows } = await this.query<WorkflowRow>(statement, values);
+    return rows.map(toSummary);
+  }
+
+  async countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
+    const { rows } = await (filter.name === undefined
+      ? this.query<{ status: WorkflowStatus; n: number }>(
+          this.sql.countByStatus,
+          [],
+        )
+      : this.query<{ status: WorkflowStatus; n: number }>(
+          this.sql.countByStatusOfName,
+          [filter.name],
+        ));
+    const counts = noCounts();
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  async cancelWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    const { rows } = await this.query<{ status: WorkflowStatus }>(
+      this.sql.cancel,
+      [workflowId, now],
+    );
+    return rows[0] && rows[0].status === 'cancelled';
+  }
+
+  async retryWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    const { rows } = await this.query<{ retried: boolean; found: boolean }>(
+      this.sql.retry,
+      [workflowId, now, this.channel],
+    );
+    if (rows[0].retried) return true;
+    return rows[0].found ? false : undefined;
+  }
+
+  private query: Queryable = (statement, values) => {
+    if (!this.opened) {
+      return Promise.reject(
+        new Error(`${this.describe()} is not open (call init() first)`),
+      );
+    }
+    return this.opened.query(statement, values);
+  };
+}
