@@ -17,12 +17,14 @@ import {
   sql,
   testSchema,
 } from '../support/postgres';
+import { describeStoreClockContract } from './store-clock-contract';
 import { describeStoreContract } from './store-contract';
 import { describeStoreOperations } from './store-operations-contract';
 
 describePostgres('PostgreSQL', () => {
   describeStoreContract(postgresStoreFactory());
   describeStoreOperations(postgresStoreFactory());
+  describeStoreClockContract(postgresStoreFactory(), 'server-clock');
 });
 
 const url = postgresUrl!;
@@ -233,6 +235,24 @@ describePostgres('PostgresStore', () => {
       false,
     );
     expect((await store.getWorkflow('sleeper'))?.steps).toEqual([nap]);
+    await store.close();
+  });
+
+  it('takes fractional times (an engine on the server clock adds a measured offset)', async () => {
+    const store = await opened();
+    const now = T0 + 0.5;
+    await store.insertWorkflow({ id: 'a', name: 'wf', input: '1', now });
+    const held = await claimNext(store, now, { token: 't', until: now + 1000 });
+    expect(held?.id).toBe('a');
+    expect(
+      await store.recordStep(
+        'a',
+        't',
+        { kind: 'step', id: 's', result: '1', startedAt: now, recordedAt: now },
+        { readyAt: now + 1000, release: false, now },
+      ),
+    ).toBe(true);
+    expect(await store.recordFinish('a', 't', '2', now + 0.25)).toBe(true);
     await store.close();
   });
 

@@ -21,6 +21,18 @@ const INT8_OID = 20;
 
 type TypeParsers = typeof import('pg').types;
 
+/**
+ * Times are kept as bigint, in whole milliseconds: a fractional time (an engine following the
+ * server's clock adds a measured offset) is rounded, so bigint accepts it and every statement of
+ * one write sees the same value.
+ */
+const wholeMs = (value: unknown): unknown =>
+  typeof value === 'number' && Number.isFinite(value)
+    ? Math.round(value)
+    : Array.isArray(value)
+      ? value.map(wholeMs)
+      : value;
+
 /** SQLSTATEs a statement may be retried after: serialization failure and deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TRIES = 5;
@@ -49,7 +61,7 @@ export function poolQueryable(pool: Pool, types: TypeParsers): Queryable {
         const result = await pool.query<R>({
           name: statement.name,
           text: statement.text,
-          values,
+          values: values.map(wholeMs),
           types: parsers,
         });
         return { rows: result.rows, rowCount: result.rowCount };

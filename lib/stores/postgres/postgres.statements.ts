@@ -152,6 +152,10 @@ export function postgresStatements(schema: string) {
       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM failed) AND lease_token IS NULL
         AND last_lease = $2 AND status IN ('failed', 'aborted')`,
     ),
+    serverTime: statement(
+      'server_time',
+      `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,
+    ),
     /** $1 id */
     get: statement(
       'get',

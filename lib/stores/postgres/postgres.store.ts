@@ -277,6 +277,12 @@ export class PostgresStore implements Persistence {
     return rows[0] && { status: rows[0].status, failures: rows[0].failures };
   }
 
+  /** The server's clock, read as the statement runs (`clock_timestamp()`). */
+  async serverTime(): Promise<number> {
+    const { rows } = await this.query<{ now: number }>(this.sql.serverTime, []);
+    return rows[0].now;
+  }
+
   hasForeignWrites(): boolean {
     return this.opened?.listener?.take() ?? false;
   }
