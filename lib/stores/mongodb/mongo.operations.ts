@@ -28,6 +28,8 @@ export class MongoOperations {
     private readonly workflows: Collection<WorkflowDocument>,
     /** Whether the server's conditional updates are atomic (MongoDB) or not (FerretDB 1.x). */
     private readonly atomicUpdates: boolean,
+    /** Resolves once this store's own lease-fenced writes of the workflow have settled. */
+    private readonly writesSettled: (workflowId: string) => Promise<void>,
   ) {}
 
   async list(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
@@ -89,12 +91,24 @@ export class MongoOperations {
   }
 
   private async keepCancelled(workflowId: string, now: number): Promise<void> {
+    // This store's own racing writes are waited for, however slow the server; writes of other
+    // processes are looked for after pauses.
+    await this.writesSettled(workflowId);
+    await this.cancelAgainIfUndone(workflowId, now);
     for (const pauseMs of RECHECK_CANCEL_AFTER_MS) {
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
-      const status = await this.statusOf(workflowId);
-      if (status !== undefined && CANCELLABLE_STATUSES.includes(status)) {
-        await this.applyCancel(workflowId, now);
-      }
+      await this.writesSettled(workflowId);
+      await this.cancelAgainIfUndone(workflowId, now);
+    }
+  }
+
+  private async cancelAgainIfUndone(
+    workflowId: string,
+    now: number,
+  ): Promise<void> {
+    const status = await this.statusOf(workflowId);
+    if (status !== undefined && CANCELLABLE_STATUSES.includes(status)) {
+      await this.applyCancel(workflowId, now);
     }
   }
 

@@ -38,6 +38,7 @@ import { HeldLeases } from './mongo.held-leases';
 import { MongoOperations } from './mongo.operations';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 import { detectServerProfile } from './mongo.server-profile';
+import { WritesInFlight } from './mongo.writes-in-flight';
 import {
   databaseInUrl,
   ensureIndex,
@@ -106,6 +107,7 @@ export class MongoStore implements Persistence {
   private opened?: Opened;
   private readonly prefix: string;
   private readonly held = new HeldLeases();
+  private readonly inFlight = new WritesInFlight();
 
   constructor(private readonly options: MongoStoreOptions) {
     if (!options.url === !options.client) {
@@ -165,7 +167,11 @@ export class MongoStore implements Persistence {
           arbitration === 'claim-documents'
             ? new ClaimDocumentClaims(workflows, claims)
             : new SingleUpdateClaims(workflows),
-        operations: new MongoOperations(workflows, profile.atomicUpdates),
+        operations: new MongoOperations(
+          workflows,
+          profile.atomicUpdates,
+          (workflowId) => this.inFlight.settled(workflowId),
+        ),
       };
       if (!profile.atomicUpdates) {
         context.logger?.warn(
@@ -225,9 +231,10 @@ export class MongoStore implements Persistence {
   }
 
   async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
-    const { matchedCount } = await this.open().workflows.updateOne(
-      leased(workflowId, lease.token),
-      { $set: { readyAt: lease.until } },
+    const { matchedCount } = await this.inFlight.track(workflowId, () =>
+      this.open().workflows.updateOne(leased(workflowId, lease.token), {
+        $set: { readyAt: lease.until },
+      }),
     );
     if (matchedCount !== 1) this.held.ended(lease.token);
     return matchedCount === 1;
@@ -247,12 +254,14 @@ export class MongoStore implements Persistence {
       ? leased(workflowId, leaseToken)
       : { ...leased(workflowId, leaseToken), stepKeys: { $ne: key } };
     if (next.release) this.held.ended(leaseToken);
-    const { matchedCount } = await writing(() =>
-      workflows.updateOne(filter, {
-        $push: { steps: toStoredStep(step), stepKeys: key },
-        $set: { readyAt: next.readyAt, updatedAt: next.now },
-        ...(next.release ? { $unset: { leaseToken: '' } } : {}),
-      }),
+    const { matchedCount } = await this.inFlight.track(workflowId, () =>
+      writing(() =>
+        workflows.updateOne(filter, {
+          $push: { steps: toStoredStep(step), stepKeys: key },
+          $set: { readyAt: next.readyAt, updatedAt: next.now },
+          ...(next.release ? { $unset: { leaseToken: '' } } : {}),
+        }),
+      ),
     );
     if (matchedCount === 1) return true;
     this.held.ended(leaseToken);
@@ -278,9 +287,11 @@ export class MongoStore implements Persistence {
     now: number,
   ): Promise<boolean> {
     this.held.ended(leaseToken);
-    const { matchedCount } = await this.open().workflows.updateOne(
-      leased(workflowId, leaseToken),
-      { $set: { readyAt, updatedAt: now }, $unset: { leaseToken: '' } },
+    const { matchedCount } = await this.inFlight.track(workflowId, () =>
+      this.open().workflows.updateOne(leased(workflowId, leaseToken), {
+        $set: { readyAt, updatedAt: now },
+        $unset: { leaseToken: '' },
+      }),
     );
     return matchedCount === 1;
   }
@@ -293,11 +304,13 @@ export class MongoStore implements Persistence {
   ): Promise<boolean> {
     const { workflows } = this.open();
     this.held.ended(leaseToken);
-    const { matchedCount } = await writing(() =>
-      workflows.updateOne(leased(workflowId, leaseToken), {
-        $set: { status: 'finished', result, updatedAt: now },
-        $unset: { leaseToken: '', readyAt: '' },
-      }),
+    const { matchedCount } = await this.inFlight.track(workflowId, () =>
+      writing(() =>
+        workflows.updateOne(leased(workflowId, leaseToken), {
+          $set: { status: 'finished', result, updatedAt: now },
+          $unset: { leaseToken: '', readyAt: '' },
+        }),
+      ),
     );
     return (
       matchedCount === 1 ||
@@ -321,32 +334,34 @@ export class MongoStore implements Persistence {
     const failures = current.failures + 1;
     const status: WorkflowStatus =
       failure.abort || failures >= failure.maxFailures ? 'aborted' : 'failed';
-    const { matchedCount } = await writing(() =>
-      workflows.updateOne(
-        {
-          ...leased(workflowId, leaseToken),
-          failures: { $eq: current.failures },
-        },
-        status === 'aborted'
-          ? {
-              $set: {
-                status,
-                failures,
-                error: failure.error,
-                updatedAt: failure.now,
+    const { matchedCount } = await this.inFlight.track(workflowId, () =>
+      writing(() =>
+        workflows.updateOne(
+          {
+            ...leased(workflowId, leaseToken),
+            failures: { $eq: current.failures },
+          },
+          status === 'aborted'
+            ? {
+                $set: {
+                  status,
+                  failures,
+                  error: failure.error,
+                  updatedAt: failure.now,
+                },
+                $unset: { leaseToken: '', readyAt: '' },
+              }
+            : {
+                $set: {
+                  status,
+                  failures,
+                  error: failure.error,
+                  readyAt: failure.retryAt,
+                  updatedAt: failure.now,
+                },
+                $unset: { leaseToken: '' },
               },
-              $unset: { leaseToken: '', readyAt: '' },
-            }
-          : {
-              $set: {
-                status,
-                failures,
-                error: failure.error,
-                readyAt: failure.retryAt,
-                updatedAt: failure.now,
-              },
-              $unset: { leaseToken: '' },
-            },
+        ),
       ),
     );
     if (matchedCount !== 1) return undefined;
