@@ -1,4 +1,6 @@
 import type { EngineOptions } from '@lidex/nestjs';
+import type { PeerResults } from './peers';
+import { renderPeers } from './peers/report';
 import type { Rate } from './scenarios/throughput';
 import type { Percentiles } from './stats';
 import type { NotMeasured, StoreFigures } from './suite';
@@ -13,7 +15,11 @@ export interface BenchResults {
     { server: string; source: string; ferretdb: boolean } | { skipped: string };
   /** The second MongoDB-compatible server, mongo-java-server, when it is built. */
   mongoJavaServer?: { server: string; source: string } | { skipped: string };
+  /** The PostgreSQL server of our PostgreSQL store and DBOS, when there is one. */
+  postgres?: string;
   stores: Record<string, StoreFigures>;
+  /** Our durable stores beside DBOS and BullMQ, in interleaved rounds. */
+  peers?: PeerResults;
   seconds?: number;
 }
 
@@ -60,6 +66,7 @@ export function renderReport(
             : `mongo-java-server skipped: ${results.mongoJavaServer.skipped}`,
         ]
       : []),
+    ...(results.postgres ? [`PostgreSQL: ${results.postgres}`] : []),
     table(
       `Throughput: N workflows of 3 no-op steps started at once (concurrency ${throughputConcurrency} per worker); workflows/s and steps/s`,
       [
@@ -176,33 +183,38 @@ export function renderReport(
         s.timersAsleep,
       ]),
     ),
-    table(
-      'Step write (MongoDB): mean ms of the update one step write sends, beside the same update and a plain $set filtered by _id alone, among N running workflows',
-      [
-        'store',
-        'N',
-        'samples',
-        'step write',
-        'same update by _id',
-        'plain $set by _id',
-        'step/plain',
-      ],
-      stores.flatMap(([label, { stepWrite: w }]) =>
-        w
-          ? [
-              [
-                label,
-                w.sizes.workflows,
-                w.sizes.samples,
-                w.stepWriteMs,
-                w.sameUpdateByIdMs,
-                w.plainUpdateByIdMs,
-                w.ratio,
-              ],
-            ]
-          : [],
-      ),
-    ),
+    ...(stores.some(([, figures]) => figures.stepWrite)
+      ? [
+          table(
+            'Step write (MongoDB): mean ms of the update one step write sends, beside the same update and a plain $set filtered by _id alone, among N running workflows',
+            [
+              'store',
+              'N',
+              'samples',
+              'step write',
+              'same update by _id',
+              'plain $set by _id',
+              'step/plain',
+            ],
+            stores.flatMap(([label, { stepWrite: w }]) =>
+              w
+                ? [
+                    [
+                      label,
+                      w.sizes.workflows,
+                      w.sizes.samples,
+                      w.stepWriteMs,
+                      w.sameUpdateByIdMs,
+                      w.plainUpdateByIdMs,
+                      w.ratio,
+                    ],
+                  ]
+                : [],
+            ),
+          ),
+        ]
+      : []),
+    ...(results.peers ? renderPeers(results.peers, format) : []),
     ...[...notes].map((note) => `Note: ${note}`),
     'Note: memory sleepers are started inside the worker and stored in its heap, so their growth includes the store itself.',
   ];

@@ -1,13 +1,18 @@
 /**
  * `npm run bench`: figures, not pass/fail. Every scenario on every store (memory, SQLite with its
- * default durable commits, MongoDB), printed as tables. `--quick` runs small sizes (a CI smoke
- * run, under a minute); `--json` also prints all figures as one JSON object, the last line of
+ * default durable commits, MongoDB, PostgreSQL), printed as tables; then our durable stores beside
+ * the peers (DBOS Transact, BullMQ) in interleaved rounds. `--quick` runs small sizes (a CI smoke
+ * run, about a minute); `--json` also prints all figures as one JSON object, the last line of
  * stdout. `--markdown` prints the tables as Markdown; `--stores=memory,sqlite` runs only the stores
- * named. Progress goes to stderr.
+ * named, `--peers=dbos,bullmq` only the peers named (`--peers=none`: none). Progress goes to stderr.
  *
  * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
  * FerretDB), stopped at the end; and mongo-java-server too (`--stores=mongo-java-server`), when
  * scripts/install-mongo-java-server.sh has built it.
+ *
+ * PostgreSQL (our store and DBOS): LIDEX_POSTGRES_URL when set, else a server started here. Redis
+ * (BullMQ): a `redis-server` on PATH, started here. A peer without its server is skipped with one
+ * line saying how to enable it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -33,6 +38,9 @@ import {
   sqliteStore,
 } from './stores';
 import { runSuite } from './suite';
+import { PEERS, type Peer, runPeers } from './peers';
+import { type BenchPostgres, findPostgres } from './peers/postgres-server';
+import { postgresBenchStore } from './peers/postgres-store';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -44,6 +52,14 @@ const only = process.argv
   ?.slice('--stores='.length)
   .split(',');
 const wanted = (label: string) => !only || only.includes(label);
+/** `--peers=dbos,bullmq` runs only those beside ours, `--peers=none` none; all by default. */
+const peersArg = process.argv
+  .find((arg) => arg.startsWith('--peers='))
+  ?.slice('--peers='.length)
+  .split(',');
+const peers: Peer[] = PEERS.filter(
+  (peer) => !peersArg || peersArg.includes(peer),
+);
 /** Longest one scenario may take before the bench gives up on it. */
 const SCENARIO_LIMIT_MS = (quick ? 2 : 30) * 60_000;
 
@@ -137,11 +153,19 @@ async function main(): Promise<void> {
   };
   let mongo: MongoSetup | undefined;
   let mongoJava: MongoSetup | undefined;
+  let postgres: BenchPostgres | { skipped: string } | undefined;
   try {
+    if (wanted('postgres') || peers.includes('dbos')) {
+      postgres = await findPostgres();
+      if ('skipped' in postgres)
+        console.log(`PostgreSQL skipped: ${postgres.skipped}`);
+      else results.postgres = postgres.source;
+    }
     if (wanted('mongodb')) mongo = await setUpMongo(dir, results);
     if (wanted('mongo-java-server'))
       mongoJava = await setUpMongoJava(dir, results);
-    const stores: BenchStore[] = [memoryStore(), sqliteStore(dir)];
+    const sqlite = sqliteStore(dir);
+    const stores: BenchStore[] = [memoryStore(), sqlite];
     if (mongo) {
       stores.push(mongoStore(mongo.server.url, mongo.client, mongo.databases));
     }
@@ -155,6 +179,16 @@ async function main(): Promise<void> {
         ),
       );
     }
+    const ours = [{ store: sqlite, what: 'SQLite, durable commits (full)' }];
+    if (postgres && !('skipped' in postgres)) {
+      const store = postgresBenchStore(postgres);
+      if ('skipped' in store)
+        console.log(`PostgreSQL store skipped: ${store.skipped}`);
+      else {
+        stores.push(store);
+        ours.push({ store, what: 'PostgreSQL, same server as DBOS' });
+      }
+    }
     for (const store of stores.filter(({ label }) => wanted(label))) {
       results.stores[store.label] = await runSuite(
         store,
@@ -163,7 +197,19 @@ async function main(): Promise<void> {
         (scenario) => process.stderr.write(`${store.label}: ${scenario}\n`),
       );
     }
+    if (peers.length > 0) {
+      results.peers = await runPeers({
+        dir,
+        quick,
+        peers,
+        ours: ours.filter(({ store }) => wanted(store.label)),
+        postgres,
+        progress: (line) => process.stderr.write(`${line}\n`),
+        say: (line) => console.log(line),
+      });
+    }
   } finally {
+    if (postgres && !('skipped' in postgres)) await postgres.stop();
     if (mongo) await tearDownMongo(mongo);
     if (mongoJava) await tearDownMongo(mongoJava);
     forgetDir();

@@ -17,7 +17,8 @@ export interface Rate {
   stepsPerSecond: number;
 }
 
-const rate = (workflows: number, ms: number): Rate => ({
+/** A rate of 3-step workflows (shared with the peers' scenarios). */
+export const rate = (workflows: number, ms: number): Rate => ({
   workflows,
   seconds: round(ms / 1000),
   workflowsPerSecond: Math.round((workflows * 1000) / ms),

@@ -1,0 +1,109 @@
+import { Client } from 'pg';
+import { onExit } from '../cleanup';
+import { findInitdb, startLocalPostgres } from './local-postgres';
+import { uncounted } from './meters';
+
+/** The PostgreSQL server the bench's PostgreSQL store and DBOS share. */
+export interface BenchPostgres {
+  /** e.g. "PostgreSQL 15.14, started here (fsync on, synchronous_commit on)". */
+  source: string;
+  /** A URL for database `name` on this server (created by `createDatabase`). */
+  urlFor(name: string): string;
+  createDatabase(name: string): Promise<void>;
+  /**
+   * Statements the server has executed in every database but the bench's own `postgres`
+   * (pg_stat_statements), or undefined where the extension is not loaded (a server of
+   * LIDEX_POSTGRES_URL's without it).
+   */
+  statements(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+const HOW_TO_ENABLE =
+  'set LIDEX_POSTGRES_URL, or install PostgreSQL (Debian: apt-get install -y postgresql) so that `initdb` is on PATH or in /usr/lib/postgresql/*/bin';
+
+/**
+ * LIDEX_POSTGRES_URL when set (a superuser's, for CREATE DATABASE); else a server started here,
+ * configured for the bench: pg_stat_statements loaded (to count statements), and durable
+ * commits (`fsync`, `synchronous_commit` on, PostgreSQL's defaults) whatever the helper set.
+ */
+export async function findPostgres(): Promise<
+  BenchPostgres | { skipped: string }
+> {
+  const given = process.env.LIDEX_POSTGRES_URL;
+  if (given) return connect(given, 'LIDEX_POSTGRES_URL', async () => {});
+  const initdb = findInitdb();
+  if (!initdb) return { skipped: `no PostgreSQL server: ${HOW_TO_ENABLE}` };
+  const server = await startLocalPostgres(initdb);
+  const removeExitHook = onExit(() => server.kill());
+  const admin = uncounted(new Client({ connectionString: server.url }));
+  await admin.connect();
+  try {
+    await admin.query(
+      "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'",
+    );
+    await admin.query('ALTER SYSTEM SET fsync = on');
+    await admin.query('ALTER SYSTEM SET synchronous_commit = on');
+    // Enough connections for DBOS's pool, the store's and the bench's own.
+    await admin.query('ALTER SYSTEM SET max_connections = 200');
+  } finally {
+    await admin.end();
+  }
+  await server.restart();
+  return connect(server.url, 'started here', async () => {
+    removeExitHook();
+    await server.stop();
+  });
+}
+
+async function connect(
+  url: string,
+  source: string,
+  stopServer: () => Promise<void>,
+): Promise<BenchPostgres> {
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const admin = uncounted(
+    new Client({ connectionString: adminUrl.toString() }),
+  );
+  await admin.connect();
+  const setting = async (name: string) =>
+    (
+      await admin.query<{ value: string }>(
+        `SELECT current_setting($1) AS value`,
+        [name],
+      )
+    ).rows[0].value;
+  const counting = await admin
+    .query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+    .then(() => admin.query('SELECT 1 FROM pg_stat_statements LIMIT 1'))
+    .then(
+      () => true,
+      () => false,
+    );
+  const version = (await setting('server_version')).split(' ')[0];
+  const durability = `fsync ${await setting('fsync')}, synchronous_commit ${await setting('synchronous_commit')}`;
+  return {
+    source: `PostgreSQL ${version}, ${source} (${durability}${counting ? '' : ', no pg_stat_statements: statements not counted'})`,
+    urlFor: (name) => {
+      const target = new URL(url);
+      target.pathname = `/${name}`;
+      return target.toString();
+    },
+    createDatabase: async (name) => {
+      await admin.query(`CREATE DATABASE "${name}"`);
+    },
+    statements: async () => {
+      if (!counting) return undefined;
+      const { rows } = await admin.query<{ calls: string | null }>(
+        `SELECT sum(calls) AS calls FROM pg_stat_statements
+          WHERE dbid <> (SELECT oid FROM pg_database WHERE datname = 'postgres')`,
+      );
+      return Number(rows[0].calls ?? 0);
+    },
+    stop: async () => {
+      await admin.end();
+      await stopServer();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { round } from '../stats';
+import { table, type TableFormat } from '../table';
+import type { Readings } from './contender';
+import type { PeerResults } from './index';
+
+const NA = 'n/a';
+const reading = (values: Readings | undefined, key: string) =>
+  values?.[key] ?? NA;
+
+/** "Beside the peers": each contender's figures, then ours against each peer as ratios. */
+export function renderPeers(
+  results: PeerResults,
+  format: TableFormat,
+): string[] {
+  const { sizes } = results;
+  const contenders = Object.entries(results.contenders);
+  const sections = [
+    ...Object.values(results.servers).map(
+      (server) => `Peers' server: ${server}`,
+    ),
+    ...Object.entries(results.skipped).map(
+      ([peer, reason]) => `${peer} skipped: ${reason}`,
+    ),
+  ];
+  if (contenders.length === 0) return sections;
+  sections.push(
+    table(
+      `Beside the peers: ${sizes.throughput} workflows of 3 no-op steps started at once, then ${sizes.latency} one at a time (start→finished), in ${sizes.rounds} interleaved rounds (${contenders.map(([label]) => label).join(', ')}, …); medians over the rounds. Costs from ${sizes.costs} workflows one at a time`,
+      [
+        'contender',
+        'what',
+        'workflows/s',
+        'each round',
+        'p50 / p99 ms',
+        'round trips/wf',
+        'statements/wf',
+        'statements/step',
+        'Redis cmds/wf',
+      ],
+      contenders.map(([label, c]) => [
+        label,
+        c.what,
+        c.workflowsPerSecond,
+        c.throughput.map((t) => t.workflowsPerSecond).join(' / '),
+        `${c.p50Ms} / ${c.p99Ms}`,
+        reading(c.costs?.perWorkflow, 'roundTrips'),
+        reading(c.costs?.perWorkflow, 'statements'),
+        reading(c.costs?.perStep, 'statements'),
+        reading(c.costs?.perWorkflow, 'redisCommands'),
+      ]),
+      format,
+    ),
+  );
+  const ours = contenders.filter(([, c]) => c.ours);
+  const peers = contenders.filter(([, c]) => !c.ours);
+  const ratio = (a: number, b: number) => (b > 0 ? round(a / b) : NA);
+  if (ours.length > 0 && peers.length > 0) {
+    sections.push(
+      table(
+        'Ours / peer, same run: workflows/s above 1 means ours is faster; p50 and p99 below 1 mean ours is faster',
+        ['ours', 'peer', 'workflows/s', 'p50', 'p99'],
+        ours.flatMap(([label, mine]) =>
+          peers.map(([peer, theirs]) => [
+            label,
+            peer,
+            `${ratio(mine.workflowsPerSecond, theirs.workflowsPerSecond)}×`,
+            `${ratio(mine.p50Ms, theirs.p50Ms)}×`,
+            `${ratio(mine.p99Ms, theirs.p99Ms)}×`,
+          ]),
+        ),
+        format,
+      ),
+    );
+  }
+  sections.push(
+    'Note: round trips are what the clients sent from this process: queries of `pg` clients (PostgreSQL), commands and pipelines of ioredis clients (BullMQ). Statements are what PostgreSQL executed (pg_stat_statements, BEGIN and COMMIT included); Redis commands, what Redis executed (total_commands_processed, commands called by Lua scripts included). All include what each ran in the background meanwhile (polls, keep-alives, blocking waits).',
+  );
+  return sections;
+}
