@@ -29,6 +29,8 @@ export interface PeerResults {
 export interface PeerRun {
   dir: string;
   quick: boolean;
+  /** Sizes other than `--quick`'s or the full run's (the smoke test's). */
+  sizes?: PeerSizes;
   peers: readonly Peer[];
   /** Our durable stores to set beside them (SQLite, PostgreSQL), each with what it is. */
   ours: { store: BenchStore; what: string }[];
@@ -41,7 +43,7 @@ export interface PeerRun {
 
 /** Starts what the peers need (Redis), runs the interleaved rounds, stops what it started. */
 export async function runPeers(run: PeerRun): Promise<PeerResults> {
-  const sizes = PEER_SIZES[run.quick ? 'quick' : 'full'];
+  const sizes = run.sizes ?? PEER_SIZES[run.quick ? 'quick' : 'full'];
   const results: PeerResults = {
     sizes,
     servers: {},
