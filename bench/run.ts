@@ -157,9 +157,10 @@ async function main(): Promise<void> {
   try {
     if (wanted('postgres') || peers.includes('dbos')) {
       postgres = await findPostgres();
-      if ('skipped' in postgres)
+      // Without a server, the line saying DBOS was skipped says why (one line, not two).
+      if (!('skipped' in postgres)) results.postgres = postgres.source;
+      else if (!peers.includes('dbos'))
         console.log(`PostgreSQL skipped: ${postgres.skipped}`);
-      else results.postgres = postgres.source;
     }
     if (wanted('mongodb')) mongo = await setUpMongo(dir, results);
     if (wanted('mongo-java-server'))
@@ -205,7 +206,6 @@ async function main(): Promise<void> {
         ours: ours.filter(({ store }) => wanted(store.label)),
         postgres,
         progress: (line) => process.stderr.write(`${line}\n`),
-        say: (line) => console.log(line),
       });
     }
   } finally {

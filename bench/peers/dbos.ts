@@ -11,7 +11,7 @@ type Workflows = Record<PeerWorkflow, () => Promise<string>>;
 /**
  * DBOS Transact running the bench's workflow (three no-op steps, `DBOS.runStep`) in this process,
  * on the same PostgreSQL server as our PostgreSQL store: each round launches DBOS on a system
- * database of its own (DBOS creates and migrates it), and shuts it down after. DBOS's defaults
+ * database of its own (DBOS creates and migrates it), shuts it down after and drops it. DBOS's defaults
  * throughout (its pool size, serializer, no queue), but for `logLevel: 'warn'`, so that its
  * start-up lines stay out of the report. Workflows are started with `DBOS.startWorkflow` and
  * awaited with the handle's `getResult()`.
@@ -37,9 +37,10 @@ export async function dbosContender(
     what: 'DBOS Transact, same PostgreSQL server',
     meter: pgMeter(postgres),
     open: async (round) => {
+      const database = `lidex_bench_dbos_${run}_${round}`;
       dbos.setConfig({
         name: 'lidex-bench',
-        systemDatabaseUrl: postgres.urlFor(`lidex_bench_dbos_${run}_${round}`),
+        systemDatabaseUrl: postgres.urlFor(database),
         logLevel: 'warn',
       });
       await dbos.launch();
@@ -63,7 +64,10 @@ export async function dbosContender(
           }
           return samples;
         },
-        close: () => dbos.shutdown(),
+        close: async () => {
+          await dbos.shutdown();
+          await postgres.dropDatabase(database);
+        },
       };
     },
   };

@@ -1,4 +1,6 @@
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { round } from '../stats';
 import type { BenchStore } from '../stores';
 import { bullmqContender } from './bullmq';
 import {
@@ -24,6 +26,8 @@ export interface PeerResults {
   /** Peers left out, with the reason and how to enable them. */
   skipped: Record<string, string>;
   contenders: Record<string, ContenderFigures>;
+  /** The machine's 1-minute load average as the rounds began and as they ended. */
+  loadAverage1m: { start: number; end: number };
 }
 
 export interface PeerRun {
@@ -37,8 +41,6 @@ export interface PeerRun {
   /** The PostgreSQL server, when there is one; DBOS is skipped without it. */
   postgres: BenchPostgres | { skipped: string } | undefined;
   progress: (line: string) => void;
-  /** Prints a line saying a peer was skipped. */
-  say: (line: string) => void;
 }
 
 /** Starts what the peers need (Redis), runs the interleaved rounds, stops what it started. */
@@ -49,10 +51,11 @@ export async function runPeers(run: PeerRun): Promise<PeerResults> {
     servers: {},
     skipped: {},
     contenders: {},
+    loadAverage1m: { start: round(loadavg()[0]), end: 0 },
   };
+  // Printed with the report, one line per peer.
   const skip = (peer: string, reason: string) => {
     results.skipped[peer] = reason;
-    run.say(`${peer} skipped: ${reason}`);
   };
   const postgres =
     run.postgres && 'skipped' in run.postgres ? undefined : run.postgres;
@@ -95,5 +98,6 @@ export async function runPeers(run: PeerRun): Promise<PeerResults> {
     for (const contender of contenders) await contender.close?.();
     await redis?.stop();
   }
+  results.loadAverage1m.end = round(loadavg()[0]);
   return results;
 }

@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import {
+  findPostgresBinaries,
+  startPostgresServer,
+} from '../../test/support/postgres-server';
 import { onExit } from '../cleanup';
-import { findInitdb, startLocalPostgres } from './local-postgres';
 import { uncounted } from './meters';
 
 /** The PostgreSQL server the bench's PostgreSQL store and DBOS share. */
@@ -10,6 +16,8 @@ export interface BenchPostgres {
   /** A URL for database `name` on this server (created by `createDatabase`). */
   urlFor(name: string): string;
   createDatabase(name: string): Promise<void>;
+  /** Drops database `name`, closing what is still connected to it (on LIDEX_POSTGRES_URL's server, the bench leaves nothing behind). */
+  dropDatabase(name: string): Promise<void>;
   /**
    * Statements the server has executed in every database but the bench's own `postgres`
    * (pg_stat_statements), or undefined where the extension is not loaded (a server of
@@ -19,42 +27,38 @@ export interface BenchPostgres {
   stop(): Promise<void>;
 }
 
-const HOW_TO_ENABLE =
-  'set LIDEX_POSTGRES_URL, or install PostgreSQL (Debian: apt-get install -y postgresql) so that `initdb` is on PATH or in /usr/lib/postgresql/*/bin';
-
 /**
- * LIDEX_POSTGRES_URL when set (a superuser's, for CREATE DATABASE); else a server started here,
- * configured for the bench: pg_stat_statements loaded (to count statements), and durable
- * commits (`fsync`, `synchronous_commit` on, PostgreSQL's defaults) whatever the helper set.
+ * LIDEX_POSTGRES_URL when set (a superuser's, for CREATE DATABASE); else a server started here as
+ * the tests start theirs (`test/support/postgres-server.ts`: `fsync` on), with pg_stat_statements
+ * loaded to count statements, in a temporary folder of its own (the server's user cannot enter
+ * the bench's), removed when it stops. When there is none, the reason and how to get one.
  */
 export async function findPostgres(): Promise<
   BenchPostgres | { skipped: string }
 > {
   const given = process.env.LIDEX_POSTGRES_URL;
   if (given) return connect(given, 'LIDEX_POSTGRES_URL', async () => {});
-  const initdb = findInitdb();
-  if (!initdb) return { skipped: `no PostgreSQL server: ${HOW_TO_ENABLE}` };
-  const server = await startLocalPostgres(initdb);
-  const removeExitHook = onExit(() => server.kill());
-  const admin = uncounted(new Client({ connectionString: server.url }));
-  await admin.connect();
-  try {
-    await admin.query(
-      "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'",
-    );
-    await admin.query('ALTER SYSTEM SET fsync = on');
-    await admin.query('ALTER SYSTEM SET synchronous_commit = on');
-    // Enough connections for DBOS's pool, the store's and the bench's own.
-    await admin.query('ALTER SYSTEM SET max_connections = 200');
-  } finally {
-    await admin.end();
+  if (!findPostgresBinaries()) {
+    return { skipped: `no PostgreSQL server: ${HOW_TO_ENABLE}` };
   }
-  await server.restart();
+  const dir = mkdtempSync(join(tmpdir(), 'lidex-bench-postgres-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const server = await startPostgresServer(dir, {
+    settings: { shared_preload_libraries: 'pg_stat_statements' },
+  });
+  const removeExitHook = onExit(() => {
+    server.kill();
+    remove();
+  });
   return connect(server.url, 'started here', async () => {
     removeExitHook();
     await server.stop();
+    remove();
   });
 }
+
+const HOW_TO_ENABLE =
+  "set LIDEX_POSTGRES_URL, or install Debian's `postgresql` package (apt-get install -y postgresql)";
 
 async function connect(
   url: string,
@@ -92,6 +96,9 @@ async function connect(
     },
     createDatabase: async (name) => {
       await admin.query(`CREATE DATABASE "${name}"`);
+    },
+    dropDatabase: async (name) => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
     statements: async () => {
       if (!counting) return undefined;

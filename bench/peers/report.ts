@@ -25,7 +25,7 @@ export function renderPeers(
   if (contenders.length === 0) return sections;
   sections.push(
     table(
-      `Beside the peers: ${sizes.throughput} workflows of 3 no-op steps started at once, then ${sizes.latency} one at a time (start→finished), in ${sizes.rounds} interleaved rounds (${contenders.map(([label]) => label).join(', ')}, …); medians over the rounds. Costs from ${sizes.costs} workflows one at a time`,
+      `Beside the peers (load average ${results.loadAverage1m.start} as the rounds began, ${results.loadAverage1m.end} as they ended): ${sizes.throughput} workflows of 3 no-op steps started at once, then ${sizes.latency} one at a time (start→finished), in ${sizes.rounds} interleaved rounds (${contenders.map(([label]) => label).join(', ')}, …); medians over the rounds. Costs from ${sizes.costs} workflows one at a time`,
       [
         'contender',
         'what',

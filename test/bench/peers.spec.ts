@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { runPeers } from '../../bench/peers';
-import { findInitdb } from '../../bench/peers/local-postgres';
 import {
   type BenchPostgres,
   findPostgres,
 } from '../../bench/peers/postgres-server';
 import { renderPeers } from '../../bench/peers/report';
 import { sqliteStore } from '../../bench/stores';
+import { findPostgresBinaries } from '../support/postgres-server';
 import { tempDir } from '../support/temp-dir';
 
 /**
@@ -17,7 +17,8 @@ import { tempDir } from '../support/temp-dir';
 const redisServer =
   spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
 const postgresServer =
-  Boolean(process.env.LIDEX_POSTGRES_URL) || findInitdb() !== undefined;
+  Boolean(process.env.LIDEX_POSTGRES_URL) ||
+  findPostgresBinaries() !== undefined;
 const servers = redisServer && postgresServer;
 if (!servers && !process.env.CI) {
   console.log(
@@ -48,7 +49,6 @@ describeServers('bench: beside the peers', () => {
       ours: [{ store: sqliteStore(dir.path), what: 'SQLite' }],
       postgres,
       progress: (line) => progress.push(line),
-      say: (line) => progress.push(line),
     });
 
     expect(results.skipped).toEqual({});
@@ -81,7 +81,6 @@ describeServers('bench: beside the peers', () => {
   }, 180_000);
 
   it('skips a peer whose server is missing, with one line saying how to enable it', async () => {
-    const lines: string[] = [];
     const results = await runPeers({
       dir: dir.path,
       quick: true,
@@ -90,11 +89,10 @@ describeServers('bench: beside the peers', () => {
       ours: [{ store: sqliteStore(dir.path), what: 'SQLite' }],
       postgres: { skipped: 'no PostgreSQL server: set LIDEX_POSTGRES_URL' },
       progress: () => {},
-      say: (line) => lines.push(line),
     });
-    expect(lines).toEqual([
+    expect(results.contenders).toEqual({});
+    expect(renderPeers(results, 'text')).toEqual([
       'DBOS skipped: no PostgreSQL server: set LIDEX_POSTGRES_URL',
     ]);
-    expect(results.contenders).toEqual({});
   });
 });
