@@ -154,6 +154,7 @@ async function main(): Promise<void> {
   let mongo: MongoSetup | undefined;
   let mongoJava: MongoSetup | undefined;
   let postgres: BenchPostgres | { skipped: string } | undefined;
+  let dropPostgres: (() => Promise<void>) | undefined;
   try {
     if (wanted('postgres') || peers.includes('dbos')) {
       postgres = await findPostgres();
@@ -181,14 +182,11 @@ async function main(): Promise<void> {
       );
     }
     const ours = [{ store: sqlite, what: 'SQLite, durable commits (full)' }];
-    if (postgres && !('skipped' in postgres)) {
-      const store = postgresBenchStore(postgres);
-      if ('skipped' in store)
-        console.log(`PostgreSQL store skipped: ${store.skipped}`);
-      else {
-        stores.push(store);
-        ours.push({ store, what: 'PostgreSQL, same server as DBOS' });
-      }
+    if (postgres && !('skipped' in postgres) && wanted('postgres')) {
+      const store = await postgresBenchStore(postgres);
+      dropPostgres = store.drop;
+      stores.push(store);
+      ours.push({ store, what: 'PostgreSQL, same server as DBOS' });
     }
     for (const store of stores.filter(({ label }) => wanted(label))) {
       results.stores[store.label] = await runSuite(
@@ -209,7 +207,10 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    if (postgres && !('skipped' in postgres)) await postgres.stop();
+    if (postgres && !('skipped' in postgres)) {
+      await dropPostgres?.();
+      await postgres.stop();
+    }
     if (mongo) await tearDownMongo(mongo);
     if (mongoJava) await tearDownMongo(mongoJava);
     forgetDir();

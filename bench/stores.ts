@@ -5,13 +5,15 @@ import {
   type Persistence,
   SqliteStore,
 } from '@lidex/nestjs';
+import { PostgresStore } from '@lidex/nestjs/postgres';
 import type { MongoClient } from 'mongodb';
 
 /** How a worker process opens a store: JSON, passed on its command line. */
 export type StoreSpec =
   | { memory: true }
   | { sqlite: string; durability?: 'full' | 'normal' }
-  | { mongodb: { url: string; database: string } };
+  | { mongodb: { url: string; database: string } }
+  | { postgres: { url: string; schema: string; connectTimeoutMs?: number } };
 
 /** Opens (without `init`) the store a spec names; MongoDB through `client` when given. */
 export function openSpec(spec: StoreSpec, client?: MongoClient): Persistence {
@@ -19,6 +21,7 @@ export function openSpec(spec: StoreSpec, client?: MongoClient): Persistence {
   if ('sqlite' in spec) {
     return new SqliteStore({ path: spec.sqlite, durability: spec.durability });
   }
+  if ('postgres' in spec) return new PostgresStore(spec.postgres);
   const { url, database } = spec.mongodb;
   return client
     ? new MongoStore({ client, database })
@@ -112,7 +115,7 @@ export function mongoStore(
   };
 }
 
-async function initialised(store: Persistence): Promise<Persistence> {
+export async function initialised(store: Persistence): Promise<Persistence> {
   await store.init();
   return store;
 }

@@ -1,17 +1,39 @@
-import type { BenchStore } from '../stores';
+import type { BenchStore, StoreSpec } from '../stores';
+import { initialised, openSpec } from '../stores';
 import type { BenchPostgres } from './postgres-server';
 
 /**
- * PLACE FOR OUR POSTGRESQL STORE. Our `PostgresStore` (`@lidex/nestjs/postgres`) on the bench's
- * PostgreSQL server, the one DBOS runs on: it joins every scenario of the suite (as `--stores=
- * postgres`) and the peers' rounds beside DBOS. Until the store is on main, it is skipped with a
- * line saying so.
+ * Our `PostgresStore` (`@lidex/nestjs/postgres`) on the bench's PostgreSQL server, the one DBOS
+ * runs on, with its defaults (a pool of 10 from a URL, LISTEN/NOTIFY on) but one: one database for
+ * the run, dropped at the end, and a schema of its own per scenario.
+ *
+ * The one: `connectTimeoutMs` 60 s instead of 5. The store gives it to `pg.Pool` as
+ * `connectionTimeoutMillis`, which also bounds how long a query waits for a free connection, so
+ * 2,000 workflows started at once on a loaded machine failed with "timeout exceeded when trying
+ * to connect" while waiting their turn among the pool's 10 connections. It runs every scenario of the
+ * suite (`--stores=postgres`) and the peers' rounds beside DBOS.
  */
-export function postgresBenchStore(
-  _postgres: BenchPostgres,
-): BenchStore | { skipped: string } {
+export async function postgresBenchStore(
+  postgres: BenchPostgres,
+): Promise<BenchStore & { drop(): Promise<void> }> {
+  const database = `lidex_bench_${Date.now().toString(36)}`;
+  await postgres.createDatabase(database);
+  const url = postgres.urlFor(database);
   return {
-    skipped:
-      'our PostgreSQL store (@lidex/nestjs/postgres) is not in this build yet',
+    label: 'postgres',
+    shared: true,
+    seedBatch: 100,
+    place: (scenario) => {
+      const spec: StoreSpec = {
+        postgres: {
+          url,
+          schema: `lidex_${scenario.toLowerCase()}`,
+          connectTimeoutMs: 60_000,
+        },
+      };
+      const open = () => initialised(openSpec(spec));
+      return { spec, open, openForSeeding: open };
+    },
+    drop: () => postgres.dropDatabase(database),
   };
 }
