@@ -320,6 +320,12 @@ export const messages = {
   workerCrashed: (cause: string) =>
     `The worker's poll loop stopped on an unexpected error: ${cause}. This instance no longer ` +
     `claims workflows; please report this.`,
+  writeAbandoned: (workflowId: string, cause: string, failingForMs: number) =>
+    `Workflow ${show(workflowId)} stopped here: its store writes kept failing for ` +
+    `${Math.round(failingForMs)} ms, a whole lease (${cause}). Nothing more of this run is ` +
+    `written; once the store can be reached, the instance that claims the workflow next resumes ` +
+    `it from its recorded steps.`,
+
   runCrashed: (workflowId: string, cause: string) =>
     `Internal error while running workflow ${show(workflowId)}: ${cause}`,
   dashboardUnguarded: (path: string) =>

@@ -223,7 +223,9 @@ export class WorkflowRun implements WorkflowContext {
         failingSince ??= now;
         const cause = error instanceof Error ? error.message : String(error);
         if (now - failingSince >= this.deps.options.timeoutIntervalMs) {
-          this.deps.logger.error(messages.runCrashed(this.workflowId, cause));
+          this.deps.logger.error(
+            messages.writeAbandoned(this.workflowId, cause, now - failingSince),
+          );
           void this.halt('store-unreachable');
           return undefined;
         }
