@@ -4,22 +4,30 @@ import {
   MongoStore,
   SqliteStore,
 } from '@lidex/nestjs';
+import { PostgresStore } from '@lidex/nestjs/postgres';
 
 /**
- * Lidex's options from the environment: MongoDB when LIDEX_MONGO_URL is set, else the embedded
- * SQLite file (LIDEX_SQLITE_PATH, default .lidex/sample.sqlite).
+ * Lidex's options from the environment: PostgreSQL when LIDEX_POSTGRES_URL is set (tables in the
+ * schema LIDEX_POSTGRES_SCHEMA, default lidex), else MongoDB when LIDEX_MONGO_URL is set, else the
+ * embedded SQLite file (LIDEX_SQLITE_PATH, default .lidex/sample.sqlite).
  */
 export function lidexOptions(config: ConfigService): LidexModuleOptions {
+  const postgresUrl = config.get<string>('LIDEX_POSTGRES_URL');
   const mongoUrl = config.get<string>('LIDEX_MONGO_URL');
   return {
-    persistence: mongoUrl
-      ? new MongoStore({
-          url: mongoUrl,
-          database: config.get('LIDEX_MONGO_DATABASE'),
+    persistence: postgresUrl
+      ? new PostgresStore({
+          url: postgresUrl,
+          schema: config.get('LIDEX_POSTGRES_SCHEMA'),
         })
-      : new SqliteStore({
-          path: config.get('LIDEX_SQLITE_PATH', '.lidex/sample.sqlite'),
-        }),
+      : mongoUrl
+        ? new MongoStore({
+            url: mongoUrl,
+            database: config.get('LIDEX_MONGO_DATABASE'),
+          })
+        : new SqliteStore({
+            path: config.get('LIDEX_SQLITE_PATH', '.lidex/sample.sqlite'),
+          }),
     // A short lease, so that a sample killed mid-step resumes within seconds of a restart.
     timeoutIntervalMs: 5_000,
     // Three failures in a row (a payment provider outage, say) abort a workflow; retry it from

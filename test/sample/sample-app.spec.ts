@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
+import { dropTestSchemas, postgresUrl, testSchema } from '../support/postgres';
 import { startSample as startSampleWith } from '../support/sample-process';
 import { tempDir } from '../support/temp-dir';
 
@@ -39,8 +40,19 @@ if (mongoUrl) {
   });
 }
 
+if (postgresUrl) {
+  stores.push({
+    label: 'PostgreSQL',
+    env: {
+      LIDEX_POSTGRES_URL: postgresUrl,
+      LIDEX_POSTGRES_SCHEMA: testSchema(),
+    },
+  });
+}
+
 afterAll(async () => {
   await dropTestDatabases();
+  await dropTestSchemas();
   dir.remove();
 });
 

@@ -26,6 +26,7 @@ export async function startSample(
       PORT: '0',
       NO_COLOR: '1',
       LIDEX_MONGO_URL: '',
+      LIDEX_POSTGRES_URL: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
