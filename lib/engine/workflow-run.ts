@@ -14,7 +14,8 @@ import { leaseLossReason } from './lease-loss';
 import { WorkflowRoom } from './workflow-room';
 import type { ResolvedEngineOptions } from './options';
 import { RunLease } from './run-lease';
-import type { LidexLogger, WorkflowContext } from './types';
+import type { LidexLogger } from './types';
+import type { ContextTarget } from './workflow-context';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 
 /** The longest sleep: 10 years. Longer ones are a mistake (seconds taken for ms, say). */
@@ -39,13 +40,14 @@ export interface RunDependencies {
 }
 
 /**
- * One run of one workflow, holding one lease: the context the workflow's code receives.
+ * One run of one workflow, holding one lease: what the workflow's `ctx` (a facade, see
+ * `workflow-context.ts`) forwards to. Internal: workflow code never holds it.
  *
  * When the run must stop before the workflow returns (its lease was lost, a long sleep released
  * it, the app is shutting down), `halted` settles and the workflow's next call to the context
  * never returns, so no code after that point runs in this process. Another claim resumes it.
  */
-export class WorkflowRun implements WorkflowContext {
+export class WorkflowRun implements ContextTarget {
   readonly workflowId: string;
   readonly workflowName: string;
   readonly leaseToken: string;

@@ -5,7 +5,8 @@ import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
 import type { HaltReason, RunDependencies } from './workflow-run';
 import { WorkflowRun } from './workflow-run';
 import type { WorkflowContext, WorkflowHandler } from './types';
-import { WorkflowRunContext } from './workflow-context';
+import { ContextCalls } from './context-calls';
+import { workflowContext } from './workflow-context';
 
 type Outcome =
   | { kind: 'returned'; value: unknown }
@@ -52,10 +53,17 @@ export class WorkflowRunner {
     // Renewed from when the claim was sent: a claim that came back late is renewed at once.
     run.lease.start();
     try {
-      const context = new WorkflowRunContext(run, logger);
-      const outcome = await this.outcome(handler, context, run, encodedInput);
-      const misuse = outcome.kind === 'halted' ? undefined : context.misuse();
-      if (outcome.kind !== 'halted') context.close();
+      const calls = new ContextCalls(run.workflowId, logger);
+      const context = workflowContext(run, calls);
+      const outcome = await this.outcome(
+        handler,
+        context,
+        calls,
+        run,
+        encodedInput,
+      );
+      const misuse = outcome.kind === 'halted' ? undefined : calls.misuse();
+      if (outcome.kind !== 'halted') calls.close();
       if (misuse) await this.fail(run, misuse);
       else if (outcome.kind === 'returned')
         await this.finish(run, outcome.value);
@@ -71,7 +79,8 @@ export class WorkflowRunner {
    */
   private async outcome(
     handler: WorkflowHandler,
-    context: WorkflowRunContext,
+    context: WorkflowContext,
+    calls: ContextCalls,
     run: WorkflowRun,
     encodedInput: string,
   ): Promise<Outcome> {
@@ -84,7 +93,7 @@ export class WorkflowRunner {
       halted,
     ]);
     if (outcome.kind === 'halted') return outcome;
-    return Promise.race([context.returned().then(() => outcome), halted]);
+    return Promise.race([calls.returned().then(() => outcome), halted]);
   }
 
   private async invoke(

@@ -87,7 +87,7 @@ const badFixtures = readdirSync(FIXTURES).filter((file) =>
   file.startsWith('bad-'),
 );
 
-describe('typed workflow references, as the compiler sees them', () => {
+describe('the public types, as the compiler sees them', () => {
   let program: ts.Program;
   beforeAll(() => {
     program = compileFixtures();
