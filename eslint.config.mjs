@@ -2,6 +2,22 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const NO_NEST = {
+  group: ['@nestjs/*'],
+  message:
+    'The engine and stores must not depend on NestJS; adapt them in the Nest layer.',
+};
+const NO_ENGINE = {
+  group: ['**/engine', '**/engine/*'],
+  message:
+    'Stores and the shared model must not import the engine: put what both need in lib/model.',
+};
+const NO_STORES = {
+  group: ['**/stores', '**/stores/*', '**/stores/**'],
+  message:
+    'The shared model, errors and messages must not import a store or the store contract.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -35,19 +51,25 @@ export default tseslint.config(
   },
   {
     // The engine and the stores are plain TypeScript: the Nest layer adapts them.
-    files: ['lib/engine/**/*.ts', 'lib/stores/**/*.ts', 'lib/errors/**/*.ts'],
+    files: ['lib/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_NEST] }],
+    },
+  },
+  {
+    // Stores implement the contract over the shared model; they never reach into the engine.
+    files: ['lib/stores/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_NEST, NO_ENGINE] }],
+    },
+  },
+  {
+    // What engine and stores share (model, errors, messages) depends on neither.
+    files: ['lib/model/**/*.ts', 'lib/errors/**/*.ts', 'lib/lidex.messages.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              group: ['@nestjs/*'],
-              message:
-                'The engine and stores must not depend on NestJS; adapt them in the Nest layer.',
-            },
-          ],
-        },
+        { patterns: [NO_NEST, NO_ENGINE, NO_STORES] },
       ],
     },
   },

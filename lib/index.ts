@@ -34,7 +34,9 @@ export {
 export type {
   ClaimedWorkflow,
   FailureRecord,
+  FinishRecord,
   Lease,
+  LeaseRelease,
   StepOutcome,
   NewWorkflow,
   Persistence,

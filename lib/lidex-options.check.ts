@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from './errors/invalid-options.error';
 import { UnknownOptionError } from './errors/unknown-option.error';
-import { unknownKey } from './engine/option-keys';
+import { unknownKey } from './model/option-keys';
 import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
 import { requireStore } from './engine/store-check';
 import { messages } from './lidex.messages';

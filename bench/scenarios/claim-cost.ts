@@ -66,7 +66,7 @@ async function seed(
       const lease = { token: randomUUID(), until: now + 60_000 };
       const id = `done${i}`;
       await store.insertWorkflow(newWorkflow(id, now), lease);
-      await store.recordFinish(id, lease.token, '"ok"', now);
+      await store.recordFinish(id, lease.token, { result: '"ok"', now });
     });
     // Distinct times, oldest first, as workflows started one after another would have.
     await inBatches(ready, batch, (i) =>

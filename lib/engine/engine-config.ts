@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { UnknownOptionError } from '../errors/unknown-option.error';
 import { messages } from '../lidex.messages';
 import type { EngineConfig } from './lidex-engine';
-import { unknownKey } from './option-keys';
+import { unknownKey } from '../model/option-keys';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options';
 import { requireStore } from './store-check';
 import type { WorkflowHandler } from './types';

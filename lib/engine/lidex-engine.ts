@@ -166,7 +166,7 @@ export class LidexEngine {
       // The insert may have happened with its answer lost: do not leave it leased to nobody.
       const now = this.deps.now();
       await this.store
-        .releaseLease(id, lease.token, now, now)
+        .releaseLease(id, lease.token, { readyAt: now, now })
         .catch(() => undefined);
       throw error;
     } finally {
@@ -176,7 +176,6 @@ export class LidexEngine {
             id,
             name,
             input: encoded,
-            failures: 0,
             leaseToken: lease.token,
             steps: [],
           },

@@ -4,27 +4,15 @@ import type {
   WorkflowRef,
   WorkflowStartArgs,
 } from './workflow-ref';
+import type { WorkflowError, WorkflowStatus } from '../model';
 
-/** The life of a workflow, as in the original Lidex, plus `cancelled` (by `LidexClient.cancel`). */
-export type WorkflowStatus =
-  'idle' | 'running' | 'failed' | 'finished' | 'aborted' | 'cancelled';
-
-export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
-  'idle',
-  'running',
-  'failed',
-  'finished',
-  'aborted',
-  'cancelled',
-];
-
-/** Statuses a workflow never leaves on its own; `retry` moves the last two back to `idle`. */
-export const TERMINAL_STATUSES: readonly WorkflowStatus[] = [
-  'finished',
-  'aborted',
-  'cancelled',
-];
-
+export {
+  TERMINAL_STATUSES,
+  WORKFLOW_STATUSES,
+  type WorkflowCounts,
+  type WorkflowError,
+  type WorkflowStatus,
+} from '../model';
 /** What a workflow receives as its first argument. */
 export interface WorkflowContext {
   /** The id this workflow was started with. */
@@ -61,13 +49,6 @@ export type WorkflowHandler<I = any, R = any> = (
   ctx: WorkflowContext,
   input: I,
 ) => Promise<R>;
-
-/** An error as stored with a failed workflow. */
-export interface WorkflowError {
-  name: string;
-  message: string;
-  stack?: string;
-}
 
 /** One recorded step or sleep, decoded. */
 export interface StepInfo {
@@ -141,9 +122,6 @@ export interface WorkflowPage {
   /** Pass as `cursor` for the next page; absent on the last page. */
   nextCursor?: string;
 }
-
-/** How many workflows have each status. */
-export type WorkflowCounts = Record<WorkflowStatus, number>;
 
 /** Options of `wait(id, options)`. */
 export interface WaitOptions {

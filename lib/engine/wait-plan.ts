@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
-import { unknownKey } from './option-keys';
+import { unknownKey } from '../model/option-keys';
 import {
   TERMINAL_STATUSES,
   type WaitOptions,

@@ -149,7 +149,7 @@ export class Worker {
   private handBack(claimed: ClaimedWorkflow): void {
     const now = this.deps.now();
     const released: Promise<void> = this.deps.store
-      .releaseLease(claimed.id, claimed.leaseToken, now, now)
+      .releaseLease(claimed.id, claimed.leaseToken, { readyAt: now, now })
       .then(
         () => undefined,
         (error: unknown) =>

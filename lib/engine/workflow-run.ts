@@ -308,12 +308,10 @@ export class WorkflowRun implements ContextTarget {
   private async release(readyAt: number): Promise<never> {
     const now = this.deps.now();
     await this.write(() =>
-      this.deps.store.releaseLease(
-        this.workflowId,
-        this.leaseToken,
+      this.deps.store.releaseLease(this.workflowId, this.leaseToken, {
         readyAt,
         now,
-      ),
+      }),
     );
     return this.halt(this.stopRequested ? 'stopped' : 'released');
   }

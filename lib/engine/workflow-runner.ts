@@ -40,12 +40,10 @@ export class WorkflowRunner {
         ),
       );
       await run.write(() =>
-        store.releaseLease(
-          run.workflowId,
-          run.leaseToken,
-          now() + options.retryIntervalMs,
-          now(),
-        ),
+        store.releaseLease(run.workflowId, run.leaseToken, {
+          readyAt: now() + options.retryIntervalMs,
+          now: now(),
+        }),
       );
       return;
     }
@@ -118,12 +116,10 @@ export class WorkflowRunner {
       );
       const now = this.deps.now();
       written = await run.write(() =>
-        this.deps.store.recordFinish(
-          run.workflowId,
-          run.leaseToken,
-          encoded,
+        this.deps.store.recordFinish(run.workflowId, run.leaseToken, {
+          result: encoded,
           now,
-        ),
+        }),
       );
     } catch (error) {
       // The result cannot be stored: that is the workflow's failure.

@@ -1,24 +1,65 @@
-import {
-  WORKFLOW_STATUSES,
-  type WorkflowCounts,
-  type WorkflowError,
-  type WorkflowStatus,
-} from '../engine/types';
+import type {
+  ClaimedWorkflow,
+  FailureRecord,
+  FinishRecord,
+  Lease,
+  LeaseRelease,
+  NewWorkflow,
+  SeenLease,
+  StepOutcome,
+  StoredStep,
+  StoredWorkflow,
+  WorkflowCounts,
+  WorkflowQuery,
+  WorkflowStatus,
+  WorkflowSummaryRecord,
+} from '../model';
+
+export * from '../model';
 
 /**
- * The contract every Lidex store implements, and the shared contract suite tests.
+ * The contract every Lidex store implements. `@lidex/nestjs/testing` ships the suites that hold a
+ * store to it (`persistenceContract`, `operationsContract`, `clockContract`): one test for each
+ * rule below. Everything the engine relies on is written here.
  *
- * Values (inputs, results) reach a store already encoded as strings; a store keeps them as
- * opaque text. Ids are opaque strings too: a store never builds a query or a field path from one.
- * Times are milliseconds since the epoch.
+ * Data:
+ * - Values (inputs, results, errors) reach a store already encoded; a store keeps them as opaque
+ *   text and hands them back unchanged. Ids and lease tokens are opaque strings too: a store
+ *   never builds a query or a field path from one.
+ * - Times are milliseconds since the epoch, always given by the caller (`now`, `readyAt`,
+ *   `until`); a store never reads its own clock, except to answer `serverTime()`.
+ * - What one store object writes, another object over the same data (a second connection, a
+ *   second process) reads at once, and every rule holds across them.
  *
- * The rules that make execution durable:
+ * Readiness and claims:
  * - A workflow is *ready* when its `readyAt` is at or before now. `readyAt` is set while a
  *   workflow can still run (idle, leased, sleeping, waiting for a retry) and cleared when it is
  *   `finished`, `aborted` or `cancelled`. Claiming takes the ready workflows with the oldest
- *   `readyAt`, and is atomic: two claims never both win one workflow.
+ *   `readyAt`, and is atomic: two claims never both win one workflow, through one store object
+ *   or two.
+ *
+ * Leases and fencing:
  * - A claim stores a fresh lease token; every later write for that run names the token and is
- *   applied only if the workflow still holds it. A write that returns `false` lost the lease.
+ *   applied only if the workflow still holds it. A write that returns `false` (`undefined` for
+ *   `recordFailure`) lost the lease and changed nothing.
+ * - A write repeated after its answer was lost: the engine repeats a write that threw (a
+ *   connection reset, a timeout) with the very same arguments, not knowing whether the first
+ *   try was applied. When it was, the repeat is answered as the applied try was (`true`; for
+ *   `recordFailure` the same status and count) and changes nothing more: a step stays recorded
+ *   once, a failure is counted once. This holds after a write that let the lease go (a release,
+ *   a sleep with `release`, a finish, a failure), until another claim takes the workflow. The
+ *   same write under a token that never held the workflow is refused.
+ * - A step or sleep is recorded at most once per kind and id; the first recorded is kept.
+ *
+ * Errors:
+ * - A store that cannot reach its database throws (`StoreUnavailableError` where it can say so,
+ *   or the driver's error): the engine waits and repeats the write for as long as a lease lasts.
+ *   A `LidexError` other than `StoreUnavailableError` (a value too large to store) is final:
+ *   the engine does not repeat the write.
+ *
+ * Capabilities: the optional members below (`maxValueBytes`, `maxWorkflowBytes`, `listLeases`,
+ * `hasForeignWrites`, `serverTime`, `serialWritesPerWorkflow`) say what a store has or needs;
+ * the engine reads them after `init()`.
  */
 /** Where a store's own log lines go: the app's logger (Nest's `Logger` in a Nest app). */
 export interface StoreLogger {
@@ -49,6 +90,13 @@ export interface Persistence {
    * keeps a workflow in one record of limited size.
    */
   readonly maxWorkflowBytes?: number;
+  /**
+   * Whether the engine must send one run's writes one at a time (a lease renewal never in flight
+   * with a step write of the same workflow). Set by a store whose server applies concurrent
+   * conditional updates of one record as read-then-write, where two such writes can undo each
+   * other (FerretDB 1.x). Absent or `false`: the engine lets a renewal overlap a step write.
+   */
+  readonly serialWritesPerWorkflow?: boolean;
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.
@@ -96,20 +144,18 @@ export interface Persistence {
     next: StepOutcome,
   ): Promise<boolean>;
 
-  /** Gives up the lease; the workflow is ready again at `readyAt`. */
+  /** Gives up the lease; the workflow stays `running` and is ready again at `release.readyAt`. */
   releaseLease(
     workflowId: string,
     leaseToken: string,
-    readyAt: number,
-    now: number,
+    release: LeaseRelease,
   ): Promise<boolean>;
 
-  /** Marks the workflow `finished` with its encoded result and clears `readyAt`. */
+  /** Marks the workflow `finished` with its encoded result, gives up the lease, clears `readyAt`. */
   recordFinish(
     workflowId: string,
     leaseToken: string,
-    result: string,
-    now: number,
+    finish: FinishRecord,
   ): Promise<boolean>;
 
   /**
@@ -163,131 +209,4 @@ export interface Persistence {
    * `undefined` when there is no such workflow.
    */
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined>;
-}
-
-/** What `listWorkflows` looks for. */
-export interface WorkflowQuery {
-  status?: WorkflowStatus;
-  name?: string;
-  limit: number;
-  /** The last workflow of the previous page. */
-  after?: { createdAt: number; id: string };
-}
-
-/** A workflow without its input, result and steps. */
-export interface WorkflowSummaryRecord {
-  id: string;
-  name: string;
-  status: WorkflowStatus;
-  failures: number;
-  attempts: number;
-  error?: WorkflowError;
-  readyAt?: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** Counts with every status at 0, for `countWorkflows` to fill in. */
-export function noCounts(): WorkflowCounts {
-  return Object.fromEntries(
-    WORKFLOW_STATUSES.map((status) => [status, 0]),
-  ) as WorkflowCounts;
-}
-
-/** Statuses `retryWorkflow` moves back to `idle`. */
-export const RETRYABLE_STATUSES: readonly WorkflowStatus[] = [
-  'aborted',
-  'failed',
-  'cancelled',
-];
-
-/** Statuses `cancelWorkflow` moves to `cancelled`. */
-export const CANCELLABLE_STATUSES: readonly WorkflowStatus[] = [
-  'idle',
-  'running',
-  'failed',
-];
-
-/** What becomes of the workflow when a step is recorded. */
-export interface StepOutcome {
-  /** The workflow's new `readyAt`: the lease's new expiry, or a long sleep's wake-up time. */
-  readyAt: number;
-  /** Give up the lease too (a long sleep). */
-  release: boolean;
-  now: number;
-}
-
-/** A failure to record. */
-export interface FailureRecord {
-  error: WorkflowError;
-  /** When a `failed` workflow is ready again. */
-  retryAt: number;
-  maxFailures: number;
-  /**
-   * End the workflow now (`aborted`), whatever its failure count: the error cannot succeed on a
-   * retry (a value that cannot be stored, a step id used twice, a misused workflow context).
-   */
-  abort?: boolean;
-  now: number;
-}
-
-/** A lease as another worker sees it in the store. */
-export interface SeenLease {
-  workflowId: string;
-  leaseToken: string;
-  /** When it expires unless renewed (the workflow's `readyAt`). */
-  until: number;
-}
-
-export interface Lease {
-  token: string;
-  /** When the lease expires unless renewed. */
-  until: number;
-}
-
-export interface NewWorkflow {
-  id: string;
-  name: string;
-  /** Encoded input. */
-  input: string;
-  now: number;
-}
-
-export interface StoredStep {
-  kind: 'step' | 'sleep';
-  id: string;
-  /** Encoded result (steps). */
-  result?: string;
-  /** Wake-up time (sleeps). */
-  wakeAt?: number;
-  /** When the step's function began (steps). */
-  startedAt?: number;
-  recordedAt: number;
-}
-
-export interface ClaimedWorkflow {
-  id: string;
-  name: string;
-  /** Encoded input. */
-  input: string;
-  failures: number;
-  leaseToken: string;
-  steps: StoredStep[];
-}
-
-export interface StoredWorkflow {
-  id: string;
-  name: string;
-  status: WorkflowStatus;
-  input: string;
-  result?: string;
-  error?: WorkflowError;
-  failures: number;
-  /** Claims so far, the claim at insert included. */
-  attempts: number;
-  readyAt?: number;
-  leaseToken?: string;
-  createdAt: number;
-  updatedAt: number;
-  steps: StoredStep[];
 }

@@ -287,7 +287,9 @@ describeEachMongo('MongoDB store on $label', (server) => {
         leaseToken: 'a',
         readyAt: 1_000,
       });
-      expect(await store.recordFinish('w2', 'a', '1', 101)).toBe(true);
+      expect(
+        await store.recordFinish('w2', 'a', { result: '1', now: 101 }),
+      ).toBe(true);
       await store.close();
       await client.close();
     });
@@ -331,7 +333,9 @@ describeEachMongo('MongoDB store on $label', (server) => {
           { token: 'c', until: 1_000 },
         ]);
         expect(claimed.map((c) => c.id)).toEqual(['w0']);
-        expect(await store.recordFinish('w0', 'a', '1', 11)).toBe(true);
+        expect(
+          await store.recordFinish('w0', 'a', { result: '1', now: 11 }),
+        ).toBe(true);
         // w2, never reached, is claimable at once; w1's claim may have been applied with its
         // answer lost, so with claim documents it waits for its claim to be a lease old.
         const again = await store.claimReady(12, [
@@ -379,7 +383,9 @@ describeEachMongo('MongoDB store on $label', (server) => {
         lease('d', 1_150),
       ]);
       expect(late.map((c) => c.id)).toEqual(['w0']);
-      expect(await store.recordFinish('w0', 'c', '1', 1_151)).toBe(true);
+      expect(
+        await store.recordFinish('w0', 'c', { result: '1', now: 1_151 }),
+      ).toBe(true);
       expect(
         await client
           .db(database)
@@ -446,7 +452,7 @@ describeEachMongo('MongoDB store on $label', (server) => {
       await store.init();
       await store.insertWorkflow({ id: 'w', name: 'wf', input: '1', now: 0 });
       const [held] = await store.claimReady(0, [{ token: 'a', until: 1_000 }]);
-      await store.recordFinish('w', held.leaseToken, '1', 1);
+      await store.recordFinish('w', held.leaseToken, { result: '1', now: 1 });
       const client = new MongoClient(mongoUrl);
       const claims = client.db(database).collection('lidex_claims');
       expect(await claims.countDocuments()).toBe(1);

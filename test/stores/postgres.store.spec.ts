@@ -207,7 +207,10 @@ describePostgres('PostgresStore', () => {
     ).toEqual([true, true]);
     expect(
       await again(() =>
-        store.recordFinish('finisher', 'finisher-token', '"r"', T0 + 1),
+        store.recordFinish('finisher', 'finisher-token', {
+          result: '"r"',
+          now: T0 + 1,
+        }),
       ),
     ).toEqual([true, true]);
     const failure = {
@@ -224,16 +227,25 @@ describePostgres('PostgresStore', () => {
     ]);
     expect(
       await again(() =>
-        store.releaseLease('releaser', 'releaser-token', T0 + 5, T0 + 1),
+        store.releaseLease('releaser', 'releaser-token', {
+          readyAt: T0 + 5,
+          now: T0 + 1,
+        }),
       ),
     ).toEqual([true, true]);
     // Not a blank cheque: the same writes under a token that never held the workflow are refused.
-    expect(await store.recordFinish('finisher', 'other', '"r"', T0 + 1)).toBe(
-      false,
-    );
-    expect(await store.releaseLease('releaser', 'other', T0 + 6, T0 + 2)).toBe(
-      false,
-    );
+    expect(
+      await store.recordFinish('finisher', 'other', {
+        result: '"r"',
+        now: T0 + 1,
+      }),
+    ).toBe(false);
+    expect(
+      await store.releaseLease('releaser', 'other', {
+        readyAt: T0 + 6,
+        now: T0 + 2,
+      }),
+    ).toBe(false);
     expect((await store.getWorkflow('sleeper'))?.steps).toEqual([nap]);
     await store.close();
   });
@@ -252,7 +264,9 @@ describePostgres('PostgresStore', () => {
         { readyAt: now + 1000, release: false, now },
       ),
     ).toBe(true);
-    expect(await store.recordFinish('a', 't', '2', now + 0.25)).toBe(true);
+    expect(
+      await store.recordFinish('a', 't', { result: '2', now: now + 0.25 }),
+    ).toBe(true);
     await store.close();
   });
 

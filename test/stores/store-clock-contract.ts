@@ -66,7 +66,10 @@ export function describeStoreClockContract(
         { id: 'asleep', name: 'wf', input: '1', now: T0 },
         released,
       );
-      await store.releaseLease('asleep', released.token, T0 + 10, T0);
+      await store.releaseLease('asleep', released.token, {
+        readyAt: T0 + 10,
+        now: T0,
+      });
 
       expect(await store.listLeases!(T0 + 2 * MINUTE, 10)).toEqual([
         { workflowId: 'a', leaseToken: soon.token, until: soon.until },

@@ -72,7 +72,10 @@ export function describeStoreContract(factory: StoreFactory): void {
           await claimNext(store, T0 + MINUTE - 1, lease(T0 + 2 * MINUTE)),
         ).toBeUndefined();
         expect(
-          await store.recordFinish('a', held.token, '"done"', T0 + 1),
+          await store.recordFinish('a', held.token, {
+            result: '"done"',
+            now: T0 + 1,
+          }),
         ).toBe(true);
       });
 
@@ -101,7 +104,7 @@ export function describeStoreContract(factory: StoreFactory): void {
         });
       });
 
-      it('hands back everything a replay needs: name, input, failures, token and steps in order', async () => {
+      it('hands back everything a replay needs: name, input, token and steps in order', async () => {
         await insert('a', T0, 'collect', '{"invoice":42}');
         const first = await claimNext(store, T0, lease(T0 + MINUTE));
         const sleep: StoredStep = {
@@ -132,7 +135,6 @@ export function describeStoreContract(factory: StoreFactory): void {
           id: 'a',
           name: 'collect',
           input: '{"invoice":42}',
-          failures: 0,
           leaseToken: expect.any(String),
           steps: [step('one', '1', T0 + 1), sleep, step('two', '"2"', T0 + 3)],
         });
@@ -157,9 +159,12 @@ export function describeStoreContract(factory: StoreFactory): void {
           [],
         );
         for (const { id, leaseToken } of [...claimed, ...rest]) {
-          expect(await store.recordFinish(id, leaseToken, '1', T0 + 11)).toBe(
-            true,
-          );
+          expect(
+            await store.recordFinish(id, leaseToken, {
+              result: '1',
+              now: T0 + 11,
+            }),
+          ).toBe(true);
         }
       });
 
@@ -195,7 +200,10 @@ export function describeStoreContract(factory: StoreFactory): void {
         await insert('dead', T0);
         const done = await claimNext(store, T0, lease(T0 + MINUTE));
         const dead = await claimNext(store, T0, lease(T0 + MINUTE));
-        await store.recordFinish(done!.id, done!.leaseToken, 'null', T0);
+        await store.recordFinish(done!.id, done!.leaseToken, {
+          result: 'null',
+          now: T0,
+        });
         await store.recordFailure(dead!.id, dead!.leaseToken, {
           error: { name: 'Error', message: 'boom' },
           retryAt: T0,
@@ -230,10 +238,12 @@ export function describeStoreContract(factory: StoreFactory): void {
         expect(
           await store.renewLease('a', { token: stale, until: T0 + 9 * MINUTE }),
         ).toBe(false);
-        expect(await store.releaseLease('a', stale, T0, T0)).toBe(false);
-        expect(await store.recordFinish('a', stale, '"zombie"', T0)).toBe(
-          false,
-        );
+        expect(
+          await store.releaseLease('a', stale, { readyAt: T0, now: T0 }),
+        ).toBe(false);
+        expect(
+          await store.recordFinish('a', stale, { result: '"zombie"', now: T0 }),
+        ).toBe(false);
         expect(
           await store.recordFailure('a', stale, {
             error: { name: 'Error', message: 'zombie' },
@@ -276,7 +286,10 @@ export function describeStoreContract(factory: StoreFactory): void {
         await insert('a');
         const held = await claimNext(store, T0, lease(T0 + MINUTE));
         expect(
-          await store.releaseLease('a', held!.leaseToken, T0 + 10, T0 + 1),
+          await store.releaseLease('a', held!.leaseToken, {
+            readyAt: T0 + 10,
+            now: T0 + 1,
+          }),
         ).toBe(true);
         expect(await store.getWorkflow('a')).toMatchObject({
           status: 'running',
@@ -338,11 +351,15 @@ export function describeStoreContract(factory: StoreFactory): void {
           { kind: 'sleep', id: 'same', wakeAt: T0, recordedAt: T0 },
           keep,
         );
-        // A second record of the same step (a retried write) never stores a second copy:
-        // the store refuses it or, idempotently, keeps the first.
-        await store
-          .recordStep('a', held!.leaseToken, step('same', '2'), keep)
-          .catch(() => 'refused');
+        // A second record of the same step (a retried write) keeps the first.
+        expect(
+          await store.recordStep(
+            'a',
+            held!.leaseToken,
+            step('same', '2'),
+            keep,
+          ),
+        ).toBe(true);
         const steps = (await store.getWorkflow('a'))!.steps;
         expect(steps.map((s) => [s.kind, s.id, s.result])).toEqual([
           ['step', 'same', '1'],
@@ -351,17 +368,176 @@ export function describeStoreContract(factory: StoreFactory): void {
       });
     });
 
+    describe('a write repeated after its answer was lost', () => {
+      // The engine repeats a write that threw, not knowing whether it was applied: each repeat
+      // of an applied write is answered as the applied try was, and changes nothing more.
+      const twice = async <T>(write: () => Promise<T>): Promise<T[]> => [
+        await write(),
+        await write(),
+      ];
+      const claimed = async (id: string) => {
+        await insert(id);
+        return (await claimNext(store, T0, lease(T0 + MINUTE)))!.leaseToken;
+      };
+
+      it('a step, while the lease holds: true, recorded once', async () => {
+        const token = await claimed('a');
+        const keep = { readyAt: T0 + MINUTE, release: false, now: T0 + 1 };
+        expect(
+          await twice(() => store.recordStep('a', token, step('s', '1'), keep)),
+        ).toEqual([true, true]);
+        expect((await store.getWorkflow('a'))?.steps).toEqual([step('s', '1')]);
+      });
+
+      it('a sleep that let the lease go: true, recorded once, still released', async () => {
+        const token = await claimed('a');
+        const nap: StoredStep = {
+          kind: 'sleep',
+          id: 'nap',
+          wakeAt: T0 + 9 * MINUTE,
+          recordedAt: T0 + 1,
+        };
+        const release = {
+          readyAt: T0 + 9 * MINUTE,
+          release: true,
+          now: T0 + 1,
+        };
+        expect(
+          await twice(() => store.recordStep('a', token, nap, release)),
+        ).toEqual([true, true]);
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          readyAt: T0 + 9 * MINUTE,
+          steps: [nap],
+        });
+        expect(await store.getWorkflow('a')).not.toHaveProperty(
+          'leaseToken',
+          token,
+        );
+      });
+
+      it('a release: true, and the workflow stays ready at the given time', async () => {
+        const token = await claimed('a');
+        expect(
+          await twice(() =>
+            store.releaseLease('a', token, { readyAt: T0 + 5, now: T0 + 1 }),
+          ),
+        ).toEqual([true, true]);
+        expect((await claimNext(store, T0 + 5, lease(T0 + MINUTE)))?.id).toBe(
+          'a',
+        );
+      });
+
+      it('a finish: true, the result stored once', async () => {
+        const token = await claimed('a');
+        expect(
+          await twice(() =>
+            store.recordFinish('a', token, { result: '"r"', now: T0 + 1 }),
+          ),
+        ).toEqual([true, true]);
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'finished',
+          result: '"r"',
+        });
+      });
+
+      it('a failure: the same status and count, the failure counted once', async () => {
+        const failure = {
+          error: { name: 'Error', message: 'down' },
+          retryAt: T0 + 10,
+          maxFailures: 2,
+          now: T0 + 1,
+        };
+        const token = await claimed('a');
+        expect(
+          await twice(() => store.recordFailure('a', token, failure)),
+        ).toEqual([
+          { status: 'failed', failures: 1 },
+          { status: 'failed', failures: 1 },
+        ]);
+        const next = (await claimNext(store, T0 + 10, lease(T0 + MINUTE)))!;
+        expect(
+          await twice(() =>
+            store.recordFailure('a', next.leaseToken, {
+              ...failure,
+              now: T0 + 11,
+            }),
+          ),
+        ).toEqual([
+          { status: 'aborted', failures: 2 },
+          { status: 'aborted', failures: 2 },
+        ]);
+        expect((await store.getWorkflow('a'))?.failures).toBe(2);
+      });
+
+      it('a renewal: true, the lease moved once', async () => {
+        const token = await claimed('a');
+        const renewed = { token, until: T0 + 2 * MINUTE };
+        expect(await twice(() => store.renewLease('a', renewed))).toEqual([
+          true,
+          true,
+        ]);
+        expect((await store.getWorkflow('a'))?.readyAt).toBe(T0 + 2 * MINUTE);
+      });
+
+      it('is refused once another claim took the workflow, and under a token that never held it', async () => {
+        const token = await claimed('a');
+        const release = { readyAt: T0 + 5, now: T0 + 1 };
+        expect(await store.releaseLease('a', token, release)).toBe(true);
+        expect(await store.releaseLease('a', 'never-held', release)).toBe(
+          false,
+        );
+        expect(
+          await store.recordFinish('a', 'never-held', {
+            result: '"x"',
+            now: T0 + 1,
+          }),
+        ).toBe(false);
+        const next = (await claimNext(store, T0 + 5, lease(T0 + MINUTE)))!;
+        // The old lease's repeats are now writes of a lost lease.
+        expect(await store.releaseLease('a', token, release)).toBe(false);
+        expect(
+          await store.recordStep('a', token, step('late', '1'), {
+            readyAt: T0 + MINUTE,
+            release: true,
+            now: T0 + 6,
+          }),
+        ).toBe(false);
+        expect(
+          await store.recordFailure('a', token, {
+            error: { name: 'Error', message: 'late' },
+            retryAt: T0 + 10,
+            maxFailures: 3,
+            now: T0 + 6,
+          }),
+        ).toBeUndefined();
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          leaseToken: next.leaseToken,
+          failures: 0,
+          steps: [],
+        });
+        expect(
+          await store.recordFinish('a', next.leaseToken, {
+            result: '"r"',
+            now: T0 + 7,
+          }),
+        ).toBe(true);
+        expect(
+          await store.recordFinish('a', token, { result: '"x"', now: T0 + 7 }),
+        ).toBe(false);
+      });
+    });
+
     describe('finishing and failing', () => {
       it('stores the result of a finished workflow', async () => {
         await insert('a');
         const held = await claimNext(store, T0, lease(T0 + MINUTE));
         expect(
-          await store.recordFinish(
-            'a',
-            held!.leaseToken,
-            '{"paid":true}',
-            T0 + 5,
-          ),
+          await store.recordFinish('a', held!.leaseToken, {
+            result: '{"paid":true}',
+            now: T0 + 5,
+          }),
         ).toBe(true);
         const stored = await store.getWorkflow('a');
         expect(stored).toMatchObject({
@@ -382,7 +558,7 @@ export function describeStoreContract(factory: StoreFactory): void {
         let now = T0;
         for (let attempt = 1; attempt <= 3; attempt++) {
           const held = await claimNext(store, now, lease(now + MINUTE));
-          expect(held?.failures).toBe(attempt - 1);
+          expect((await store.getWorkflow('a'))?.failures).toBe(attempt - 1);
           const outcome = await store.recordFailure('a', held!.leaseToken, {
             error,
             retryAt: now + 10,

@@ -44,7 +44,7 @@ export function describeStoreOperations(factory: StoreFactory): void {
       if (status === 'idle') return;
       const token = await claimOnly(id, now);
       if (status === 'finished') {
-        await store.recordFinish(id, token, '"done"', now);
+        await store.recordFinish(id, token, { result: '"done"', now });
       } else if (status === 'failed' || status === 'aborted') {
         await store.recordFailure(id, token, {
           error: { name: 'Error', message: 'down' },
@@ -125,7 +125,7 @@ export function describeStoreOperations(factory: StoreFactory): void {
         await insert('a');
         expect((await store.getWorkflow('a'))?.attempts).toBe(0);
         const token = await claimOnly('a', T0);
-        await store.releaseLease('a', token, T0 + 1, T0);
+        await store.releaseLease('a', token, { readyAt: T0 + 1, now: T0 });
         await claimOnly('a', T0 + 1);
         expect((await store.getWorkflow('a'))?.attempts).toBe(2);
       });
@@ -276,7 +276,9 @@ export function describeStoreOperations(factory: StoreFactory): void {
             keep(T0 + 2),
           ),
         ).toBe(false);
-        expect(await store.recordFinish('a', token, '1', T0 + 3)).toBe(false);
+        expect(
+          await store.recordFinish('a', token, { result: '1', now: T0 + 3 }),
+        ).toBe(false);
         expect(await store.renewLease('a', lease(T0 + MINUTE))).toBe(false);
         expect((await store.getWorkflow('a'))?.status).toBe('cancelled');
       });
@@ -335,12 +337,16 @@ export function describeStoreOperations(factory: StoreFactory): void {
           T0 + 100,
           lease(T0 + 100 + MINUTE),
         );
-        expect(again).toMatchObject({ id: 'a', failures: 0 });
+        expect(again).toMatchObject({ id: 'a' });
+        expect((await store.getWorkflow('a'))?.failures).toBe(0);
         expect(again?.steps).toEqual([
           { kind: 'step', id: 'charge', result: '42', recordedAt: T0 + 1 },
         ]);
         expect(
-          await store.recordFinish('a', again!.leaseToken, '"ok"', T0 + 101),
+          await store.recordFinish('a', again!.leaseToken, {
+            result: '"ok"',
+            now: T0 + 101,
+          }),
         ).toBe(true);
       });
 

@@ -1,10 +1,12 @@
 import { ReadyQueue } from './ready-queue';
-import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   CANCELLABLE_STATUSES,
   noCounts,
   type ClaimedWorkflow,
   type FailureRecord,
+  type FinishRecord,
+  type LeaseRelease,
   type StepOutcome,
   type Lease,
   type NewWorkflow,
@@ -25,6 +27,13 @@ export class MemoryStore implements Persistence {
   private readonly ready = new ReadyQueue();
   /** `kind:id` of each workflow's recorded steps: recording one costs the same at any length. */
   private readonly stepKeys = new Map<string, Set<string>>();
+  /** The lease that last let go of each workflow, until another claim: a repeat is its own. */
+  private readonly lastLease = new Map<string, string>();
+  /** The answer of each workflow's last recorded failure, for a repeat of that write. */
+  private readonly lastFailure = new Map<
+    string,
+    { status: WorkflowStatus; failures: number }
+  >();
 
   init(): Promise<void> {
     return Promise.resolve();
@@ -66,13 +75,13 @@ export class MemoryStore implements Persistence {
         workflow.status = 'running';
         workflow.attempts += 1;
         workflow.leaseToken = lease.token;
+        this.lastLease.delete(id);
         this.setReadyAt(workflow, lease.until);
         workflow.updatedAt = now;
         return {
           id: workflow.id,
           name: workflow.name,
           input: workflow.input,
-          failures: workflow.failures,
           leaseToken: lease.token,
           steps: workflow.steps.map((step) => ({ ...step })),
         };
@@ -92,51 +101,58 @@ export class MemoryStore implements Persistence {
     step: StoredStep,
     next: StepOutcome,
   ): Promise<boolean> {
-    const workflow = this.leased(workflowId, leaseToken);
-    if (!workflow) return Promise.resolve(false);
     const key = `${step.kind}:${step.id}`;
     let keys = this.stepKeys.get(workflowId);
-    if (!keys) this.stepKeys.set(workflowId, (keys = new Set()));
-    if (keys.has(key)) {
-      return Promise.reject(
-        new Error(`${step.kind} ${step.id} is already recorded`),
-      );
+    const workflow = this.leased(workflowId, leaseToken);
+    if (!workflow) {
+      // A release whose answer was lost: this lease let go, and recorded this very step.
+      const repeat =
+        next.release &&
+        this.letGoBy(workflowId, leaseToken, 'running') &&
+        keys?.has(key);
+      return Promise.resolve(repeat === true);
     }
-    keys.add(key);
-    workflow.steps.push({ ...step });
+    if (!keys) this.stepKeys.set(workflowId, (keys = new Set()));
+    // The first recorded is kept: a repeat only moves readyAt (and the lease) again.
+    if (!keys.has(key)) {
+      keys.add(key);
+      workflow.steps.push({ ...step });
+    }
     this.setReadyAt(workflow, next.readyAt);
     workflow.updatedAt = next.now;
-    if (next.release) workflow.leaseToken = undefined;
+    if (next.release) this.letGo(workflow);
     return Promise.resolve(true);
   }
 
   releaseLease(
     workflowId: string,
     leaseToken: string,
-    readyAt: number,
-    now: number,
+    release: LeaseRelease,
   ): Promise<boolean> {
     const workflow = this.leased(workflowId, leaseToken);
-    if (!workflow) return Promise.resolve(false);
-    workflow.leaseToken = undefined;
-    this.setReadyAt(workflow, readyAt);
-    workflow.updatedAt = now;
+    if (!workflow) {
+      return Promise.resolve(this.letGoBy(workflowId, leaseToken, 'running'));
+    }
+    this.letGo(workflow);
+    this.setReadyAt(workflow, release.readyAt);
+    workflow.updatedAt = release.now;
     return Promise.resolve(true);
   }
 
   recordFinish(
     workflowId: string,
     leaseToken: string,
-    result: string,
-    now: number,
+    finish: FinishRecord,
   ): Promise<boolean> {
     const workflow = this.leased(workflowId, leaseToken);
-    if (!workflow) return Promise.resolve(false);
+    if (!workflow) {
+      return Promise.resolve(this.letGoBy(workflowId, leaseToken, 'finished'));
+    }
     workflow.status = 'finished';
-    workflow.result = result;
-    workflow.leaseToken = undefined;
+    workflow.result = finish.result;
+    this.letGo(workflow);
     this.setReadyAt(workflow, undefined);
-    workflow.updatedAt = now;
+    workflow.updatedAt = finish.now;
     return Promise.resolve(true);
   }
 
@@ -146,23 +162,28 @@ export class MemoryStore implements Persistence {
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
     const workflow = this.leased(workflowId, leaseToken);
-    if (!workflow) return Promise.resolve(undefined);
+    if (!workflow) {
+      const repeat =
+        this.letGoBy(workflowId, leaseToken, 'failed') ||
+        this.letGoBy(workflowId, leaseToken, 'aborted');
+      const answer = repeat ? this.lastFailure.get(workflowId) : undefined;
+      return Promise.resolve(answer && { ...answer });
+    }
     workflow.failures += 1;
     workflow.status =
       failure.abort || workflow.failures >= failure.maxFailures
         ? 'aborted'
         : 'failed';
     workflow.error = { ...failure.error };
-    workflow.leaseToken = undefined;
+    this.letGo(workflow);
     this.setReadyAt(
       workflow,
       workflow.status === 'aborted' ? undefined : failure.retryAt,
     );
     workflow.updatedAt = failure.now;
-    return Promise.resolve({
-      status: workflow.status,
-      failures: workflow.failures,
-    });
+    const answer = { status: workflow.status, failures: workflow.failures };
+    this.lastFailure.set(workflowId, answer);
+    return Promise.resolve({ ...answer });
   }
 
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
@@ -220,6 +241,7 @@ export class MemoryStore implements Persistence {
     if (CANCELLABLE_STATUSES.includes(workflow.status)) {
       workflow.status = 'cancelled';
       workflow.leaseToken = undefined;
+      this.lastLease.delete(workflowId);
       this.setReadyAt(workflow, undefined);
       workflow.updatedAt = now;
     }
@@ -235,6 +257,7 @@ export class MemoryStore implements Persistence {
     workflow.status = 'idle';
     workflow.failures = 0;
     workflow.leaseToken = undefined;
+    this.lastLease.delete(workflowId);
     this.setReadyAt(workflow, now);
     workflow.updatedAt = now;
     return Promise.resolve(true);
@@ -246,6 +269,29 @@ export class MemoryStore implements Persistence {
   ): void {
     workflow.readyAt = readyAt;
     this.ready.schedule(workflow.id, readyAt);
+  }
+
+  /** Gives up the workflow's lease, remembering which lease let go. */
+  private letGo(workflow: StoredWorkflow): void {
+    if (workflow.leaseToken !== undefined) {
+      this.lastLease.set(workflow.id, workflow.leaseToken);
+    }
+    workflow.leaseToken = undefined;
+  }
+
+  /** Whether `leaseToken` was the last to let go of the workflow, now in `status` if given. */
+  private letGoBy(
+    workflowId: string,
+    leaseToken: string,
+    status?: WorkflowStatus,
+  ): boolean {
+    const workflow = this.workflows.get(workflowId);
+    return (
+      workflow !== undefined &&
+      workflow.leaseToken === undefined &&
+      this.lastLease.get(workflowId) === leaseToken &&
+      (status === undefined || workflow.status === status)
+    );
   }
 
   private leased(

@@ -66,7 +66,6 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   id: doc._id,
   name: doc.name,
   input: doc.input,
-  failures: doc.failures,
   leaseToken: lease.token,
   steps: doc.steps.map(toStoredStep),
 });

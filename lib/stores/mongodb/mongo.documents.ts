@@ -1,4 +1,4 @@
-import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import type { WorkflowError, WorkflowStatus } from '../../model';
 import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { messages } from '../../lidex.messages';
 import type {
@@ -24,6 +24,8 @@ export interface WorkflowDocument {
   /** Set while the workflow can run; absent once finished or aborted (a sparse index). */
   readyAt?: number;
   leaseToken?: string;
+  /** The lease that last let go of the workflow, so that a repeated write knows its own try. */
+  lastLease?: string;
   /** How many claims the workflow has had; a claim moves it from n to n + 1. */
   epoch: number;
   createdAt: number;

@@ -1,5 +1,5 @@
 import type { Collection, Filter } from 'mongodb';
-import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   CANCELLABLE_STATUSES,
   noCounts,

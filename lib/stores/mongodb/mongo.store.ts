@@ -1,6 +1,6 @@
 import type { Collection, MongoClient } from 'mongodb';
 import { mongoServerTime } from './mongo.clock';
-import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { LidexError } from '../../errors/lidex.error';
@@ -10,7 +10,9 @@ import { loadDriver } from '../load-driver';
 import type {
   ClaimedWorkflow,
   FailureRecord,
+  FinishRecord,
   Lease,
+  LeaseRelease,
   NewWorkflow,
   Persistence,
   StepOutcome,
@@ -258,7 +260,11 @@ export class MongoStore implements Persistence {
       writing(() =>
         workflows.updateOne(filter, {
           $push: { steps: toStoredStep(step), stepKeys: key },
-          $set: { readyAt: next.readyAt, updatedAt: next.now },
+          $set: {
+            readyAt: next.readyAt,
+            updatedAt: next.now,
+            ...(next.release ? { lastLease: leaseToken } : {}),
+          },
           ...(next.release ? { $unset: { leaseToken: '' } } : {}),
         }),
       ),
@@ -268,53 +274,66 @@ export class MongoStore implements Persistence {
     // Not applied: either the lease is gone, or the step is already there. While this lease
     // still holds the workflow only it can have recorded the step (it was not there when the
     // lease was taken), so that was an earlier try of this very write, its answer lost.
+    // A release is recognised by the lease that let go.
     const current = await workflows.findOne(byId(workflowId), {
-      projection: { leaseToken: 1, stepKeys: 1 },
+      projection: { leaseToken: 1, lastLease: 1, status: 1, stepKeys: 1 },
     });
-    if (current?.stepKeys.includes(key)) {
-      return (
-        current.leaseToken === leaseToken ||
-        (next.release && !current.leaseToken)
-      );
+    if (!current?.stepKeys.includes(key)) return false;
+    if (current.leaseToken !== undefined) {
+      return current.leaseToken === leaseToken;
     }
-    return false;
+    return (
+      next.release &&
+      current.lastLease === leaseToken &&
+      current.status === 'running'
+    );
   }
 
   async releaseLease(
     workflowId: string,
     leaseToken: string,
-    readyAt: number,
-    now: number,
+    release: LeaseRelease,
   ): Promise<boolean> {
     this.held.ended(leaseToken);
     const { matchedCount } = await this.inFlight.track(workflowId, () =>
       this.open().workflows.updateOne(leased(workflowId, leaseToken), {
-        $set: { readyAt, updatedAt: now },
+        $set: {
+          readyAt: release.readyAt,
+          updatedAt: release.now,
+          lastLease: leaseToken,
+        },
         $unset: { leaseToken: '' },
       }),
     );
-    return matchedCount === 1;
+    return (
+      matchedCount === 1 ||
+      (await this.letGoBy(workflowId, leaseToken))?.status === 'running'
+    );
   }
 
   async recordFinish(
     workflowId: string,
     leaseToken: string,
-    result: string,
-    now: number,
+    finish: FinishRecord,
   ): Promise<boolean> {
     const { workflows } = this.open();
     this.held.ended(leaseToken);
     const { matchedCount } = await this.inFlight.track(workflowId, () =>
       writing(() =>
         workflows.updateOne(leased(workflowId, leaseToken), {
-          $set: { status: 'finished', result, updatedAt: now },
+          $set: {
+            status: 'finished',
+            result: finish.result,
+            updatedAt: finish.now,
+            lastLease: leaseToken,
+          },
           $unset: { leaseToken: '', readyAt: '' },
         }),
       ),
     );
     return (
       matchedCount === 1 ||
-      (await this.alreadyEnded(workflowId, 'finished', now))
+      (await this.letGoBy(workflowId, leaseToken))?.status === 'finished'
     );
   }
 
@@ -330,7 +349,7 @@ export class MongoStore implements Persistence {
     const current = await workflows.findOne(leased(workflowId, leaseToken), {
       projection: { failures: 1 },
     });
-    if (!current) return this.failureAlreadyRecorded(workflowId, failure.now);
+    if (!current) return this.failureAlreadyRecorded(workflowId, leaseToken);
     const failures = current.failures + 1;
     const status: WorkflowStatus =
       failure.abort || failures >= failure.maxFailures ? 'aborted' : 'failed';
@@ -348,6 +367,7 @@ export class MongoStore implements Persistence {
                   failures,
                   error: failure.error,
                   updatedAt: failure.now,
+                  lastLease: leaseToken,
                 },
                 $unset: { leaseToken: '', readyAt: '' },
               }
@@ -358,6 +378,7 @@ export class MongoStore implements Persistence {
                   error: failure.error,
                   readyAt: failure.retryAt,
                   updatedAt: failure.now,
+                  lastLease: leaseToken,
                 },
                 $unset: { leaseToken: '' },
               },
@@ -395,27 +416,21 @@ export class MongoStore implements Persistence {
   /** An earlier try of this failure write that was applied, its answer lost. */
   private async failureAlreadyRecorded(
     workflowId: string,
-    now: number,
+    leaseToken: string,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
-    const doc = await this.open().workflows.findOne(byId(workflowId), {
-      projection: { status: 1, failures: 1, updatedAt: 1, leaseToken: 1 },
-    });
-    if (!doc || doc.updatedAt !== now || doc.leaseToken !== undefined)
-      return undefined;
-    if (doc.status !== 'failed' && doc.status !== 'aborted') return undefined;
+    const doc = await this.letGoBy(workflowId, leaseToken);
+    if (doc?.status !== 'failed' && doc?.status !== 'aborted') return undefined;
     return { status: doc.status, failures: doc.failures };
   }
 
-  /** Whether an earlier try of this write already ended the workflow (its answer lost). */
-  private async alreadyEnded(
-    workflowId: string,
-    status: WorkflowStatus,
-    now: number,
-  ) {
+  /** The workflow, if `leaseToken` was the last lease to let go of it and none holds it since. */
+  private async letGoBy(workflowId: string, leaseToken: string) {
     const doc = await this.open().workflows.findOne(byId(workflowId), {
-      projection: { status: 1, updatedAt: 1 },
+      projection: { status: 1, failures: 1, leaseToken: 1, lastLease: 1 },
     });
-    return doc?.status === status && doc.updatedAt === now;
+    return doc?.leaseToken === undefined && doc?.lastLease === leaseToken
+      ? doc
+      : undefined;
   }
 
   serverTime(): Promise<number> {

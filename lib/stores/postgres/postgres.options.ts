@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
-import { unknownKey } from '../../engine/option-keys';
+import { unknownKey } from '../../model/option-keys';
 import { UnknownOptionError } from '../../errors/unknown-option.error';
 
 /** Options of the PostgreSQL store: give either `url` or `pool`. */

@@ -1,4 +1,4 @@
-import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import type { WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
 
 /** The PostgreSQL store's rows (bigints read as numbers), and what they become. */

@@ -1,4 +1,4 @@
-import type { WorkflowStatus } from '../../engine/types';
+import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import type { Statement } from './postgres.queryable';
 
@@ -56,9 +56,9 @@ export function postgresStatements(schema: string) {
             attempts = w.attempts + 1, updated_at = $1
         FROM ranked JOIN leases ON leases.n = ranked.n
         WHERE w.id = ranked.id
-        RETURNING w.id, w.name, w.input, w.failures, leases.token, ranked.n
+        RETURNING w.id, w.name, w.input, leases.token, ranked.n
       )
-      SELECT c.id, c.name, c.input, c.failures, c.token, ${stepsOf(steps, 'c.id')} AS steps
+      SELECT c.id, c.name, c.input, c.token, ${stepsOf(steps, 'c.id')} AS steps
       FROM claimed c ORDER BY c.n`,
     ),
     /** $1 id, $2 token, $3 until */

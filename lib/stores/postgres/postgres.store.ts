@@ -1,5 +1,5 @@
 import type { ClientConfig, Pool } from 'pg';
-import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
@@ -7,7 +7,9 @@ import { loadDriver } from '../load-driver';
 import {
   type ClaimedWorkflow,
   type FailureRecord,
+  type FinishRecord,
   type Lease,
+  type LeaseRelease,
   type NewWorkflow,
   noCounts,
   type Persistence,
@@ -176,7 +178,6 @@ export class PostgresStore implements Persistence {
       id: string;
       name: string;
       input: string;
-      failures: number;
       token: string;
       steps: StepTuple[] | null;
     }>(this.sql.claim, [
@@ -189,7 +190,6 @@ export class PostgresStore implements Persistence {
       id: row.id,
       name: row.name,
       input: row.input,
-      failures: row.failures,
       leaseToken: row.token,
       steps: toStoredSteps(row.steps),
     }));
@@ -229,14 +229,13 @@ export class PostgresStore implements Persistence {
   async releaseLease(
     workflowId: string,
     leaseToken: string,
-    readyAt: number,
-    now: number,
+    release: LeaseRelease,
   ): Promise<boolean> {
     const { rows } = await this.query<{ held: boolean }>(this.sql.release, [
       workflowId,
       leaseToken,
-      readyAt,
-      now,
+      release.readyAt,
+      release.now,
       this.channel,
     ]);
     return rows[0].held;
@@ -245,14 +244,13 @@ export class PostgresStore implements Persistence {
   async recordFinish(
     workflowId: string,
     leaseToken: string,
-    result: string,
-    now: number,
+    finish: FinishRecord,
   ): Promise<boolean> {
     const { rows } = await this.query<{ held: boolean }>(this.sql.finish, [
       workflowId,
       leaseToken,
-      result,
-      now,
+      finish.result,
+      finish.now,
     ]);
     return rows[0].held;
   }

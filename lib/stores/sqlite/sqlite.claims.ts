@@ -2,7 +2,7 @@ import type { ClaimedWorkflow, Lease, SeenLease } from '../persistence';
 import { type StepRow, toStoredStep, type WorkflowRow } from './sqlite.rows';
 import type { SqliteStatements } from './sqlite.statements';
 
-type ClaimedRow = Pick<WorkflowRow, 'id' | 'name' | 'input' | 'failures'>;
+type ClaimedRow = Pick<WorkflowRow, 'id' | 'name' | 'input'>;
 
 /**
  * A claim, inside the caller's write transaction: the ready workflows, oldest first. With
@@ -23,7 +23,6 @@ export function claimInTransaction(
       id: row.id,
       name: row.name,
       input: row.input,
-      failures: row.failures,
       leaseToken: lease.token,
       steps: steps.map(toStoredStep),
     });

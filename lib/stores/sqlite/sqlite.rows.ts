@@ -1,4 +1,4 @@
-import type { WorkflowError, WorkflowStatus } from '../../engine/types';
+import type { WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
 
 /** The SQLite store's rows, and what they become. */
@@ -13,6 +13,7 @@ export interface WorkflowRow {
   attempts: number;
   ready_at: number | null;
   lease_token: string | null;
+  last_lease: string | null;
   created_at: number;
   updated_at: number;
 }

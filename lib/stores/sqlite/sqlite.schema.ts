@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   attempts INTEGER NOT NULL DEFAULT 0,
   ready_at INTEGER,
   lease_token TEXT,
+  last_lease TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -48,6 +49,8 @@ export const sqliteAddedColumns = (
     definition: 'INTEGER NOT NULL DEFAULT 0',
   },
   { table: `${prefix}steps`, column: 'started_at', definition: 'INTEGER' },
+  // The lease that last let go of the workflow, so that a repeated write knows its own try.
+  { table: `${prefix}workflows`, column: 'last_lease', definition: 'TEXT' },
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

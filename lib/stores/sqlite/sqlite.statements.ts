@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { WorkflowStatus } from '../../engine/types';
+import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
@@ -24,6 +24,8 @@ export class SqliteStatements {
   readonly cancel: BetterSqlite3.Statement;
   readonly retry: BetterSqlite3.Statement;
   readonly selectStatus: BetterSqlite3.Statement;
+  readonly selectLetGo: BetterSqlite3.Statement;
+  readonly selectStepKey: BetterSqlite3.Statement;
   private readonly lists = new Map<string, BetterSqlite3.Statement>();
   private readonly workflows: string;
 
@@ -48,7 +50,7 @@ export class SqliteStatements {
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now
                    ORDER BY ready_at LIMIT 1)
-       RETURNING id, name, input, failures`,
+       RETURNING id, name, input`,
     );
     this.claimNextUnleased = db.prepare(
       `UPDATE ${workflows}
@@ -57,7 +59,7 @@ export class SqliteStatements {
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now AND lease_token IS NULL
                    ORDER BY ready_at LIMIT 1)
-       RETURNING id, name, input, failures`,
+       RETURNING id, name, input`,
     );
     this.takeOverLease = db.prepare(
       `UPDATE ${workflows}
@@ -65,7 +67,7 @@ export class SqliteStatements {
              attempts = attempts + 1, updated_at = @now
        WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
          AND ready_at <= @now
-       RETURNING id, name, input, failures`,
+       RETURNING id, name, input`,
     );
     this.selectLeasesEndingBy = db.prepare(
       `SELECT id, lease_token, ready_at FROM ${workflows}
@@ -84,18 +86,20 @@ export class SqliteStatements {
     this.advance = db.prepare(
       `UPDATE ${workflows}
          SET ready_at = @ready_at, updated_at = @now,
-             lease_token = CASE WHEN @release = 1 THEN NULL ELSE lease_token END
+             lease_token = CASE WHEN @release = 1 THEN NULL ELSE lease_token END,
+             last_lease = CASE WHEN @release = 1 THEN lease_token ELSE last_lease END
        WHERE id = @id AND lease_token = @lease_token`,
     );
     this.insertStep = db.prepare(
       `INSERT INTO ${steps}
          (workflow_id, kind, step_id, result, wake_at, started_at, recorded_at)
-       VALUES (@workflow_id, @kind, @step_id, @result, @wake_at, @started_at, @recorded_at)`,
+       VALUES (@workflow_id, @kind, @step_id, @result, @wake_at, @started_at, @recorded_at)
+       ON CONFLICT DO NOTHING`,
     );
     this.finish = db.prepare(
       `UPDATE ${workflows}
          SET status = 'finished', result = @result, lease_token = NULL, ready_at = NULL,
-             updated_at = @now
+             last_lease = lease_token, updated_at = @now
        WHERE id = @id AND lease_token = @lease_token`,
     );
     this.fail = db.prepare(
@@ -105,7 +109,7 @@ export class SqliteStatements {
                            THEN 'aborted' ELSE 'failed' END,
              ready_at = CASE WHEN @abort = 1 OR failures + 1 >= @max_failures
                              THEN NULL ELSE @retry_at END,
-             error = @error, lease_token = NULL, updated_at = @now
+             error = @error, lease_token = NULL, last_lease = lease_token, updated_at = @now
        WHERE id = @id AND lease_token = @lease_token
        RETURNING status, failures`,
     );
@@ -128,6 +132,14 @@ export class SqliteStatements {
     );
     this.selectStatus = db.prepare(
       `SELECT status FROM ${workflows} WHERE id = ?`,
+    );
+    // A workflow let go by this lease and not claimed since: a repeated write is its own try.
+    this.selectLetGo = db.prepare(
+      `SELECT status, failures FROM ${workflows}
+       WHERE id = @id AND lease_token IS NULL AND last_lease = @lease_token`,
+    );
+    this.selectStepKey = db.prepare(
+      `SELECT 1 FROM ${steps} WHERE workflow_id = ? AND kind = ? AND step_id = ?`,
     );
   }
 

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
-import type { WorkflowCounts, WorkflowStatus } from '../../engine/types';
+import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   type ClaimedWorkflow,
   type FailureRecord,
+  type FinishRecord,
+  type LeaseRelease,
   type StepOutcome,
   type Lease,
   type NewWorkflow,
@@ -127,7 +129,15 @@ export class SqliteStore implements Persistence {
           release: next.release ? 1 : 0,
           now: next.now,
         });
-        if (changes !== 1) return false;
+        if (changes !== 1) {
+          // A release whose answer was lost: this lease let go, and recorded this very step.
+          return (
+            next.release &&
+            letGoBy(sql, workflowId, leaseToken)?.status === 'running' &&
+            sql.selectStepKey.get(workflowId, step.kind, step.id) !== undefined
+          );
+        }
+        // The first recorded is kept: a repeat only moves readyAt (and the lease) again.
         sql.insertStep.run({
           workflow_id: workflowId,
           kind: step.kind,
@@ -145,35 +155,35 @@ export class SqliteStore implements Persistence {
   releaseLease(
     workflowId: string,
     leaseToken: string,
-    readyAt: number,
-    now: number,
+    release: LeaseRelease,
   ): Promise<boolean> {
     return this.write(
       (sql) =>
         sql.advance.run({
           id: workflowId,
           lease_token: leaseToken,
-          ready_at: readyAt,
+          ready_at: release.readyAt,
           release: 1,
-          now,
-        }).changes === 1,
+          now: release.now,
+        }).changes === 1 ||
+        letGoBy(sql, workflowId, leaseToken)?.status === 'running',
     );
   }
 
   recordFinish(
     workflowId: string,
     leaseToken: string,
-    result: string,
-    now: number,
+    finish: FinishRecord,
   ): Promise<boolean> {
     return this.write(
       (sql) =>
         sql.finish.run({
           id: workflowId,
           lease_token: leaseToken,
-          result,
-          now,
-        }).changes === 1,
+          result: finish.result,
+          now: finish.now,
+        }).changes === 1 ||
+        letGoBy(sql, workflowId, leaseToken)?.status === 'finished',
     );
   }
 
@@ -192,7 +202,12 @@ export class SqliteStore implements Persistence {
         abort: failure.abort ? 1 : 0,
         now: failure.now,
       }) as Pick<WorkflowRow, 'status' | 'failures'> | undefined;
-      return row && { status: row.status, failures: row.failures };
+      // Not applied: answered as an earlier, applied try of this very write was.
+      const answer = row ?? letGoBy(sql, workflowId, leaseToken);
+      return answer &&
+        (answer.status === 'failed' || answer.status === 'aborted')
+        ? { status: answer.status, failures: answer.failures }
+        : undefined;
     });
   }
 
@@ -298,4 +313,14 @@ export class SqliteStore implements Persistence {
       .submit(() => work(this.connection.current().sql))
       .catch((error: unknown) => Promise.reject(this.connection.failed(error)));
   }
+}
+
+/** The workflow, if `leaseToken` was the last lease to let go of it and none holds it since. */
+function letGoBy(
+  sql: SqliteStatements,
+  workflowId: string,
+  leaseToken: string,
+): Pick<WorkflowRow, 'status' | 'failures'> | undefined {
+  return sql.selectLetGo.get({ id: workflowId, lease_token: leaseToken }) as
+    Pick<WorkflowRow, 'status' | 'failures'> | undefined;
 }
