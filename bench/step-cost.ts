@@ -11,12 +11,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  MemoryStore,
-  MongoStore,
-  type Persistence,
-  SqliteStore,
-} from '@lidex/nestjs';
+import { MemoryStore, type Persistence } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { MongoClient } from 'mongodb';
 import { findMongoServer, serverVersion } from './mongo-server';
 import { elapsedMs, round } from './stats';

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
-import {
-  MemoryStore,
-  MongoStore,
-  type Persistence,
-  SqliteStore,
-} from '@lidex/nestjs';
+import { MemoryStore, type Persistence } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import type { MongoClient } from 'mongodb';
 

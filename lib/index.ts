@@ -47,10 +47,6 @@ export type {
   WorkflowSummaryRecord,
 } from './stores/persistence';
 export { MemoryStore } from './stores/memory/memory.store';
-export { SqliteStore } from './stores/sqlite/sqlite.store';
-export type { SqliteStoreOptions } from './stores/sqlite/sqlite.options';
-export { MongoStore } from './stores/mongodb/mongo.store';
-export type { MongoStoreOptions } from './stores/mongodb/mongo.options';
 
 export { LidexError } from './errors/lidex.error';
 export { DuplicateStepIdError } from './errors/duplicate-step-id.error';

@@ -4,7 +4,8 @@ import type { Persistence } from './stores/persistence';
 /** Options of `LidexModule.forRoot()` / `forRootAsync()`. */
 export interface LidexModuleOptions extends EngineOptions {
   /**
-   * Where workflows are stored: a `SqliteStore`, `MongoStore` or `MemoryStore`.
+   * Where workflows are stored: a `SqliteStore` (`@lidex/nestjs/sqlite`), `MongoStore`
+   * (`@lidex/nestjs/mongodb`) or `MemoryStore`.
    * @default new SqliteStore() (the file `.lidex/lidex.sqlite` in the working directory)
    */
   persistence?: Persistence;

@@ -1,9 +1,7 @@
 import { ConfigService } from '@nestjs/config';
-import {
-  type LidexModuleOptions,
-  MongoStore,
-  SqliteStore,
-} from '@lidex/nestjs';
+import { type LidexModuleOptions } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 
 /**

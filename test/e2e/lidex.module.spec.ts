@@ -13,12 +13,12 @@ import {
   LidexClosedError,
   LidexModule,
   MemoryStore,
-  MongoStore,
   RequestScopedWorkflowError,
-  SqliteStore,
   StoreUnavailableError,
   UnknownWorkflowError,
 } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/mongo-server';

@@ -6,11 +6,11 @@ import {
   InvalidOptionsError,
   LidexModule,
   MemoryStore,
-  MongoStore,
   UnknownOptionError,
   Workflow,
   type WorkflowContext,
 } from '@lidex/nestjs';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
 import { CapturingLogger } from './fixtures/capturing-logger';
 import { GreetingModule } from './fixtures/greeting.fixture';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import {
   MemoryStore,
-  SqliteStore,
   type Persistence,
   type WorkflowContext,
 } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { messages, type LeaseLossReason } from '../../lib/lidex.messages';
 import { makeEngine, type Harness } from '../support/engine-harness';
 import { reportFigures } from '../support/figures';

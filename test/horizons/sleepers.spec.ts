@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { LidexEngine, SqliteStore, type WorkflowContext } from '@lidex/nestjs';
+import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
 import { tempDir } from '../support/temp-dir';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { LidexEngine, MongoStore, type WorkflowContext } from '@lidex/nestjs';
+import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
 import { RecordingLogger } from '../support/engine-harness';
 import { eventually } from '../support/eventually';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { LidexEngine, SqliteStore, type WorkflowContext } from '@lidex/nestjs';
+import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { RecordingLogger } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';

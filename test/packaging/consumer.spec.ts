@@ -47,17 +47,11 @@ function consumerOf(driver: Driver) {
 describe('a consumer with only better-sqlite3 installed', () => {
   const consumer = consumerOf('sqlite');
 
-  // Known failure until the second step of issue 11, item 4: the root entry still exports
-  // MongoStore, whose options name the driver's MongoClient, so the root typings reach
-  // `mongodb` ("Cannot find module 'mongodb'"). It becomes `it` when the stores leave the root.
-  it.failing.each(RESOLUTIONS)(
-    'compiles (moduleResolution %s)',
-    async (resolution) => {
-      const { code, output } = await consumer.compile(resolution);
-      expect(output).toBe('');
-      expect(code).toBe(0);
-    },
-  );
+  it.each(RESOLUTIONS)('compiles (moduleResolution %s)', async (resolution) => {
+    const { code, output } = await consumer.compile(resolution);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
 
   it('runs: the app boots, a workflow finishes, the app closes and exits', async () => {
     await consumer.compile('node10');

@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { MongoStore } from '@lidex/nestjs';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
 import {
   describeEachMongo,

@@ -1,9 +1,6 @@
 import { BSON, MongoClient } from 'mongodb';
-import {
-  MongoStore,
-  StoreUnavailableError,
-  ValueNotStorableError,
-} from '@lidex/nestjs';
+import { StoreUnavailableError, ValueNotStorableError } from '@lidex/nestjs';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { makeEngine } from '../support/engine-harness';
 import {
   describeEachMongo,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { GroupCommit } from '../../lib/stores/sqlite/sqlite.group-commit';
 import { tempDir } from '../support/temp-dir';
 

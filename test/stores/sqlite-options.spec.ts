@@ -1,10 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  InvalidOptionsError,
-  SqliteStore,
-  type SqliteStoreOptions,
-} from '@lidex/nestjs';
+import { InvalidOptionsError } from '@lidex/nestjs';
+import { SqliteStore, type SqliteStoreOptions } from '@lidex/nestjs/sqlite';
 import { messages } from '../../lib/lidex.messages';
 import { tempDir } from '../support/temp-dir';
 import { requireBuild } from '../support/worker-processes';
@@ -131,7 +128,7 @@ describe('SqliteStore options', () => {
     requireBuild();
     // A real process with a deadline: Node's recursive mkdirSync never returns for such a path.
     const code = `
-      const { SqliteStore } = require('./dist');
+      const { SqliteStore } = require('./dist/sqlite');
       new SqliteStore({ path: '/proc/x/lidex.sqlite' }).init().then(
         () => { console.log('opened'); },
         (error) => { console.log(JSON.stringify({ name: error.name, message: error.message })); },

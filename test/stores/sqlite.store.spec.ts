@@ -7,7 +7,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore, StoreUnavailableError } from '@lidex/nestjs';
+import { StoreUnavailableError } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { messages } from '../../lib/lidex.messages';
 import { tempDir } from '../support/temp-dir';
 import { sqliteSchema } from '../../lib/stores/sqlite/sqlite.schema';

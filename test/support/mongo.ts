@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { MongoStore } from '@lidex/nestjs';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import type { StoreFactory } from './store-factories';
 
 /** The URL of the shared test server, or undefined when the MongoDB suites are skipped. */

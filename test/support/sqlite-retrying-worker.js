@@ -6,7 +6,8 @@
 //
 // Lines: {"initFailed": {"name", "message"}} for each failed attempt, then {"ready": true};
 // warnings and errors of the engine go to stderr.
-const { LidexEngine, SqliteStore } = require('../../dist');
+const { LidexEngine } = require('../../dist');
+const { SqliteStore } = require('../../dist/sqlite');
 
 const [path] = process.argv.slice(2);
 const report = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);

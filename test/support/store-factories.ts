@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { MemoryStore, SqliteStore, type Persistence } from '@lidex/nestjs';
+import { MemoryStore, type Persistence } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { tempDir } from './temp-dir';
 
 /** How a test suite gets a fresh, initialised store of one kind, and cleans it up. */

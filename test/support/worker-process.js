@@ -8,7 +8,9 @@
 // {"postgres": {"url": ..., "schema": ...}}.
 // Warnings and errors go to stderr, so tests can read what the engine said.
 const { appendFileSync } = require('node:fs');
-const { LidexEngine, MongoStore, SqliteStore } = require('../../dist');
+const { LidexEngine } = require('../../dist');
+const { MongoStore } = require('../../dist/mongodb');
+const { SqliteStore } = require('../../dist/sqlite');
 
 const [storeJson, journalPath, optionsJson] = process.argv.slice(2);
 

@@ -3,11 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   LidexEngine,
-  MongoStore,
-  SqliteStore,
   type Persistence,
   type WorkflowHandler,
 } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { MongoStore } from '@lidex/nestjs/mongodb';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { dropTestDatabases, mongoUrl, testDatabase } from './mongo';
 import { dropTestSchemas, postgresUrl, testSchema } from './postgres';
