@@ -207,7 +207,9 @@ describe('dashboard in production', () => {
   it('warns when it is enabled without a guard', async () => {
     process.env.NODE_ENV = 'production';
     const { logger } = await boot({ path: 'ops/lidex' });
-    expect(logger.lines).toContain(messages.dashboardUnguarded('ops/lidex'));
+    expect(logger.messages()).toContain(
+      messages.dashboardUnguarded('ops/lidex'),
+    );
   });
 
   it('does not warn with a guard, or outside production', async () => {

@@ -32,11 +32,11 @@ import {
   SlowModule,
   SlowWorkflows,
 } from './fixtures/greeting.fixture';
-import { CapturingLogger } from './fixtures/capturing-logger';
+import { RecordingLogger } from '../support/recording-logger';
 
 const fast = { pollIntervalMs: 10, retryIntervalMs: 0 };
 
-async function boot(imports: unknown[], logger = new CapturingLogger()) {
+async function boot(imports: unknown[], logger = new RecordingLogger()) {
   const moduleRef = await Test.createTestingModule({
     imports: imports as never[],
   })

@@ -12,7 +12,7 @@ import {
 } from '@lidex/nestjs';
 import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
-import { CapturingLogger } from './fixtures/capturing-logger';
+import { RecordingLogger } from '../support/recording-logger';
 import { GreetingModule } from './fixtures/greeting.fixture';
 
 /** The options useFactory may return, in the order the messages list them. */
@@ -46,7 +46,7 @@ describe('LidexModule refuses misuse with an error naming the fix', () => {
     const moduleRef = await Test.createTestingModule({
       imports: imports as never[],
     })
-      .setLogger(new CapturingLogger())
+      .setLogger(new RecordingLogger())
       .compile();
     const app = moduleRef.createNestApplication();
     apps.push(app);

@@ -16,7 +16,7 @@ import {
   sqliteStoreFactory,
   type StoreFactory,
 } from '../support/store-factories';
-import { CapturingLogger } from './fixtures/capturing-logger';
+import { RecordingLogger } from '../support/recording-logger';
 import {
   Greet,
   type GreetingResult,
@@ -39,7 +39,7 @@ async function boot(
       ...(imports as never[]),
     ],
   })
-    .setLogger(new CapturingLogger())
+    .setLogger(new RecordingLogger())
     .compile();
   const app = moduleRef.createNestApplication();
   await app.init();

@@ -15,7 +15,7 @@ import {
   sqliteStoreFactory,
   type StoreFactory,
 } from '../support/store-factories';
-import { CapturingLogger } from './fixtures/capturing-logger';
+import { RecordingLogger } from '../support/recording-logger';
 import {
   GreetingModule,
   GreetingService,
@@ -30,7 +30,7 @@ async function boot(
   imports: unknown[],
   extra: object = {},
 ) {
-  const logger = new CapturingLogger();
+  const logger = new RecordingLogger();
   const moduleRef = await Test.createTestingModule({
     imports: [
       LidexModule.forRoot({ persistence, ...fast, ...extra }),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
 import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
-import { RecordingLogger } from '../support/engine-harness';
+import { RecordingLogger } from '../support/recording-logger';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
 import {

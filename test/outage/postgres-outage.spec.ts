@@ -1,7 +1,7 @@
 import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { messages } from '../../lib/lidex.messages';
-import { RecordingLogger } from '../support/engine-harness';
+import { RecordingLogger } from '../support/recording-logger';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
 import {

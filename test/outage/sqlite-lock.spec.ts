@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
-import { RecordingLogger } from '../support/engine-harness';
+import { RecordingLogger } from '../support/recording-logger';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
 import { tempDir } from '../support/temp-dir';

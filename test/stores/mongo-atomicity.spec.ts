@@ -6,6 +6,7 @@ import {
   dropTestDatabases,
   testDatabase,
 } from '../support/mongo';
+import { RecordingLogger } from '../support/recording-logger';
 
 const ROUNDS = 30;
 const RACERS = 20;
@@ -68,16 +69,15 @@ describeEachMongo('Conditional updates on $label', (server) => {
       ? 'opens the store without a warning'
       : 'warns at start that the server is not safe for concurrent workers, and why',
     async () => {
-      const warnings: string[] = [];
+      const logger = new RecordingLogger();
       const store = new MongoStore({
         url: server.url,
         database: testDatabase(server.url),
       });
-      await store.init({
-        logger: { log: () => undefined, warn: (m) => warnings.push(m) },
-      });
+      await store.init({ logger });
       const described = store.describe();
       await store.close();
+      const warnings = logger.messages('warn');
       if (server.atomic) {
         expect(warnings).toEqual([]);
       } else {

@@ -2,30 +2,12 @@ import {
   LidexEngine,
   MemoryStore,
   type EngineOptions,
-  type LidexLogger,
   type Persistence,
   type WorkflowHandler,
 } from '@lidex/nestjs';
+import { RecordingLogger } from './recording-logger';
 
-/** A logger that keeps what it is told, for assertions. */
-export class RecordingLogger implements LidexLogger {
-  readonly lines: { level: string; message: string }[] = [];
-  log(message: string): void {
-    this.lines.push({ level: 'log', message });
-  }
-  warn(message: string): void {
-    this.lines.push({ level: 'warn', message });
-  }
-  error(message: string): void {
-    this.lines.push({ level: 'error', message });
-  }
-  debug(message: string): void {
-    this.lines.push({ level: 'debug', message });
-  }
-  has(text: string): boolean {
-    return this.lines.some((line) => line.message.includes(text));
-  }
-}
+export { RecordingLogger };
 
 /** A clock the test moves by hand. */
 export class ManualClock {
