@@ -9,6 +9,7 @@ export {
   type WorkflowResult,
   type WorkflowStartArgs,
 } from './engine/workflow-ref';
+export type { StartArgs, StartOptions } from './engine/start-options';
 export type { LidexModuleOptions } from './lidex-options.interface';
 export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 

@@ -14,8 +14,8 @@ import {
   type WorkflowInput,
   type WorkflowRef,
   type WorkflowResult,
-  type WorkflowStartArgs,
 } from './engine/workflow-ref';
+import type { StartArgs, StartOptions } from './engine/start-options';
 import { LIDEX_ENGINE } from './lidex.constants';
 
 /**
@@ -32,23 +32,31 @@ export class LidexClient {
    * nothing, when a workflow with this id exists. Throws `UnknownWorkflowError` for a name no
    * `@Workflow()` method of this app has (a `clientOnly` app checks only the name's form: the
    * instances that run workflows know their names), and `ValueNotStorableError` for an input
-   * that cannot be stored.
+   * that cannot be stored. With `{ transaction }` (PostgresStore only), the workflow is inserted
+   * in the app's transaction: it exists if and only if that transaction commits, and runs once
+   * it has committed.
    */
   start<W extends WorkflowRef>(
     id: string,
     workflow: W,
-    ...input: WorkflowStartArgs<WorkflowInput<W>>
+    ...args: StartArgs<WorkflowInput<W>>
   ): Promise<boolean>;
-  start<I>(id: string, name: string, input: I & Storable<I>): Promise<boolean>;
+  start<I>(
+    id: string,
+    name: string,
+    input: I & Storable<I>,
+    options?: StartOptions,
+  ): Promise<boolean>;
   start(
     id: string,
     workflow: string | WorkflowRef,
     input?: unknown,
+    options?: StartOptions,
   ): Promise<boolean> {
     // Each branch picks the engine's overload of the same form.
     return typeof workflow === 'string'
-      ? this.engine.start(id, workflow, input)
-      : this.engine.start(id, workflow, input);
+      ? this.engine.start(id, workflow, input, options)
+      : this.engine.start(id, workflow, input, options);
   }
 
   /**

@@ -376,4 +376,14 @@ export const messages = {
     `the clocks of all instances in sync (NTP).`,
   clockCheckFailed: (store: string, cause: string) =>
     `Comparing this instance's clock with ${store} failed (${cause}); trying again in a minute`,
+  startOptionsInvalid: (value: unknown) =>
+    `start() options must be an object such as { transaction }, got ${show(value)}.`,
+  transactionUnsupported: (store: string) =>
+    `start() was given a transaction, but ${store} cannot join the app's transaction. ` +
+    `Start the workflow without \`transaction\`, or use PostgresStore (@lidex/nestjs/postgres), ` +
+    `which inserts it in a pg client's or your ORM's transaction.`,
+  postgresNotATransaction: (store: string, got: unknown, expected: string) =>
+    `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
+  postgresOrmNotReady: (orm: string, fix: string) =>
+    `PostgresStore cannot use ${orm}: ${fix}`,
 };

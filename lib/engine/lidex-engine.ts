@@ -35,11 +35,15 @@ import { WorkflowRunner } from './workflow-runner';
 import { waitPlan } from './wait-plan';
 import { Worker } from './worker';
 import {
+  checkStartOptions,
+  type StartArgs,
+  type StartOptions,
+} from './start-options';
+import {
   type Storable,
   type WorkflowInput,
   type WorkflowRef,
   type WorkflowResult,
-  type WorkflowStartArgs,
   isWorkflowRef,
   workflowNameOf,
 } from './workflow-ref';
@@ -135,23 +139,43 @@ export class LidexEngine {
   start<W extends WorkflowRef>(
     id: string,
     workflow: W,
-    ...input: WorkflowStartArgs<WorkflowInput<W>>
+    ...args: StartArgs<WorkflowInput<W>>
   ): Promise<boolean>;
-  start<I>(id: string, name: string, input: I & Storable<I>): Promise<boolean>;
+  start<I>(
+    id: string,
+    name: string,
+    input: I & Storable<I>,
+    options?: StartOptions,
+  ): Promise<boolean>;
   async start(
     id: string,
     workflow: string | WorkflowRef,
     input?: unknown,
+    options?: StartOptions,
   ): Promise<boolean> {
     this.requireOpen('start()');
     requireWorkflowId(id);
+    const { transaction } = checkStartOptions(options);
     const name = workflowNameOf(workflow, 'start()');
     if (this.clientOnly) requireWorkflowName(name);
     else if (!this.handlers.has(name)) {
       throw new UnknownWorkflowError(name, this.workflowNames);
     }
+    if (transaction !== undefined && !this.store.insertWorkflowInTransaction) {
+      throw new InvalidArgumentError(
+        messages.transactionUnsupported(this.store.describe()),
+      );
+    }
     const encoded = this.encodeInput(id, input);
     const record = { id, name, input: encoded, now: this.deps.now() };
+    if (transaction !== undefined) {
+      // Inserted ready and unleased: nothing runs before the app commits; the commit makes it
+      // visible (and the store's notification heard), and a worker claims it then.
+      return this.store.insertWorkflowInTransaction!({
+        transaction,
+        workflow: record,
+      });
+    }
     if (!this.worker.tryReserve()) {
       const inserted = await this.store.insertWorkflow(record);
       if (inserted) this.worker.nudge();

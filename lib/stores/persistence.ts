@@ -105,6 +105,18 @@ export interface Persistence {
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean>;
 
   /**
+   * Optional, for stores that can join the app's own transaction (`start()`'s `transaction`):
+   * inserts the workflow ready now and without a lease, through `transaction`, so that it exists
+   * if and only if that transaction commits. Returns `false`, changing nothing, when the id
+   * exists. Throws `InvalidArgumentError` for a transaction this store cannot use. Workers learn
+   * of it once it is committed (the store notifies on commit, or they find it at their next poll).
+   */
+  insertWorkflowInTransaction?(args: {
+    transaction: unknown;
+    workflow: NewWorkflow;
+  }): Promise<boolean>;
+
+  /**
    * Atomically claims up to `leases.length` ready workflows, oldest `readyAt` first, the first
    * with the first lease and so on, each with its recorded steps; counts an attempt for each.
    * Answers fewer (or none) when fewer are ready.

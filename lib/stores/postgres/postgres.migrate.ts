@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
 import {
@@ -8,14 +7,35 @@ import {
   versionSql,
 } from './postgres.schema';
 
+/** Runs the migration's statements: on the store's pool, or through the app's ORM. */
+export interface SchemaConnection {
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Runs `body` in one transaction, committed if it resolves, rolled back if it throws. */
+  transaction(
+    body: (query: SchemaConnection['query']) => Promise<void>,
+  ): Promise<void>;
+}
+
 /** SQLSTATEs of a schema or table that is not there. */
 const MISSING = new Set(['3F000', '42P01']);
 
 /** The schema's version: 0 when it has no Lidex tables. */
-async function schemaVersion(pool: Pool, schema: string): Promise<number> {
+async function schemaVersion(
+  connection: SchemaConnection,
+  schema: string,
+): Promise<number> {
   try {
-    const { rows } = await pool.query<{ version: number }>(versionSql(schema));
-    return rows[0]?.version ?? 0;
+    // Checked first: an ORM may wrap the error of a missing table beyond recognition.
+    const { rows: found } = await connection.query(
+      'SELECT to_regclass($1)::text AS t',
+      [`"${schema}".schema_version`],
+    );
+    if (found[0]?.t === null) return 0;
+    const { rows } = await connection.query(versionSql(schema));
+    return Number(rows[0]?.version ?? 0);
   } catch (error) {
     if (MISSING.has((error as { code?: string }).code ?? '')) return 0;
     throw error;
@@ -28,12 +48,12 @@ async function schemaVersion(pool: Pool, schema: string): Promise<number> {
  * ones find the work done.
  */
 export async function migrateSchema(
-  pool: Pool,
+  connection: SchemaConnection,
   schema: string,
   migrate: boolean,
   store: string,
 ): Promise<void> {
-  const found = await schemaVersion(pool, schema);
+  const found = await schemaVersion(connection, schema);
   if (found >= SCHEMA_VERSION) return;
   if (!migrate) {
     throw new StoreUnavailableError(
@@ -43,18 +63,8 @@ export async function migrateSchema(
       ),
     );
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(migrationLockSql, [schema]);
-    for (const statement of migrationStatements(schema)) {
-      await client.query(statement);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await connection.transaction(async (query) => {
+    await query(migrationLockSql, [schema]);
+    for (const statement of migrationStatements(schema)) await query(statement);
+  });
 }

@@ -2,8 +2,15 @@ import type { Pool } from 'pg';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { unknownKey } from '../../model/option-keys';
 import { UnknownOptionError } from '../../errors/unknown-option.error';
+import type { DrizzleDatabaseLike } from './orm/drizzle';
+import type { KyselyLike } from './orm/kysely';
+import type { PrismaClientLike } from './orm/prisma';
+import { isTypeOrmDataSource, type TypeOrmDataSourceLike } from './orm/typeorm';
 
-/** Options of the PostgreSQL store: give either `url` or `pool`. */
+/**
+ * Options of the PostgreSQL store: give one of `url`, `pool`, or the app's ORM (`typeorm`,
+ * `drizzle`, `kysely`, `prisma`), whose connection the store's statements then share.
+ */
 export interface PostgresStoreOptions {
   /** A connection string (`postgres://user:password@host:5432/db`); the store opens its own pool. */
   url?: string;
@@ -13,6 +20,34 @@ export interface PostgresStoreOptions {
    * own, opened with the pool's connection settings.
    */
   pool?: Pool;
+  /**
+   * The app's TypeORM `DataSource` (type `postgres`), initialized before the store opens: the
+   * store runs on its `pg.Pool` and never destroys it. LISTEN opens one connection of its own
+   * with the pool's settings.
+   */
+  typeorm?: TypeOrmDataSourceLike;
+  /**
+   * The app's Drizzle database on node-postgres over a `pg.Pool` (`drizzle({ client: pool })`):
+   * the store runs on that pool (`db.$client`). LISTEN opens one connection with its settings.
+   */
+  drizzle?: DrizzleDatabaseLike;
+  /**
+   * The app's `Kysely` on PostgreSQL: the store's statements run through it (its pool). Kysely
+   * does not hand out its pool, so give `listenUrl` for LISTEN, or `listen: false` to poll.
+   */
+  kysely?: KyselyLike;
+  /**
+   * The app's Prisma client on PostgreSQL (Prisma 7 with `@prisma/adapter-pg`, or an engine):
+   * the store's statements run through it (`$queryRawUnsafe`). Prisma does not hand out a
+   * connection of its own, so give `listenUrl` for LISTEN, or `listen: false` to poll.
+   */
+  prisma?: PrismaClientLike;
+  /**
+   * The connection string of the one connection that LISTENs: needed with `kysely` and
+   * `prisma`; elsewhere it replaces the pool's settings (a pooler in transaction mode cannot
+   * hold a LISTEN: point this one at the server).
+   */
+  listenUrl?: string;
   /**
    * The PostgreSQL schema holding Lidex's tables (created when missing, with `migrate`).
    * Lower-case letters, digits and `_`, starting with a letter or `_`.
@@ -55,9 +90,18 @@ export const POSTGRES_DEFAULTS = {
   listen: true,
 } as const;
 
-const KNOWN_KEYS = [
+const SOURCES = [
   'url',
   'pool',
+  'typeorm',
+  'drizzle',
+  'kysely',
+  'prisma',
+] as const satisfies readonly (keyof PostgresStoreOptions)[];
+
+const KNOWN_KEYS = [
+  ...SOURCES,
+  'listenUrl',
   'schema',
   'migrate',
   'poolSize',
@@ -76,21 +120,27 @@ export function checkPostgresOptions(options: PostgresStoreOptions): void {
   }
   const unknown = unknownKey('PostgresStore', options, KNOWN_KEYS);
   if (unknown) throw new UnknownOptionError(unknown.key, unknown.message);
-  const { url, pool } = options;
-  if ((url === undefined) === (pool === undefined)) {
+  const { pool } = options;
+  const given = SOURCES.filter((key) => options[key] !== undefined);
+  if (given.length !== 1) {
     throw new InvalidOptionsError(
-      'PostgresStore url/pool',
-      url ?? pool,
-      'exactly one of `url` (a connection string) or `pool` (an existing pg.Pool)',
+      `PostgresStore ${given.length > 1 ? given.join('/') : 'url/pool'}`,
+      given.length > 1 ? `${given.length} of them` : undefined,
+      'exactly one of `url` (a connection string), `pool` (an existing pg.Pool), or your ORM: ' +
+        '`typeorm` (a DataSource), `drizzle` (a node-postgres database), `kysely` or `prisma`',
     );
   }
-  if (url !== undefined && !isPostgresUrl(url)) {
-    throw new InvalidOptionsError(
-      'PostgresStore url',
-      typeof url === 'string' ? redactUrl(url) : url,
-      'a connection string such as postgres://user:password@db.internal:5432/orders',
-    );
+  for (const key of ['url', 'listenUrl'] as const) {
+    const value = options[key];
+    if (value !== undefined && !isPostgresUrl(value)) {
+      throw new InvalidOptionsError(
+        `PostgresStore ${key}`,
+        typeof value === 'string' ? redactUrl(value) : value,
+        'a connection string such as postgres://user:password@db.internal:5432/orders',
+      );
+    }
   }
+  checkOrmOptions(options);
   if (
     pool !== undefined &&
     (typeof pool !== 'object' ||
@@ -133,6 +183,53 @@ export function checkPostgresOptions(options: PostgresStoreOptions): void {
         'a positive integer',
       );
     }
+  }
+}
+
+function checkOrmOptions(options: PostgresStoreOptions): void {
+  const shaped: [keyof PostgresStoreOptions, boolean, string][] = [
+    [
+      'typeorm',
+      isTypeOrmDataSource(options.typeorm),
+      'a TypeORM DataSource (new DataSource({ type: "postgres", ... }))',
+    ],
+    [
+      'drizzle',
+      typeof options.drizzle === 'object' &&
+        options.drizzle !== null &&
+        '$client' in options.drizzle,
+      'a Drizzle database from "drizzle-orm/node-postgres" (drizzle({ client: pool }))',
+    ],
+    [
+      'kysely',
+      typeof options.kysely?.executeQuery === 'function' &&
+        typeof options.kysely?.transaction === 'function',
+      'a Kysely instance (new Kysely({ dialect: new PostgresDialect({ pool }) }))',
+    ],
+    [
+      'prisma',
+      typeof options.prisma?.$queryRawUnsafe === 'function' &&
+        typeof options.prisma?.$transaction === 'function',
+      'a PrismaClient (new PrismaClient({ adapter: new PrismaPg(...) }))',
+    ],
+  ];
+  for (const [key, ok, expected] of shaped) {
+    if (options[key] !== undefined && !ok) {
+      throw new InvalidOptionsError(
+        `PostgresStore ${key}`,
+        options[key],
+        expected,
+      );
+    }
+  }
+  const orm = options.kysely ? 'kysely' : options.prisma ? 'prisma' : undefined;
+  if (orm && options.listen !== false && options.listenUrl === undefined) {
+    throw new InvalidOptionsError(
+      'PostgresStore listenUrl',
+      undefined,
+      `a connection string for the LISTEN connection (${orm} does not hand out one), or ` +
+        '`listen: false` to find new work by polling every pollIntervalMs',
+    );
   }
 }
 

@@ -26,7 +26,7 @@ type TypeParsers = typeof import('pg').types;
  * server's clock adds a measured offset) is rounded, so bigint accepts it and every statement of
  * one write sees the same value.
  */
-const wholeMs = (value: unknown): unknown =>
+export const wholeMs = (value: unknown): unknown =>
   typeof value === 'number' && Number.isFinite(value)
     ? Math.round(value)
     : Array.isArray(value)

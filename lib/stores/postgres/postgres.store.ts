@@ -1,4 +1,4 @@
-import type { ClientConfig, Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
@@ -28,7 +28,8 @@ import {
   type PostgresStoreOptions,
   redactUrl,
 } from './postgres.options';
-import { poolQueryable, type Queryable } from './postgres.queryable';
+import type { Queryable } from './postgres.queryable';
+import { openSource, sourceName, transactionQuery } from './postgres.source';
 import {
   type StepTuple,
   toStoredSteps,
@@ -41,8 +42,21 @@ import {
   postgresStatements,
 } from './postgres.statements';
 
+/** $1..$8 of the insert statements: leased (claimed by its starter) or ready now. */
+const insertValues = (workflow: NewWorkflow, lease?: Lease): unknown[] => [
+  workflow.id,
+  workflow.name,
+  lease ? 'running' : 'idle',
+  workflow.input,
+  lease ? 1 : 0,
+  lease ? lease.until : workflow.now,
+  lease?.token ?? null,
+  workflow.now,
+];
+
 interface Opened {
-  pool: Pool;
+  /** The pool the store opened from `url`; an app's pool or ORM is never ended here. */
+  pool?: Pool;
   query: Queryable;
   listener?: PostgresListener;
 }
@@ -79,7 +93,7 @@ export class PostgresStore implements Persistence {
   describe(): string {
     const where = this.options.url
       ? redactUrl(this.options.url)
-      : 'a shared pg.Pool';
+      : `through ${sourceName(this.options)}`;
     return `PostgreSQL ${where}, schema "${this.schema}"`;
   }
 
@@ -88,40 +102,27 @@ export class PostgresStore implements Persistence {
     const pg = loadDriver<typeof import('pg')>('pg', 'PostgreSQL store');
     const timeoutMs =
       this.options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs;
-    const connection: ClientConfig = this.options.pool
-      ? { ...this.options.pool.options }
-      : {
-          connectionString: this.options.url,
-          connectionTimeoutMillis: timeoutMs,
-          keepAlive: true,
-        };
-    const pool =
-      this.options.pool ??
-      new pg.Pool({
-        ...connection,
-        max: this.options.poolSize ?? POSTGRES_DEFAULTS.poolSize,
-      });
-    if (!this.options.pool) {
-      // An idle connection that fails is dropped by the pool; without a listener it would crash.
-      pool.on('error', (error) =>
-        context.logger?.warn(
-          messages.postgresConnectionLost(this.describe(), error.message),
-        ),
-      );
-    }
+    const source = openSource(this.options, pg, (error) =>
+      context.logger?.warn(
+        messages.postgresConnectionLost(this.describe(), error.message),
+      ),
+    );
     let listener: PostgresListener | undefined;
     try {
       await migrateSchema(
-        pool,
+        source.schema,
         this.schema,
         this.options.migrate ?? POSTGRES_DEFAULTS.migrate,
         this.describe(),
       );
-      if (this.options.listen ?? POSTGRES_DEFAULTS.listen) {
+      if (
+        (this.options.listen ?? POSTGRES_DEFAULTS.listen) &&
+        source.listenConfig
+      ) {
         listener = new PostgresListener(
           pg.Client,
           {
-            ...connection,
+            ...source.listenConfig,
             connectionTimeoutMillis: timeoutMs,
             keepAlive: true,
           },
@@ -131,10 +132,10 @@ export class PostgresStore implements Persistence {
         );
         await listener.open();
       }
-      this.opened = { pool, query: poolQueryable(pool, pg.types), listener };
+      this.opened = { pool: source.ownPool, query: source.query, listener };
     } catch (error) {
       await listener?.close();
-      if (!this.options.pool) await pool.end().catch(() => undefined);
+      await source.ownPool?.end().catch(() => undefined);
       throw error instanceof LidexError
         ? error
         : new StoreUnavailableError(this.describe(), error);
@@ -146,20 +147,11 @@ export class PostgresStore implements Persistence {
     this.opened = undefined;
     if (!opened) return;
     await opened.listener?.close();
-    if (!this.options.pool) await opened.pool.end();
+    await opened.pool?.end();
   }
 
   async insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
-    const values = [
-      workflow.id,
-      workflow.name,
-      lease ? 'running' : 'idle',
-      workflow.input,
-      lease ? 1 : 0,
-      lease ? lease.until : workflow.now,
-      lease?.token ?? null,
-      workflow.now,
-    ];
+    const values = insertValues(workflow, lease);
     if (lease) {
       const { rowCount } = await this.query(this.sql.insertLeased, values);
       return rowCount === 1;
@@ -169,6 +161,26 @@ export class PostgresStore implements Persistence {
       this.sql.insertReady,
       [...values, this.channel],
     );
+    return rows[0].inserted === 1;
+  }
+
+  /**
+   * Inserts the workflow through the app's transaction, ready and unleased: it exists if and only
+   * if that transaction commits. Its notification is sent on commit (PostgreSQL delivers NOTIFY
+   * only then), so the workers that listen claim it at once; the others at their next poll.
+   */
+  async insertWorkflowInTransaction(args: {
+    transaction: unknown;
+    workflow: NewWorkflow;
+  }): Promise<boolean> {
+    const query = transactionQuery(args.transaction, this.describe());
+    if (!this.opened) {
+      throw new Error(`${this.describe()} is not open (call init() first)`);
+    }
+    const { rows } = await query<{ inserted: number }>(this.sql.insertReady, [
+      ...insertValues(args.workflow),
+      this.channel,
+    ]);
     return rows[0].inserted === 1;
   }
 

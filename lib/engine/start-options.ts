@@ -1,0 +1,40 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { messages } from '../lidex.messages';
+import { unknownKey } from '../model/option-keys';
+
+/** How `start()` creates the workflow. */
+export interface StartOptions {
+  /**
+   * The app's own transaction, in which the workflow is inserted: it then exists if and only if
+   * that transaction commits. Its run never begins inside it: the workflow is inserted ready,
+   * without a lease, and a worker (this one or another) claims it once the commit makes it
+   * visible. Only a store that can join the app's transaction takes it (`PostgresStore`: a `pg`
+   * client in a transaction, or the transaction object of the ORM the store was built from);
+   * the others refuse it.
+   */
+  transaction?: unknown;
+}
+
+/** `start()`'s arguments after the workflow: its input (optional when it may be undefined), options. */
+export type StartArgs<I> = undefined extends I
+  ? [input?: I, options?: StartOptions]
+  : [input: I, options?: StartOptions];
+
+const KNOWN_KEYS = [
+  'transaction',
+] as const satisfies readonly (keyof StartOptions)[];
+
+/** Checks `start()`'s options, throwing the error that names what is wrong. */
+export function checkStartOptions(options: unknown): StartOptions {
+  if (options === undefined) return {};
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    Array.isArray(options)
+  ) {
+    throw new InvalidArgumentError(messages.startOptionsInvalid(options));
+  }
+  const unknown = unknownKey('start() options', options, KNOWN_KEYS);
+  if (unknown) throw new InvalidArgumentError(unknown.message);
+  return options;
+}
