@@ -4,7 +4,11 @@ import { sql as drizzleSql } from 'drizzle-orm';
 import { Kysely, PostgresDialect, sql as kyselySql } from 'kysely';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { InvalidArgumentError, type WorkflowContext } from '@lidex/nestjs';
+import {
+  InvalidArgumentError,
+  LidexClient,
+  type WorkflowContext,
+} from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { messages } from '../../lib/lidex.messages';
 import { makeEngine } from '../support/engine-harness';
@@ -320,6 +324,33 @@ describePostgres(
           orderId: 'o-3',
         });
       });
+    });
+
+    it("takes the transaction through LidexClient.start as the engine's start does", async () => {
+      const schema = testSchema();
+      const store = new PostgresStore({ url, schema });
+      await store.init();
+      const { engine } = makeEngine({ wf: async () => 'done' }, { store });
+      const client = new LidexClient(engine);
+      const connection = await checker.connect();
+      try {
+        await connection.query('BEGIN');
+        expect(
+          await client.start('c-1', 'wf', null, { transaction: connection }),
+        ).toBe(true);
+        await connection.query('ROLLBACK');
+        await connection.query('BEGIN');
+        expect(
+          await client.start('c-2', 'wf', null, { transaction: connection }),
+        ).toBe(true);
+        await connection.query('COMMIT');
+      } finally {
+        connection.release();
+      }
+      expect(await client.wait('c-2', { timeoutMs: 20_000 })).toBe('finished');
+      expect(await client.get('c-1')).toBeUndefined();
+      await engine.stopWorker();
+      await store.close();
     });
 
     describe('refusals', () => {
