@@ -7,6 +7,7 @@ import {
   startPostgresServer,
 } from '../../test/support/postgres-server';
 import { onExit } from '../cleanup';
+import { pause } from '../stats';
 import { uncounted } from './meters';
 
 /** The PostgreSQL server the bench's PostgreSQL store and DBOS share. */
@@ -98,6 +99,17 @@ async function connect(
       await admin.query(`CREATE DATABASE "${name}"`);
     },
     dropDatabase: async (name) => {
+      // A client that has just shut down may still be closing a connection (DBOS retires its
+      // LISTEN connection without waiting): give it a moment rather than cut it off.
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline) {
+        const { rows } = await admin.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
+        if (rows[0].n === 0) break;
+        await pause(100);
+      }
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
     statements: async () => {
