@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from './errors/invalid-options.error';
 import { UnknownOptionError } from './errors/unknown-option.error';
+import { requireClock } from './engine/engine-config';
 import { unknownKey } from './model/option-keys';
 import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
 import { requireStore } from './engine/store-check';
@@ -10,6 +11,7 @@ import type { LidexModuleOptions } from './lidex-options.interface';
 const OWN_OPTIONS = {
   persistence: true,
   clientOnly: true,
+  clock: true,
 } satisfies Record<
   Exclude<keyof LidexModuleOptions, keyof EngineOptions>,
   true
@@ -100,9 +102,10 @@ export function checkModuleOptions(
       throw new UnknownOptionError(key, messages.optionReturnedByFactory(key));
   }
   rejectUnknown(FACTORY_RESULT, options, MODULE_OPTIONS, MODULE_ADVICE);
-  const { clientOnly, persistence } = options as LidexModuleOptions;
+  const { clientOnly, persistence, clock } = options as LidexModuleOptions;
   requireBoolean('clientOnly', clientOnly);
   if (persistence !== undefined) requireStore('persistence', persistence);
+  if (clock !== undefined) requireClock('clock', clock);
 }
 
 function checkExtras(options: object): void {

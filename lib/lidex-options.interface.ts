@@ -1,3 +1,4 @@
+import type { Clock } from './engine/clock';
 import type { EngineOptions } from './engine/options';
 import type { Persistence } from './stores/persistence';
 
@@ -15,4 +16,11 @@ export interface LidexModuleOptions extends EngineOptions {
    * @default false
    */
   clientOnly?: boolean;
+  /**
+   * The clock every time and timer of Lidex comes from. Tests pass the `ManualClock` of
+   * `@lidex/nestjs/testing` to move time by hand (a day's sleep in a millisecond). With the
+   * default, times follow the database server's clock where the store has one.
+   * @default systemClock
+   */
+  clock?: Clock;
 }

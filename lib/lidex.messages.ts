@@ -386,4 +386,16 @@ export const messages = {
     `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
   postgresOrmNotReady: (orm: string, fix: string) =>
     `PostgresStore cannot use ${orm}: ${fix}`,
+  nowBesideClock: () =>
+    `not given together with "clock": the clock's now() is the engine's time; give one of them`,
+  notAClock: () =>
+    `a Clock (an object with now(), monotonic() and setTimer()): systemClock, or the ` +
+    `ManualClock of @lidex/nestjs/testing`,
+  manualClockNotAdvancing: (ms: unknown) =>
+    `ManualClock.advance() takes a number of milliseconds >= 0, not ${show(ms)}`,
+  manualClockBadDate: (date: unknown) =>
+    `ManualClock.set() takes a Date or ms since the epoch, not ${show(date)}`,
+  manualClockBusy: () =>
+    `ManualClock: advance(), set() or runDue() was called while another was under way; await ` +
+    `each before the next`,
 };

@@ -1,8 +1,13 @@
-/** The sample's settings, from the environment, with demo-friendly defaults. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The sample's settings, from the environment. */
 export const sampleConfig = {
   port: Number(process.env.PORT ?? 3000),
-  /** Pause between payment attempts; a real app would wait a day. */
-  paymentRetryDelayMs: Number(process.env.PAYMENT_RETRY_DELAY_MS ?? 2000),
+  /**
+   * Pause between payment attempts: a day, as a real app would wait (tests skip it on the
+   * manual clock). `npm start` sets PAYMENT_RETRY_DELAY_MS to 2 s for the demo.
+   */
+  paymentRetryDelayMs: Number(process.env.PAYMENT_RETRY_DELAY_MS ?? DAY_MS),
   /** How long the fake payment provider takes to answer. */
   captureDelayMs: Number(process.env.CAPTURE_DELAY_MS ?? 500),
   /** The dashboard's password (any user name); see DashboardAuthGuard. */

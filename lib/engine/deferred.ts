@@ -1,3 +1,5 @@
+import type { Clock, TimerOptions } from './clock';
+
 /** A promise with its resolve function at hand. */
 export class Deferred<T = void> {
   readonly promise: Promise<T>;
@@ -20,12 +22,17 @@ export class Deferred<T = void> {
 export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 /**
- * A timer that can be cut short. `wait(ms)` resolves after `ms` or at the next `wake()`,
- * whichever is first; nothing is left behind either way.
+ * A timer on the engine's clock that can be cut short. `wait(ms)` resolves after `ms` or at the
+ * next `wake()`, whichever is first; nothing is left behind either way.
  */
 export class Wakeup {
   private pending?: () => void;
   private woken = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options?: TimerOptions,
+  ) {}
 
   /** Waits `ms`, or less if woken; resolves `true` when it was woken. */
   wait(ms: number): Promise<boolean> {
@@ -34,12 +41,16 @@ export class Wakeup {
       return Promise.resolve(true);
     }
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        resolve(false);
-      }, ms);
+      const cancel = this.clock.setTimer(
+        ms,
+        () => {
+          this.pending = undefined;
+          resolve(false);
+        },
+        this.options,
+      );
       this.pending = () => {
-        clearTimeout(timer);
+        cancel();
         resolve(true);
       };
     });

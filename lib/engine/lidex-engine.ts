@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexClosedError } from '../errors/lidex-closed.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
@@ -7,9 +6,11 @@ import { messages } from '../lidex.messages';
 import { requireWorkflowId, requireWorkflowName } from './arguments';
 import {
   checkEngineConfig,
+  engineClock,
   handlerEntries,
   requireHandler,
 } from './engine-config';
+import { type Clock, sleepOn } from './clock';
 import { ClockCheck } from './clock-check';
 import { encodeValue } from './codec';
 import type { Persistence } from '../stores/persistence';
@@ -56,7 +57,18 @@ export interface EngineConfig extends EngineOptions {
     ReadonlyMap<string, WorkflowHandler> | Record<string, WorkflowHandler>;
   /** Where the engine logs; silent when not given. */
   logger?: LidexLogger;
-  /** The clock, in ms since the epoch. Tests pass a controllable one. */
+  /**
+   * The clock every time and timer of the engine comes from (now, sleeps, leases, polls,
+   * `wait()`, the shutdown drain). With the default, `systemClock`, the engine's time follows
+   * the database server's clock where the store has one; a clock of your own (the manual test
+   * clock of `@lidex/nestjs/testing`) is taken as it is.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * Shorthand for a `clock` whose wall time is this function (ms since the epoch), with the
+   * system's timers: taken as it is, like any clock of your own. Not together with `clock`.
+   */
   now?: () => number;
   /**
    * An engine that starts and reads workflows but never runs them (an API-only instance): its
@@ -84,6 +96,7 @@ export class LidexEngine {
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
   private readonly clientOnly: boolean;
+  private readonly clock: Clock;
   private closed?: Promise<void>;
 
   constructor(config: EngineConfig) {
@@ -95,23 +108,27 @@ export class LidexEngine {
       this.register(name, handler);
     }
     const logger = config.logger ?? silentLogger;
-    const monotonic = () => performance.now();
-    const clock = new ClockCheck({
+    const { clock, own } = engineClock(config);
+    this.clock = clock;
+    const monotonic = () => clock.monotonic();
+    const check = new ClockCheck({
       store: this.store,
       options: this.options,
       logger,
-      localNow: config.now ?? Date.now,
+      localNow: () => clock.now(),
       monotonic,
-      followServer: config.now === undefined,
+      followServer: !own,
     });
     this.deps = {
       store: this.store,
       options: this.options,
       logger,
-      now: () => clock.now(),
+      now: () => check.now(),
       monotonic,
-      checkClock: () => clock.check(),
-      appClock: config.now !== undefined,
+      clock,
+      expectReady: (readyAt) => this.worker.expectReady(readyAt),
+      checkClock: () => check.check(),
+      appClock: own,
       startWorkflow: (id, name, input) => this.start(id, name, input),
     };
     this.worker = new Worker(
@@ -348,6 +365,9 @@ export class LidexEngine {
       times,
       ms,
     );
+    // The last look is due this long from now: checks fired late (a clock that skips time fires
+    // them beside its other timers) do not stretch the wait past it.
+    const lastLookAt = this.clock.monotonic() + (attempts - 1) * intervalMs;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let status: WorkflowStatus | undefined;
       try {
@@ -360,7 +380,8 @@ export class LidexEngine {
       }
       if (status && statuses.includes(status)) return status;
       if (attempt < attempts) {
-        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        await sleepOn(this.clock, intervalMs, { idle: true });
+        if (this.clock.monotonic() >= lastLookAt) attempt = attempts - 1;
       }
     }
     return undefined;

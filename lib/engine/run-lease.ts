@@ -1,4 +1,5 @@
 import { messages } from '../lidex.messages';
+import type { Clock } from './clock';
 import type { LidexLogger } from './types';
 import { Wakeup } from './deferred';
 import { describeError } from './workflow-error';
@@ -9,8 +10,8 @@ export interface RunLeaseDependencies {
   /** How long a lease lasts from the moment the write that set it was sent. */
   timeoutIntervalMs: number;
   logger: LidexLogger;
-  /** This process's monotonic clock (ms): it keeps counting through a freeze and ignores clock changes. */
-  monotonic: () => number;
+  /** The engine's clock: its monotonic reading keeps counting through a freeze and ignores clock changes; its timers pace renewals. */
+  clock: Clock;
   /**
    * Sends one renewal, through the run's write queue: `true` when the store moved the lease,
    * `false` when the lease is no longer the run's, `'not-due'` when a write queued before it
@@ -31,7 +32,7 @@ export interface RunLeaseDependencies {
  */
 export class RunLease {
   private endsAt: number;
-  private readonly timer = new Wakeup();
+  private readonly timer: Wakeup;
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -41,16 +42,17 @@ export class RunLease {
     sentAt: number,
   ) {
     this.endsAt = sentAt + deps.timeoutIntervalMs;
+    this.timer = new Wakeup(deps.clock);
   }
 
   /** The time on the monotonic clock, to note before a lease-setting write is sent. */
   now(): number {
-    return this.deps.monotonic();
+    return this.deps.clock.monotonic();
   }
 
   /** How long the lease lasts as this process knows it; 0 or less when it has expired. */
   remainingMs(): number {
-    return this.endsAt - this.deps.monotonic();
+    return this.endsAt - this.deps.clock.monotonic();
   }
 
   /** A write sent at `sentAt` set the lease: it lasts a full lease from then. */

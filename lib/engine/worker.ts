@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors/store-unavailable.error';
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, Lease } from '../stores/persistence';
+import { settledOrAfter } from './clock';
 import { Deferred, Wakeup } from './deferred';
 import { LeaseWatch } from './lease-watch';
+import { ReadyTimes } from './ready-times';
 import { describeError } from './workflow-error';
 import type { RunDependencies, WorkflowRun } from './workflow-run';
 import type { WorkflowRunner } from './workflow-runner';
@@ -21,7 +23,10 @@ export class Worker {
   private readonly active = new Map<WorkflowRun, Promise<void>>();
   /** Claims being given back because they arrived after stop(). */
   private readonly handingBack = new Set<Promise<void>>();
-  private readonly wakeup = new Wakeup();
+  /** The poll loop's waits: they only look for work (`idle`). */
+  private readonly wakeup: Wakeup;
+  /** When workflows this engine put back become ready: the worker looks then. */
+  private readonly readyTimes: ReadyTimes;
   /** Places held for workflows this process is starting right now. */
   private reserved = 0;
   private reservationsDone?: Deferred;
@@ -36,6 +41,8 @@ export class Worker {
     private readonly runner: WorkflowRunner,
   ) {
     const { store } = deps;
+    this.wakeup = new Wakeup(deps.clock, { idle: true });
+    this.readyTimes = new ReadyTimes(deps.clock, deps.now, () => this.nudge());
     if (store.listLeases && !store.serverTime && !deps.appClock) {
       this.leaseWatch = new LeaseWatch(deps);
     }
@@ -99,6 +106,11 @@ export class Worker {
     this.wakeup.wake();
   }
 
+  /** A workflow this engine put back is ready at `readyAt`: look for work then. */
+  expectReady(readyAt: number): void {
+    if (this.running) this.readyTimes.add(readyAt);
+  }
+
   /**
    * Stops claiming, asks running workflows to stop at their next durable point, and waits up to
    * the grace period for them. Runs still inside a step after that are abandoned: their leases
@@ -112,10 +124,12 @@ export class Worker {
 
   private async drain(): Promise<void> {
     const { shutdownGraceMs } = this.deps.options;
+    const { clock } = this.deps;
+    this.readyTimes.stop();
     // The grace period bounds the whole drain, waiting for a claim or a start under way included.
-    let timer: NodeJS.Timeout | undefined;
+    let endGrace: (() => void) | undefined;
     const graceOver = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, shutdownGraceMs);
+      endGrace = clock.setTimer(shutdownGraceMs, resolve);
     });
     this.wakeup.wake();
     await Promise.race([this.loop, graceOver]);
@@ -130,7 +144,7 @@ export class Worker {
       for (const run of this.active.keys()) run.requestStop();
       await Promise.race([Promise.allSettled(this.active.values()), graceOver]);
     }
-    clearTimeout(timer);
+    endGrace?.();
     if (this.active.size > 0) {
       const stuck = [...this.active.keys()];
       this.deps.logger.warn(
@@ -138,10 +152,10 @@ export class Worker {
       );
       for (const run of stuck) void run.halt('stopped');
       // Halted runs return at once unless a store call of theirs hangs; do not wait on that.
-      await settledOrAfter([...this.active.values()], 1_000);
+      await settledOrAfter(clock, [...this.active.values()], 1_000);
     }
     // Claims handed back are released before the store is closed.
-    await settledOrAfter([...this.handingBack], 1_000);
+    await settledOrAfter(clock, [...this.handingBack], 1_000);
     this.deps.logger.log(messages.workerStopped());
   }
 
@@ -265,20 +279,4 @@ export class Worker {
     this.active.set(run, done);
     return run;
   }
-}
-
-/** Waits for the promises to settle, but no longer than `ms`. */
-async function settledOrAfter(
-  promises: Promise<unknown>[],
-  ms: number,
-): Promise<void> {
-  if (promises.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }

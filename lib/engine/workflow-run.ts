@@ -9,6 +9,7 @@ import type {
   StoredStep,
 } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
+import type { Clock } from './clock';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
 import { WorkflowRoom } from './workflow-room';
@@ -32,6 +33,10 @@ export interface RunDependencies {
   now: () => number;
   /** A monotonic clock (ms), for how long a lease lasts as this process knows it. */
   monotonic: () => number;
+  /** The clock every timer of the engine is set on. */
+  clock: Clock;
+  /** The engine wrote that the workflow is ready again at `readyAt`: the worker looks then. */
+  expectReady: (readyAt: number) => void;
   /** Compares this worker's clock with the store's (at most once a minute); never throws. */
   checkClock: () => Promise<void>;
   /** Whether the app passed its own clock (`now`): takeovers then follow it as it is. */
@@ -60,7 +65,7 @@ export class WorkflowRun implements ContextTarget {
     sleep: new Map<string, StoredStep>(),
   };
   private readonly used = { step: new Set<string>(), sleep: new Set<string>() };
-  private readonly wakeup = new Wakeup();
+  private readonly wakeup: Wakeup;
   private stopRequested = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
   /** How much of the store's per-workflow room this workflow's data takes. */
@@ -80,12 +85,13 @@ export class WorkflowRun implements ContextTarget {
         workflowId: claimed.id,
         timeoutIntervalMs: deps.options.timeoutIntervalMs,
         logger: deps.logger,
-        monotonic: deps.monotonic,
+        clock: deps.clock,
         renew: () => this.renewLease(),
         lost: () => void this.loseLease(),
       },
       leaseSentAt,
     );
+    this.wakeup = new Wakeup(deps.clock);
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
     for (const step of claimed.steps) {
       this.recorded[step.kind].set(step.id, step);
@@ -159,7 +165,10 @@ export class WorkflowRun implements ContextTarget {
         ),
       );
       if (!written) return this.loseLease();
-      if (release) return this.halt('released');
+      if (release) {
+        this.deps.expectReady(wakeAt);
+        return this.halt('released');
+      }
     }
 
     const remaining = wakeAt - this.deps.now();
@@ -307,12 +316,13 @@ export class WorkflowRun implements ContextTarget {
 
   private async release(readyAt: number): Promise<never> {
     const now = this.deps.now();
-    await this.write(() =>
+    const released = await this.write(() =>
       this.deps.store.releaseLease(this.workflowId, this.leaseToken, {
         readyAt,
         now,
       }),
     );
+    if (released !== undefined) this.deps.expectReady(readyAt);
     return this.halt(this.stopRequested ? 'stopped' : 'released');
   }
 

@@ -39,12 +39,14 @@ export class WorkflowRunner {
           options.retryIntervalMs,
         ),
       );
+      const readyAt = now() + options.retryIntervalMs;
       await run.write(() =>
         store.releaseLease(run.workflowId, run.leaseToken, {
-          readyAt: now() + options.retryIntervalMs,
+          readyAt,
           now: now(),
         }),
       );
+      this.deps.expectReady(readyAt);
       return;
     }
 
@@ -147,6 +149,8 @@ export class WorkflowRunner {
       }),
     );
     if (outcome) {
+      if (outcome.status === 'failed')
+        this.deps.expectReady(at + options.retryIntervalMs);
       logger.warn(
         abort
           ? messages.workflowEndedAtOnce(run.workflowId, error.message)

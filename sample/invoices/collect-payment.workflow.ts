@@ -55,7 +55,7 @@ export class CollectPaymentWorkflow {
         );
         return { outcome: 'paid', attempts: i + 1 };
       }
-      // Wait between attempts (a day in real life; seconds in the sample).
+      // A day between attempts (`npm start` makes it 2 s for the demo).
       await ctx.sleep(`sleep-${i}`, sampleConfig.paymentRetryDelayMs);
     }
 
