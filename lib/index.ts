@@ -15,11 +15,7 @@ export type { LidexDashboardOptions } from './dashboard/dashboard-options.interf
 
 export { LidexEngine, type EngineConfig } from './engine/lidex-engine';
 export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
-export {
-  systemClock,
-  type Clock,
-  type TimerOptions,
-} from './engine/clock';
+export { systemClock, type Clock, type TimerOptions } from './engine/clock';
 export {
   TERMINAL_STATUSES,
   WORKFLOW_STATUSES,

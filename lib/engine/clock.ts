@@ -36,11 +36,14 @@ export const systemClock: Clock = {
     const endsAt = performance.now() + ms;
     let timer: NodeJS.Timeout;
     const arm = (wait: number): void => {
-      timer = setTimeout(() => {
-        const left = endsAt - performance.now();
-        if (left >= 1) arm(left);
-        else fire();
-      }, Math.min(Math.max(0, wait), MAX_NODE_TIMER_MS));
+      timer = setTimeout(
+        () => {
+          const left = endsAt - performance.now();
+          if (left >= 1) arm(left);
+          else fire();
+        },
+        Math.min(Math.max(0, wait), MAX_NODE_TIMER_MS),
+      );
     };
     arm(ms);
     return () => clearTimeout(timer);

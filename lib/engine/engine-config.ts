@@ -36,11 +36,7 @@ export function checkEngineConfig(config: EngineConfig): void {
       'a function returning ms since the epoch',
     );
   if (config.clock !== undefined && config.now !== undefined)
-    throw new InvalidOptionsError(
-      'now',
-      config.now,
-      messages.nowBesideClock(),
-    );
+    throw new InvalidOptionsError('now', config.now, messages.nowBesideClock());
 }
 
 /** Refuses what is not a `Clock` (an object with `now`, `monotonic` and `setTimer`). */
@@ -50,14 +46,11 @@ export function requireClock(option: string, clock: unknown): void {
     typeof clock !== 'object' ||
     clock === null ||
     methods.some(
-      (method) => typeof (clock as Record<string, unknown>)[method] !== 'function',
+      (method) =>
+        typeof (clock as Record<string, unknown>)[method] !== 'function',
     )
   )
-    throw new InvalidOptionsError(
-      option,
-      clock,
-      messages.notAClock(),
-    );
+    throw new InvalidOptionsError(option, clock, messages.notAClock());
 }
 
 /**
@@ -65,7 +58,10 @@ export function requireClock(option: string, clock: unknown): void {
  * database server's clock, takeovers on its time). `now` is a clock with only its wall time
  * replaced.
  */
-export function engineClock(config: EngineConfig): { clock: Clock; own: boolean } {
+export function engineClock(config: EngineConfig): {
+  clock: Clock;
+  own: boolean;
+} {
   if (config.clock !== undefined && config.clock !== systemClock)
     return { clock: config.clock, own: true };
   const now = config.now;

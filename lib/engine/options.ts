@@ -56,6 +56,8 @@ export const ENGINE_DEFAULTS: ResolvedEngineOptions = {
 
 /** Node's timers cannot wait longer than this (about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest lease: a year (the clock waits past Node's timer limit in parts). */
+export const MAX_LEASE_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** Merges the defaults in and rejects values the engine cannot work with. */
 export function resolveEngineOptions(
@@ -72,7 +74,7 @@ export function resolveEngineOptions(
     'timeoutIntervalMs',
     resolved.timeoutIntervalMs,
     1,
-    MAX_TIMER_MS,
+    MAX_LEASE_MS,
   );
   requireDuration('pollIntervalMs', resolved.pollIntervalMs, 1, MAX_TIMER_MS);
   requireDuration(

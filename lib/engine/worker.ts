@@ -240,10 +240,11 @@ export class Worker {
       await this.wakeup.wait(ms);
       return;
     }
-    for (let waited = 0; waited < ms; waited += WATCH_EVERY_MS) {
-      const woken = await this.wakeup.wait(
-        Math.min(WATCH_EVERY_MS, ms - waited),
-      );
+    // Counted on the clock, not in turns: a clock that skips time may fire a turn late.
+    const { clock } = this.deps;
+    const endsAt = clock.monotonic() + ms;
+    for (let left = ms; left > 0; left = endsAt - clock.monotonic()) {
+      const woken = await this.wakeup.wait(Math.min(WATCH_EVERY_MS, left));
       if (woken || this.stopped || store.hasForeignWrites()) return;
     }
   }
