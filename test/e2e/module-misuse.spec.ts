@@ -19,6 +19,7 @@ import { GreetingModule } from './fixtures/greeting.fixture';
 const MODULE_OPTIONS = [
   'persistence',
   'clientOnly',
+  'clock',
   ...Object.keys(ENGINE_DEFAULTS),
 ];
 const FOR_ROOT_OPTIONS = [...MODULE_OPTIONS, 'isGlobal', 'dashboard'];
