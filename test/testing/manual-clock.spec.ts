@@ -8,7 +8,7 @@ import {
 } from '@lidex/nestjs';
 import { ManualClock } from '@lidex/nestjs/testing';
 import { messages } from '../../lib/lidex.messages';
-import { RecordingLogger } from '../support/engine-harness';
+import { RecordingLogger } from '../support/recording-logger';
 import {
   memoryStoreFactory,
   sqliteStoreFactory,
