@@ -398,4 +398,7 @@ export const messages = {
   manualClockBusy: () =>
     `ManualClock: advance(), set() or runDue() was called while another was under way; await ` +
     `each before the next`,
+  noTestRunnerGlobal: (name: string) =>
+    `The Lidex store suites need the test runner's global \`${name}\`, which is not defined. ` +
+    'Run them in Jest, or in a runner with Jest-compatible globals (Vitest with globals: true).',
 };

@@ -1,6 +1,24 @@
 /**
  * `@lidex/nestjs/testing`: helpers for testing workflows and stores, kept out of the root entry
- * so that production code never loads them: the manual test clock (advance time, run what is
- * due). The store contract suites are to follow.
+ * so that production code never loads them.
+ *
+ * The manual test clock (advance time, run what is due).
+ *
+ * The store kit: the contract suites every Lidex store passes, for a store written elsewhere to
+ * run against its own factory, in Jest or any runner with Jest-compatible globals (no runner's
+ * types are needed to compile against them):
+ *
+ * ```ts
+ * persistenceContract(myStoreFactory);
+ * operationsContract(myStoreFactory);
+ * clockContract(myStoreFactory, 'lease-watch'); // or 'server-clock'
+ * ```
  */
 export { ManualClock } from './manual-clock';
+export {
+  clockContract,
+  operationsContract,
+  persistenceContract,
+} from './store-suites';
+export type { StoreFactory } from './store-factory';
+export type { Expect, Matchers, TestGlobals } from './test-globals';

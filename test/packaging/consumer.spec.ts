@@ -4,6 +4,7 @@ import {
   mongoServers,
   testDatabase,
 } from '../support/mongo';
+import { messages } from '../../lib/lidex.messages';
 import {
   consumerProject,
   type ConsumerProject,
@@ -19,6 +20,7 @@ import {
 
 jest.setTimeout(180_000);
 
+const EXTERNAL_STORE = join(__dirname, '../fixtures/external-store');
 const RESOLUTIONS: Resolution[] = ['node10', 'node16', 'bundler'];
 const FINISHED = JSON.stringify({ status: 'finished', result: 'Hello, Ada!' });
 
@@ -30,6 +32,10 @@ function consumerOf(driver: Driver) {
     project = consumerProject(driver, {
       main: join(__dirname, `fixtures/${driver}-app.ts`),
       'testing-entry': join(__dirname, 'fixtures/testing-entry.ts'),
+      // A store written outside the library and its run of the shipped suites, compiled
+      // without any test runner's types.
+      'relay-store': join(EXTERNAL_STORE, 'relay-store.ts'),
+      'relay-store.spec': join(EXTERNAL_STORE, 'relay-store.spec.ts'),
     });
   });
   afterAll(() => project?.remove());
@@ -69,6 +75,13 @@ describe('a consumer with only better-sqlite3 installed', () => {
     await consumer.compile('node10');
     const run = await consumer.run('node10', 'testing-entry');
     expect(run).toEqual({ code: 0, output: '' });
+  });
+
+  it('runs the store kit outside a test runner only to say which global it needs', async () => {
+    await consumer.compile('node10');
+    const run = await consumer.run('node10', 'relay-store.spec');
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain(messages.noTestRunnerGlobal('describe'));
   });
 });
 

@@ -1,6 +1,5 @@
 import { memoryStoreFactory } from '../support/store-factories';
-import { describeStoreContract } from './store-contract';
-import { describeStoreOperations } from './store-operations-contract';
+import { operationsContract, persistenceContract } from '@lidex/nestjs/testing';
 
-describeStoreContract(memoryStoreFactory());
-describeStoreOperations(memoryStoreFactory());
+persistenceContract(memoryStoreFactory());
+operationsContract(memoryStoreFactory());

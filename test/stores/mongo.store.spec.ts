@@ -9,15 +9,17 @@ import {
   dropTestDatabases,
 } from '../support/mongo';
 import { freePort } from '../support/mongo-server';
-import { describeStoreClockContract } from './store-clock-contract';
-import { describeStoreContract } from './store-contract';
-import { describeStoreOperations } from './store-operations-contract';
+import {
+  clockContract,
+  operationsContract,
+  persistenceContract,
+} from '@lidex/nestjs/testing';
 
 describeEachMongo('MongoDB store on $label', (server) => {
   const mongoUrl = server.url;
-  describeStoreContract(mongoStoreFactory(server));
-  describeStoreOperations(mongoStoreFactory(server));
-  describeStoreClockContract(mongoStoreFactory(server), 'server-clock');
+  persistenceContract(mongoStoreFactory(server));
+  operationsContract(mongoStoreFactory(server));
+  clockContract(mongoStoreFactory(server), 'server-clock');
 
   afterAll(dropTestDatabases);
 

@@ -12,9 +12,11 @@ import {
   postgresUrl,
   testSchema,
 } from '../support/postgres';
-import type { StoreFactory } from '../support/store-factories';
-import { describeStoreContract } from './store-contract';
-import { describeStoreOperations } from './store-operations-contract';
+import {
+  operationsContract,
+  persistenceContract,
+  type StoreFactory,
+} from '@lidex/nestjs/testing';
 
 const url = postgresUrl!;
 
@@ -57,12 +59,8 @@ describePostgres('PostgresStore through Kysely', () => {
     }),
   });
   afterAll(() => db.destroy());
-  describeStoreContract(
-    ormFactory('postgres (kysely)', () => ({ kysely: db })),
-  );
-  describeStoreOperations(
-    ormFactory('postgres (kysely)', () => ({ kysely: db })),
-  );
+  persistenceContract(ormFactory('postgres (kysely)', () => ({ kysely: db })));
+  operationsContract(ormFactory('postgres (kysely)', () => ({ kysely: db })));
 });
 
 describePostgres('PostgresStore through Prisma', () => {
@@ -77,6 +75,6 @@ describePostgres('PostgresStore through Prisma', () => {
     });
   }, 120_000);
   afterAll(() => prisma.$disconnect());
-  describeStoreContract(ormFactory('postgres (prisma)', () => ({ prisma })));
-  describeStoreOperations(ormFactory('postgres (prisma)', () => ({ prisma })));
+  persistenceContract(ormFactory('postgres (prisma)', () => ({ prisma })));
+  operationsContract(ormFactory('postgres (prisma)', () => ({ prisma })));
 });

@@ -17,14 +17,16 @@ import {
   sql,
   testSchema,
 } from '../support/postgres';
-import { describeStoreClockContract } from './store-clock-contract';
-import { describeStoreContract } from './store-contract';
-import { describeStoreOperations } from './store-operations-contract';
+import {
+  clockContract,
+  operationsContract,
+  persistenceContract,
+} from '@lidex/nestjs/testing';
 
 describePostgres('PostgreSQL', () => {
-  describeStoreContract(postgresStoreFactory());
-  describeStoreOperations(postgresStoreFactory());
-  describeStoreClockContract(postgresStoreFactory(), 'server-clock');
+  persistenceContract(postgresStoreFactory());
+  operationsContract(postgresStoreFactory());
+  clockContract(postgresStoreFactory(), 'server-clock');
 });
 
 const url = postgresUrl!;

@@ -16,13 +16,15 @@ import { SqliteStatements } from '../../lib/stores/sqlite/sqlite.statements';
 import { claimNext } from '../support/claim-next';
 import { makeEngine } from '../support/engine-harness';
 import { sqliteStoreFactory } from '../support/store-factories';
-import { describeStoreClockContract } from './store-clock-contract';
-import { describeStoreContract } from './store-contract';
-import { describeStoreOperations } from './store-operations-contract';
+import {
+  clockContract,
+  operationsContract,
+  persistenceContract,
+} from '@lidex/nestjs/testing';
 
-describeStoreContract(sqliteStoreFactory());
-describeStoreOperations(sqliteStoreFactory());
-describeStoreClockContract(sqliteStoreFactory(), 'lease-watch');
+persistenceContract(sqliteStoreFactory());
+operationsContract(sqliteStoreFactory());
+clockContract(sqliteStoreFactory(), 'lease-watch');
 
 describe('SqliteStore', () => {
   it('fails to open with an error naming the file when the path cannot be created', async () => {

@@ -1,22 +1,10 @@
 import { join } from 'node:path';
-import { MemoryStore, type Persistence } from '@lidex/nestjs';
+import { MemoryStore } from '@lidex/nestjs';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
+import type { StoreFactory } from '@lidex/nestjs/testing';
 import { tempDir } from './temp-dir';
 
-/** How a test suite gets a fresh, initialised store of one kind, and cleans it up. */
-export interface StoreFactory {
-  label: string;
-  /** Whether what is stored outlives the store object (reopen sees it). */
-  durable: boolean;
-  /** A fresh, empty, initialised store. */
-  create(): Promise<Persistence>;
-  /**
-   * Another store object over the same data as the last `create()`, as a second app instance
-   * would open it (the memory store, which cannot be shared, hands back the same object).
-   */
-  reopen(): Promise<Persistence>;
-  cleanup(): Promise<void>;
-}
+export type { StoreFactory };
 
 export function memoryStoreFactory(): StoreFactory {
   let store = new MemoryStore();

@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import type { Lease, Persistence, WorkflowStatus } from '@lidex/nestjs';
-import type { StoreFactory } from '../support/store-factories';
-import { claimNext } from '../support/claim-next';
+import type { Persistence, WorkflowStatus } from '../../stores/persistence';
+import type { StoreFactory } from '../store-factory';
+import { testGlobals } from '../test-globals';
+import { MINUTE, T0, claimNext, keep, lease } from './suite-kit';
 
-const T0 = 1_700_000_000_000;
-const MINUTE = 60_000;
-
-const lease = (until: number): Lease => ({ token: randomUUID(), until });
-const keep = (now: number) => ({ readyAt: now + MINUTE, release: false, now });
-
-/**
- * What operators ask of every store (inspect, list, count, cancel, retry), run unchanged
- * against each store. Times are explicit arguments, so the suite controls the clock.
- */
-export function describeStoreOperations(factory: StoreFactory): void {
-  describe(`${factory.label} store operations`, () => {
+/** What operators read of every store: one workflow, pages of summaries, counts. */
+export function inspectOperations(factory: StoreFactory): void {
+  const { describe, it, expect, beforeEach, afterEach } = testGlobals();
+  describe('inspecting, listing and counting', () => {
     let store: Persistence;
 
     beforeEach(async () => {
@@ -23,10 +15,6 @@ export function describeStoreOperations(factory: StoreFactory): void {
 
     afterEach(async () => {
       await store.close();
-    });
-
-    afterAll(async () => {
-      await factory.cleanup();
     });
 
     const insert = (id: string, now = T0, name = 'wf') =>
@@ -243,134 +231,6 @@ export function describeStoreOperations(factory: StoreFactory): void {
           aborted: 0,
           cancelled: 0,
         });
-      });
-    });
-
-    describe('cancelling', () => {
-      it('cancels an idle workflow so that it is never claimed', async () => {
-        await insert('a');
-        expect(await store.cancelWorkflow('a', T0 + 1)).toBe(true);
-        expect(
-          await claimNext(store, T0 + MINUTE, lease(T0 + 2 * MINUTE)),
-        ).toBeUndefined();
-        const stored = await store.getWorkflow('a');
-        expect(stored).toMatchObject({
-          status: 'cancelled',
-          updatedAt: T0 + 1,
-        });
-        expect(stored?.readyAt).toBeUndefined();
-      });
-
-      it('takes the lease from a running workflow: its next write is refused', async () => {
-        await insert('a');
-        const token = await claimOnly('a', T0);
-        expect(await store.cancelWorkflow('a', T0 + 1)).toBe(true);
-        const stored = await store.getWorkflow('a');
-        expect(stored?.status).toBe('cancelled');
-        expect(stored?.leaseToken).toBeUndefined();
-        expect(
-          await store.recordStep(
-            'a',
-            token,
-            { kind: 'step', id: 's', result: '1', recordedAt: T0 + 2 },
-            keep(T0 + 2),
-          ),
-        ).toBe(false);
-        expect(
-          await store.recordFinish('a', token, { result: '1', now: T0 + 3 }),
-        ).toBe(false);
-        expect(await store.renewLease('a', lease(T0 + MINUTE))).toBe(false);
-        expect((await store.getWorkflow('a'))?.status).toBe('cancelled');
-      });
-
-      it('cancels a failed workflow waiting for its retry', async () => {
-        await withStatus('a', 'failed');
-        expect(await store.cancelWorkflow('a', T0 + 1)).toBe(true);
-        expect(
-          await claimNext(store, T0 + 2 * MINUTE, lease(T0 + 3 * MINUTE)),
-        ).toBeUndefined();
-      });
-
-      it('leaves ended workflows alone and answers whether the workflow is cancelled', async () => {
-        await withStatus('done', 'finished');
-        await withStatus('dead', 'aborted', T0 + 1);
-        await withStatus('gone', 'cancelled', T0 + 2);
-        expect(await store.cancelWorkflow('done', T0 + 10)).toBe(false);
-        expect(await store.cancelWorkflow('dead', T0 + 10)).toBe(false);
-        expect(await store.cancelWorkflow('gone', T0 + 10)).toBe(true);
-        expect(await store.cancelWorkflow('nope', T0 + 10)).toBeUndefined();
-        expect(await store.getWorkflow('done')).toMatchObject({
-          status: 'finished',
-          result: '"done"',
-          updatedAt: T0,
-        });
-        expect((await store.getWorkflow('dead'))?.status).toBe('aborted');
-      });
-    });
-
-    describe('retrying', () => {
-      it('brings an aborted workflow back with its steps, failures reset, ready at once', async () => {
-        await insert('a');
-        const token = await claimOnly('a', T0);
-        await store.recordStep(
-          'a',
-          token,
-          { kind: 'step', id: 'charge', result: '42', recordedAt: T0 + 1 },
-          keep(T0 + 1),
-        );
-        await store.recordFailure('a', token, {
-          error: { name: 'Error', message: 'mail down' },
-          retryAt: T0 + MINUTE,
-          maxFailures: 1,
-          now: T0 + 2,
-        });
-        expect((await store.getWorkflow('a'))?.status).toBe('aborted');
-
-        expect(await store.retryWorkflow('a', T0 + 100)).toBe(true);
-        expect(await store.getWorkflow('a')).toMatchObject({
-          status: 'idle',
-          failures: 0,
-          readyAt: T0 + 100,
-        });
-        const again = await claimNext(
-          store,
-          T0 + 100,
-          lease(T0 + 100 + MINUTE),
-        );
-        expect(again).toMatchObject({ id: 'a' });
-        expect((await store.getWorkflow('a'))?.failures).toBe(0);
-        expect(again?.steps).toEqual([
-          { kind: 'step', id: 'charge', result: '42', recordedAt: T0 + 1 },
-        ]);
-        expect(
-          await store.recordFinish('a', again!.leaseToken, {
-            result: '"ok"',
-            now: T0 + 101,
-          }),
-        ).toBe(true);
-      });
-
-      it('retries failed and cancelled workflows at once', async () => {
-        await withStatus('f', 'failed', T0);
-        await withStatus('c', 'cancelled', T0 + 1);
-        expect(await store.retryWorkflow('f', T0 + 10)).toBe(true);
-        expect(await store.retryWorkflow('c', T0 + 11)).toBe(true);
-        const first = await claimNext(store, T0 + 20, lease(T0 + MINUTE));
-        const second = await claimNext(store, T0 + 20, lease(T0 + MINUTE));
-        expect([first?.id, second?.id]).toEqual(['f', 'c']);
-      });
-
-      it('refuses workflows that are idle, running or finished, and unknown ids', async () => {
-        await withStatus('done', 'finished', T0);
-        await insert('busy', T0 + 1);
-        await claimOnly('busy', T0 + 1);
-        await insert('idle', T0 + 2);
-        for (const id of ['idle', 'done', 'busy']) {
-          expect(await store.retryWorkflow(id, T0 + 10)).toBe(false);
-        }
-        expect(await store.retryWorkflow('nope', T0 + 10)).toBeUndefined();
-        expect((await store.getWorkflow('done'))?.status).toBe('finished');
-        expect((await store.getWorkflow('busy'))?.status).toBe('running');
       });
     });
   });

@@ -1,21 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import type { Lease, Persistence } from '@lidex/nestjs';
-import type { StoreFactory } from '../support/store-factories';
-
-const T0 = 1_700_000_000_000;
-const MINUTE = 60_000;
-
-const lease = (until: number): Lease => ({ token: randomUUID(), until });
+import type { Persistence } from '../../stores/persistence';
+import type { StoreFactory } from '../store-factory';
+import { testGlobals } from '../test-globals';
+import { lease, MINUTE, T0 } from './suite-kit';
 
 /**
  * How a store lets workers decide takeovers whatever their clocks: with the server's clock
  * (`serverTime`), or, without one, by listing leases (`listLeases`) and taking over only leases
  * seen unchanged (`claimReady`'s `takeOver`).
  */
-export function describeStoreClockContract(
+export function clockContract(
   factory: StoreFactory,
   kind: 'server-clock' | 'lease-watch',
 ): void {
+  const { describe, it, expect, beforeEach, afterEach, afterAll } =
+    testGlobals();
   describe(`${factory.label} store: clocks and takeovers (${kind})`, () => {
     let store: Persistence;
 

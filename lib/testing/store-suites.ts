@@ -1,0 +1,34 @@
+import type { StoreFactory } from './store-factory';
+import { cancelRetryOperations } from './suites/cancel-retry.suite';
+import { claimsContract } from './suites/claims.suite';
+import { inspectOperations } from './suites/inspect.suite';
+import { leasesContract } from './suites/leases.suite';
+import { recordsContract } from './suites/records.suite';
+import { testGlobals } from './test-globals';
+
+export { clockContract } from './suites/clock.suite';
+
+/**
+ * The store contract (`Persistence`): one case for each rule the engine relies on: claims,
+ * leases and fencing, repeated writes, steps, results, failures, ids as data, durability. Call
+ * it at the top level of a test file, with the factory of the store under test.
+ */
+export function persistenceContract(factory: StoreFactory): void {
+  const { describe, afterAll } = testGlobals();
+  describe(`${factory.label} store contract`, () => {
+    afterAll(() => factory.cleanup());
+    claimsContract(factory);
+    leasesContract(factory);
+    recordsContract(factory);
+  });
+}
+
+/** What operators ask of every store: inspect, list, count, cancel, retry. */
+export function operationsContract(factory: StoreFactory): void {
+  const { describe, afterAll } = testGlobals();
+  describe(`${factory.label} store operations`, () => {
+    afterAll(() => factory.cleanup());
+    inspectOperations(factory);
+    cancelRetryOperations(factory);
+  });
+}
