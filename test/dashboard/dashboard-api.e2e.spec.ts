@@ -41,7 +41,6 @@ async function json<T = { message?: string }>(
 beforeEach(async () => {
   running = await listen(lidexWith(await sqlite.create(), {}));
 });
-afterEach(() => running.app.close());
 afterAll(() => sqlite.cleanup());
 
 describe('dashboard JSON API (Express, SQLite)', () => {

@@ -13,24 +13,14 @@ import {
 } from './fixtures/dashboard.fixture';
 
 const sqlite = sqliteStoreFactory();
-let apps: RunningApp[] = [];
 
 async function boot(
   dashboard: unknown,
   configure?: (app: INestApplication) => void,
 ): Promise<RunningApp> {
-  const running = await listen(
-    lidexWith(await sqlite.create(), dashboard),
-    configure,
-  );
-  apps.push(running);
-  return running;
+  return listen(lidexWith(await sqlite.create(), dashboard), configure);
 }
 
-afterEach(async () => {
-  await Promise.all(apps.map(({ app }) => app.close()));
-  apps = [];
-});
 afterAll(() => sqlite.cleanup());
 
 const EVIL = 'http://evil.example';

@@ -13,24 +13,14 @@ import {
 } from './fixtures/dashboard.fixture';
 
 const sqlite = sqliteStoreFactory();
-let apps: RunningApp[] = [];
 
 async function boot(
   dashboard: unknown,
   configure?: Parameters<typeof listen>[1],
 ): Promise<RunningApp> {
-  const running = await listen(
-    lidexWith(await sqlite.create(), dashboard),
-    configure,
-  );
-  apps.push(running);
-  return running;
+  return listen(lidexWith(await sqlite.create(), dashboard), configure);
 }
 
-afterEach(async () => {
-  await Promise.all(apps.map(({ app }) => app.close()));
-  apps = [];
-});
 afterAll(() => sqlite.cleanup());
 
 describe('dashboard mounting', () => {
@@ -64,7 +54,6 @@ describe('dashboard mounting', () => {
       }),
       DashboardFixtureModule,
     ]);
-    apps.push(running);
     expect((await running.get('/admin/lidex')).status).toBe(200);
     expect(await (await running.get('/admin/lidex/api/names')).json()).toEqual({
       names: ['charge', 'greet', 'wait-a-day'],
@@ -191,7 +180,6 @@ describe('dashboard guard', () => {
       }),
       DashboardFixtureModule,
     ]);
-    apps.push(injected);
     expect((await injected.get('/lidex')).status).toBe(403);
     const withKey = { headers: { 'x-api-key': 'from-a-provider' } };
     expect((await injected.get('/lidex', withKey)).status).toBe(200);

@@ -1,15 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  Injectable,
-  Module,
-  type INestApplicationContext,
-} from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Injectable, Module } from '@nestjs/common';
 import {
   DuplicateWorkflowError,
   InvalidOptionsError,
-  LidexClient,
   LidexClosedError,
   LidexModule,
   MemoryStore,
@@ -32,39 +26,16 @@ import {
   SlowModule,
   SlowWorkflows,
 } from './fixtures/greeting.fixture';
-import { RecordingLogger } from '../support/recording-logger';
+import { bootNestApp as boot } from '../support/nest-app';
 
 const fast = { pollIntervalMs: 10, retryIntervalMs: 0 };
 
-async function boot(imports: unknown[], logger = new RecordingLogger()) {
-  const moduleRef = await Test.createTestingModule({
-    imports: imports as never[],
-  })
-    .setLogger(logger)
-    .compile();
-  const app = moduleRef.createNestApplication();
-  await app.init();
-  return { app, client: app.get(LidexClient), logger };
-}
-
 describe('LidexModule', () => {
-  let apps: INestApplicationContext[] = [];
-  afterEach(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    apps = [];
-  });
-  const track = <T extends { app: INestApplicationContext }>(booted: T): T => {
-    apps.push(booted.app);
-    return booted;
-  };
-
   it('registers only @Workflow methods, under their names', async () => {
-    const { client, logger } = track(
-      await boot([
-        LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
-        GreetingModule,
-      ]),
-    );
+    const { client, logger } = await boot([
+      LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
+      GreetingModule,
+    ]);
     expect(logger.has(messages.workerStarted(['greet'], 10))).toBe(true);
     await expect(client.start('x', 'helper', null)).rejects.toThrow(
       new UnknownWorkflowError('helper', ['greet']),
@@ -102,12 +73,10 @@ describe('LidexModule', () => {
       ],
     })
     class AliasedWorkflowsModule {}
-    const { client } = track(
-      await boot([
-        LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
-        AliasedWorkflowsModule,
-      ]),
-    );
+    const { client } = await boot([
+      LidexModule.forRoot({ persistence: new MemoryStore(), ...fast }),
+      AliasedWorkflowsModule,
+    ]);
     expect(await client.start('g-1', 'greet', { name: 'Alias' })).toBe(true);
     expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
   });
@@ -182,20 +151,18 @@ describe('LidexModule', () => {
     @Module({ providers: [LidexConfig], exports: [LidexConfig] })
     class ConfigModule {}
 
-    const { app, client } = track(
-      await boot([
-        LidexModule.forRootAsync({
-          imports: [ConfigModule],
-          inject: [LidexConfig],
-          useFactory: (config: LidexConfig) => ({
-            persistence: config.store,
-            ...fast,
-            maxFailures: 7,
-          }),
+    const { app, client } = await boot([
+      LidexModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [LidexConfig],
+        useFactory: (config: LidexConfig) => ({
+          persistence: config.store,
+          ...fast,
+          maxFailures: 7,
         }),
-        GreetingModule,
-      ]),
-    );
+      }),
+      GreetingModule,
+    ]);
     await client.start('g-1', 'greet', { name: 'Grace' });
     expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
     expect(await app.get(LidexConfig).store.getWorkflow('g-1')).toMatchObject({
@@ -264,15 +231,13 @@ describe('LidexModule', () => {
     expect(stored?.readyAt).toBeLessThanOrEqual(Date.now());
     await store.close();
 
-    const next = track(
-      await boot([
-        LidexModule.forRoot({
-          persistence: new SqliteStore({ path }),
-          ...fast,
-        }),
-        SlowModule,
-      ]),
-    );
+    const next = await boot([
+      LidexModule.forRoot({
+        persistence: new SqliteStore({ path }),
+        ...fast,
+      }),
+      SlowModule,
+    ]);
     next.app.get(SlowWorkflows).release();
     expect(await next.client.wait('s-1', { timeoutMs: 5000 })).toBe('finished');
     expect(next.app.get(SlowWorkflows).journal).toEqual(['second']);

@@ -1,5 +1,4 @@
 import { Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import {
   ENGINE_DEFAULTS,
   InvalidArgumentError,
@@ -12,7 +11,7 @@ import {
 } from '@lidex/nestjs';
 import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
-import { RecordingLogger } from '../support/recording-logger';
+import { bootNestApp } from '../support/nest-app';
 import { GreetingModule } from './fixtures/greeting.fixture';
 
 /** The options useFactory may return, in the order the messages list them. */
@@ -36,24 +35,9 @@ const FOR_ROOT_ASYNC_OPTIONS = [
 const FACTORY = "The options forRootAsync's useFactory returned";
 
 describe('LidexModule refuses misuse with an error naming the fix', () => {
-  let apps: INestApplication[] = [];
-  afterEach(async () => {
-    await Promise.all(apps.map((app) => app.close().catch(() => undefined)));
-    apps = [];
-  });
-
   /** Boots an app; the app is closed after the test even when its bootstrap fails. */
-  async function boot(imports: unknown[]): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
-      imports: imports as never[],
-    })
-      .setLogger(new RecordingLogger())
-      .compile();
-    const app = moduleRef.createNestApplication();
-    apps.push(app);
-    await app.init();
-    return app;
-  }
+  const boot = async (imports: unknown[]): Promise<INestApplication> =>
+    (await bootNestApp(imports)).app;
 
   const memory = () => ({ persistence: new MemoryStore() });
   const fromFactory = (options: unknown) =>

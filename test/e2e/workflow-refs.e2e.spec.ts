@@ -1,9 +1,6 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import {
   defineWorkflow,
   InvalidArgumentError,
-  LidexClient,
   LidexModule,
   MemoryStore,
   UnknownWorkflowError,
@@ -16,7 +13,7 @@ import {
   sqliteStoreFactory,
   type StoreFactory,
 } from '../support/store-factories';
-import { RecordingLogger } from '../support/recording-logger';
+import { bootNestApp } from '../support/nest-app';
 import {
   Greet,
   type GreetingResult,
@@ -28,23 +25,11 @@ import {
 const fast = { pollIntervalMs: 10, retryIntervalMs: 0 };
 const patient = { timeoutMs: 15_000 };
 
-async function boot(
-  persistence: Persistence,
-  imports: unknown[],
-  extra: object = {},
-) {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      LidexModule.forRoot({ persistence, ...fast, ...extra }),
-      ...(imports as never[]),
-    ],
-  })
-    .setLogger(new RecordingLogger())
-    .compile();
-  const app = moduleRef.createNestApplication();
-  await app.init();
-  return { app, client: app.get(LidexClient) };
-}
+const boot = (persistence: Persistence, imports: unknown[], extra = {}) =>
+  bootNestApp([
+    LidexModule.forRoot({ persistence, ...fast, ...extra }),
+    ...imports,
+  ]);
 
 // Two apps over one store: a file both open, or one MongoDB database.
 const factories: StoreFactory[] = [sqliteStoreFactory()];
@@ -53,23 +38,10 @@ if (mongoUrl) factories.push(mongoStoreFactory());
 describe.each(factories)(
   'A clientOnly app and a worker app on one $label store',
   (factory) => {
-    let apps: INestApplicationContext[] = [];
-    const track = <T extends { app: INestApplicationContext }>(
-      booted: T,
-    ): T => {
-      apps.push(booted.app);
-      return booted;
-    };
-    afterEach(async () => {
-      await Promise.all(apps.map((app) => app.close()));
-      apps = [];
-    });
     afterAll(() => factory.cleanup());
 
     it('the clientOnly app, without the providers, starts workflows the worker app runs, and reads typed results', async () => {
-      const api = track(
-        await boot(await factory.create(), [], { clientOnly: true }),
-      );
+      const api = await boot(await factory.create(), [], { clientOnly: true });
       expect(api.client.workflowNames).toEqual([]);
       expect(await api.client.start('g-1', Greet, { name: 'Ada' })).toBe(true);
       expect(await api.client.start('g-1', Greet, { name: 'Eve' })).toBe(false);
@@ -78,9 +50,7 @@ describe.each(factories)(
       ).toBe(true);
       expect(await api.client.status('g-1')).toBe('idle');
 
-      const worker = track(
-        await boot(await factory.reopen(), [TypedGreetingModule]),
-      );
+      const worker = await boot(await factory.reopen(), [TypedGreetingModule]);
       const info = await api.client.wait('g-1', Greet, patient);
       expect(info?.status).toBe('finished');
       // Typed by the reference: no cast between the store and this line.
@@ -104,9 +74,7 @@ describe.each(factories)(
     });
 
     it('the clientOnly app checks only the name form; a worker app refuses names it does not run', async () => {
-      const api = track(
-        await boot(await factory.create(), [], { clientOnly: true }),
-      );
+      const api = await boot(await factory.create(), [], { clientOnly: true });
       await expect(api.client.start('b-1', '  ', null)).rejects.toThrow(
         new InvalidArgumentError(messages.blankId('A workflow name', '  ')),
       );
@@ -116,11 +84,9 @@ describe.each(factories)(
       expect(await api.client.status('n-1')).toBe('idle');
 
       // It has no handler for 'not-deployed-yet': it hands it back for a minute at a time.
-      const worker = track(
-        await boot(await factory.reopen(), [TypedGreetingModule], {
-          retryIntervalMs: 60_000,
-        }),
-      );
+      const worker = await boot(await factory.reopen(), [TypedGreetingModule], {
+        retryIntervalMs: 60_000,
+      });
       await expect(
         worker.client.start('n-2', NotYetDeployed, 2),
       ).rejects.toThrow(
@@ -133,9 +99,7 @@ describe.each(factories)(
     });
 
     it('get() and wait() with the reference of another workflow refuse, naming both', async () => {
-      const api = track(
-        await boot(await factory.create(), [], { clientOnly: true }),
-      );
+      const api = await boot(await factory.create(), [], { clientOnly: true });
       await api.client.start('g-1', Greet, { name: 'Ada' });
       const mismatch = (call: string) =>
         new InvalidArgumentError(

@@ -1,11 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import {
-  LidexClient,
-  LidexClosedError,
-  LidexModule,
-  type Persistence,
-} from '@lidex/nestjs';
+import { LidexClosedError, LidexModule, type Persistence } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { mongoServers, mongoStoreFactory } from '../support/mongo';
@@ -15,7 +8,7 @@ import {
   sqliteStoreFactory,
   type StoreFactory,
 } from '../support/store-factories';
-import { RecordingLogger } from '../support/recording-logger';
+import { bootNestApp } from '../support/nest-app';
 import {
   GreetingModule,
   GreetingService,
@@ -25,45 +18,23 @@ import {
 
 const fast = { pollIntervalMs: 10, retryIntervalMs: 0 };
 
-async function boot(
-  persistence: Persistence,
-  imports: unknown[],
-  extra: object = {},
-) {
-  const logger = new RecordingLogger();
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      LidexModule.forRoot({ persistence, ...fast, ...extra }),
-      ...(imports as never[]),
-    ],
-  })
-    .setLogger(logger)
-    .compile();
-  const app = moduleRef.createNestApplication();
-  await app.init();
-  return { app, client: app.get(LidexClient), logger };
-}
+const boot = (persistence: Persistence, imports: unknown[], extra = {}) =>
+  bootNestApp([
+    LidexModule.forRoot({ persistence, ...fast, ...extra }),
+    ...imports,
+  ]);
 
 const factories: StoreFactory[] = [memoryStoreFactory(), sqliteStoreFactory()];
 for (const server of mongoServers) factories.push(mongoStoreFactory(server));
 if (postgresUrl) factories.push(postgresStoreFactory());
 
 describe.each(factories)('Nest app on the $label store', (factory) => {
-  let apps: INestApplicationContext[] = [];
-  const track = <T extends { app: INestApplicationContext }>(booted: T): T => {
-    apps.push(booted.app);
-    return booted;
-  };
-  afterEach(async () => {
-    await Promise.all(apps.map((app) => app.close()));
-    apps = [];
-  });
   afterAll(() => factory.cleanup());
 
   it('runs discovered workflows with their injected dependencies and stores the result', async () => {
-    const { app, client } = track(
-      await boot(await factory.create(), [GreetingModule]),
-    );
+    const { app, client } = await boot(await factory.create(), [
+      GreetingModule,
+    ]);
     expect(await client.start('g-1', 'greet', { name: 'Ada' })).toBe(true);
     expect(await client.start('g-1', 'greet', { name: 'Eve' })).toBe(false);
     expect(await client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
@@ -81,16 +52,14 @@ describe.each(factories)('Nest app on the $label store', (factory) => {
   });
 
   it('leaves workflows started by a client-only instance to a worker instance', async () => {
-    const api = track(
-      await boot(await factory.create(), [GreetingModule], {
-        clientOnly: true,
-      }),
-    );
+    const api = await boot(await factory.create(), [GreetingModule], {
+      clientOnly: true,
+    });
     await api.client.start('g-1', 'greet', { name: 'Linus' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await api.client.status('g-1')).toBe('idle');
 
-    const worker = track(await boot(await factory.reopen(), [GreetingModule]));
+    const worker = await boot(await factory.reopen(), [GreetingModule]);
     expect(await api.client.wait('g-1', { timeoutMs: 5000 })).toBe('finished');
     expect(worker.app.get(GreetingService).greeted).toEqual(['Linus']);
     expect(api.app.get(GreetingService).greeted).toEqual([]);
@@ -109,7 +78,7 @@ describe.each(factories)('Nest app on the $label store', (factory) => {
     await closing;
     expect(slow.journal).toEqual(['first']);
 
-    const next = track(await boot(await factory.reopen(), [SlowModule]));
+    const next = await boot(await factory.reopen(), [SlowModule]);
     next.app.get(SlowWorkflows).release();
     expect(await next.client.wait('s-1', { timeoutMs: 5000 })).toBe('finished');
     expect(next.app.get(SlowWorkflows).journal).toEqual(['second']);
@@ -141,9 +110,7 @@ describe.each(factories)('Nest app on the $label store', (factory) => {
     }
     expect(client.workflowNames).toEqual(['greet']);
 
-    const reopened = track(
-      await boot(await factory.reopen(), [GreetingModule]),
-    );
+    const reopened = await boot(await factory.reopen(), [GreetingModule]);
     expect(await reopened.client.status('g-2')).toBeUndefined();
     expect(reopened.app.get(GreetingService).greeted).toEqual([]);
   });
