@@ -31,7 +31,7 @@ import {
   type WorkflowStatus,
 } from './types';
 import { toWorkflowInfo, toWorkflowSummary } from './workflow-info';
-import type { RunDependencies } from './workflow-run';
+import type { RunDependencies } from './run-dependencies';
 import { WorkflowRunner } from './workflow-runner';
 import { waitPlan } from './wait-plan';
 import { Worker } from './worker';
@@ -287,7 +287,7 @@ export class LidexEngine {
     const cancelled = await this.store.cancelWorkflow(id, this.deps.now());
     if (cancelled === undefined) throw new WorkflowNotFoundError(id);
     if (cancelled) {
-      for (const run of runs) void run.halt('cancelled');
+      for (const run of runs) run.halt('cancelled');
       this.deps.logger.log(messages.workflowCancelled(id));
     }
     return cancelled;

@@ -7,8 +7,8 @@ import { Deferred, Wakeup } from './deferred';
 import { LeaseWatch } from './lease-watch';
 import { ReadyTimes } from './ready-times';
 import { describeError } from './workflow-error';
-import type { RunDependencies, WorkflowRun } from './workflow-run';
-import type { WorkflowRunner } from './workflow-runner';
+import type { RunDependencies } from './run-dependencies';
+import type { PreparedRun, WorkflowRunner } from './workflow-runner';
 
 /** The most workflows one poll claims at once (one store call). */
 const MAX_CLAIM_BATCH = 100;
@@ -20,7 +20,7 @@ const WATCH_EVERY_MS = 4;
  * drains what is running. Every promise it starts is tracked and awaited by `stop()`.
  */
 export class Worker {
-  private readonly active = new Map<WorkflowRun, Promise<void>>();
+  private readonly active = new Map<PreparedRun, Promise<void>>();
   /** Claims being given back because they arrived after stop(). */
   private readonly handingBack = new Set<Promise<void>>();
   /** The poll loop's waits: they only look for work (`idle`). */
@@ -95,7 +95,7 @@ export class Worker {
   }
 
   /** This process's runs of a workflow (at most one, unless a lease was lost). */
-  runsOf(workflowId: string): WorkflowRun[] {
+  runsOf(workflowId: string): PreparedRun[] {
     return [...this.active.keys()].filter(
       (run) => run.workflowId === workflowId,
     );
@@ -150,7 +150,7 @@ export class Worker {
       this.deps.logger.warn(
         messages.drainTimedOut(stuck.map((run) => run.workflowId)),
       );
-      for (const run of stuck) void run.halt('stopped');
+      for (const run of stuck) run.halt('stopped');
       // Halted runs return at once unless a store call of theirs hangs; do not wait on that.
       await settledOrAfter(clock, [...this.active.values()], 1_000);
     }
@@ -254,8 +254,8 @@ export class Worker {
     claimed: ClaimedWorkflow,
     leaseSentAt: number,
     stopAtOnce = false,
-  ): WorkflowRun | undefined {
-    let run: WorkflowRun;
+  ): PreparedRun | undefined {
+    let run: PreparedRun;
     try {
       run = this.runner.prepare(claimed, leaseSentAt);
       if (stopAtOnce) run.requestStop();
@@ -265,8 +265,8 @@ export class Worker {
       );
       return undefined;
     }
-    const done = this.runner
-      .execute(run, claimed.input)
+    const done = run
+      .execute()
       .catch((error: unknown) =>
         this.deps.logger.error(
           messages.runCrashed(claimed.id, describeError(error)),

@@ -1,17 +1,49 @@
-import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow } from '../stores/persistence';
 import { decodeValue } from './codec';
-import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
-import type { HaltReason, RunDependencies } from './workflow-run';
-import { WorkflowRun } from './workflow-run';
-import type { WorkflowContext, WorkflowHandler } from './types';
 import { ContextCalls } from './context-calls';
+import type { RunDependencies } from './run-dependencies';
+import {
+  type CodeOutcome,
+  recordOutcome,
+  releaseUnhandled,
+} from './run-outcome';
+import { type HaltReason, RunWriter } from './run-writer';
+import type { WorkflowContext, WorkflowHandler } from './types';
 import { workflowContext } from './workflow-context';
+import { WorkflowRun } from './workflow-run';
 
-type Outcome =
-  | { kind: 'returned'; value: unknown }
-  | { kind: 'threw'; error: unknown }
-  | { kind: 'halted'; reason: HaltReason };
+/*
+ * How a run flows. Values go one way, each stage in its own file, none calling back into the
+ * one before it:
+ *
+ *   lidex-engine.ts   start(): checks the name, encodes the input (codec.ts), inserts it
+ *   worker.ts         claims ready workflows (or takes one the engine just inserted)
+ *   workflow-runner.ts  this file: per claim, builds the stages below, decodes the input,
+ *                     calls the handler with the facade, waits for its calls to settle
+ *   workflow-context.ts the facade: the `ctx` the code sees (step, sleep, start, ids), each
+ *                     call tracked by context-calls.ts (ctx misuse), forwarded to the run
+ *   workflow-run.ts   the run: replays recorded steps and sleeps, encodes step results,
+ *                     counts the workflow's room (workflow-room.ts), hands writes on
+ *   run-writer.ts     the run's one way to the store: fenced writes, one at a time, retried
+ *                     through outages; the lease (renewed by run-lease.ts) and the halt
+ *   run-outcome.ts    the end: encodes the result and records finished or failed
+ *   store             (lib/stores) the Persistence the engine was given
+ *
+ * The worker holds only a `PreparedRun` (stop, halt); the code holds only the facade.
+ */
+
+/** A claimed workflow, ready to run: what the worker holds while it runs. */
+export interface PreparedRun {
+  readonly workflowId: string;
+  /** Shutdown: stop at the next durable point and hand the workflow back. */
+  requestStop(): void;
+  /** Stop at once (cancelled, or the drain timed out); nothing more is written. */
+  halt(reason: HaltReason): void;
+  /** Runs the workflow to its next resting point: finished, failed, or handed back. */
+  execute(): Promise<void>;
+}
+
+type Ended = CodeOutcome | { kind: 'halted'; reason: HaltReason };
 
 /** Runs one claimed workflow to its next resting point: finished, failed, or handed back. */
 export class WorkflowRunner {
@@ -21,55 +53,50 @@ export class WorkflowRunner {
   ) {}
 
   /**
-   * Creates the run for a claim; `execute` then drives it. `leaseSentAt`: when the claim was
+   * Builds the stages for a claim; `execute()` then runs them. `leaseSentAt`: when the claim was
    * sent, on `deps.monotonic` (the lease is counted from then).
    */
-  prepare(claimed: ClaimedWorkflow, leaseSentAt: number): WorkflowRun {
-    return new WorkflowRun(claimed, this.deps, leaseSentAt);
+  prepare(claimed: ClaimedWorkflow, leaseSentAt: number): PreparedRun {
+    const writer = new RunWriter(claimed, this.deps, leaseSentAt);
+    const run = new WorkflowRun(claimed, writer, this.deps);
+    return {
+      workflowId: claimed.id,
+      requestStop: () => writer.requestStop(),
+      halt: (reason) => void writer.halt(reason),
+      execute: () => this.execute(claimed, writer, run),
+    };
   }
 
-  async execute(run: WorkflowRun, encodedInput: string): Promise<void> {
-    const { store, options, logger, now } = this.deps;
-    const handler = this.handlers.get(run.workflowName);
-    if (!handler) {
-      logger.warn(
-        messages.noHandler(
-          run.workflowId,
-          run.workflowName,
-          options.retryIntervalMs,
-        ),
-      );
-      const readyAt = now() + options.retryIntervalMs;
-      await run.write(() =>
-        store.releaseLease(run.workflowId, run.leaseToken, {
-          readyAt,
-          now: now(),
-        }),
-      );
-      this.deps.expectReady(readyAt);
-      return;
-    }
+  private async execute(
+    claimed: ClaimedWorkflow,
+    writer: RunWriter,
+    run: WorkflowRun,
+  ): Promise<void> {
+    const handler = this.handlers.get(claimed.name);
+    if (!handler) return releaseUnhandled(writer, this.deps, claimed.name);
 
     // Renewed from when the claim was sent: a claim that came back late is renewed at once.
-    run.lease.start();
+    writer.startLease();
     try {
-      const calls = new ContextCalls(run.workflowId, logger);
+      const calls = new ContextCalls(claimed.id, this.deps.logger);
       const context = workflowContext(run, calls);
-      const outcome = await this.outcome(
+      const ended = await this.runCode(
         handler,
         context,
         calls,
-        run,
-        encodedInput,
+        claimed.input,
+        writer,
       );
-      const misuse = outcome.kind === 'halted' ? undefined : calls.misuse();
-      if (outcome.kind !== 'halted') calls.close();
-      if (misuse) await this.fail(run, misuse);
-      else if (outcome.kind === 'returned')
-        await this.finish(run, outcome.value);
-      else if (outcome.kind === 'threw') await this.fail(run, outcome.error);
+      if (ended.kind === 'halted') return;
+      const misuse = calls.misuse();
+      calls.close();
+      await recordOutcome(
+        writer,
+        this.deps,
+        misuse ? { kind: 'threw', error: misuse } : ended,
+      );
     } finally {
-      run.lease.stop();
+      writer.stopLease();
     }
   }
 
@@ -77,92 +104,36 @@ export class WorkflowRunner {
    * Runs the workflow's code until it settles and then until every ctx call it made has (so
    * that a step it did not await is still recorded), or until the run halts.
    */
-  private async outcome(
+  private async runCode(
     handler: WorkflowHandler,
     context: WorkflowContext,
     calls: ContextCalls,
-    run: WorkflowRun,
     encodedInput: string,
-  ): Promise<Outcome> {
-    const halted = run.halted.promise.then((reason): Outcome => ({
+    writer: RunWriter,
+  ): Promise<Ended> {
+    const halted = writer.halted.promise.then((reason): Ended => ({
       kind: 'halted',
       reason,
     }));
-    const outcome = await Promise.race([
-      this.invoke(handler, context, encodedInput),
+    const ended = await Promise.race([
+      invoke(handler, context, encodedInput),
       halted,
     ]);
-    if (outcome.kind === 'halted') return outcome;
-    return Promise.race([calls.returned().then(() => outcome), halted]);
+    if (ended.kind === 'halted') return ended;
+    return Promise.race([calls.returned().then(() => ended), halted]);
   }
+}
 
-  private async invoke(
-    handler: WorkflowHandler,
-    context: WorkflowContext,
-    encodedInput: string,
-  ): Promise<Outcome> {
-    try {
-      const input = decodeValue(encodedInput);
-      return { kind: 'returned', value: await handler(context, input) };
-    } catch (error) {
-      return { kind: 'threw', error };
-    }
-  }
-
-  private async finish(run: WorkflowRun, value: unknown): Promise<void> {
-    let written: boolean | undefined;
-    try {
-      const encoded = run.encode(
-        value,
-        `result of workflow ${JSON.stringify(run.workflowId)}`,
-      );
-      const now = this.deps.now();
-      written = await run.write(() =>
-        this.deps.store.recordFinish(run.workflowId, run.leaseToken, {
-          result: encoded,
-          now,
-        }),
-      );
-    } catch (error) {
-      // The result cannot be stored: that is the workflow's failure.
-      return this.fail(run, error);
-    }
-    if (written) {
-      this.deps.logger.debug?.(messages.workflowFinished(run.workflowId));
-    } else {
-      void run.loseLease();
-    }
-  }
-
-  private async fail(run: WorkflowRun, thrown: unknown): Promise<void> {
-    const { store, options, logger, now } = this.deps;
-    const error = toWorkflowError(thrown);
-    const abort = cannotSucceedOnRetry(thrown);
-    const at = now();
-    const outcome = await run.write(() =>
-      store.recordFailure(run.workflowId, run.leaseToken, {
-        error,
-        retryAt: at + options.retryIntervalMs,
-        maxFailures: options.maxFailures,
-        abort,
-        now: at,
-      }),
-    );
-    if (outcome) {
-      if (outcome.status === 'failed')
-        this.deps.expectReady(at + options.retryIntervalMs);
-      logger.warn(
-        abort
-          ? messages.workflowEndedAtOnce(run.workflowId, error.message)
-          : messages.workflowFailed(
-              run.workflowId,
-              outcome.status,
-              outcome.failures,
-              error.message,
-            ),
-      );
-    } else {
-      void run.loseLease();
-    }
+/** Decodes the input and calls the workflow's code; what it throws is its outcome. */
+async function invoke(
+  handler: WorkflowHandler,
+  context: WorkflowContext,
+  encodedInput: string,
+): Promise<CodeOutcome> {
+  try {
+    const input = decodeValue(encodedInput);
+    return { kind: 'returned', value: await handler(context, input) };
+  } catch (error) {
+    return { kind: 'threw', error };
   }
 }

@@ -1,0 +1,24 @@
+import type { Persistence } from '../stores/persistence';
+import type { Clock } from './clock';
+import type { ResolvedEngineOptions } from './options';
+import type { LidexLogger } from './types';
+
+/** What the engine hands every stage of a run: the store, the options, the clocks, the log. */
+export interface RunDependencies {
+  store: Persistence;
+  options: ResolvedEngineOptions;
+  logger: LidexLogger;
+  now: () => number;
+  /** A monotonic clock (ms), for how long a lease lasts as this process knows it. */
+  monotonic: () => number;
+  /** The clock every timer of the engine is set on. */
+  clock: Clock;
+  /** The engine wrote that the workflow is ready again at `readyAt`: the worker looks then. */
+  expectReady: (readyAt: number) => void;
+  /** Compares this worker's clock with the store's (at most once a minute); never throws. */
+  checkClock: () => Promise<void>;
+  /** Whether the app passed its own clock (`now`): takeovers then follow it as it is. */
+  appClock: boolean;
+  /** `ctx.start()`: the engine's own `start`, idempotent by id. */
+  startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
+}

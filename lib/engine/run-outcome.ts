@@ -1,0 +1,112 @@
+import { messages } from '../lidex.messages';
+import { encodeValue } from './codec';
+import type { RunDependencies } from './run-dependencies';
+import type { RunWriter } from './run-writer';
+import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
+
+/** How the workflow's code ended, when its run was not halted first. */
+export type CodeOutcome =
+  { kind: 'returned'; value: unknown } | { kind: 'threw'; error: unknown };
+
+/**
+ * The last stage of a run: stores how the workflow's code ended (its result encoded, or its
+ * error as a failure to retry or to end with), through the run's writer, and logs it.
+ */
+export async function recordOutcome(
+  writer: RunWriter,
+  deps: RunDependencies,
+  outcome: CodeOutcome,
+): Promise<void> {
+  if (outcome.kind === 'returned') await finish(writer, deps, outcome.value);
+  else await fail(writer, deps, outcome.error);
+}
+
+/** No handler for this workflow here (an older version): hand it back for another to run. */
+export async function releaseUnhandled(
+  writer: RunWriter,
+  deps: RunDependencies,
+  workflowName: string,
+): Promise<void> {
+  const { store, options, logger, now } = deps;
+  logger.warn(
+    messages.noHandler(
+      writer.workflowId,
+      workflowName,
+      options.retryIntervalMs,
+    ),
+  );
+  const readyAt = now() + options.retryIntervalMs;
+  await writer.write(() =>
+    store.releaseLease(writer.workflowId, writer.leaseToken, {
+      readyAt,
+      now: now(),
+    }),
+  );
+  deps.expectReady(readyAt);
+}
+
+async function finish(
+  writer: RunWriter,
+  deps: RunDependencies,
+  value: unknown,
+): Promise<void> {
+  let written: boolean | undefined;
+  try {
+    const encoded = encodeValue(
+      value,
+      `result of workflow ${JSON.stringify(writer.workflowId)}`,
+      deps.store.maxValueBytes,
+    );
+    const now = deps.now();
+    written = await writer.write(() =>
+      deps.store.recordFinish(writer.workflowId, writer.leaseToken, {
+        result: encoded,
+        now,
+      }),
+    );
+  } catch (error) {
+    // The result cannot be stored: that is the workflow's failure.
+    return fail(writer, deps, error);
+  }
+  if (written) {
+    deps.logger.debug?.(messages.workflowFinished(writer.workflowId));
+  } else {
+    void writer.loseLease();
+  }
+}
+
+async function fail(
+  writer: RunWriter,
+  deps: RunDependencies,
+  thrown: unknown,
+): Promise<void> {
+  const { store, options, logger, now } = deps;
+  const error = toWorkflowError(thrown);
+  const abort = cannotSucceedOnRetry(thrown);
+  const at = now();
+  const outcome = await writer.write(() =>
+    store.recordFailure(writer.workflowId, writer.leaseToken, {
+      error,
+      retryAt: at + options.retryIntervalMs,
+      maxFailures: options.maxFailures,
+      abort,
+      now: at,
+    }),
+  );
+  if (outcome) {
+    if (outcome.status === 'failed')
+      deps.expectReady(at + options.retryIntervalMs);
+    logger.warn(
+      abort
+        ? messages.workflowEndedAtOnce(writer.workflowId, error.message)
+        : messages.workflowFailed(
+            writer.workflowId,
+            outcome.status,
+            outcome.failures,
+            error.message,
+          ),
+    );
+  } else {
+    void writer.loseLease();
+  }
+}

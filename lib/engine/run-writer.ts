@@ -1,0 +1,215 @@
+import { LidexError } from '../errors/lidex.error';
+import { StoreUnavailableError } from '../errors/store-unavailable.error';
+import { messages } from '../lidex.messages';
+import type { ClaimedWorkflow } from '../stores/persistence';
+import { Deferred, never, Wakeup } from './deferred';
+import { leaseLossReason } from './lease-loss';
+import { RunLease } from './run-lease';
+import type { RunDependencies } from './run-dependencies';
+
+/** Why a run stopped before its workflow returned. */
+export type HaltReason =
+  'lease-lost' | 'released' | 'stopped' | 'store-unreachable' | 'cancelled';
+
+/**
+ * A run's one way to the store, and its life: every write of the run (steps, sleeps, renewals,
+ * its release and its outcome) goes through here, fenced by the run's lease token, one at a time,
+ * retried through short outages for as long as a lease lasts. It holds the lease (renewed by
+ * `RunLease`) and the run's halt: once `halted` settles, nothing more is written.
+ */
+export class RunWriter {
+  readonly workflowId: string;
+  readonly leaseToken: string;
+  readonly halted = new Deferred<HaltReason>();
+  /** The lease as this process knows it; renewed between `startLease()` and `stopLease()`. */
+  private readonly lease: RunLease;
+  /** Cut short by `halt()` and `requestStop()`: backoffs and in-memory sleeps wait on it. */
+  private readonly wakeup: Wakeup;
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private stopWanted = false;
+
+  /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
+  constructor(
+    claimed: Pick<ClaimedWorkflow, 'id' | 'leaseToken'>,
+    private readonly deps: RunDependencies,
+    leaseSentAt: number,
+  ) {
+    this.workflowId = claimed.id;
+    this.leaseToken = claimed.leaseToken;
+    this.wakeup = new Wakeup(deps.clock);
+    this.lease = new RunLease(
+      {
+        workflowId: claimed.id,
+        timeoutIntervalMs: deps.options.timeoutIntervalMs,
+        logger: deps.logger,
+        clock: deps.clock,
+        renew: () => this.renewLease(),
+        lost: () => void this.loseLease(),
+      },
+      leaseSentAt,
+    );
+  }
+
+  /** Whether shutdown asked the run to stop at its next durable point. */
+  get stopRequested(): boolean {
+    return this.stopWanted;
+  }
+
+  /** Shutdown: stop at the next durable point and hand the workflow back. */
+  requestStop(): void {
+    this.stopWanted = true;
+    this.wakeup.wake();
+  }
+
+  /** Stops the run at once; whatever it writes afterwards is not attempted. */
+  halt(reason: HaltReason): Promise<never> {
+    if (!this.halted.settled) this.halted.resolve(reason);
+    this.wakeup.wake();
+    return never();
+  }
+
+  /** Waits `ms`, less when the run halts or is asked to stop. */
+  async pause(ms: number): Promise<void> {
+    await this.wakeup.wait(ms);
+  }
+
+  /** Keeps the lease renewed, counted from when the claim was sent (a late claim renews at once). */
+  startLease(): void {
+    this.lease.start();
+  }
+
+  stopLease(): void {
+    this.lease.stop();
+  }
+
+  /**
+   * Writes to the store, retrying through short outages for as long as a lease lasts;
+   * `undefined` when the run halted first. Lidex's own errors (a value the store refuses) are
+   * not retried: they are thrown.
+   */
+  async write<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    let failingSince: number | undefined;
+    let backoffMs = 50;
+    for (;;) {
+      if (this.halted.settled) return undefined;
+      try {
+        return await this.exclusive(operation);
+      } catch (error) {
+        // A store that cannot be reached (or stopped serving) is waited for like any outage.
+        if (
+          error instanceof LidexError &&
+          !(error instanceof StoreUnavailableError)
+        )
+          throw error;
+        const now = this.deps.now();
+        failingSince ??= now;
+        const cause = error instanceof Error ? error.message : String(error);
+        if (now - failingSince >= this.deps.options.timeoutIntervalMs) {
+          this.deps.logger.error(
+            messages.writeAbandoned(this.workflowId, cause, now - failingSince),
+          );
+          void this.halt('store-unreachable');
+          return undefined;
+        }
+        this.deps.logger.warn(
+          messages.storeWriteRetry(this.workflowId, cause, backoffMs),
+        );
+        await this.wakeup.wait(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+
+  /**
+   * A write that sets the lease's expiry from `at`, read as it is sent (not when it was queued);
+   * when the store accepts it, the lease lasts a full lease from then. `false`: the workflow is
+   * no longer this run's, which stops the run; `undefined`: the run halted first.
+   */
+  async leaseSettingWrite(
+    write: (at: number) => Promise<boolean>,
+  ): Promise<boolean | undefined> {
+    const written = await this.write(() => this.setLease(write));
+    if (written === false) void this.loseLease();
+    return written;
+  }
+
+  /** Hands the workflow back to the store, ready at `readyAt`; the run then stops. */
+  async release(readyAt: number): Promise<never> {
+    const now = this.deps.now();
+    const released = await this.write(() =>
+      this.deps.store.releaseLease(this.workflowId, this.leaseToken, {
+        readyAt,
+        now,
+      }),
+    );
+    if (released !== undefined) this.deps.expectReady(readyAt);
+    return this.halt(this.stopWanted ? 'stopped' : 'released');
+  }
+
+  /**
+   * Whether the run may start work with effects. When the lease has expired as this process
+   * knows it (it was frozen, or starved), one renewal is tried; the run stops unless it holds.
+   */
+  async leaseHolds(): Promise<boolean> {
+    if (this.halted.settled) return false;
+    if (await this.lease.holds()) return !this.halted.settled;
+    void this.halt('store-unreachable');
+    return false;
+  }
+
+  /**
+   * The workflow is no longer this run's (a store write was refused). Stops the run, and says
+   * once what the store shows happened.
+   */
+  loseLease(): Promise<never> {
+    if (!this.halted.settled) {
+      void this.explainLostLease();
+    }
+    return this.halt('lease-lost');
+  }
+
+  /**
+   * Runs the run's store writes one at a time, in order. A lease renewal never races a step
+   * write, which matters on servers that apply concurrent updates to one document as
+   * read-modify-write (FerretDB 1.x).
+   */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.writeQueue.then(operation);
+    this.writeQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async setLease(
+    write: (at: number) => Promise<boolean>,
+  ): Promise<boolean> {
+    const sentAt = this.lease.now();
+    const held = await write(this.deps.now());
+    if (held) this.lease.extend(sentAt);
+    return held;
+  }
+
+  /** One renewal through the write queue, unless a write queued before it set the lease. */
+  private renewLease(): Promise<boolean | 'not-due'> {
+    return this.exclusive(async () => {
+      if (this.halted.settled || !this.lease.renewalDue()) return 'not-due';
+      return this.setLease((at) =>
+        this.deps.store.renewLease(this.workflowId, {
+          token: this.leaseToken,
+          until: at + this.deps.options.timeoutIntervalMs,
+        }),
+      );
+    });
+  }
+
+  private async explainLostLease(): Promise<void> {
+    const reason = await this.deps.store
+      .getWorkflow(this.workflowId)
+      .then((stored) => leaseLossReason(stored, this.leaseToken))
+      .catch(() => 'unknown' as const);
+    if (reason === 'cancelled') {
+      this.deps.logger.log(messages.runCancelled(this.workflowId));
+    } else {
+      this.deps.logger.warn(messages.leaseLost(this.workflowId, reason));
+    }
+  }
+}
