@@ -3,11 +3,42 @@ import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { UnknownOptionError } from '../errors/unknown-option.error';
 import { messages } from '../lidex.messages';
 import { type Clock, systemClock } from './clock';
-import type { EngineConfig } from './lidex-engine';
+import type { Persistence } from '../stores/persistence';
 import { unknownKey } from '../model/option-keys';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options';
 import { requireStore } from './store-check';
-import type { WorkflowHandler } from './types';
+import type { LidexLogger, WorkflowHandler } from './types';
+
+/** What `new LidexEngine(config)` takes. */
+export interface EngineConfig extends EngineOptions {
+  /** Where workflows are stored. */
+  store: Persistence;
+  /** Workflows by name. More can be added with `register` before the worker starts. */
+  handlers?:
+    ReadonlyMap<string, WorkflowHandler> | Record<string, WorkflowHandler>;
+  /** Where the engine logs; silent when not given. */
+  logger?: LidexLogger;
+  /**
+   * The clock every time and timer of the engine comes from (now, sleeps, leases, polls,
+   * `wait()`, the shutdown drain). With the default, `systemClock`, the engine's time follows
+   * the database server's clock where the store has one; a clock of your own (the manual test
+   * clock of `@lidex/nestjs/testing`) is taken as it is.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * Shorthand for a `clock` whose wall time is this function (ms since the epoch), with the
+   * system's timers: taken as it is, like any clock of your own. Not together with `clock`.
+   */
+  now?: () => number;
+  /**
+   * An engine that starts and reads workflows but never runs them (an API-only instance): its
+   * `start()` takes any well-formed name, since the instances that run workflows (perhaps a
+   * newer version) may know names this one does not. Do not call `startWorker()` on it.
+   * @default false (`start()` refuses names with no handler here: `UnknownWorkflowError`)
+   */
+  clientOnly?: boolean;
+}
 
 /** Every key of `EngineConfig` beyond the engine options: the compiler checks none is missing. */
 const CONFIG_KEYS = {

@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexClosedError } from '../errors/lidex-closed.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
 import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
@@ -6,19 +5,15 @@ import { messages } from '../lidex.messages';
 import { requireWorkflowId, requireWorkflowName } from './arguments';
 import {
   checkEngineConfig,
+  type EngineConfig,
   engineClock,
   handlerEntries,
   requireHandler,
 } from './engine-config';
-import { type Clock, sleepOn } from './clock';
 import { ClockCheck } from './clock-check';
-import { encodeValue } from './codec';
+import { insertWorkflow } from './engine-start';
 import type { Persistence } from '../stores/persistence';
-import {
-  type EngineOptions,
-  resolveEngineOptions,
-  type ResolvedEngineOptions,
-} from './options';
+import { resolveEngineOptions, type ResolvedEngineOptions } from './options';
 import { toPage, toWorkflowQuery } from './list-query';
 import {
   type ListOptions,
@@ -30,10 +25,10 @@ import {
   type WorkflowPage,
   type WorkflowStatus,
 } from './types';
-import { toWorkflowInfo, toWorkflowSummary } from './workflow-info';
+import { readWorkflowInfo, toWorkflowSummary } from './workflow-info';
 import type { RunDependencies } from './run-dependencies';
 import { WorkflowRunner } from './workflow-runner';
-import { waitPlan } from './wait-plan';
+import { waitFor, type WaitDependencies } from './engine-wait';
 import { Worker } from './worker';
 import {
   checkStartOptions,
@@ -45,39 +40,10 @@ import {
   type WorkflowInput,
   type WorkflowRef,
   type WorkflowResult,
-  isWorkflowRef,
   workflowNameOf,
 } from './workflow-ref';
 
-export interface EngineConfig extends EngineOptions {
-  /** Where workflows are stored. */
-  store: Persistence;
-  /** Workflows by name. More can be added with `register` before the worker starts. */
-  handlers?:
-    ReadonlyMap<string, WorkflowHandler> | Record<string, WorkflowHandler>;
-  /** Where the engine logs; silent when not given. */
-  logger?: LidexLogger;
-  /**
-   * The clock every time and timer of the engine comes from (now, sleeps, leases, polls,
-   * `wait()`, the shutdown drain). With the default, `systemClock`, the engine's time follows
-   * the database server's clock where the store has one; a clock of your own (the manual test
-   * clock of `@lidex/nestjs/testing`) is taken as it is.
-   * @default systemClock
-   */
-  clock?: Clock;
-  /**
-   * Shorthand for a `clock` whose wall time is this function (ms since the epoch), with the
-   * system's timers: taken as it is, like any clock of your own. Not together with `clock`.
-   */
-  now?: () => number;
-  /**
-   * An engine that starts and reads workflows but never runs them (an API-only instance): its
-   * `start()` takes any well-formed name, since the instances that run workflows (perhaps a
-   * newer version) may know names this one does not. Do not call `startWorker()` on it.
-   * @default false (`start()` refuses names with no handler here: `UnknownWorkflowError`)
-   */
-  clientOnly?: boolean;
-}
+export type { EngineConfig };
 
 const silentLogger: LidexLogger = {
   log: () => undefined,
@@ -96,8 +62,8 @@ export class LidexEngine {
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
   private readonly clientOnly: boolean;
-  private readonly clock: Clock;
   private closed?: Promise<void>;
+  private readonly waitDeps: WaitDependencies;
 
   constructor(config: EngineConfig) {
     checkEngineConfig(config);
@@ -109,7 +75,11 @@ export class LidexEngine {
     }
     const logger = config.logger ?? silentLogger;
     const { clock, own } = engineClock(config);
-    this.clock = clock;
+    this.waitDeps = {
+      store: this.store,
+      clock,
+      requireOpen: (call) => this.requireOpen(call),
+    };
     const monotonic = () => clock.monotonic();
     const check = new ClockCheck({
       store: this.store,
@@ -178,55 +148,12 @@ export class LidexEngine {
     else if (!this.handlers.has(name)) {
       throw new UnknownWorkflowError(name, this.workflowNames);
     }
-    if (transaction !== undefined && !this.store.insertWorkflowInTransaction) {
-      throw new InvalidArgumentError(
-        messages.transactionUnsupported(this.store.describe()),
-      );
-    }
-    const encoded = this.encodeInput(id, input);
-    const record = { id, name, input: encoded, now: this.deps.now() };
-    if (transaction !== undefined) {
-      // Inserted ready and unleased: nothing runs before the app commits; the commit makes it
-      // visible (and the store's notification heard), and a worker claims it then.
-      return this.store.insertWorkflowInTransaction!({
-        transaction,
-        workflow: record,
-      });
-    }
-    if (!this.worker.tryReserve()) {
-      const inserted = await this.store.insertWorkflow(record);
-      if (inserted) this.worker.nudge();
-      return inserted;
-    }
-    const leaseSentAt = this.deps.monotonic();
-    const lease = this.worker.newLease();
-    let inserted = false;
-    try {
-      inserted = await this.store.insertWorkflow(record, lease);
-    } catch (error) {
-      // The insert may have happened with its answer lost: do not leave it leased to nobody.
-      const now = this.deps.now();
-      await this.store
-        .releaseLease(id, lease.token, { readyAt: now, now })
-        .catch(() => undefined);
-      throw error;
-    } finally {
-      if (inserted) {
-        this.worker.runReserved(
-          {
-            id,
-            name,
-            input: encoded,
-            leaseToken: lease.token,
-            steps: [],
-          },
-          leaseSentAt,
-        );
-      } else {
-        this.worker.cancelReservation();
-      }
-    }
-    return inserted;
+    return insertWorkflow(this.deps, this.worker, {
+      id,
+      name,
+      input,
+      transaction,
+    });
   }
 
   /**
@@ -246,7 +173,7 @@ export class LidexEngine {
   ): Promise<WorkflowInfo | undefined> {
     this.requireOpen('get()');
     requireWorkflowId(id);
-    return this.readInfo('get()', id, workflow);
+    return readWorkflowInfo(this.store, 'get()', id, workflow);
   }
 
   async status(id: string): Promise<WorkflowStatus | undefined> {
@@ -328,63 +255,13 @@ export class LidexEngine {
     workflow: W,
     options?: WaitOptions,
   ): Promise<WorkflowInfo<WorkflowInput<W>, WorkflowResult<W>> | undefined>;
-  async wait(
+  wait(
     id: string,
     statusesOrOptions: WorkflowStatus[] | WaitOptions | WorkflowRef = {},
     timesOrOptions?: number | WaitOptions,
     ms?: number,
   ): Promise<WorkflowStatus | WorkflowInfo | undefined> {
-    if (!isWorkflowRef(statusesOrOptions)) {
-      return this.waitForStatus(
-        id,
-        statusesOrOptions,
-        timesOrOptions as number | undefined,
-        ms,
-      );
-    }
-    this.requireOpen('wait()');
-    requireWorkflowId(id);
-    const workflow = statusesOrOptions;
-    // A reference of another workflow is refused before waiting, when the workflow exists.
-    await this.readInfo('wait()', id, workflow);
-    const options = (timesOrOptions ?? {}) as WaitOptions;
-    const status = await this.waitForStatus(id, options);
-    return status && this.readInfo('wait()', id, workflow);
-  }
-
-  private async waitForStatus(
-    id: string,
-    statusesOrOptions: WorkflowStatus[] | WaitOptions,
-    times?: number,
-    ms?: number,
-  ): Promise<WorkflowStatus | undefined> {
-    this.requireOpen('wait()');
-    requireWorkflowId(id);
-    const { statuses, attempts, intervalMs } = waitPlan(
-      statusesOrOptions,
-      times,
-      ms,
-    );
-    // The last look is due this long from now: checks fired late (a clock that skips time fires
-    // them beside its other timers) do not stretch the wait past it.
-    const lastLookAt = this.clock.monotonic() + (attempts - 1) * intervalMs;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      let status: WorkflowStatus | undefined;
-      try {
-        this.requireOpen('wait()');
-        status = (await this.store.getWorkflow(id))?.status;
-      } catch (error) {
-        if (error instanceof LidexClosedError) throw error;
-        // A store that is briefly unreachable is waited through; only the last look throws.
-        if (attempt === attempts) throw error;
-      }
-      if (status && statuses.includes(status)) return status;
-      if (attempt < attempts) {
-        await sleepOn(this.clock, intervalMs, { idle: true });
-        if (this.clock.monotonic() >= lastLookAt) attempt = attempts - 1;
-      }
-    }
-    return undefined;
+    return waitFor(this.waitDeps, id, statusesOrOptions, timesOrOptions, ms);
   }
 
   /** Starts claiming and running workflows in this process. */
@@ -407,32 +284,7 @@ export class LidexEngine {
     return this.closed;
   }
 
-  /** The workflow, decoded; with a reference, refused if it is a workflow of another name. */
-  private async readInfo(
-    call: string,
-    id: string,
-    workflow?: WorkflowRef,
-  ): Promise<WorkflowInfo | undefined> {
-    const expected =
-      workflow === undefined ? undefined : workflowNameOf(workflow, call);
-    const stored = await this.store.getWorkflow(id);
-    if (stored && expected !== undefined && stored.name !== expected) {
-      throw new InvalidArgumentError(
-        messages.workflowRefMismatch(call, id, stored.name, expected),
-      );
-    }
-    return stored && toWorkflowInfo(stored);
-  }
-
   private requireOpen(call: string): void {
     if (this.closed) throw new LidexClosedError(call);
-  }
-
-  private encodeInput(id: string, input: unknown): string {
-    return encodeValue(
-      input,
-      `input of workflow ${JSON.stringify(id)}`,
-      this.store.maxValueBytes,
-    );
   }
 }

@@ -1,10 +1,14 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { messages } from '../lidex.messages';
 import type {
+  Persistence,
   StoredStep,
   StoredWorkflow,
   WorkflowSummaryRecord,
 } from '../stores/persistence';
 import { decodeValue } from './codec';
 import type { StepInfo, WorkflowInfo, WorkflowSummary } from './types';
+import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 
 const toDate = (ms: number | undefined): Date | undefined =>
   ms === undefined ? undefined : new Date(ms);
@@ -52,4 +56,22 @@ function toStepInfo(step: StoredStep): StepInfo {
     recordedAt: new Date(step.recordedAt),
     durationMs,
   };
+}
+
+/** The workflow, decoded; with a reference, refused if it is a workflow of another name. */
+export async function readWorkflowInfo(
+  store: Pick<Persistence, 'getWorkflow'>,
+  call: string,
+  id: string,
+  workflow?: WorkflowRef,
+): Promise<WorkflowInfo | undefined> {
+  const expected =
+    workflow === undefined ? undefined : workflowNameOf(workflow, call);
+  const stored = await store.getWorkflow(id);
+  if (stored && expected !== undefined && stored.name !== expected) {
+    throw new InvalidArgumentError(
+      messages.workflowRefMismatch(call, id, stored.name, expected),
+    );
+  }
+  return stored && toWorkflowInfo(stored);
 }

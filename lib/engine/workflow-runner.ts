@@ -13,23 +13,20 @@ import { workflowContext } from './workflow-context';
 import { WorkflowRun } from './workflow-run';
 
 /*
- * How a run flows. Values go one way, each stage in its own file, none calling back into the
- * one before it:
+ * How a run flows (docs/architecture.md). Values go one way, one stage per file, no stage
+ * calling back into the one before it:
  *
- *   lidex-engine.ts   start(): checks the name, encodes the input (codec.ts), inserts it
- *   worker.ts         claims ready workflows (or takes one the engine just inserted)
- *   workflow-runner.ts  this file: per claim, builds the stages below, decodes the input,
- *                     calls the handler with the facade, waits for its calls to settle
- *   workflow-context.ts the facade: the `ctx` the code sees (step, sleep, start, ids), each
- *                     call tracked by context-calls.ts (ctx misuse), forwarded to the run
- *   workflow-run.ts   the run: replays recorded steps and sleeps, encodes step results,
- *                     counts the workflow's room (workflow-room.ts), hands writes on
- *   run-writer.ts     the run's one way to the store: fenced writes, one at a time, retried
- *                     through outages; the lease (renewed by run-lease.ts) and the halt
- *   run-outcome.ts    the end: encodes the result and records finished or failed
- *   store             (lib/stores) the Persistence the engine was given
- *
- * The worker holds only a `PreparedRun` (stop, halt); the code holds only the facade.
+ *   lidex-engine.ts      start(): checks the id and the name
+ *   engine-start.ts      encodes the input (codec.ts) and inserts it, leased here when there is room
+ *   worker.ts            claims ready workflows (or takes the one just inserted), holds PreparedRuns
+ *   workflow-runner.ts   this file: builds the stages below, decodes the input, calls the code
+ *                        with the facade, waits for its calls, hands the outcome on
+ *   workflow-context.ts  the facade, the `ctx` the code sees; context-calls.ts tracks each call
+ *   workflow-run.ts      replays recorded steps and sleeps, encodes step results, counts room
+ *   run-writer.ts        the run's one way to the store: fenced, queued, retried writes; the
+ *                        lease (renewed by run-lease.ts) and the halt
+ *   run-outcome.ts       encodes the result; records finished or failed
+ *   lib/stores           the Persistence the engine was given
  */
 
 /** A claimed workflow, ready to run: what the worker holds while it runs. */

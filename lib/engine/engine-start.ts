@@ -1,0 +1,77 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { messages } from '../lidex.messages';
+import { encodeValue } from './codec';
+import type { RunDependencies } from './run-dependencies';
+import type { Worker } from './worker';
+
+/**
+ * The first stage of a run, behind `LidexEngine.start()` (which has checked the id and the
+ * name): encodes the input and inserts the workflow; in the app's transaction when given one
+ * (unleased: it runs once committed). When this process's worker has room, the
+ * insert takes the lease too and the workflow runs here at once; otherwise the worker (here or
+ * elsewhere) claims it. `false` when a workflow with this id exists.
+ */
+export async function insertWorkflow(
+  deps: RunDependencies,
+  worker: Worker,
+  {
+    id,
+    name,
+    input,
+    transaction,
+  }: { id: string; name: string; input: unknown; transaction?: unknown },
+): Promise<boolean> {
+  if (transaction !== undefined && !deps.store.insertWorkflowInTransaction) {
+    throw new InvalidArgumentError(
+      messages.transactionUnsupported(deps.store.describe()),
+    );
+  }
+  const encoded = encodeValue(
+    input,
+    `input of workflow ${JSON.stringify(id)}`,
+    deps.store.maxValueBytes,
+  );
+  const record = { id, name, input: encoded, now: deps.now() };
+  if (transaction !== undefined) {
+    // Inserted ready and unleased: nothing runs before the app commits; the commit makes it
+    // visible (and the store's notification heard), and a worker claims it then.
+    return deps.store.insertWorkflowInTransaction!({
+      transaction,
+      workflow: record,
+    });
+  }
+  if (!worker.tryReserve()) {
+    const inserted = await deps.store.insertWorkflow(record);
+    if (inserted) worker.nudge();
+    return inserted;
+  }
+  const leaseSentAt = deps.monotonic();
+  const lease = worker.newLease();
+  let inserted = false;
+  try {
+    inserted = await deps.store.insertWorkflow(record, lease);
+  } catch (error) {
+    // The insert may have happened with its answer lost: do not leave it leased to nobody.
+    const now = deps.now();
+    await deps.store
+      .releaseLease(id, lease.token, { readyAt: now, now })
+      .catch(() => undefined);
+    throw error;
+  } finally {
+    if (inserted) {
+      worker.runReserved(
+        {
+          id,
+          name,
+          input: encoded,
+          leaseToken: lease.token,
+          steps: [],
+        },
+        leaseSentAt,
+      );
+    } else {
+      worker.cancelReservation();
+    }
+  }
+  return inserted;
+}
