@@ -8,6 +8,7 @@
 // warnings and errors of the engine go to stderr.
 const { LidexEngine } = require('../../dist');
 const { SqliteStore } = require('../../dist/sqlite');
+const { exitOnSigterm, stderrLogger } = require('./worker-runtime');
 
 const [path] = process.argv.slice(2);
 const report = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -23,12 +24,6 @@ const handlers = {
   },
 };
 
-const logger = {
-  log: () => undefined,
-  warn: (message) => process.stderr.write(`WARN ${message}\n`),
-  error: (message) => process.stderr.write(`ERROR ${message}\n`),
-};
-
 async function main() {
   const store = new SqliteStore({ path });
   for (;;) {
@@ -42,7 +37,7 @@ async function main() {
   }
   const engine = new LidexEngine({
     store,
-    logger,
+    logger: stderrLogger,
     handlers,
     pollIntervalMs: 20,
     timeoutIntervalMs: 1000,
@@ -51,15 +46,7 @@ async function main() {
   });
   engine.startWorker();
   report({ ready: true });
-  process.on('SIGTERM', () => {
-    engine
-      .stopWorker()
-      .then(() => store.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  });
+  exitOnSigterm(engine, store);
 }
 
 main().catch((error) => {

@@ -11,6 +11,7 @@ const { appendFileSync } = require('node:fs');
 const { LidexEngine } = require('../../dist');
 const { MongoStore } = require('../../dist/mongodb');
 const { SqliteStore } = require('../../dist/sqlite');
+const { exitOnSigterm, stderrLogger } = require('./worker-runtime');
 
 const [storeJson, journalPath, optionsJson] = process.argv.slice(2);
 
@@ -74,18 +75,12 @@ const handlers = {
   },
 };
 
-const logger = {
-  log: () => undefined,
-  warn: (message) => process.stderr.write(`WARN ${message}\n`),
-  error: (message) => process.stderr.write(`ERROR ${message}\n`),
-};
-
 async function main() {
   const store = openStore();
   await store.init();
   const engine = new LidexEngine({
     store,
-    logger,
+    logger: stderrLogger,
     handlers,
     pollIntervalMs: 20,
     timeoutIntervalMs: 1000,
@@ -94,15 +89,7 @@ async function main() {
     ...JSON.parse(optionsJson ?? '{}'),
   });
   engine.startWorker();
-  process.on('SIGTERM', () => {
-    engine
-      .stopWorker()
-      .then(() => store.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  });
+  exitOnSigterm(engine, store);
   process.send?.('ready');
 }
 
