@@ -1,27 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
 import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../../lib/dashboard/dashboard.constants';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
-import { sqliteStoreFactory } from '../support/store-factories';
 import {
   ApiKeyGuard,
-  lidexWith,
-  listen,
+  dashboardApps,
   type RunningApp,
 } from './fixtures/dashboard.fixture';
 
-const sqlite = sqliteStoreFactory();
-
-async function boot(
-  dashboard: unknown,
-  configure?: (app: INestApplication) => void,
-): Promise<RunningApp> {
-  return listen(lidexWith(await sqlite.create(), dashboard), configure);
-}
-
-afterAll(() => sqlite.cleanup());
+const { boot } = dashboardApps();
 
 const EVIL = 'http://evil.example';
 

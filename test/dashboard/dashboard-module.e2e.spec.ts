@@ -3,25 +3,14 @@ import { InvalidOptionsError, LidexModule } from '@lidex/nestjs';
 import { DASHBOARD_SCRIPT } from '../../lib/dashboard/assets/dashboard.script';
 import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../../lib/dashboard/dashboard.constants';
 import { messages } from '../../lib/lidex.messages';
-import { sqliteStoreFactory } from '../support/store-factories';
 import {
   ApiKeyGuard,
+  dashboardApps,
   DashboardFixtureModule,
-  lidexWith,
   listen,
-  type RunningApp,
 } from './fixtures/dashboard.fixture';
 
-const sqlite = sqliteStoreFactory();
-
-async function boot(
-  dashboard: unknown,
-  configure?: Parameters<typeof listen>[1],
-): Promise<RunningApp> {
-  return listen(lidexWith(await sqlite.create(), dashboard), configure);
-}
-
-afterAll(() => sqlite.cleanup());
+const { boot, sqlite } = dashboardApps();
 
 describe('dashboard mounting', () => {
   it.each([
