@@ -5,6 +5,7 @@ import type { ClaimedWorkflow } from '../stores/persistence';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
 import { RunLease } from './run-lease';
+import { RunWrites } from './run-writes';
 import type { RunDependencies } from './run-dependencies';
 
 /** Why a run stopped before its workflow returned. */
@@ -13,8 +14,8 @@ export type HaltReason =
 
 /**
  * A run's one way to the store, and its life: every write of the run (steps, sleeps, renewals,
- * its release and its outcome) goes through here, fenced by the run's lease token, one at a time,
- * retried through short outages for as long as a lease lasts. It holds the lease (renewed by
+ * its release and its outcome) goes through here, fenced by the run's lease token (one at a time
+ * where the store says it must), retried through short outages for as long as a lease lasts. It holds the lease (renewed by
  * `RunLease`) and the run's halt: once `halted` settles, nothing more is written.
  */
 export class RunWriter {
@@ -25,7 +26,8 @@ export class RunWriter {
   private readonly lease: RunLease;
   /** Cut short by `halt()` and `requestStop()`: backoffs and in-memory sleeps wait on it. */
   private readonly wakeup: Wakeup;
-  private writeQueue: Promise<unknown> = Promise.resolve();
+  /** One at a time where the store says it must, overlapping elsewhere. */
+  private readonly writes: RunWrites;
   private stopWanted = false;
 
   /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
@@ -37,6 +39,7 @@ export class RunWriter {
     this.workflowId = claimed.id;
     this.leaseToken = claimed.leaseToken;
     this.wakeup = new Wakeup(deps.clock);
+    this.writes = new RunWrites(deps.store.serialWritesPerWorkflow === true);
     this.lease = new RunLease(
       {
         workflowId: claimed.id,
@@ -169,35 +172,37 @@ export class RunWriter {
   }
 
   /**
-   * Runs the run's store writes one at a time, in order. A lease renewal never races a step
-   * write, which matters on servers that apply concurrent updates to one document as
-   * read-modify-write (FerretDB 1.x).
+   * Sends one of the run's store writes: one at a time, in order, where the store says it must
+   * (`serialWritesPerWorkflow`: FerretDB 1.x, where a renewal racing a step write can undo it).
    */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.writeQueue.then(operation);
-    this.writeQueue = result.catch(() => undefined);
-    return result;
+    return this.writes.send(operation);
   }
 
-  private async setLease(
-    write: (at: number) => Promise<boolean>,
-  ): Promise<boolean> {
-    const sentAt = this.lease.now();
-    const held = await write(this.deps.now());
-    if (held) this.lease.extend(sentAt);
-    return held;
+  private setLease(write: (at: number) => Promise<boolean>): Promise<boolean> {
+    return this.writes.setLease(
+      this.lease.now(),
+      () => write(this.deps.now()),
+      (sentAt) => this.lease.extend(sentAt),
+    );
   }
 
-  /** One renewal through the write queue, unless a write queued before it set the lease. */
+  /**
+   * One renewal, unless a write before it set the lease. Refused while other writes of the run
+   * were in flight, it is judged once they have settled: a finish or release applied first
+   * refuses it rightly, and a lease truly lost refuses them too (or the next renewal).
+   */
   private renewLease(): Promise<boolean | 'not-due'> {
-    return this.exclusive(async () => {
+    return this.writes.renew(async () => {
       if (this.halted.settled || !this.lease.renewalDue()) return 'not-due';
-      return this.setLease((at) =>
+      const held = await this.setLease((at) =>
         this.deps.store.renewLease(this.workflowId, {
           token: this.leaseToken,
           until: at + this.deps.options.timeoutIntervalMs,
         }),
       );
+      if (!held && (await this.writes.settle())) return 'not-due';
+      return held;
     });
   }
 

@@ -38,6 +38,16 @@ describeEachMongo('MongoDB store on $label', (server) => {
     await client.close();
   });
 
+  it(`asks the engine for one write of a run at a time only on a non-atomic server (${server.atomic ? 'not here' : 'here'})`, async () => {
+    const store = new MongoStore({
+      url: mongoUrl,
+      database: testDatabase(mongoUrl),
+    });
+    await store.init();
+    expect(store.serialWritesPerWorkflow).toBe(!server.atomic);
+    await store.close();
+  });
+
   it('creates its indexes idempotently, on every start', async () => {
     const database = testDatabase(mongoUrl);
     for (let i = 0; i < 2; i++) {

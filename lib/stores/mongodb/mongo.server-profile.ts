@@ -16,25 +16,34 @@ export interface MongoServerProfile {
   atomicUpdates: boolean;
   /** How claims are decided when `claims` is `'auto'`. */
   claims: 'single-update' | 'claim-documents';
+  /**
+   * Whether the engine must send one run's writes one at a time (the store's
+   * `serialWritesPerWorkflow`): where updates of one document are read-then-write, a lease
+   * renewal racing a step write can undo it.
+   */
+  serialWrites: boolean;
 }
 
 /**
  * FerretDB 1.x applies a conditional update as read, then write: of 20 concurrent
  * `updateOne({_id, rev: 0}, {$set: {rev: 1}})` on one document, up to 20 are applied
  * (test/stores/mongo-atomicity.spec.ts). Claims are then decided by claim documents (a unique
- * insert is atomic there), a cancel is checked again after racing writes, and the store warns
+ * insert is atomic there), a cancel is checked again after racing writes, the engine sends one
+ * run's writes one at a time (`serialWritesPerWorkflow`), and the store warns
  * at start that concurrent workers are not safe: a write fenced by a lease can still be applied
  * after another claim took the workflow over, and recorded steps can be written over.
  */
 export const FERRETDB_PROFILE = {
   atomicUpdates: false,
   claims: 'claim-documents',
+  serialWrites: true,
 } as const satisfies Omit<MongoServerProfile, 'name'>;
 
 /** MongoDB, and any server that says it is (mongo-java-server). */
 export const MONGODB_PROFILE = {
   atomicUpdates: true,
   claims: 'single-update',
+  serialWrites: false,
 } as const satisfies Omit<MongoServerProfile, 'name'>;
 
 /** Asks the server what it is (`buildInfo`, which every user may run). */

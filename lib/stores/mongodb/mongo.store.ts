@@ -59,6 +59,7 @@ interface Opened {
   workflows: Collection<WorkflowDocument>;
   claims: MongoClaims;
   operations: MongoOperations;
+  serialWrites: boolean;
 }
 
 /**
@@ -121,6 +122,11 @@ export class MongoStore implements Persistence {
     this.prefix = options.collectionPrefix ?? MONGO_DEFAULTS.collectionPrefix;
   }
 
+  /** From the server's profile (FerretDB 1.x: yes); read after `init()`. */
+  get serialWritesPerWorkflow(): boolean {
+    return this.opened?.serialWrites ?? true;
+  }
+
   describe(): string {
     const where = this.options.url
       ? redact(this.options.url)
@@ -165,6 +171,7 @@ export class MongoStore implements Persistence {
       this.opened = {
         client,
         workflows,
+        serialWrites: profile.serialWrites,
         claims:
           arbitration === 'claim-documents'
             ? new ClaimDocumentClaims(workflows, claims)
