@@ -1,7 +1,7 @@
-import type { Persistence, WorkflowStatus } from '../../stores/persistence';
+import type { Persistence } from '../../stores/persistence';
 import type { StoreFactory } from '../store-factory';
 import { testGlobals } from '../test-globals';
-import { MINUTE, T0, claimNext, keep, lease } from './suite-kit';
+import { MINUTE, T0, claimNext, keep, lease, operationsKit } from './suite-kit';
 
 /** What operators do to a workflow on every store: cancel it, retry it. */
 export function cancelRetryOperations(factory: StoreFactory): void {
@@ -17,33 +17,7 @@ export function cancelRetryOperations(factory: StoreFactory): void {
       await store.close();
     });
 
-    const insert = (id: string, now = T0, name = 'wf') =>
-      store.insertWorkflow({ id, name, input: '"in"', now });
-
-    /** Takes workflow `id` (the only ready one) and gives it an outcome. */
-    const claimOnly = async (id: string, now: number) => {
-      const held = await claimNext(store, now, lease(now + MINUTE));
-      expect(held?.id).toBe(id);
-      return held!.leaseToken;
-    };
-
-    const withStatus = async (id: string, status: WorkflowStatus, now = T0) => {
-      await insert(id, now);
-      if (status === 'idle') return;
-      const token = await claimOnly(id, now);
-      if (status === 'finished') {
-        await store.recordFinish(id, token, { result: '"done"', now });
-      } else if (status === 'failed' || status === 'aborted') {
-        await store.recordFailure(id, token, {
-          error: { name: 'Error', message: 'down' },
-          retryAt: now + MINUTE,
-          maxFailures: status === 'aborted' ? 1 : 3,
-          now,
-        });
-      } else if (status === 'cancelled') {
-        await store.cancelWorkflow(id, now);
-      }
-    };
+    const { insert, claimOnly, withStatus } = operationsKit(() => store);
 
     describe('cancelling', () => {
       it('cancels an idle workflow so that it is never claimed', async () => {
