@@ -15,12 +15,18 @@ export type { LidexDashboardOptions } from './dashboard/dashboard-options.interf
 
 export { LidexEngine, type EngineConfig } from './engine/lidex-engine';
 export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
+export type {
+  StepAttempt,
+  StepOptions,
+  StepRetryPolicy,
+} from './engine/step-policy';
 export { systemClock, type Clock, type TimerOptions } from './engine/clock';
 export {
   TERMINAL_STATUSES,
   WORKFLOW_STATUSES,
   type LidexLogger,
   type ListOptions,
+  type StepAttemptInfo,
   type StepInfo,
   type WaitOptions,
   type WorkflowContext,
@@ -43,6 +49,7 @@ export type {
   NewWorkflow,
   Persistence,
   SeenLease,
+  StepKind,
   StoredStep,
   StoredWorkflow,
   WorkflowQuery,
@@ -64,3 +71,5 @@ export { UnknownWorkflowError } from './errors/unknown-workflow.error';
 export { ValueNotStorableError } from './errors/value-not-storable.error';
 export { WorkflowNotFoundError } from './errors/workflow-not-found.error';
 export { ContextMisuseError } from './errors/context-misuse.error';
+export { NonRetryableError } from './errors/non-retryable.error';
+export { StepTimeoutError } from './errors/step-timeout.error';

@@ -398,6 +398,41 @@ export const messages = {
   manualClockBusy: () =>
     `ManualClock: advance(), set() or runDue() was called while another was under way; await ` +
     `each before the next`,
+  invalidStepOption: (
+    where: string,
+    option: string,
+    value: unknown,
+    expected: string,
+  ) => `${where}: option "${option}" must be ${expected}, got ${show(value)}.`,
+  stepTimedOut: (
+    workflowId: string,
+    stepId: string,
+    attempt: number,
+    timeoutMs: number,
+  ) =>
+    `Attempt ${attempt} of step ${show(stepId)} in workflow ${show(workflowId)} ran past its ` +
+    `timeoutMs (${timeoutMs} ms); its signal was aborted.`,
+  stepAttemptFailed: (
+    workflowId: string,
+    stepId: string,
+    attempt: number,
+    cause: string,
+    waitMs: number,
+  ) =>
+    `Attempt ${attempt} of step ${show(stepId)} in workflow ${show(workflowId)} failed ` +
+    `(${cause}); the next attempt in ${waitMs} ms`,
+  stepAttemptsSpent: (
+    workflowId: string,
+    stepId: string,
+    attempt: number,
+    cause: string,
+  ) =>
+    `Step ${show(stepId)} in workflow ${show(workflowId)} failed at attempt ${attempt} ` +
+    `(${cause}), with no attempt left: the error goes to the workflow's code`,
+  invalidRetryBackoff: (maxMs: number, firstMs: number) =>
+    `a number of milliseconds >= retryIntervalMs (${firstMs}), the first interval; got ${maxMs}`,
+  runStopping: (workflowId: string, reason: string) =>
+    `The run of workflow ${show(workflowId)} is stopping (${reason}): another claim resumes it`,
   noTestRunnerGlobal: (name: string) =>
     `The Lidex store suites need the test runner's global \`${name}\`, which is not defined. ` +
     'Run them in Jest, or in a runner with Jest-compatible globals (Vitest with globals: true).',

@@ -1,4 +1,11 @@
 import { InvalidOptionsError } from '../errors/invalid-options.error';
+import { messages } from '../lidex.messages';
+import {
+  type ResolvedRetryPolicy,
+  resolveModulePolicy,
+  STEP_RETRY_DEFAULTS,
+  type StepRetryPolicy,
+} from './step-policy';
 
 /** How the engine runs workflows. Every option has its default in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -20,10 +27,28 @@ export interface EngineOptions {
    */
   pollIntervalMs?: number;
   /**
-   * How long after a failure the workflow is tried again.
+   * How long after its first failure the workflow is tried again: the first interval of the
+   * backoff between a workflow's attempts (see `retryBackoffCoefficient`).
    * @default 60000
    */
   retryIntervalMs?: number;
+  /**
+   * Each interval between a workflow's attempts is the one before times this; 1 keeps every
+   * interval at `retryIntervalMs`.
+   * @default 2
+   */
+  retryBackoffCoefficient?: number;
+  /**
+   * The longest interval between a workflow's attempts.
+   * @default 3600000 (an hour), or `retryIntervalMs` when that is longer
+   */
+  maxRetryIntervalMs?: number;
+  /**
+   * The retry policy of every step, under what a step's own `retry` option says. With the
+   * default (`attempts: 1`) a step that throws is not retried: its error goes to the workflow.
+   * @default { attempts: 1, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 600000, jitter: 0 }
+   */
+  stepRetry?: StepRetryPolicy;
   /**
    * How many workflows one instance runs at once.
    * @default 10
@@ -42,13 +67,23 @@ export interface EngineOptions {
   shutdownGraceMs?: number;
 }
 
-export type ResolvedEngineOptions = Required<EngineOptions>;
+export type ResolvedEngineOptions = Required<
+  Omit<EngineOptions, 'stepRetry'>
+> & {
+  stepRetry: ResolvedRetryPolicy;
+};
+
+/** The longest interval between a workflow's attempts unless given: an hour. */
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 60 * 60 * 1000;
 
 export const ENGINE_DEFAULTS: ResolvedEngineOptions = {
   maxFailures: 3,
   timeoutIntervalMs: 60_000,
   pollIntervalMs: 1_000,
   retryIntervalMs: 60_000,
+  retryBackoffCoefficient: 2,
+  maxRetryIntervalMs: DEFAULT_MAX_RETRY_INTERVAL_MS,
+  stepRetry: STEP_RETRY_DEFAULTS,
   concurrency: 10,
   sleepInMemoryMaxMs: 5_000,
   shutdownGraceMs: 10_000,
@@ -66,8 +101,9 @@ export function resolveEngineOptions(
   const resolved: ResolvedEngineOptions = { ...ENGINE_DEFAULTS };
   for (const key of Object.keys(ENGINE_DEFAULTS) as (keyof EngineOptions)[]) {
     const value = options[key];
-    if (value !== undefined) resolved[key] = value;
+    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
   }
+  resolved.stepRetry = resolveModulePolicy(options.stepRetry);
   requireInteger('maxFailures', resolved.maxFailures, 1);
   requireInteger('concurrency', resolved.concurrency, 1);
   requireDuration(
@@ -83,6 +119,38 @@ export function resolveEngineOptions(
     0,
     Number.MAX_SAFE_INTEGER,
   );
+  if (
+    typeof resolved.retryBackoffCoefficient !== 'number' ||
+    !(
+      resolved.retryBackoffCoefficient >= 1 &&
+      resolved.retryBackoffCoefficient <= 100
+    )
+  )
+    throw new InvalidOptionsError(
+      'retryBackoffCoefficient',
+      resolved.retryBackoffCoefficient,
+      'a number from 1 to 100',
+    );
+  if (options.maxRetryIntervalMs === undefined)
+    resolved.maxRetryIntervalMs = Math.max(
+      DEFAULT_MAX_RETRY_INTERVAL_MS,
+      resolved.retryIntervalMs,
+    );
+  requireDuration(
+    'maxRetryIntervalMs',
+    resolved.maxRetryIntervalMs,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (resolved.maxRetryIntervalMs < resolved.retryIntervalMs)
+    throw new InvalidOptionsError(
+      'maxRetryIntervalMs',
+      resolved.maxRetryIntervalMs,
+      messages.invalidRetryBackoff(
+        resolved.maxRetryIntervalMs,
+        resolved.retryIntervalMs,
+      ),
+    );
   requireDuration(
     'sleepInMemoryMaxMs',
     resolved.sleepInMemoryMaxMs,
@@ -117,4 +185,19 @@ function requireDuration(
       `a number of milliseconds from ${min} to ${max}`,
     );
   }
+}
+
+/** The interval after a workflow's `failures`th failure (from 1), on the backoff. */
+export function workflowRetryIntervalMs(
+  options: Pick<
+    ResolvedEngineOptions,
+    'retryIntervalMs' | 'retryBackoffCoefficient' | 'maxRetryIntervalMs'
+  >,
+  failures: number,
+): number {
+  return Math.min(
+    options.maxRetryIntervalMs,
+    options.retryIntervalMs *
+      options.retryBackoffCoefficient ** Math.max(0, failures - 1),
+  );
 }

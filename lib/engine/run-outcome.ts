@@ -1,5 +1,6 @@
 import { messages } from '../lidex.messages';
 import { encodeValue } from './codec';
+import { workflowRetryIntervalMs } from './options';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
@@ -83,19 +84,20 @@ async function fail(
   const { store, options, logger, now } = deps;
   const error = toWorkflowError(thrown);
   const abort = cannotSucceedOnRetry(thrown);
+  const intervalMs = abort ? 0 : await nextRetryIntervalMs(writer, deps);
+  if (intervalMs === undefined) return;
   const at = now();
   const outcome = await writer.write(() =>
     store.recordFailure(writer.workflowId, writer.leaseToken, {
       error,
-      retryAt: at + options.retryIntervalMs,
+      retryAt: at + intervalMs,
       maxFailures: options.maxFailures,
       abort,
       now: at,
     }),
   );
   if (outcome) {
-    if (outcome.status === 'failed')
-      deps.expectReady(at + options.retryIntervalMs);
+    if (outcome.status === 'failed') deps.expectReady(at + intervalMs);
     logger.warn(
       abort
         ? messages.workflowEndedAtOnce(writer.workflowId, error.message)
@@ -109,4 +111,23 @@ async function fail(
   } else {
     void writer.loseLease();
   }
+}
+
+/**
+ * The wait before the workflow's next attempt, on the backoff from `retryIntervalMs`. With a
+ * coefficient above 1 it depends on the failures so far, read from the store (one read, on the
+ * failure path only); `undefined` when the run halted first.
+ */
+async function nextRetryIntervalMs(
+  writer: RunWriter,
+  deps: RunDependencies,
+): Promise<number | undefined> {
+  const { options } = deps;
+  if (options.retryBackoffCoefficient === 1 || options.retryIntervalMs === 0)
+    return options.retryIntervalMs;
+  const stored = await writer.write(() =>
+    deps.store.getWorkflow(writer.workflowId),
+  );
+  if (writer.halted.settled) return undefined;
+  return workflowRetryIntervalMs(options, (stored?.failures ?? 0) + 1);
 }

@@ -29,6 +29,8 @@ export class RunWriter {
   /** One at a time where the store says it must, overlapping elsewhere. */
   private readonly writes: RunWrites;
   private stopWanted = false;
+  /** Aborted when the run must stop (halted, or asked to stop): a step's `signal` follows it. */
+  private readonly stopping = new AbortController();
 
   /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
   constructor(
@@ -58,15 +60,22 @@ export class RunWriter {
     return this.stopWanted;
   }
 
+  /** Aborted once the run halts or is asked to stop, with the reason. */
+  get stopSignal(): AbortSignal {
+    return this.stopping.signal;
+  }
+
   /** Shutdown: stop at the next durable point and hand the workflow back. */
   requestStop(): void {
     this.stopWanted = true;
+    this.stopping.abort(stopReason(this.workflowId, 'stopped'));
     this.wakeup.wake();
   }
 
   /** Stops the run at once; whatever it writes afterwards is not attempted. */
   halt(reason: HaltReason): Promise<never> {
     if (!this.halted.settled) this.halted.resolve(reason);
+    this.stopping.abort(stopReason(this.workflowId, reason));
     this.wakeup.wake();
     return never();
   }
@@ -217,4 +226,11 @@ export class RunWriter {
       this.deps.logger.warn(messages.leaseLost(this.workflowId, reason));
     }
   }
+}
+
+/** What a step's aborted `signal` holds when the run stops: an `AbortError` naming why. */
+function stopReason(workflowId: string, reason: string): Error {
+  const error = new Error(messages.runStopping(workflowId, reason));
+  error.name = 'AbortError';
+  return error;
 }

@@ -5,6 +5,7 @@ import type {
   WorkflowStartArgs,
 } from './workflow-ref';
 import type { WorkflowError, WorkflowStatus } from '../model';
+import type { StepAttempt, StepOptions } from './step-policy';
 
 export {
   TERMINAL_STATUSES,
@@ -23,8 +24,16 @@ export interface WorkflowContext {
    * Runs `fn` and records its result. When the workflow is replayed after a crash or a retry,
    * a recorded step returns the stored result without running `fn` again. `fn` runs at least
    * once; its result is recorded exactly once. The result must be plain data (see the README).
+   *
+   * `fn` receives `{ attempt, idempotencyKey, signal }`. With `options.retry` (or the module's
+   * `stepRetry`), a throwing `fn` is run again after a backoff, each failed attempt recorded;
+   * when the attempts are spent (or the error is a `NonRetryableError`) the error is thrown here.
    */
-  step<T>(id: string, fn: () => T | Promise<T>): Promise<T>;
+  step<T>(
+    id: string,
+    fn: (attempt: StepAttempt) => T | Promise<T>,
+    options?: StepOptions,
+  ): Promise<T>;
   /**
    * Sleeps durably: the wake-up time is stored first, so a restart does not shorten or restart
    * the sleep. Long sleeps release the workflow from memory until it is due.
@@ -40,6 +49,15 @@ export interface WorkflowContext {
     ...input: WorkflowStartArgs<WorkflowInput<W>>
   ): Promise<boolean>;
   start<I>(id: string, name: string, input: I & Storable<I>): Promise<boolean>;
+  /**
+   * The time, as a Date: read from the engine's clock on the workflow's first run and recorded,
+   * so that a replay sees the same time. Each call is one more recorded value (one write).
+   */
+  now(): Promise<Date>;
+  /** A random number in [0, 1) (`Math.random()`), recorded on first use like `now()`. */
+  random(): Promise<number>;
+  /** A random UUID (`crypto.randomUUID()`), recorded on first use like `now()`. */
+  uuid(): Promise<string>;
 }
 
 /** A workflow implementation: `(ctx, input) => result`. */
@@ -50,9 +68,20 @@ export type WorkflowHandler<I = any, R = any> = (
   input: I,
 ) => Promise<R>;
 
-/** One recorded step or sleep, decoded. */
+/** One attempt of a step's function: failed (with its error) or, last, the one that succeeded. */
+export interface StepAttemptInfo {
+  attempt: number;
+  startedAt: Date;
+  endedAt: Date;
+  /** Why it failed; absent for the attempt that succeeded. */
+  error?: WorkflowError;
+  /** When the next attempt is due (a failed attempt with attempts left). */
+  nextAttemptAt?: Date;
+}
+
+/** One recorded step, sleep or value of `ctx.now()`/`random()`/`uuid()`, decoded. */
 export interface StepInfo {
-  kind: 'step' | 'sleep';
+  kind: 'step' | 'sleep' | 'value';
   id: string;
   /** The step's result (steps only). */
   result?: unknown;
@@ -64,6 +93,13 @@ export interface StepInfo {
   recordedAt: Date;
   /** `recordedAt - startedAt` for steps; the planned length for sleeps. */
   durationMs?: number;
+  /**
+   * Steps that failed at least once: every attempt, in order. A step whose attempts are not
+   * over (or were spent) has no `result`, and `recordedAt` is its last attempt's end.
+   */
+  attempts?: StepAttemptInfo[];
+  /** The last attempt's error, for a step with no result yet. */
+  error?: WorkflowError;
 }
 
 /** Everything stored about a workflow, decoded. */

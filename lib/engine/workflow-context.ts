@@ -1,4 +1,5 @@
 import type { ContextCalls } from './context-calls';
+import type { StepAttempt } from './step-policy';
 import type { WorkflowContext } from './types';
 import type { WorkflowRef } from './workflow-ref';
 
@@ -6,8 +7,13 @@ import type { WorkflowRef } from './workflow-ref';
 export interface ContextTarget {
   readonly workflowId: string;
   readonly workflowName: string;
-  step<T>(id: string, fn: () => T | Promise<T>): Promise<T>;
+  step<T>(
+    id: string,
+    fn: (attempt: StepAttempt) => T | Promise<T>,
+    options?: unknown,
+  ): Promise<T>;
   sleep(id: string, ms: number): Promise<void>;
+  value(helper: 'now' | 'random' | 'uuid'): Promise<unknown>;
   start(
     id: string,
     workflow: string | WorkflowRef,
@@ -28,9 +34,13 @@ export function workflowContext(
   const context = {
     workflowId: run.workflowId,
     workflowName: run.workflowName,
-    step<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
+    step<T>(
+      id: string,
+      fn: (attempt: StepAttempt) => T | Promise<T>,
+      options?: unknown,
+    ): Promise<T> {
       return calls.track(`ctx.step(${JSON.stringify(id)})`, () =>
-        run.step(id, fn),
+        run.step(id, fn, options),
       );
     },
     sleep(id: string, ms: number): Promise<void> {
@@ -45,6 +55,21 @@ export function workflowContext(
     ): Promise<boolean> {
       return calls.track(`ctx.start(${JSON.stringify(id)})`, () =>
         run.start(id, workflow, input),
+      );
+    },
+    now(): Promise<Date> {
+      return calls.track('ctx.now()', () => run.value('now') as Promise<Date>);
+    },
+    random(): Promise<number> {
+      return calls.track(
+        'ctx.random()',
+        () => run.value('random') as Promise<number>,
+      );
+    },
+    uuid(): Promise<string> {
+      return calls.track(
+        'ctx.uuid()',
+        () => run.value('uuid') as Promise<string>,
       );
     },
   };

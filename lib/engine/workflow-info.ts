@@ -7,7 +7,17 @@ import type {
   WorkflowSummaryRecord,
 } from '../stores/persistence';
 import { decodeValue } from './codec';
-import type { StepInfo, WorkflowInfo, WorkflowSummary } from './types';
+import {
+  attemptsByStep,
+  decodeAttemptError,
+  parseAttemptId,
+} from './step-attempts';
+import type {
+  StepAttemptInfo,
+  StepInfo,
+  WorkflowInfo,
+  WorkflowSummary,
+} from './types';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 
 const toDate = (ms: number | undefined): Date | undefined =>
@@ -20,7 +30,7 @@ export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
     input: decodeValue(stored.input),
     result:
       stored.result === undefined ? undefined : decodeValue(stored.result),
-    steps: stored.steps.map(toStepInfo),
+    steps: toStepInfos(stored.steps),
   };
 }
 
@@ -40,6 +50,76 @@ export function toWorkflowSummary(
   };
 }
 
+/**
+ * The records as a user reads them: a step's failed attempts folded into the step (after its
+ * last attempt, the one that succeeded); a step with failed attempts only shown where its first
+ * attempt was recorded.
+ */
+function toStepInfos(steps: readonly StoredStep[]): StepInfo[] {
+  const attempts = attemptsByStep(steps);
+  const shown = new Set<string>();
+  const infos: StepInfo[] = [];
+  for (const step of steps) {
+    if (step.kind === 'attempt') {
+      const stepId = parseAttemptId(step.id)?.stepId;
+      if (stepId === undefined || shown.has(stepId)) continue;
+      shown.add(stepId);
+      if (steps.some((s) => s.kind === 'step' && s.id === stepId)) continue;
+      infos.push(unfinishedStep(stepId, attempts.get(stepId)!));
+      continue;
+    }
+    const info = toStepInfo(step);
+    const failed = step.kind === 'step' ? attempts.get(step.id) : undefined;
+    if (failed) {
+      shown.add(step.id);
+      info.attempts = [
+        ...failed.map(toAttemptInfo),
+        {
+          attempt: failed.at(-1)!.attempt + 1,
+          startedAt: new Date(step.startedAt ?? step.recordedAt),
+          endedAt: new Date(step.recordedAt),
+        },
+      ];
+    }
+    infos.push(info);
+  }
+  return infos;
+}
+
+function unfinishedStep(
+  id: string,
+  failed: { attempt: number; record: StoredStep }[],
+): StepInfo {
+  const attempts = failed.map(toAttemptInfo);
+  const last = attempts.at(-1)!;
+  return {
+    kind: 'step',
+    id,
+    startedAt: attempts[0].startedAt,
+    recordedAt: last.endedAt,
+    attempts,
+    error: last.error,
+  };
+}
+
+function toAttemptInfo({
+  attempt,
+  record,
+}: {
+  attempt: number;
+  record: StoredStep;
+}): StepAttemptInfo {
+  return {
+    attempt,
+    startedAt: new Date(record.startedAt ?? record.recordedAt),
+    endedAt: new Date(record.recordedAt),
+    error: decodeAttemptError(record.result),
+    ...(record.wakeAt === undefined
+      ? {}
+      : { nextAttemptAt: new Date(record.wakeAt) }),
+  };
+}
+
 function toStepInfo(step: StoredStep): StepInfo {
   const durationMs =
     step.kind === 'sleep'
@@ -48,7 +128,7 @@ function toStepInfo(step: StoredStep): StepInfo {
         ? undefined
         : step.recordedAt - step.startedAt;
   return {
-    kind: step.kind,
+    kind: step.kind as StepInfo['kind'],
     id: step.id,
     result: step.result === undefined ? undefined : decodeValue(step.result),
     wakeAt: toDate(step.wakeAt),

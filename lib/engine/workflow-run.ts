@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, StoredStep } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
+import { attemptsByStep } from './step-attempts';
+import { runAttempts } from './step-execution';
+import { resolveStepOptions, type StepAttempt } from './step-policy';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import type { ContextTarget } from './workflow-context';
@@ -30,7 +34,12 @@ export class WorkflowRun implements ContextTarget {
   private readonly recorded = {
     step: new Map<string, StoredStep>(),
     sleep: new Map<string, StoredStep>(),
+    value: new Map<string, StoredStep>(),
   };
+  /** Each step's failed attempts, recorded by earlier runs. */
+  private readonly attempts: ReturnType<typeof attemptsByStep>;
+  /** How many times each replay-safe helper was called in this run. */
+  private readonly drawn = { now: 0, random: 0, uuid: 0 };
   private readonly used = { step: new Set<string>(), sleep: new Set<string>() };
   /** How much of the store's per-workflow room this workflow's data takes. */
   private readonly room: WorkflowRoom;
@@ -44,30 +53,75 @@ export class WorkflowRun implements ContextTarget {
     this.workflowName = claimed.name;
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
     for (const step of claimed.steps) {
-      this.recorded[step.kind].set(step.id, step);
+      if (step.kind !== 'attempt') this.recorded[step.kind].set(step.id, step);
     }
+    this.attempts = attemptsByStep(claimed.steps);
   }
 
-  async step<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
+  async step<T>(
+    id: string,
+    fn: (attempt: StepAttempt) => T | Promise<T>,
+    options?: unknown,
+  ): Promise<T> {
     if (this.writer.halted.settled) return never();
     this.use('step', id);
+    const policy = resolveStepOptions(
+      `ctx.step(${JSON.stringify(id)}) in workflow ${JSON.stringify(this.workflowId)}`,
+      options,
+      this.deps.options.stepRetry,
+    );
     const recorded = this.recorded.step.get(id);
     if (recorded) return decodeValue<T>(recorded.result!);
-    if (this.writer.stopRequested) return this.writer.release(this.deps.now());
-    if (!(await this.writer.leaseHolds())) return never();
-
-    const startedAt = this.deps.now();
-    const value = await fn();
-    if (this.writer.halted.settled) return never();
-
+    const { value, startedAt } = await runAttempts(
+      {
+        workflowId: this.workflowId,
+        writer: this.writer,
+        deps: this.deps,
+        room: this.room,
+      },
+      id,
+      fn,
+      policy,
+      this.attempts.get(id) ?? [],
+    );
     const what = `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
+    return this.record<T>('step', id, value, what, startedAt);
+  }
+
+  /**
+   * `ctx.now()`, `ctx.random()`, `ctx.uuid()`: the value drawn on the workflow's first run,
+   * recorded (id `<helper>#<n>`, the helper's nth call), and the same value on every replay.
+   */
+  async value(helper: 'now' | 'random' | 'uuid'): Promise<unknown> {
+    if (this.writer.halted.settled) return never();
+    const id = `${helper}#${++this.drawn[helper]}`;
+    const recorded = this.recorded.value.get(id);
+    if (recorded) return decodeValue(recorded.result!);
+    if (this.writer.stopRequested) return this.writer.release(this.deps.now());
+    const draws = {
+      now: () => new Date(this.deps.now()),
+      random: () => Math.random(),
+      uuid: () => randomUUID(),
+    };
+    const what = `value of ctx.${helper}() (call ${this.drawn[helper]}) in workflow ${JSON.stringify(this.workflowId)}`;
+    return this.record('value', id, draws[helper](), what);
+  }
+
+  /** Records a step's result or a helper's value with one write, and answers it decoded. */
+  private async record<T>(
+    kind: 'step' | 'value',
+    id: string,
+    value: unknown,
+    what: string,
+    startedAt?: number,
+  ): Promise<T> {
     const encoded = encodeValue(value, what, this.deps.store.maxValueBytes);
     const now = this.deps.now();
     const step: StoredStep = {
-      kind: 'step',
+      kind,
       id,
       result: encoded,
-      startedAt,
+      ...(startedAt === undefined ? {} : { startedAt }),
       recordedAt: now,
     };
     this.room.reserve(this.workflowId, step, what);

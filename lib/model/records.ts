@@ -85,14 +85,22 @@ export interface NewWorkflow {
   now: number;
 }
 
+/**
+ * What a record of a workflow's run is: a step's result, a sleep, one failed attempt of a step
+ * (id `<step id>#<attempt>`, `result` the encoded error, `wakeAt` when the next attempt is due,
+ * absent when none is), or a value a replay-safe helper drew (`ctx.now()`, `ctx.random()`,
+ * `ctx.uuid()`; id `<helper>#<n>`).
+ */
+export type StepKind = 'step' | 'sleep' | 'attempt' | 'value';
+
 export interface StoredStep {
-  kind: 'step' | 'sleep';
+  kind: StepKind;
   id: string;
-  /** Encoded result (steps). */
+  /** Encoded result (steps, values); the encoded error (attempts). */
   result?: string;
-  /** Wake-up time (sleeps). */
+  /** Wake-up time (sleeps); when the next attempt is due (attempts). */
   wakeAt?: number;
-  /** When the step's function began (steps). */
+  /** When the step's function began (steps, attempts). */
   startedAt?: number;
   recordedAt: number;
 }

@@ -51,6 +51,14 @@ export * from '../model';
  *   same write under a token that never held the workflow is refused.
  * - A step or sleep is recorded at most once per kind and id; the first recorded is kept.
  *
+ * Attempts and values (`stepAttemptsContract`):
+ * - Records of kind `attempt` (a step's failed attempt: id `<step id>#<n>`, `result` its error,
+ *   `wakeAt` when the next attempt is due) and `value` (what `ctx.now()`, `ctx.random()` or
+ *   `ctx.uuid()` drew) are kept like steps: at most once per kind and id, fenced by the lease,
+ *   handed back unchanged (`result`, `wakeAt`, `startedAt`) with the claim and by `getWorkflow`
+ *   in the order recorded. An attempt recorded with `release` lets the workflow go until
+ *   `readyAt` (its `wakeAt`), like a long sleep.
+ *
  * Errors:
  * - A store that cannot reach its database throws (`StoreUnavailableError` where it can say so,
  *   or the driver's error): the engine waits and repeats the write for as long as a lease lasts.

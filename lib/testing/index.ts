@@ -19,6 +19,7 @@ export {
   clockContract,
   operationsContract,
   persistenceContract,
+  stepAttemptsContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

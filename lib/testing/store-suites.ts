@@ -4,9 +4,11 @@ import { claimsContract } from './suites/claims.suite';
 import { inspectOperations } from './suites/inspect.suite';
 import { leasesContract } from './suites/leases.suite';
 import { recordsContract } from './suites/records.suite';
+import { stepAttemptsContract } from './suites/step-attempts.suite';
 import { testGlobals } from './test-globals';
 
 export { clockContract } from './suites/clock.suite';
+export { stepAttemptsContract } from './suites/step-attempts.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,
@@ -20,6 +22,7 @@ export function persistenceContract(factory: StoreFactory): void {
     claimsContract(factory);
     leasesContract(factory);
     recordsContract(factory);
+    stepAttemptsContract(factory);
   });
 }
 

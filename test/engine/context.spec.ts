@@ -2,7 +2,16 @@ import type { WorkflowContext } from '@lidex/nestjs';
 import { makeEngine } from '../support/engine-harness';
 
 /** What the README's context table documents: everything a workflow's `ctx` may expose. */
-const DOCUMENTED = ['sleep', 'start', 'step', 'workflowId', 'workflowName'];
+const DOCUMENTED = [
+  'now',
+  'random',
+  'sleep',
+  'start',
+  'step',
+  'uuid',
+  'workflowId',
+  'workflowName',
+];
 
 /** Every member reachable on `value` by property access, own or inherited, below Object's own. */
 function reachable(value: object): string[] {

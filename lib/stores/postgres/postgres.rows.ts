@@ -1,4 +1,4 @@
-import type { WorkflowError, WorkflowStatus } from '../../model';
+import type { StepKind, WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
 
 /** The PostgreSQL store's rows (bigints read as numbers), and what they become. */
@@ -19,7 +19,7 @@ export interface WorkflowRow {
 
 /** A step as the statements aggregate it: [kind, id, result, wakeAt, startedAt, recordedAt]. */
 export type StepTuple = [
-  'step' | 'sleep',
+  StepKind,
   string,
   string | null,
   number | null,

@@ -1,4 +1,4 @@
-import type { WorkflowError, WorkflowStatus } from '../../model';
+import type { StepKind, WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
 
 /** The SQLite store's rows, and what they become. */
@@ -19,7 +19,7 @@ export interface WorkflowRow {
 }
 
 export interface StepRow {
-  kind: 'step' | 'sleep';
+  kind: StepKind;
   step_id: string;
   result: string | null;
   wake_at: number | null;
