@@ -1,6 +1,10 @@
 export { LidexModule } from './lidex.module';
 export { LidexClient } from './lidex.client';
-export { Workflow, type WorkflowMethodDecorator } from './workflow.decorator';
+export {
+  Workflow,
+  type WorkflowMethodDecorator,
+  type WorkflowOptions,
+} from './workflow.decorator';
 export {
   defineWorkflow,
   type Storable,
@@ -40,6 +44,7 @@ export {
 } from './engine/types';
 
 export type {
+  ClaimOptions,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,

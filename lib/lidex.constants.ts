@@ -1,6 +1,9 @@
 /** Metadata key under which `@Workflow(name)` stores the workflow's name on a method. */
 export const LIDEX_WORKFLOW_METADATA = 'lidex:workflow';
 
+/** Metadata key under which `@Workflow(name, { version })` stores the workflow's version. */
+export const LIDEX_WORKFLOW_VERSION_METADATA = 'lidex:workflow-version';
+
 /** Injection token of the `LidexEngine` behind the module. */
 export const LIDEX_ENGINE = Symbol('LIDEX_ENGINE');
 

@@ -436,4 +436,8 @@ export const messages = {
   noTestRunnerGlobal: (name: string) =>
     `The Lidex store suites need the test runner's global \`${name}\`, which is not defined. ` +
     'Run them in Jest, or in a runner with Jest-compatible globals (Vitest with globals: true).',
+  invalidWorkflowVersion: (where: string, value: unknown) =>
+    `${where} must be an integer of 1 or more, got ${show(value)}. Start at 1 and raise it ` +
+    `by one each time the workflow's code changes in a way running workflows must not see: ` +
+    `{ version: 2 }.`,
 };

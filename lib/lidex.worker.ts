@@ -33,7 +33,9 @@ export class LidexWorker
 
   onModuleInit(): void {
     for (const workflow of this.explorer.explore().values()) {
-      this.engine.register(workflow.name, workflow.handler);
+      this.engine.register(workflow.name, workflow.handler, {
+        version: workflow.version,
+      });
     }
   }
 

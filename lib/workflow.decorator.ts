@@ -2,8 +2,23 @@ import { SetMetadata } from '@nestjs/common';
 import type { WorkflowContext } from './engine/types';
 import { type WorkflowRef, workflowNameOf } from './engine/workflow-ref';
 import { InvalidArgumentError } from './errors/invalid-argument.error';
-import { LIDEX_WORKFLOW_METADATA } from './lidex.constants';
+import {
+  LIDEX_WORKFLOW_METADATA,
+  LIDEX_WORKFLOW_VERSION_METADATA,
+} from './lidex.constants';
 import { messages } from './lidex.messages';
+import { requireVersion } from './engine/workflow-versions';
+
+/** What `@Workflow(name, options)` takes beside the name. */
+export interface WorkflowOptions {
+  /**
+   * The version of this workflow's code, an integer >= 1. Raise it when a change must not reach
+   * workflows already running: each workflow records the version it started on (`ctx.version`),
+   * and an instance never claims a workflow of a newer version than its own (rolling deploys).
+   * @default 1
+   */
+  version?: number;
+}
 
 /**
  * What `@Workflow(ref)` returns: a method decorator that accepts only a method taking the
@@ -31,14 +46,22 @@ export type WorkflowMethodDecorator<I, R> = <
  * ```
  *
  * With a reference, a method whose input or result type disagrees with it does not compile.
+ * `options.version` (default 1) is the version of the code: see `WorkflowOptions`.
  * The method must be an instance method of a singleton provider (the default scope).
  * `LidexModule` finds these methods when the app starts; names must be unique in the app.
  */
 export function Workflow<I, R>(
   workflow: WorkflowRef<I, R>,
+  options?: WorkflowOptions,
 ): WorkflowMethodDecorator<I, R>;
-export function Workflow(name: string): MethodDecorator;
-export function Workflow(workflow: string | WorkflowRef): MethodDecorator {
+export function Workflow(
+  name: string,
+  options?: WorkflowOptions,
+): MethodDecorator;
+export function Workflow(
+  workflow: string | WorkflowRef,
+  options: WorkflowOptions = {},
+): MethodDecorator {
   const name: unknown =
     typeof workflow === 'object' && workflow !== null
       ? workflowNameOf(workflow, '@Workflow()')
@@ -51,7 +74,12 @@ export function Workflow(workflow: string | WorkflowRef): MethodDecorator {
   if (name.trim().length === 0) {
     throw new InvalidArgumentError(messages.blankWorkflowName(name));
   }
+  const version = requireVersion(
+    `@Workflow(${JSON.stringify(name)}) option "version"`,
+    (options as WorkflowOptions | undefined)?.version,
+  );
   const setName = SetMetadata(LIDEX_WORKFLOW_METADATA, name);
+  const setVersion = SetMetadata(LIDEX_WORKFLOW_VERSION_METADATA, version);
   return (target, method, descriptor) => {
     // On a static method the target is the class itself, which discovery never looks at.
     if (typeof target === 'function') {
@@ -60,5 +88,6 @@ export function Workflow(workflow: string | WorkflowRef): MethodDecorator {
       );
     }
     setName(target, method, descriptor);
+    setVersion(target, method, descriptor);
   };
 }

@@ -4,7 +4,10 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import type { WorkflowHandler } from './engine/types';
 import { DuplicateWorkflowError } from './errors/duplicate-workflow.error';
 import { RequestScopedWorkflowError } from './errors/request-scoped-workflow.error';
-import { LIDEX_WORKFLOW_METADATA } from './lidex.constants';
+import {
+  LIDEX_WORKFLOW_METADATA,
+  LIDEX_WORKFLOW_VERSION_METADATA,
+} from './lidex.constants';
 
 /** A `@Workflow()` method found in the app. */
 export interface DiscoveredWorkflow {
@@ -12,6 +15,8 @@ export interface DiscoveredWorkflow {
   /** `ClassName.methodName`, for messages. */
   where: string;
   handler: WorkflowHandler;
+  /** `@Workflow(name, { version })`: 1 when not given. */
+  version: number;
 }
 
 /** Finds `@Workflow()` methods on the app's providers and checks they can run. */
@@ -70,6 +75,11 @@ export class WorkflowExplorer {
       workflows.push({
         name,
         where,
+        version:
+          this.reflector.get<number | undefined>(
+            LIDEX_WORKFLOW_VERSION_METADATA,
+            method,
+          ) ?? 1,
         handler: (ctx, input) =>
           (method as WorkflowHandler).call(
             instance,

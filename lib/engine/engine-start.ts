@@ -19,7 +19,14 @@ export async function insertWorkflow(
     name,
     input,
     transaction,
-  }: { id: string; name: string; input: unknown; transaction?: unknown },
+    version,
+  }: {
+    id: string;
+    name: string;
+    input: unknown;
+    transaction?: unknown;
+    version: number;
+  },
 ): Promise<boolean> {
   if (transaction !== undefined && !deps.store.insertWorkflowInTransaction) {
     throw new InvalidArgumentError(
@@ -31,7 +38,7 @@ export async function insertWorkflow(
     `input of workflow ${JSON.stringify(id)}`,
     deps.store.maxValueBytes,
   );
-  const record = { id, name, input: encoded, now: deps.now() };
+  const record = { id, name, input: encoded, now: deps.now(), version };
   if (transaction !== undefined) {
     // Inserted ready and unleased: nothing runs before the app commits; the commit makes it
     // visible (and the store's notification heard), and a worker claims it then.
@@ -40,7 +47,8 @@ export async function insertWorkflow(
       workflow: record,
     });
   }
-  if (!worker.tryReserve()) {
+  // Run here only a version this instance runs (or older): a newer one waits for its workers.
+  if (!runsHere(deps, name, version) || !worker.tryReserve()) {
     const inserted = await deps.store.insertWorkflow(record);
     if (inserted) worker.nudge();
     return inserted;
@@ -65,6 +73,7 @@ export async function insertWorkflow(
           name,
           input: encoded,
           leaseToken: lease.token,
+          version,
           steps: [],
         },
         leaseSentAt,
@@ -74,4 +83,9 @@ export async function insertWorkflow(
     }
   }
   return inserted;
+}
+
+function runsHere(deps: RunDependencies, name: string, version: number) {
+  const runs = deps.versions.get(name);
+  return runs === undefined || version <= runs;
 }

@@ -30,6 +30,7 @@ import type { RunDependencies } from './run-dependencies';
 import { WorkflowRunner } from './workflow-runner';
 import { waitFor, type WaitDependencies } from './engine-wait';
 import { Worker } from './worker';
+import { requireVersion, startVersion } from './workflow-versions';
 import {
   checkStartOptions,
   type StartArgs,
@@ -59,6 +60,8 @@ export class LidexEngine {
   readonly options: ResolvedEngineOptions;
   readonly store: Persistence;
   private readonly handlers = new Map<string, WorkflowHandler>();
+  /** The version this instance runs of each workflow it has a handler for. */
+  private readonly versions = new Map<string, number>();
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
   private readonly clientOnly: boolean;
@@ -100,6 +103,7 @@ export class LidexEngine {
       checkClock: () => check.check(),
       appClock: own,
       startWorkflow: (id, name, input) => this.start(id, name, input),
+      versions: this.versions,
     };
     this.worker = new Worker(
       this.deps,
@@ -107,10 +111,23 @@ export class LidexEngine {
     );
   }
 
-  register(name: string, handler: WorkflowHandler): void {
+  /**
+   * Adds a workflow. `options.version` (an integer >= 1, default 1) is the version of its code
+   * this instance runs: workflows it starts record it, and it claims none of a newer version.
+   */
+  register(
+    name: string,
+    handler: WorkflowHandler,
+    options: { version?: number } = {},
+  ): void {
     requireWorkflowName(name);
     requireHandler(name, handler);
+    const version = requireVersion(
+      `The version of workflow ${JSON.stringify(name)}`,
+      options.version,
+    );
     this.handlers.set(name, handler);
+    this.versions.set(name, version);
   }
 
   get workflowNames(): string[] {
@@ -142,7 +159,7 @@ export class LidexEngine {
   ): Promise<boolean> {
     this.requireOpen('start()');
     requireWorkflowId(id);
-    const { transaction } = checkStartOptions(options);
+    const { transaction, version } = checkStartOptions(options);
     const name = workflowNameOf(workflow, 'start()');
     if (this.clientOnly) requireWorkflowName(name);
     else if (!this.handlers.has(name)) {
@@ -153,6 +170,7 @@ export class LidexEngine {
       name,
       input,
       transaction,
+      version: startVersion(version, this.versions.get(name)),
     });
   }
 

@@ -13,7 +13,7 @@ export const LIST_LIMIT = { default: 50, max: 500 } as const;
  * more than the page holds: if it comes back, there is a next page.
  */
 export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
-  const { status, name, cursor } = options;
+  const { status, name, version, cursor } = options;
   const limit = options.limit ?? LIST_LIMIT.default;
   if (status !== undefined && !WORKFLOW_STATUSES.includes(status)) {
     throw new InvalidArgumentError(
@@ -29,6 +29,14 @@ export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
       messages.invalidListOption('name', name, 'a non-empty string'),
     );
   }
+  if (
+    version !== undefined &&
+    (typeof version !== 'number' || !Number.isInteger(version) || version < 0)
+  ) {
+    throw new InvalidArgumentError(
+      messages.invalidListOption('version', version, 'an integer of 0 or more'),
+    );
+  }
   if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT.max) {
     throw new InvalidArgumentError(
       messages.invalidListOption(
@@ -41,6 +49,7 @@ export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
   return {
     status,
     name,
+    version,
     limit: limit + 1,
     after: cursor === undefined ? undefined : decodeCursor(cursor),
   };

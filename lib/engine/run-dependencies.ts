@@ -21,4 +21,6 @@ export interface RunDependencies {
   appClock: boolean;
   /** `ctx.start()`: the engine's own `start`, idempotent by id. */
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
+  /** The version this instance runs of each workflow it has a handler for (claims skip newer). */
+  versions: ReadonlyMap<string, number>;
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import { unknownKey } from '../model/option-keys';
+import { requireVersion } from './workflow-versions';
 
 /** How `start()` creates the workflow. */
 export interface StartOptions {
@@ -13,6 +14,13 @@ export interface StartOptions {
    * the others refuse it.
    */
   transaction?: unknown;
+  /**
+   * The version of the workflow's code to record (an integer >= 1), for an instance that does
+   * not run this workflow (`clientOnly`) and knows which version the workers run. Only workers
+   * of this version or newer claim it. Without it: the version this instance runs, or, when it
+   * runs none, unknown (0): any worker claims it, and `ctx.version` is that worker's version.
+   */
+  version?: number;
 }
 
 /** `start()`'s arguments after the workflow: its input (optional when it may be undefined), options. */
@@ -22,6 +30,7 @@ export type StartArgs<I> = undefined extends I
 
 const KNOWN_KEYS = [
   'transaction',
+  'version',
 ] as const satisfies readonly (keyof StartOptions)[];
 
 /** Checks `start()`'s options, throwing the error that names what is wrong. */
@@ -36,5 +45,8 @@ export function checkStartOptions(options: unknown): StartOptions {
   }
   const unknown = unknownKey('start() options', options, KNOWN_KEYS);
   if (unknown) throw new InvalidArgumentError(unknown.message);
+  const { version } = options as StartOptions;
+  if (version !== undefined)
+    requireVersion('start() option "version"', version);
   return options;
 }

@@ -21,6 +21,12 @@ export interface WorkflowContext {
   /** The workflow's name, as given to `@Workflow()`. */
   readonly workflowName: string;
   /**
+   * The version of the workflow's code this run started on (`@Workflow(name, { version })`,
+   * 1 by default): branch on it to keep the path of runs that started on older code.
+   * It never changes during a workflow's life, whichever version of the app replays it.
+   */
+  readonly version: number;
+  /**
    * Runs `fn` and records its result. When the workflow is replayed after a crash or a retry,
    * a recorded step returns the stored result without running `fn` again. `fn` runs at least
    * once; its result is recorded exactly once. The result must be plain data (see the README).
@@ -116,6 +122,8 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   failures: number;
   /** How many times a worker has taken the workflow up (each run after a crash, sleep or retry). */
   attempts: number;
+  /** The version of the workflow's code it started on (0: unknown, started by a clientOnly app). */
+  version: number;
   /** When the workflow may next be claimed (idle, sleeping, leased or waiting for a retry). */
   readyAt?: Date;
   createdAt: Date;
@@ -130,6 +138,8 @@ export interface WorkflowSummary {
   status: WorkflowStatus;
   failures: number;
   attempts: number;
+  /** The version of the workflow's code it started on. */
+  version: number;
   /** The last failure, if any. */
   error?: WorkflowError;
   readyAt?: Date;
@@ -143,6 +153,8 @@ export interface ListOptions {
   status?: WorkflowStatus;
   /** Only workflows with this name (as given to `@Workflow()`). */
   name?: string;
+  /** Only workflows that started on this version of their code (an integer >= 0). */
+  version?: number;
   /**
    * How many workflows per page, 1 to 500.
    * @default 50

@@ -204,6 +204,7 @@ export class Worker {
           this.deps.now(),
           Array.from({ length: room }, () => this.newLease()),
           takeOver,
+          { versions: this.deps.versions },
         );
         backoffMs = 0;
       } catch (error) {

@@ -7,6 +7,7 @@ import type { WorkflowRef } from './workflow-ref';
 export interface ContextTarget {
   readonly workflowId: string;
   readonly workflowName: string;
+  readonly version: number;
   step<T>(
     id: string,
     fn: (attempt: StepAttempt) => T | Promise<T>,
@@ -34,6 +35,7 @@ export function workflowContext(
   const context = {
     workflowId: run.workflowId,
     workflowName: run.workflowName,
+    version: run.version,
     step<T>(
       id: string,
       fn: (attempt: StepAttempt) => T | Promise<T>,

@@ -43,6 +43,7 @@ export function toWorkflowSummary(
     status: stored.status,
     failures: stored.failures,
     attempts: stored.attempts,
+    version: stored.version,
     error: stored.error,
     readyAt: toDate(stored.readyAt),
     createdAt: new Date(stored.createdAt),

@@ -12,6 +12,7 @@ import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import type { ContextTarget } from './workflow-context';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
+import { contextVersion } from './workflow-versions';
 import { WorkflowRoom } from './workflow-room';
 
 /** The longest sleep: 10 years. Longer ones are a mistake (seconds taken for ms, say). */
@@ -30,6 +31,7 @@ export const MAX_SLEEP_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 export class WorkflowRun implements ContextTarget {
   readonly workflowId: string;
   readonly workflowName: string;
+  readonly version: number;
 
   private readonly recorded = {
     step: new Map<string, StoredStep>(),
@@ -51,6 +53,10 @@ export class WorkflowRun implements ContextTarget {
   ) {
     this.workflowId = claimed.id;
     this.workflowName = claimed.name;
+    this.version = contextVersion(
+      claimed.version,
+      deps.versions.get(claimed.name),
+    );
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
     for (const step of claimed.steps) {
       if (step.kind !== 'attempt') this.recorded[step.kind].set(step.id, step);

@@ -9,6 +9,8 @@ import type { WorkflowError, WorkflowStatus } from './workflow-status';
 export interface WorkflowQuery {
   status?: WorkflowStatus;
   name?: string;
+  /** Only workflows that started on this version. */
+  version?: number;
   limit: number;
   /** The last workflow of the previous page. */
   after?: { createdAt: number; id: string };
@@ -21,6 +23,8 @@ export interface WorkflowSummaryRecord {
   status: WorkflowStatus;
   failures: number;
   attempts: number;
+  /** The version of the workflow's code it started on (1 for workflows stored before versions). */
+  version: number;
   error?: WorkflowError;
   readyAt?: number;
   createdAt: number;
@@ -83,6 +87,18 @@ export interface NewWorkflow {
   /** Encoded input. */
   input: string;
   now: number;
+  /** The version of the workflow's code it starts on: 1 when absent, 0 when unknown. */
+  version?: number;
+}
+
+/** What a claim asks for besides readiness. */
+export interface ClaimOptions {
+  /**
+   * The version this worker runs of each workflow name it runs: a workflow of a name listed here
+   * whose version is higher is not claimed (it stays ready for a newer worker). Names not listed
+   * are not limited.
+   */
+  versions?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -111,6 +127,8 @@ export interface ClaimedWorkflow {
   /** Encoded input. */
   input: string;
   leaseToken: string;
+  /** The version it started on. */
+  version: number;
   steps: StoredStep[];
 }
 
@@ -124,6 +142,8 @@ export interface StoredWorkflow {
   failures: number;
   /** Claims so far, the claim at insert included. */
   attempts: number;
+  /** The version it started on. */
+  version: number;
   readyAt?: number;
   leaseToken?: string;
   createdAt: number;

@@ -1,4 +1,5 @@
 import type {
+  ClaimOptions,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,
@@ -133,11 +134,16 @@ export interface Persistence {
    * leased is claimed only if it is listed there and still holds exactly that lease (token and
    * `until`), and is ready at `now`; those come first. Workflows that are not leased (idle,
    * sleeping, waiting for a retry) are claimed as without it.
+   *
+   * With `options.versions`, a workflow of a name listed there whose `version` is higher than the
+   * listed one is not claimed, taken over or counted: it is skipped, ready as it was, and older
+   * ones behind it are claimed. A workflow stored without a version is version 1.
    */
   claimReady(
     now: number,
     leases: Lease[],
     takeOver?: SeenLease[],
+    options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]>;
 
   /**
@@ -209,7 +215,8 @@ export interface Persistence {
 
   /**
    * Workflows newest first (by `createdAt`, then id, both descending), without input, result
-   * and steps; only those strictly after `query.after` in that order when it is given.
+   * and steps; only those strictly after `query.after` in that order when it is given, and of
+   * `query.status`, `query.name` and `query.version` when given.
    */
   listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]>;
 

@@ -20,6 +20,7 @@ export {
   operationsContract,
   persistenceContract,
   stepAttemptsContract,
+  versionsContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

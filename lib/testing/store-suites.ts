@@ -6,9 +6,11 @@ import { leasesContract } from './suites/leases.suite';
 import { recordsContract } from './suites/records.suite';
 import { stepAttemptsContract } from './suites/step-attempts.suite';
 import { testGlobals } from './test-globals';
+import { versionsContract } from './suites/versions.suite';
 
 export { clockContract } from './suites/clock.suite';
 export { stepAttemptsContract } from './suites/step-attempts.suite';
+export { versionsContract } from './suites/versions.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,
@@ -23,6 +25,7 @@ export function persistenceContract(factory: StoreFactory): void {
     leasesContract(factory);
     recordsContract(factory);
     stepAttemptsContract(factory);
+    versionsContract(factory);
   });
 }
 

@@ -9,6 +9,7 @@ const DOCUMENTED = [
   'start',
   'step',
   'uuid',
+  'version',
   'workflowId',
   'workflowName',
 ];

@@ -60,6 +60,7 @@ describe('SqliteStore', () => {
     expect(await store.getWorkflow('w')).toMatchObject({
       status: 'running',
       attempts: 0,
+      version: 1,
       steps: [{ kind: 'step', id: 'a', result: '"x"', recordedAt: 3 }],
     });
     const claimed = await claimNext(store, 10, { token: 'u', until: 20 });
@@ -136,15 +137,19 @@ describe('SqliteStore', () => {
       ).map((row) => row.detail);
     // The claim searches the partial index of workflows that can still run: finished ones are
     // not in it at all, so their number does not matter.
-    expect(
-      plan(statements.claimNextReady, {
-        now: 1,
-        lease_token: 't',
-        lease_until: 2,
-      }),
-    ).toContain(
-      'SEARCH lidex_workflows USING INDEX lidex_workflows_ready (ready_at>? AND ready_at<?)',
-    );
+    // With the versions a worker runs too: the version rule only filters what the index finds.
+    for (const versions of ['{}', '{"wf":1,"other":3}']) {
+      for (const claim of [
+        statements.claimNextReady,
+        statements.claimNextUnleased,
+      ]) {
+        expect(
+          plan(claim, { now: 1, lease_token: 't', lease_until: 2, versions }),
+        ).toContain(
+          'SEARCH lidex_workflows USING INDEX lidex_workflows_ready (ready_at>? AND ready_at<?)',
+        );
+      }
+    }
     expect(
       plan(statements.list({ status: true, name: false, after: true }), {
         status: 'aborted',

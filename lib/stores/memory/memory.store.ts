@@ -1,7 +1,9 @@
 import { ReadyQueue } from './ready-queue';
+import { claimableVersion } from './memory.versions';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   CANCELLABLE_STATUSES,
+  type ClaimOptions,
   noCounts,
   type ClaimedWorkflow,
   type FailureRecord,
@@ -56,6 +58,7 @@ export class MemoryStore implements Persistence {
       input: workflow.input,
       failures: 0,
       attempts: lease ? 1 : 0,
+      version: workflow.version ?? 1,
       readyAt: lease ? lease.until : workflow.now,
       leaseToken: lease?.token,
       createdAt: workflow.now,
@@ -66,8 +69,15 @@ export class MemoryStore implements Persistence {
     return Promise.resolve(true);
   }
 
-  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
-    const ids = this.ready.takeReady(now, leases.length);
+  claimReady(
+    now: number,
+    leases: Lease[],
+    _takeOver?: unknown,
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]> {
+    const ids = this.ready.takeReady(now, leases.length, (id) =>
+      claimableVersion(this.workflows.get(id)!, options),
+    );
     return Promise.resolve(
       ids.map((id, i) => {
         const workflow = this.workflows.get(id)!;
@@ -83,6 +93,7 @@ export class MemoryStore implements Persistence {
           name: workflow.name,
           input: workflow.input,
           leaseToken: lease.token,
+          version: workflow.version,
           steps: workflow.steps.map((step) => ({ ...step })),
         };
       }),
@@ -203,6 +214,7 @@ export class MemoryStore implements Persistence {
         (workflow) =>
           (query.status === undefined || workflow.status === query.status) &&
           (query.name === undefined || workflow.name === query.name) &&
+          (query.version === undefined || workflow.version === query.version) &&
           (after === undefined || newestFirst(workflow, after) > 0),
       )
       .sort(newestFirst)
@@ -214,6 +226,7 @@ export class MemoryStore implements Persistence {
         status: workflow.status,
         failures: workflow.failures,
         attempts: workflow.attempts,
+        version: workflow.version,
         error: workflow.error && { ...workflow.error },
         readyAt: workflow.readyAt,
         createdAt: workflow.createdAt,

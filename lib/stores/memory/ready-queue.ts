@@ -23,13 +23,25 @@ export class ReadyQueue {
     }
     const entry = { readyAt, id, seq: ++this.seq };
     this.current.set(id, entry.seq);
+    this.push(entry);
+  }
+
+  private push(entry: Entry): void {
     this.heap.push(entry);
     this.up(this.heap.length - 1);
   }
 
-  /** Takes up to `count` workflows ready at `now`, oldest first, out of the queue. */
-  takeReady(now: number, count: number): string[] {
+  /**
+   * Takes up to `count` workflows ready at `now`, oldest first, out of the queue; those `accept`
+   * refuses stay in it, ready as they were.
+   */
+  takeReady(
+    now: number,
+    count: number,
+    accept: (id: string) => boolean = () => true,
+  ): string[] {
     const taken: string[] = [];
+    const refused: Entry[] = [];
     while (taken.length < count && this.heap.length > 0) {
       const top = this.heap[0];
       if (this.current.get(top.id) !== top.seq) {
@@ -38,9 +50,14 @@ export class ReadyQueue {
       }
       if (top.readyAt > now) break;
       this.pop();
+      if (!accept(top.id)) {
+        refused.push(top);
+        continue;
+      }
       this.current.delete(top.id);
       taken.push(top.id);
     }
+    for (const entry of refused) this.push(entry);
     return taken;
   }
 

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import type { ClaimedWorkflow, Lease } from '../persistence';
+import type { ClaimOptions, ClaimedWorkflow, Lease } from '../persistence';
 import {
   byId,
   claimId,
@@ -8,10 +8,15 @@ import {
   type WorkflowDocument,
 } from './mongo.documents';
 import { isDuplicateKey } from './mongo.errors';
+import { skipNewerVersions, versionOf } from './mongo.versions';
 
 /** How claims are decided; see `MongoStoreOptions.claims`. */
 export interface MongoClaims {
-  claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]>;
+  claimReady(
+    now: number,
+    leases: Lease[],
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]>;
 }
 
 /**
@@ -67,6 +72,7 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   name: doc.name,
   input: doc.input,
   leaseToken: lease.token,
+  version: versionOf(doc),
   steps: doc.steps.map(toStoredStep),
 });
 
@@ -78,12 +84,16 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
 export class SingleUpdateClaims implements MongoClaims {
   constructor(private readonly workflows: Collection<WorkflowDocument>) {}
 
-  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+  async claimReady(
+    now: number,
+    leases: Lease[],
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]> {
     const claimed: ClaimedWorkflow[] = [];
     await keepingWon(claimed, async () => {
       for (const lease of leases) {
         const doc = await this.workflows.findOneAndUpdate(
-          { readyAt: { $lte: now } },
+          { readyAt: { $lte: now }, ...skipNewerVersions(options) },
           { $set: claimedBy(lease, now), $inc: { epoch: 1, attempts: 1 } },
           { sort: { readyAt: 1 }, returnDocument: 'after' },
         );
@@ -121,11 +131,15 @@ export class ClaimDocumentClaims implements MongoClaims {
   ) {}
 
   /** Oldest ready first; candidates another instance won meanwhile are skipped. */
-  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+  async claimReady(
+    now: number,
+    leases: Lease[],
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]> {
     const claimed: ClaimedWorkflow[] = [];
     const passed: string[] = [];
     await keepingWon(claimed, () =>
-      this.claimInto(claimed, passed, now, leases),
+      this.claimInto(claimed, passed, now, leases, options),
     );
     if (claimed.length === 0) await this.sweep(now, leases[0]);
     return claimed;
@@ -136,17 +150,18 @@ export class ClaimDocumentClaims implements MongoClaims {
     passed: string[],
     now: number,
     leases: Lease[],
+    options: ClaimOptions | undefined,
   ): Promise<void> {
     const staleAfterMs = leases[0].until - now;
+    const ready = { readyAt: { $lte: now }, ...skipNewerVersions(options) };
     while (claimed.length < leases.length) {
       const limit = leases.length - claimed.length + SPARE_CANDIDATES;
       let candidates = await this.workflows
-        .find(
-          passed.length > 0
-            ? { readyAt: { $lte: now }, _id: { $nin: passed } }
-            : { readyAt: { $lte: now } },
-          { sort: { readyAt: 1 }, limit, projection: { _id: 1, epoch: 1 } },
-        )
+        .find(passed.length > 0 ? { ...ready, _id: { $nin: passed } } : ready, {
+          sort: { readyAt: 1 },
+          limit,
+          projection: { _id: 1, epoch: 1 },
+        })
         .toArray();
       const found = candidates.length;
       while (candidates.length > 0 && claimed.length < leases.length) {

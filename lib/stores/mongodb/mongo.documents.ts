@@ -28,6 +28,8 @@ export interface WorkflowDocument {
   lastLease?: string;
   /** How many claims the workflow has had; a claim moves it from n to n + 1. */
   epoch: number;
+  /** The version it started on; absent on documents written before versions (version 1). */
+  version?: number;
   createdAt: number;
   updatedAt: number;
   steps: StoredStep[];
@@ -73,6 +75,7 @@ export const SUMMARY_PROJECTION = {
   failures: 1,
   attempts: 1,
   epoch: 1,
+  version: 1,
   error: 1,
   readyAt: 1,
   createdAt: 1,
@@ -91,6 +94,7 @@ export function toSummary(doc: SummaryDocument): WorkflowSummaryRecord {
     status: doc.status,
     failures: doc.failures,
     attempts: doc.attempts ?? doc.epoch,
+    version: doc.version ?? 1,
     error: doc.error ?? undefined,
     readyAt: doc.readyAt ?? undefined,
     createdAt: doc.createdAt,

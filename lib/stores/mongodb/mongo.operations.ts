@@ -1,5 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
+import { ofVersion } from './mongo.versions';
 import {
   CANCELLABLE_STATUSES,
   noCounts,
@@ -36,6 +37,7 @@ export class MongoOperations {
     const filter: Filter<WorkflowDocument> = {};
     if (query.status !== undefined) filter.status = { $eq: query.status };
     if (query.name !== undefined) filter.name = { $eq: query.name };
+    if (query.version !== undefined) filter.$and = [ofVersion(query.version)];
     if (query.after) {
       filter.$or = [
         { createdAt: { $lt: query.after.createdAt } },

@@ -8,6 +8,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
 import type {
+  ClaimOptions,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,
@@ -217,6 +218,7 @@ export class MongoStore implements Persistence {
           ...(lease ? { leaseToken: lease.token } : {}),
           // Created already claimed: the insert itself was the claim of epoch 1.
           epoch: lease ? 1 : 0,
+          version: workflow.version ?? 1,
           createdAt: workflow.now,
           updatedAt: workflow.now,
           steps: [],
@@ -231,8 +233,13 @@ export class MongoStore implements Persistence {
     }
   }
 
-  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
-    const claimed = await this.open().claims.claimReady(now, leases);
+  async claimReady(
+    now: number,
+    leases: Lease[],
+    _takeOver?: unknown,
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]> {
+    const claimed = await this.open().claims.claimReady(now, leases, options);
     for (const { id, leaseToken, steps } of claimed) {
       this.held.took(id, leaseToken, steps.map(stepKey));
     }

@@ -13,6 +13,7 @@ export interface WorkflowRow {
   attempts: number;
   ready_at: number | null;
   lease_token: string | null;
+  version: number;
   created_at: number;
   updated_at: number;
 }
@@ -47,6 +48,7 @@ export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
     status: row.status,
     failures: row.failures,
     attempts: row.attempts,
+    version: row.version,
     error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
     readyAt: row.ready_at ?? undefined,
     createdAt: row.created_at,

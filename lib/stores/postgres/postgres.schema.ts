@@ -1,8 +1,10 @@
+import { versionMigration } from './postgres.versions';
+
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -53,6 +55,8 @@ const migrations = (schema: string): string[][] => [
       version integer NOT NULL
     )`,
   ],
+  // 2: the version of the code each workflow started on.
+  versionMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

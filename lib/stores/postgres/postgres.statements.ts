@@ -1,6 +1,7 @@
 import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import type { Statement } from './postgres.queryable';
+import { skipNewerVersions } from './postgres.versions';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -23,27 +24,32 @@ export function postgresStatements(schema: string) {
     text,
   });
   const insertValues = `INSERT INTO ${workflows}
-      (id, name, status, input, failures, attempts, ready_at, lease_token, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8)
+      (id, name, status, input, failures, attempts, ready_at, lease_token, created_at, updated_at,
+       version)
+    VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8, $9)
     ON CONFLICT (id) DO NOTHING`;
   return {
-    /** $1 id, $2 name, $3 status, $4 input, $5 attempts, $6 ready_at, $7 lease_token, $8 now */
+    /**
+     * $1 id, $2 name, $3 status, $4 input, $5 attempts, $6 ready_at, $7 lease_token, $8 now,
+     * $9 version
+     */
     insertLeased: statement('insert_leased', `${insertValues} RETURNING 1`),
-    /** The same for a workflow ready now (no lease), notifying listeners on $9. */
+    /** The same for a workflow ready now (no lease), notifying listeners on $10. */
     insertReady: statement(
       'insert_ready',
       `WITH inserted AS (${insertValues} RETURNING 1)
-      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($9, '') AS notified`,
+      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($10, '') AS notified`,
     ),
     /**
-     * $1 now, $2 lease tokens, $3 lease expiries, $4 how many: the oldest ready first, skipping
-     * those another claim holds locked, each under the lease of its rank, with its steps.
+     * $1 now, $2 lease tokens, $3 lease expiries, $4 how many, $5 the versions the worker runs:
+     * the oldest ready first, skipping those another claim holds locked and those of a newer
+     * version, each under the lease of its rank, with its steps.
      */
     claim: statement(
       'claim',
       `WITH ready AS (
         SELECT id, ready_at FROM ${workflows}
-        WHERE ready_at IS NOT NULL AND ready_at <= $1
+        WHERE ready_at IS NOT NULL AND ready_at <= $1 AND ${skipNewerVersions('$5')}
         ORDER BY ready_at LIMIT $4
         FOR UPDATE SKIP LOCKED
       ), ranked AS (
@@ -56,9 +62,9 @@ export function postgresStatements(schema: string) {
             attempts = w.attempts + 1, updated_at = $1
         FROM ranked JOIN leases ON leases.n = ranked.n
         WHERE w.id = ranked.id
-        RETURNING w.id, w.name, w.input, leases.token, ranked.n
+        RETURNING w.id, w.name, w.input, w.version, leases.token, ranked.n
       )
-      SELECT c.id, c.name, c.input, c.token, ${stepsOf(steps, 'c.id')} AS steps
+      SELECT c.id, c.name, c.input, c.version, c.token, ${stepsOf(steps, 'c.id')} AS steps
       FROM claimed c ORDER BY c.n`,
     ),
     /** $1 id, $2 token, $3 until */
@@ -198,18 +204,26 @@ export function postgresStatements(schema: string) {
     ),
     /**
      * The list query for one combination of filters; parameters in the order status, name,
-     * after created_at, after id, then the limit.
+     * version, after created_at, after id, then the limit.
      */
-    list(shape: { status: boolean; name: boolean; after: boolean }): Statement {
+    list(shape: {
+      status: boolean;
+      name: boolean;
+      after: boolean;
+      version?: boolean;
+    }): Statement {
       let n = 0;
       const where = [
         shape.status ? `status = $${++n}` : undefined,
         shape.name ? `name = $${++n}` : undefined,
+        shape.version ? `version = $${++n}` : undefined,
         shape.after ? `(created_at, id) < ($${++n}, $${++n})` : undefined,
       ].filter(Boolean);
       return statement(
-        `list_${Number(shape.status)}${Number(shape.name)}${Number(shape.after)}`,
-        `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at
+        `list_${Number(shape.status)}${Number(shape.name)}${Number(shape.after)}` +
+          (shape.version ? '_v' : ''),
+        `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
+          version
         FROM ${workflows}
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT $${++n}`,

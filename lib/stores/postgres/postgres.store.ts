@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
 import {
+  type ClaimOptions,
   type ClaimedWorkflow,
   type FailureRecord,
   type FinishRecord,
@@ -37,12 +38,13 @@ import {
   type WorkflowRow,
 } from './postgres.rows';
 import { migrationScript } from './postgres.schema';
+import { versionsParam } from './postgres.versions';
 import {
   type PostgresStatements,
   postgresStatements,
 } from './postgres.statements';
 
-/** $1..$8 of the insert statements: leased (claimed by its starter) or ready now. */
+/** $1..$9 of the insert statements: leased (claimed by its starter) or ready now. */
 const insertValues = (workflow: NewWorkflow, lease?: Lease): unknown[] => [
   workflow.id,
   workflow.name,
@@ -52,6 +54,7 @@ const insertValues = (workflow: NewWorkflow, lease?: Lease): unknown[] => [
   lease ? lease.until : workflow.now,
   lease?.token ?? null,
   workflow.now,
+  workflow.version ?? 1,
 ];
 
 interface Opened {
@@ -184,12 +187,18 @@ export class PostgresStore implements Persistence {
     return rows[0].inserted === 1;
   }
 
-  async claimReady(now: number, leases: Lease[]): Promise<ClaimedWorkflow[]> {
+  async claimReady(
+    now: number,
+    leases: Lease[],
+    _takeOver?: unknown,
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]> {
     if (leases.length === 0) return [];
     const { rows } = await this.query<{
       id: string;
       name: string;
       input: string;
+      version: number;
       token: string;
       steps: StepTuple[] | null;
     }>(this.sql.claim, [
@@ -197,12 +206,14 @@ export class PostgresStore implements Persistence {
       leases.map((lease) => lease.token),
       leases.map((lease) => lease.until),
       leases.length,
+      versionsParam(options),
     ]);
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
       input: row.input,
       leaseToken: row.token,
+      version: row.version,
       steps: toStoredSteps(row.steps),
     }));
   }
@@ -317,10 +328,12 @@ export class PostgresStore implements Persistence {
       status: query.status !== undefined,
       name: query.name !== undefined,
       after: query.after !== undefined,
+      version: query.version !== undefined,
     });
     const values: unknown[] = [
       ...(query.status !== undefined ? [query.status] : []),
       ...(query.name !== undefined ? [query.name] : []),
+      ...(query.version !== undefined ? [query.version] : []),
       ...(query.after ? [query.after.createdAt, query.after.id] : []),
       query.limit,
     ];

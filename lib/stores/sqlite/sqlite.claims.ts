@@ -1,8 +1,14 @@
-import type { ClaimedWorkflow, Lease, SeenLease } from '../persistence';
+import type {
+  ClaimOptions,
+  ClaimedWorkflow,
+  Lease,
+  SeenLease,
+} from '../persistence';
 import { type StepRow, toStoredStep, type WorkflowRow } from './sqlite.rows';
 import type { SqliteStatements } from './sqlite.statements';
+import { versionsParam } from './sqlite.versions';
 
-type ClaimedRow = Pick<WorkflowRow, 'id' | 'name' | 'input'>;
+type ClaimedRow = Pick<WorkflowRow, 'id' | 'name' | 'input' | 'version'>;
 
 /**
  * A claim, inside the caller's write transaction: the ready workflows, oldest first. With
@@ -14,8 +20,10 @@ export function claimInTransaction(
   now: number,
   leases: Lease[],
   takeOver: readonly SeenLease[] | undefined,
+  options?: ClaimOptions,
 ): ClaimedWorkflow[] {
   const claimed: ClaimedWorkflow[] = [];
+  const versions = versionsParam(options);
   const take = (row: ClaimedRow | undefined, lease: Lease): boolean => {
     if (!row) return false;
     const steps = sql.selectSteps.all(row.id) as StepRow[];
@@ -24,6 +32,7 @@ export function claimInTransaction(
       name: row.name,
       input: row.input,
       leaseToken: lease.token,
+      version: row.version,
       steps: steps.map(toStoredStep),
     });
     return true;
@@ -32,6 +41,7 @@ export function claimInTransaction(
     now,
     lease_token: lease.token,
     lease_until: lease.until,
+    versions,
   });
   for (const seen of takeOver ?? []) {
     const lease = leases[claimed.length];

@@ -14,6 +14,7 @@ export interface WorkflowRow {
   ready_at: number | null;
   lease_token: string | null;
   last_lease: string | null;
+  version: number;
   created_at: number;
   updated_at: number;
 }
@@ -45,6 +46,7 @@ export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
     status: row.status,
     failures: row.failures,
     attempts: row.attempts,
+    version: row.version,
     error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
     readyAt: row.ready_at ?? undefined,
     createdAt: row.created_at,

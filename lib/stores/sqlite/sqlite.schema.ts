@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { versionColumn } from './sqlite.versions';
 
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
 export const sqliteSchema = (prefix: string): string => `
@@ -14,6 +15,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   ready_at INTEGER,
   lease_token TEXT,
   last_lease TEXT,
+  version INTEGER NOT NULL DEFAULT 1,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -51,6 +53,7 @@ export const sqliteAddedColumns = (
   { table: `${prefix}steps`, column: 'started_at', definition: 'INTEGER' },
   // The lease that last let go of the workflow, so that a repeated write knows its own try.
   { table: `${prefix}workflows`, column: 'last_lease', definition: 'TEXT' },
+  versionColumn(prefix),
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
+import { SKIP_NEWER_VERSIONS } from './sqlite.versions';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -39,8 +40,9 @@ export class SqliteStatements {
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
-          updated_at)
-       VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now)
+          updated_at, version)
+       VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now,
+               @version)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.claimNextReady = db.prepare(
@@ -49,8 +51,9 @@ export class SqliteStatements {
              attempts = attempts + 1, updated_at = @now
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now
+                     AND ${SKIP_NEWER_VERSIONS}
                    ORDER BY ready_at LIMIT 1)
-       RETURNING id, name, input`,
+       RETURNING id, name, input, version`,
     );
     this.claimNextUnleased = db.prepare(
       `UPDATE ${workflows}
@@ -58,16 +61,17 @@ export class SqliteStatements {
              attempts = attempts + 1, updated_at = @now
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now AND lease_token IS NULL
+                     AND ${SKIP_NEWER_VERSIONS}
                    ORDER BY ready_at LIMIT 1)
-       RETURNING id, name, input`,
+       RETURNING id, name, input, version`,
     );
     this.takeOverLease = db.prepare(
       `UPDATE ${workflows}
          SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
              attempts = attempts + 1, updated_at = @now
        WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
-         AND ready_at <= @now
-       RETURNING id, name, input`,
+         AND ready_at <= @now AND ${SKIP_NEWER_VERSIONS}
+       RETURNING id, name, input, version`,
     );
     this.selectLeasesEndingBy = db.prepare(
       `SELECT id, lease_token, ready_at FROM ${workflows}
@@ -144,27 +148,31 @@ export class SqliteStatements {
   }
 
   /**
-   * The list query for one combination of filters (at most 8 statements, compiled on first use).
-   * Bind `status`, `name`, `after_created_at`, `after_id` and `limit` as the shape needs.
+   * The list query for one combination of filters (at most 16 statements, compiled on first
+   * use). Bind `status`, `name`, `version`, `after_created_at`, `after_id` and `limit` as the
+   * shape needs.
    */
   list(shape: {
     status: boolean;
     name: boolean;
     after: boolean;
+    version?: boolean;
   }): BetterSqlite3.Statement {
-    const key = `${shape.status}:${shape.name}:${shape.after}`;
+    const key = `${shape.status}:${shape.name}:${shape.after}:${shape.version}`;
     let statement = this.lists.get(key);
     if (!statement) {
       const where = [
         shape.status ? 'status = @status' : undefined,
         shape.name ? 'name = @name' : undefined,
+        shape.version ? 'version = @version' : undefined,
         shape.after
           ? '(created_at < @after_created_at OR ' +
             '(created_at = @after_created_at AND id < @after_id))'
           : undefined,
       ].filter(Boolean);
       statement = this.db.prepare(
-        `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at
+        `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
+                version
          FROM ${this.workflows}
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at DESC, id DESC LIMIT @limit`,

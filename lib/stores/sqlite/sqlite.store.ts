@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
+  type ClaimOptions,
   type ClaimedWorkflow,
   type FailureRecord,
   type FinishRecord,
@@ -84,6 +85,7 @@ export class SqliteStore implements Persistence {
         ready_at: lease ? lease.until : workflow.now,
         lease_token: lease?.token ?? null,
         now: workflow.now,
+        version: workflow.version ?? 1,
       });
       return changes === 1;
     });
@@ -93,9 +95,12 @@ export class SqliteStore implements Persistence {
     now: number,
     leases: Lease[],
     takeOver?: SeenLease[],
+    options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
     return this.write((sql) =>
-      sql.transaction(() => claimInTransaction(sql, now, leases, takeOver)),
+      sql.transaction(() =>
+        claimInTransaction(sql, now, leases, takeOver, options),
+      ),
     );
   }
 
@@ -239,10 +244,12 @@ export class SqliteStore implements Persistence {
         status: query.status !== undefined,
         name: query.name !== undefined,
         after: query.after !== undefined,
+        version: query.version !== undefined,
       });
       const rows = statement.all({
         ...(query.status !== undefined ? { status: query.status } : {}),
         ...(query.name !== undefined ? { name: query.name } : {}),
+        ...(query.version !== undefined ? { version: query.version } : {}),
         ...(query.after
           ? {
               after_created_at: query.after.createdAt,

@@ -119,6 +119,7 @@ export function claimsContract(factory: StoreFactory): void {
           name: 'collect',
           input: '{"invoice":42}',
           leaseToken: expect.any(String),
+          version: 1,
           steps: [step('one', '1', T0 + 1), sleep, step('two', '"2"', T0 + 3)],
         });
         expect(retry!.leaseToken).not.toBe(first!.leaseToken);

@@ -141,6 +141,7 @@ export function inspectOperations(factory: StoreFactory): void {
           status: 'finished',
           failures: 0,
           attempts: 1,
+          version: 1,
           createdAt: T0 + 2,
           updatedAt: T0 + 2,
         });

@@ -1,0 +1,57 @@
+import {
+  InvalidArgumentError,
+  LidexEngine,
+  MemoryStore,
+  Workflow,
+} from '@lidex/nestjs';
+import { messages } from '../../lib/lidex.messages';
+import { makeEngine } from '../support/engine-harness';
+
+describe('workflow versions: bad input', () => {
+  it('refuses a version that is not an integer of 1 or more, in @Workflow(), register() and start()', () => {
+    for (const version of [0, -1, 1.5, '2', null]) {
+      const where = '@Workflow("ship") option "version"';
+      expect(() => Workflow('ship', { version: version as number })).toThrow(
+        new InvalidArgumentError(
+          messages.invalidWorkflowVersion(where, version),
+        ),
+      );
+    }
+    const engine = new LidexEngine({ store: new MemoryStore() });
+    expect(() =>
+      engine.register('ship', () => Promise.resolve(), { version: 0 }),
+    ).toThrow(
+      messages.invalidWorkflowVersion('The version of workflow "ship"', 0),
+    );
+  });
+
+  it('refuses a start() or list() version of the wrong form, storing nothing', async () => {
+    const { engine, store } = makeEngine({ ship: () => Promise.resolve() });
+    await expect(
+      engine.start('a', 'ship', null, { version: 0 }),
+    ).rejects.toThrow(
+      messages.invalidWorkflowVersion('start() option "version"', 0),
+    );
+    expect(await store.getWorkflow('a')).toBeUndefined();
+    await expect(engine.list({ version: -1 })).rejects.toThrow(
+      messages.invalidListOption('version', -1, 'an integer of 0 or more'),
+    );
+  });
+
+  it('runs on this instance only a version it runs: a newer one started here waits for its workers', async () => {
+    const { engine, store } = makeEngine({});
+    engine.register('ship', (ctx) => Promise.resolve(ctx.version), {
+      version: 2,
+    });
+    await engine.start('older', 'ship', null, { version: 1 });
+    await engine.start('newer', 'ship', null, { version: 3 });
+    expect(await engine.wait('older', { timeoutMs: 5_000 })).toBe('finished');
+    expect((await engine.get('older'))?.result).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await store.getWorkflow('newer')).toMatchObject({
+      status: 'idle',
+      attempts: 0,
+      version: 3,
+    });
+  });
+});
