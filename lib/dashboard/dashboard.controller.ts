@@ -98,11 +98,14 @@ export class DashboardController implements OnModuleInit {
     @Query('name') name: unknown,
     @Query('limit') limit: unknown,
     @Query('cursor') cursor: unknown,
+    @Query('version') version: unknown,
   ): Promise<WorkflowPage> {
     const limitText = queryText(limit, 'limit');
+    const versionText = queryText(version, 'version');
     return this.lidex.list({
       status: queryText(status, 'status') as WorkflowStatus | undefined,
       name: queryText(name, 'name'),
+      version: versionText === undefined ? undefined : Number(versionText),
       limit: limitText === undefined ? undefined : Number(limitText),
       cursor: queryText(cursor, 'cursor'),
     });

@@ -138,6 +138,22 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await page.locator('#name-filter').selectOption('');
     await showing(all);
 
+    // The version each workflow started on is a column, and a filter kept in the address.
+    expect(
+      await row('collect-payment-42').locator('td.version').textContent(),
+    ).toBe('1');
+    const versionFilter = page.locator('#version-filter');
+    await versionFilter.fill('2');
+    await versionFilter.press('Tab');
+    await showing([]);
+    expect(new URL(page.url()).hash).toContain('version=2');
+    await versionFilter.fill('1');
+    await versionFilter.press('Tab');
+    await showing(all);
+    await versionFilter.fill('');
+    await versionFilter.press('Tab');
+    await showing(all);
+
     // The stored note is shown as text, and the script inside it never ran.
     await row('collect-payment-42').click();
     await page

@@ -209,6 +209,37 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     expect(await client.status('wait-1')).not.toBe('cancelled');
   });
 
+  it('shows the version each workflow started on, and filters by it', async () => {
+    const { client, get } = running;
+    await client.start('greet-1', 'greet', { name: 'Ada' });
+    await client.wait('greet-1');
+    // Started for version 2 of `greet`, which this app (version 1) leaves alone.
+    await client.start('greet-2', 'greet', { name: 'Bob' }, { version: 2 });
+
+    const all = await json<PageJson>(get(`${api}/workflows`));
+    expect(
+      all.body.workflows.map((w) => [
+        w.id,
+        (w as { version?: number }).version,
+      ]),
+    ).toEqual([
+      ['greet-2', 2],
+      ['greet-1', 1],
+    ]);
+    const second = await json<PageJson>(get(`${api}/workflows?version=2`));
+    expect(second.body.workflows.map((w) => [w.id, w.status])).toEqual([
+      ['greet-2', 'idle'],
+    ]);
+    const detail = await json<{ version: number }>(
+      get(`${api}/workflows/greet-1`),
+    );
+    expect(detail.body.version).toBe(1);
+    for (const query of ['version=two', 'version=-1', 'version=1.5']) {
+      const bad = await json(get(`${api}/workflows?${query}`));
+      expect({ query, status: bad.status }).toEqual({ query, status: 400 });
+    }
+  });
+
   it('answers 404 for an unknown id and 400 for a bad filter, limit or cursor', async () => {
     const { get, post } = running;
     const missing = await json(get(`${api}/workflows/nope`));

@@ -27,10 +27,13 @@ export function renderDashboardPage(assetPrefix: string): string {
       <label>Workflow name
         <select id="name-filter"><option value="">All</option></select>
       </label>
+      <label>Version
+        <input id="version-filter" type="number" min="0" step="1" inputmode="numeric" placeholder="All">
+      </label>
     </div>
     <table id="workflows">
       <thead>
-        <tr><th>Id</th><th>Name</th><th>Status</th><th>Attempts</th><th>Created</th><th>Updated</th></tr>
+        <tr><th>Id</th><th>Name</th><th>Version</th><th>Status</th><th>Attempts</th><th>Created</th><th>Updated</th></tr>
       </thead>
       <tbody></tbody>
     </table>

@@ -22,6 +22,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   const state = {
     status: '',
     name: '',
+    version: '',
     selected: undefined,
     rows: [],
     nextCursor: undefined,
@@ -169,6 +170,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     const status = params.get('status');
     state.status = STATUSES.includes(status) ? status : '';
     state.name = params.get('name') || '';
+    state.version = /^\d+$/.test(params.get('version') || '') ? params.get('version') : '';
     state.selected = params.has('id') ? params.get('id') : undefined;
   }
 
@@ -176,6 +178,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     const params = new URLSearchParams();
     if (state.status) params.set('status', state.status);
     if (state.name) params.set('name', state.name);
+    if (state.version) params.set('version', state.version);
     if (state.selected !== undefined) params.set('id', state.selected);
     const hash = params.toString();
     history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search);
@@ -243,6 +246,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     const params = new URLSearchParams();
     if (state.status) params.set('status', state.status);
     if (state.name) params.set('name', state.name);
+    if (state.version) params.set('version', state.version);
     if (append) {
       params.set('cursor', state.nextCursor);
       params.set('limit', String(PAGE_SIZE));
@@ -287,6 +291,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     row.append(
       idCell,
       el('td', 'name', workflow.name),
+      el('td', 'version', String(workflow.version)),
       statusCell,
       el('td', 'attempts', String(workflow.attempts)),
       timeCell(workflow.createdAt),
@@ -366,6 +371,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       facts.append(el('dt', '', label), el('dd', '', value));
     };
     fact('Name', workflow.name);
+    fact('Version', String(workflow.version));
     fact('Attempts', String(workflow.attempts));
     fact('Failures', String(workflow.failures));
     fact('Created', formatTime(workflow.createdAt, true));
@@ -494,12 +500,20 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       state.name = event.target.value;
       changeFilters();
     });
+    byId('version-filter').value = state.version;
+    byId('version-filter').addEventListener('change', (event) => {
+      const value = event.target.value.trim();
+      state.version = /^\d+$/.test(value) ? String(Number(value)) : '';
+      event.target.value = state.version;
+      changeFilters();
+    });
     byId('more').addEventListener('click', () => {
       loadList(true).catch(showProblem);
     });
     window.addEventListener('hashchange', () => {
       readHash();
       byId('name-filter').value = state.name;
+      byId('version-filter').value = state.version;
       changeFilters();
     });
     loadNames().catch(showProblem);
