@@ -54,4 +54,28 @@ describe('workflow versions: bad input', () => {
       version: 3,
     });
   });
+
+  it('hands back a workflow whose name it does not run at all, whatever its version, as before versions', async () => {
+    const store = new MemoryStore();
+    await store.insertWorkflow({
+      id: 'elsewhere',
+      name: 'not-here',
+      input: 'null',
+      now: Date.now(),
+      version: 7,
+    });
+    const { logger } = makeEngine(
+      { ship: () => Promise.resolve() },
+      { store, retryIntervalMs: 60_000 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stored = await store.getWorkflow('elsewhere');
+    // Claimed once, logged, and let go until retryIntervalMs later: another instance may run it.
+    expect(stored).toMatchObject({ status: 'running', attempts: 1 });
+    expect(stored?.leaseToken).toBeUndefined();
+    expect(stored!.readyAt! - Date.now()).toBeGreaterThan(50_000);
+    expect(logger.messages('warn')).toContain(
+      messages.noHandler('elsewhere', 'not-here', 60_000),
+    );
+  });
 });
