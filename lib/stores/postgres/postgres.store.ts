@@ -39,23 +39,12 @@ import {
 } from './postgres.rows';
 import { migrationScript } from './postgres.schema';
 import { versionsParam } from './postgres.versions';
+import { postgresBatchStatements } from './postgres.batch-statements';
+import { insertRow, PostgresWrites } from './postgres.writes';
 import {
   type PostgresStatements,
   postgresStatements,
 } from './postgres.statements';
-
-/** $1..$9 of the insert statements: leased (claimed by its starter) or ready now. */
-const insertValues = (workflow: NewWorkflow, lease?: Lease): unknown[] => [
-  workflow.id,
-  workflow.name,
-  lease ? 'running' : 'idle',
-  workflow.input,
-  lease ? 1 : 0,
-  lease ? lease.until : workflow.now,
-  lease?.token ?? null,
-  workflow.now,
-  workflow.version ?? 1,
-];
 
 interface Opened {
   /** The pool the store opened from `url`; an app's pool or ORM is never ended here. */
@@ -74,6 +63,8 @@ export class PostgresStore implements Persistence {
   readonly schema: string;
   private readonly sql: PostgresStatements;
   private readonly channel: string;
+  /** Inserts, steps and finishes: those written in one turn share a statement. */
+  private readonly writes: PostgresWrites;
   private opened?: Opened;
 
   /**
@@ -91,6 +82,12 @@ export class PostgresStore implements Persistence {
     this.schema = options.schema ?? POSTGRES_DEFAULTS.schema;
     this.sql = postgresStatements(this.schema);
     this.channel = `lidex_${this.schema}`;
+    this.writes = new PostgresWrites(
+      this.query,
+      this.sql,
+      postgresBatchStatements(this.schema),
+      this.channel,
+    );
   }
 
   describe(): string {
@@ -153,18 +150,8 @@ export class PostgresStore implements Persistence {
     await opened.pool?.end();
   }
 
-  async insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
-    const values = insertValues(workflow, lease);
-    if (lease) {
-      const { rowCount } = await this.query(this.sql.insertLeased, values);
-      return rowCount === 1;
-    }
-    // Ready now, and for any instance: listeners hear of it.
-    const { rows } = await this.query<{ inserted: number }>(
-      this.sql.insertReady,
-      [...values, this.channel],
-    );
-    return rows[0].inserted === 1;
+  insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
+    return this.writes.insert(workflow, lease);
   }
 
   /**
@@ -181,7 +168,7 @@ export class PostgresStore implements Persistence {
       throw new Error(`${this.describe()} is not open (call init() first)`);
     }
     const { rows } = await query<{ inserted: number }>(this.sql.insertReady, [
-      ...insertValues(args.workflow),
+      ...insertRow({ workflow: args.workflow }),
       this.channel,
     ]);
     return rows[0].inserted === 1;
@@ -227,26 +214,13 @@ export class PostgresStore implements Persistence {
     return rowCount === 1;
   }
 
-  async recordStep(
+  recordStep(
     workflowId: string,
     leaseToken: string,
     step: StoredStep,
     next: StepOutcome,
   ): Promise<boolean> {
-    const { rows } = await this.query<{ held: boolean }>(this.sql.recordStep, [
-      workflowId,
-      leaseToken,
-      next.readyAt,
-      next.now,
-      next.release,
-      step.kind,
-      step.id,
-      step.result ?? null,
-      step.wakeAt ?? null,
-      step.startedAt ?? null,
-      step.recordedAt,
-    ]);
-    return rows[0].held;
+    return this.writes.recordStep({ workflowId, leaseToken, step, next });
   }
 
   async releaseLease(
@@ -264,18 +238,17 @@ export class PostgresStore implements Persistence {
     return rows[0].held;
   }
 
-  async recordFinish(
+  recordFinish(
     workflowId: string,
     leaseToken: string,
     finish: FinishRecord,
   ): Promise<boolean> {
-    const { rows } = await this.query<{ held: boolean }>(this.sql.finish, [
+    return this.writes.finish({
       workflowId,
       leaseToken,
-      finish.result,
-      finish.now,
-    ]);
-    return rows[0].held;
+      result: finish.result,
+      now: finish.now,
+    });
   }
 
   async recordFailure(

@@ -1,0 +1,152 @@
+import type {
+  Lease,
+  NewWorkflow,
+  StepOutcome,
+  StoredStep,
+} from '../persistence';
+import { WriteBatcher } from './postgres.batch';
+import type { PostgresBatchStatements } from './postgres.batch-statements';
+import type { Queryable } from './postgres.queryable';
+import type { PostgresStatements } from './postgres.statements';
+
+interface Insert {
+  workflow: NewWorkflow;
+  lease?: Lease;
+}
+
+interface Step {
+  workflowId: string;
+  leaseToken: string;
+  step: StoredStep;
+  next: StepOutcome;
+}
+
+interface Finish {
+  workflowId: string;
+  leaseToken: string;
+  result: string;
+  now: number;
+}
+
+/** $1..$9 of the insert statements: leased (claimed by its starter) or ready now. */
+export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
+  workflow.id,
+  workflow.name,
+  lease ? 'running' : 'idle',
+  workflow.input,
+  lease ? 1 : 0,
+  lease ? lease.until : workflow.now,
+  lease?.token ?? null,
+  workflow.now,
+  workflow.version ?? 1,
+];
+
+const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [
+  workflowId,
+  leaseToken,
+  next.readyAt,
+  next.now,
+  next.release,
+  step.kind,
+  step.id,
+  step.result ?? null,
+  step.wakeAt ?? null,
+  step.startedAt ?? null,
+  step.recordedAt,
+];
+
+/** Rows as columns: the k-th array holds the k-th value of every row. */
+const columns = (rows: unknown[][]): unknown[][] =>
+  rows[0].map((_, k) => rows.map((row) => row[k]));
+
+/**
+ * The store's hot writes (workflow inserts, steps, finishes), each through a `WriteBatcher`: a
+ * write alone runs its single-row statement; writes of one turn share one statement.
+ */
+export class PostgresWrites {
+  private readonly inserts: WriteBatcher<Insert, boolean>;
+  private readonly steps: WriteBatcher<Step, boolean>;
+  private readonly finishes: WriteBatcher<Finish, boolean>;
+
+  constructor(
+    query: Queryable,
+    sql: PostgresStatements,
+    batch: PostgresBatchStatements,
+    channel: string,
+  ) {
+    this.inserts = new WriteBatcher<Insert, boolean>({
+      key: ({ workflow }) => workflow.id,
+      one: async (write) => {
+        if (write.lease) {
+          const { rowCount } = await query(sql.insertLeased, insertRow(write));
+          return rowCount === 1;
+        }
+        // Ready now, and for any instance: listeners hear of it.
+        const { rows } = await query<{ inserted: number }>(sql.insertReady, [
+          ...insertRow(write),
+          channel,
+        ]);
+        return rows[0].inserted === 1;
+      },
+      many: async (writes) => {
+        const ready = writes.some(({ lease }) => !lease);
+        const { rows } = await query<{ ids: string[] | null }>(batch.insert, [
+          ...columns(writes.map(insertRow)),
+          ready ? channel : null,
+        ]);
+        const inserted = new Set(rows[0]?.ids ?? []);
+        return writes.map(({ workflow }) => inserted.has(workflow.id));
+      },
+    });
+    this.steps = new WriteBatcher<Step, boolean>({
+      key: ({ workflowId }) => workflowId,
+      one: async (write) => {
+        const { rows } = await query<{ held: boolean }>(
+          sql.recordStep,
+          stepRow(write),
+        );
+        return rows[0].held;
+      },
+      many: async (writes) => {
+        const { rows } = await query<{ held: boolean }>(
+          batch.recordStep,
+          columns(writes.map(stepRow)),
+        );
+        return rows.map(({ held }) => held);
+      },
+    });
+    this.finishes = new WriteBatcher<Finish, boolean>({
+      key: ({ workflowId }) => workflowId,
+      one: async ({ workflowId, leaseToken, result, now }) => {
+        const { rows } = await query<{ held: boolean }>(sql.finish, [
+          workflowId,
+          leaseToken,
+          result,
+          now,
+        ]);
+        return rows[0].held;
+      },
+      many: async (writes) => {
+        const { rows } = await query<{ held: boolean }>(
+          batch.finish,
+          columns(
+            writes.map((w) => [w.workflowId, w.leaseToken, w.result, w.now]),
+          ),
+        );
+        return rows.map(({ held }) => held);
+      },
+    });
+  }
+
+  insert(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
+    return this.inserts.submit({ workflow, lease });
+  }
+
+  recordStep(write: Step): Promise<boolean> {
+    return this.steps.submit(write);
+  }
+
+  finish(write: Finish): Promise<boolean> {
+    return this.finishes.submit(write);
+  }
+}
