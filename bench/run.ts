@@ -4,7 +4,8 @@
  * the peers (DBOS Transact, BullMQ) in interleaved rounds. `--quick` runs small sizes (a CI smoke
  * run, about a minute); `--json` also prints all figures as one JSON object, the last line of
  * stdout. `--markdown` prints the tables as Markdown; `--stores=memory,sqlite` runs only the stores
- * named, `--peers=dbos,bullmq` only the peers named (`--peers=none`: none). Progress goes to stderr.
+ * named, `--peers=dbos,bullmq` only the peers named (`--peers=none`: none); `--peers-only` skips the
+ * scenarios of every store and runs only the rounds beside the peers. Progress goes to stderr.
  *
  * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
  * FerretDB), stopped at the end; and mongo-java-server too (`--stores=mongo-java-server`), when
@@ -46,6 +47,8 @@ const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
 /** Tables in Markdown, to paste into docs/benchmarks.md. */
 const markdown = process.argv.includes('--markdown');
+/** Only the rounds beside the peers: no scenario of the suite. */
+const peersOnly = process.argv.includes('--peers-only');
 /** `--stores=sqlite,mongodb` runs only those; all by default. */
 const only = process.argv
   .find((arg) => arg.startsWith('--stores='))
@@ -188,7 +191,9 @@ async function main(): Promise<void> {
       stores.push(store);
       ours.push({ store, what: 'PostgreSQL, same server as DBOS' });
     }
-    for (const store of stores.filter(({ label }) => wanted(label))) {
+    for (const store of stores.filter(
+      ({ label }) => wanted(label) && !peersOnly,
+    )) {
       results.stores[store.label] = await runSuite(
         store,
         sizesFor(store.label, quick, mongo?.ferretdb ?? false),
