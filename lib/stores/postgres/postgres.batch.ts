@@ -1,3 +1,5 @@
+import { sqlState } from './postgres.queryable';
+
 /**
  * One kind of write, as the batcher runs it: alone (the single-row statement), or many in one
  * statement over arrays whose answers come back in the order of the inputs.
@@ -123,11 +125,8 @@ function layers<In, Out>(
  * the statement may have committed with its answer lost.
  */
 export function rejectedByServer(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = sqlState(error);
   return (
-    typeof code === 'string' &&
-    /^[0-9A-Z]{5}$/.test(code) &&
-    !code.startsWith('08') &&
-    !code.startsWith('57P')
+    code !== undefined && !code.startsWith('08') && !code.startsWith('57P')
   );
 }

@@ -38,6 +38,61 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TRIES = 5;
 
 /**
+ * The SQLSTATE of a failed statement, where the driver or ORM put it: `code` (pg, and Kysely,
+ * which runs on pg), or inside the error Prisma wraps it in (`meta.code`, or its driver
+ * adapter's `cause`).
+ */
+export function sqlState(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const next = queue.shift();
+    if (typeof next !== 'object' || next === null || seen.has(next)) continue;
+    seen.add(next);
+    const value = next as Record<string, unknown>;
+    for (const key of ['code', 'originalCode']) {
+      const code = value[key];
+      if (
+        typeof code === 'string' &&
+        /^[0-9A-Z]{5}$/.test(code) &&
+        !/^P\d/.test(code)
+      ) {
+        return code;
+      }
+    }
+    queue.push(value.meta, value.cause, value.driverAdapterError);
+  }
+  return undefined;
+}
+
+/**
+ * `run`, retrying a statement PostgreSQL aborted as a serialization failure or a deadlock:
+ * nothing of it was applied, and the next try sees the other transaction's outcome. Through the
+ * store's pool and through an ORM alike, so that neither reaches a workflow as its failure.
+ */
+export function retrying(run: Queryable): Queryable {
+  return async (statement, values) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(statement, values);
+      } catch (error) {
+        const code = sqlState(error);
+        if (
+          attempt >= MAX_TRIES ||
+          code === undefined ||
+          !RETRYABLE.has(code)
+        ) {
+          throw error;
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.random() * 10 * attempt),
+        );
+      }
+    }
+  };
+}
+
+/**
  * Runs statements through `pool`, each in its own implicit transaction, retrying those PostgreSQL
  * aborted as a serialization failure or a deadlock (nothing of them was applied).
  */
@@ -52,32 +107,18 @@ export function poolQueryable(pool: Pool, types: TypeParsers): Queryable {
   const parsers = {
     getTypeParser: getTypeParser as TypeParsers['getTypeParser'],
   };
-  return async <R extends QueryResultRow>(
-    statement: Statement,
-    values: unknown[],
-  ) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await pool.query<R>({
-          name: statement.name,
-          text: statement.text,
-          values: values.map(wholeMs),
-          types: parsers,
-        });
-        return { rows: result.rows, rowCount: result.rowCount };
-      } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code;
-        if (
-          attempt >= MAX_TRIES ||
-          typeof code !== 'string' ||
-          !RETRYABLE.has(code)
-        ) {
-          throw error;
-        }
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.random() * 10 * attempt),
-        );
-      }
-    }
-  };
+  return retrying(
+    async <R extends QueryResultRow>(
+      statement: Statement,
+      values: unknown[],
+    ) => {
+      const result = await pool.query<R>({
+        name: statement.name,
+        text: statement.text,
+        values: values.map(wholeMs),
+        types: parsers,
+      });
+      return { rows: result.rows, rowCount: result.rowCount };
+    },
+  );
 }

@@ -15,7 +15,7 @@ import {
   POSTGRES_DEFAULTS,
   type PostgresStoreOptions,
 } from './postgres.options';
-import { poolQueryable, type Queryable } from './postgres.queryable';
+import { poolQueryable, type Queryable, retrying } from './postgres.queryable';
 import type { SchemaConnection } from './postgres.migrate';
 
 type Pg = typeof import('pg');
@@ -84,7 +84,9 @@ export function openSource(
       : undefined;
   if (orm) {
     return {
-      query: ormQueryable(orm.query),
+      // Retried as the store's own pool retries (not inside the app's transaction: there, the
+      // whole transaction is aborted, and it is the app's to run again).
+      query: retrying(ormQueryable(orm.query)),
       schema: ormSchema(orm),
       listenConfig: listenFrom(),
     };
