@@ -71,10 +71,10 @@ describePostgres('PostgresStore across instances', () => {
 
   it('sends no more than one query per pollIntervalMs while idle', async () => {
     const pool = new Pool({ connectionString: url, max: 2 });
-    let queries = 0;
+    const sentAt: number[] = [];
     const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
     (pool as unknown as { query: typeof query }).query = (...args) => {
-      queries += 1;
+      sentAt.push(performance.now());
       return query(...args);
     };
     const store = new PostgresStore({ pool, schema: testSchema() });
@@ -85,14 +85,17 @@ describePostgres('PostgresStore across instances', () => {
       { store, pollIntervalMs },
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const before = queries;
-    const idleMs = 3_000;
+    const from = sentAt.length;
+    const idleMs = 5_000;
     await new Promise((resolve) => setTimeout(resolve, idleMs));
-    const sent = queries - before;
-    expect(sent).toBeGreaterThanOrEqual(1);
-    expect(sent).toBeLessThanOrEqual(idleMs / pollIntervalMs + 1);
+    const idle = sentAt.slice(from);
     await worker.engine.stopWorker();
     await store.close();
     await pool.end();
+    // Every query at least pollIntervalMs after the one before: one per interval, never a burst.
+    const gaps = idle.slice(1).map((at, i) => Math.round(at - idle[i]));
+    expect(idle.length).toBeGreaterThanOrEqual(2);
+    expect(idle.length).toBeLessThanOrEqual(idleMs / pollIntervalMs);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(pollIntervalMs);
   });
 });
