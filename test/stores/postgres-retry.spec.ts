@@ -102,14 +102,13 @@ describePostgres('PostgresStore retries serialization failures', () => {
   });
 
   it('through Prisma', async () => {
-    const PrismaClient =
-      prismaClientClass<
-        new (options: {
-          adapter: PrismaPg;
-        }) => NonNullable<PostgresStoreOptions['prisma']> & {
-          $disconnect(): Promise<void>;
-        }
-      >();
+    const PrismaClient = prismaClientClass<
+      new (options: { adapter: PrismaPg }) => NonNullable<
+        PostgresStoreOptions['prisma']
+      > & {
+        $disconnect(): Promise<void>;
+      }
+    >();
     const prisma = new PrismaClient({
       adapter: new PrismaPg({ connectionString: url, options: serializable }),
     });
