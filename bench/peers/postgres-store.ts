@@ -4,13 +4,8 @@ import type { BenchPostgres } from './postgres-server';
 
 /**
  * Our `PostgresStore` (`@lidex/nestjs/postgres`) on the bench's PostgreSQL server, the one DBOS
- * runs on, with its defaults (a pool of 10 from a URL, LISTEN/NOTIFY on) but one: one database for
- * the run, dropped at the end, and a schema of its own per scenario.
- *
- * The one: `connectTimeoutMs` 60 s instead of 5. The store gives it to `pg.Pool` as
- * `connectionTimeoutMillis`, which also bounds how long a query waits for a free connection, so
- * 2,000 workflows started at once on a loaded machine failed with "timeout exceeded when trying
- * to connect" while waiting their turn among the pool's 10 connections. It runs every scenario of the
+ * runs on, with its defaults (a pool of 10 from a URL, LISTEN/NOTIFY on), one database for the
+ * run, dropped at the end, and a schema of its own per scenario. It runs every scenario of the
  * suite (`--stores=postgres`) and the peers' rounds beside DBOS.
  */
 export async function postgresBenchStore(
@@ -28,7 +23,6 @@ export async function postgresBenchStore(
         postgres: {
           url,
           schema: `lidex_${scenario.toLowerCase()}`,
-          connectTimeoutMs: 60_000,
         },
       };
       const open = () => initialised(openSpec(spec));

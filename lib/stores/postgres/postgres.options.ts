@@ -68,8 +68,9 @@ export interface PostgresStoreOptions {
    */
   poolSize?: number;
   /**
-   * How long opening a connection may take before it fails (the pool opened from `url`, and the
-   * notification connection).
+   * How long opening a connection may take before it fails (each connection of the pool opened
+   * from `url`, and the notification connection). Not how long a statement may wait for a free
+   * connection of the pool: a burst larger than the pool waits its turn.
    * @default 5000
    */
   connectTimeoutMs?: number;

@@ -111,8 +111,13 @@ export function openSource(
     keepAlive: true,
   };
   const pool = new pg.Pool({
-    ...config,
+    connectionString: options.url,
+    keepAlive: true,
     max: options.poolSize ?? POSTGRES_DEFAULTS.poolSize,
+    // The pool would apply `connectionTimeoutMillis` to a statement waiting for a free
+    // connection too, failing a burst larger than the pool: the connect timeout is given to
+    // each connection instead, and a statement waits its turn.
+    Client: timedClient(pg, timeoutMs),
   });
   // An idle connection that fails is dropped by the pool; without a listener it would crash.
   pool.on('error', onIdleError);
@@ -121,6 +126,18 @@ export function openSource(
     query: poolQueryable(pool, pg.types),
     schema: poolSchema(pool),
     listenConfig: listenFrom(config),
+  };
+}
+
+/** `pg.Client`, each connection opened within `timeoutMs`. */
+function timedClient(pg: Pg, timeoutMs: number): Pg['Client'] {
+  return class TimedClient extends pg.Client {
+    constructor(config?: string | ClientConfig) {
+      super({
+        ...(typeof config === 'string' ? { connectionString: config } : config),
+        connectionTimeoutMillis: timeoutMs,
+      });
+    }
   };
 }
 
