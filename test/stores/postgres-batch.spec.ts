@@ -125,10 +125,11 @@ describePostgres(
       await store.insertWorkflow(workflow(1), lease(1));
       const inserted = await Promise.all([
         store.insertWorkflow(workflow(1), lease(9)),
-        store.insertWorkflow(workflow(2)),
+        store.insertWorkflow({ ...workflow(2), version: 3 }),
         store.insertWorkflow(workflow(2)),
       ]);
       expect(inserted).toEqual([false, true, false]);
+      expect((await store.getWorkflow('w2'))?.version).toBe(3);
       const held = await Promise.all([
         store.recordStep('w1', 'lease-1', step('a'), next()),
         store.recordStep('w1', 'lease-1', step('b'), next()),
