@@ -14,6 +14,7 @@ export {
   type WorkflowStartArgs,
 } from './engine/workflow-ref';
 export type { StartArgs, StartOptions } from './engine/start-options';
+export type { SignalOptions, SignalTarget } from './engine/engine-signal';
 export type { LidexModuleOptions } from './lidex-options.interface';
 export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 
@@ -31,7 +32,10 @@ export {
   type LidexLogger,
   type ListOptions,
   type StepAttemptInfo,
+  type SignalInfo,
   type StepInfo,
+  type WaitForSignalOptions,
+  type WaitingFor,
   type WaitOptions,
   type WorkflowContext,
   type WorkflowCounts,
@@ -51,7 +55,12 @@ export type {
   Lease,
   LeaseRelease,
   StepOutcome,
+  NewSignal,
   NewWorkflow,
+  SignalDelivery,
+  StoredSignal,
+  WaitRelease,
+  WaitTarget,
   Persistence,
   SeenLease,
   StepKind,

@@ -16,6 +16,7 @@ import {
   type WorkflowResult,
 } from './engine/workflow-ref';
 import type { StartArgs, StartOptions } from './engine/start-options';
+import type { SignalOptions, SignalTarget } from './engine/engine-signal';
 import { LIDEX_ENGINE } from './lidex.constants';
 
 /**
@@ -113,6 +114,23 @@ export class LidexClient {
    */
   retry(id: string): Promise<boolean> {
     return this.engine.retry(id);
+  }
+
+  /**
+   * Sends signal `name` with `payload` to a workflow (by id, or a handle with its `workflowId`):
+   * stored durably, it wakes the workflow's `ctx.waitForSignal(id, name)`, or waits for it if the
+   * workflow has not got there yet. A repeated `signalId` (a retried webhook) is stored once.
+   * Resolves `true` when delivered, `false` when the workflow has ended; throws
+   * `WorkflowNotFoundError` for an unknown id and `ValueNotStorableError` for a payload that
+   * cannot be stored.
+   */
+  signal<P>(
+    workflow: SignalTarget,
+    name: string,
+    payload?: P & Storable<P>,
+    options?: SignalOptions,
+  ): Promise<boolean> {
+    return this.engine.signal<P>(workflow, name, payload, options);
   }
 
   /** The names of the workflows this app provides. */

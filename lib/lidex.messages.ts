@@ -32,7 +32,11 @@ const LEASE_LOSS_REASONS = {
 export type LeaseLossReason = keyof typeof LEASE_LOSS_REASONS;
 
 export const messages = {
-  duplicateStepId: (workflowId: string, kind: 'step' | 'sleep', id: string) =>
+  duplicateStepId: (
+    workflowId: string,
+    kind: 'step' | 'sleep' | 'waitForSignal' | 'signal',
+    id: string,
+  ) =>
     `Workflow ${show(workflowId)} used ${kind} id ${show(id)} twice in one run. ` +
     `Each ctx.${kind}() call needs its own id (for loops, add the iteration: \`${kind}-\${i}\`).`,
 
@@ -440,4 +444,24 @@ export const messages = {
     `${where} must be an integer of 1 or more, got ${show(value)}. Start at 1 and raise it ` +
     `by one each time the workflow's code changes in a way running workflows must not see: ` +
     `{ version: 2 }.`,
+  signalNameInvalid: (call: string, name: unknown) =>
+    `${call} needs a signal name: a non-empty string not starting with "lidex:" (Lidex's own), ` +
+    `got ${show(name)}.`,
+  waitIdReserved: (call: string, workflowId: string, id: string) =>
+    `${call}(${show(id)}) in workflow ${show(workflowId)}: ids starting with "lidex:" ` +
+    `are Lidex's own; choose another id.`,
+  signalTimeoutInvalid: (
+    workflowId: string,
+    id: string,
+    ms: unknown,
+    maxMs: number,
+  ) =>
+    `ctx.waitForSignal(${show(id)}, name, { timeoutMs }) in workflow ${show(workflowId)} needs ` +
+    `timeoutMs to be a finite number of milliseconds from 0 to ${maxMs} (or no timeoutMs, to ` +
+    `wait without a timeout), got ${show(ms)}.`,
+  signalOptionsInvalid: (call: string, value: unknown, expected: string) =>
+    `${call} options must be ${expected}, got ${show(value)}.`,
+  signalsUnsupported: (store: string) =>
+    `${store} does not keep signals yet: client.signal() and ctx.waitForSignal() need the ` +
+    `memory or SQLite store in this version.`,
 };

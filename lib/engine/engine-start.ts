@@ -75,6 +75,7 @@ export async function insertWorkflow(
           leaseToken: lease.token,
           version,
           steps: [],
+          signals: [],
         },
         leaseSentAt,
       );

@@ -29,6 +29,13 @@ import { readWorkflowInfo, toWorkflowSummary } from './workflow-info';
 import type { RunDependencies } from './run-dependencies';
 import { WorkflowRunner } from './workflow-runner';
 import { waitFor, type WaitDependencies } from './engine-wait';
+import {
+  deliverSignal,
+  sendSignal,
+  type SignalDependencies,
+  type SignalOptions,
+  type SignalTarget,
+} from './engine-signal';
 import { Worker } from './worker';
 import { requireVersion, startVersion } from './workflow-versions';
 import {
@@ -67,6 +74,7 @@ export class LidexEngine {
   private readonly clientOnly: boolean;
   private closed?: Promise<void>;
   private readonly waitDeps: WaitDependencies;
+  private readonly signalDeps: SignalDependencies;
 
   constructor(config: EngineConfig) {
     checkEngineConfig(config);
@@ -104,6 +112,12 @@ export class LidexEngine {
       appClock: own,
       startWorkflow: (id, name, input) => this.start(id, name, input),
       versions: this.versions,
+      sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
+    };
+    this.signalDeps = {
+      store: this.store,
+      now: this.deps.now,
+      delivered: () => this.worker.nudge(),
     };
     this.worker = new Worker(
       this.deps,
@@ -280,6 +294,22 @@ export class LidexEngine {
     ms?: number,
   ): Promise<WorkflowStatus | WorkflowInfo | undefined> {
     return waitFor(this.waitDeps, id, statusesOrOptions, timesOrOptions, ms);
+  }
+
+  /**
+   * Sends signal `name` with `payload` (stored like a step result) to a workflow, which consumes
+   * it at its `ctx.waitForSignal()` for that name, now or later. `true` when delivered (or
+   * delivered before under the same `signalId`), `false` when the workflow has ended; throws
+   * `WorkflowNotFoundError` when there is no such workflow.
+   */
+  signal<P>(
+    workflow: SignalTarget,
+    name: string,
+    payload?: P & Storable<P>,
+    options?: SignalOptions,
+  ): Promise<boolean> {
+    this.requireOpen('signal()');
+    return sendSignal(this.signalDeps, workflow, name, payload, options);
   }
 
   /** Starts claiming and running workflows in this process. */

@@ -13,7 +13,7 @@ export const LIST_LIMIT = { default: 50, max: 500 } as const;
  * more than the page holds: if it comes back, there is a next page.
  */
 export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
-  const { status, name, version, cursor } = options;
+  const { status, name, version, cursor, waiting } = options;
   const limit = options.limit ?? LIST_LIMIT.default;
   if (status !== undefined && !WORKFLOW_STATUSES.includes(status)) {
     throw new InvalidArgumentError(
@@ -46,10 +46,16 @@ export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
       ),
     );
   }
+  if (waiting !== undefined && waiting !== 'signal' && waiting !== 'child') {
+    throw new InvalidArgumentError(
+      messages.invalidListOption('waiting', waiting, "'signal' or 'child'"),
+    );
+  }
   return {
     status,
     name,
     version,
+    ...(waiting === undefined ? {} : { waiting }),
     limit: limit + 1,
     after: cursor === undefined ? undefined : decodeCursor(cursor),
   };

@@ -1,4 +1,8 @@
-import type { Persistence } from '../stores/persistence';
+import type {
+  NewSignal,
+  Persistence,
+  SignalDelivery,
+} from '../stores/persistence';
 import type { Clock } from './clock';
 import type { ResolvedEngineOptions } from './options';
 import type { LidexLogger } from './types';
@@ -23,4 +27,6 @@ export interface RunDependencies {
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
   /** The version this instance runs of each workflow it has a handler for (claims skip newer). */
   versions: ReadonlyMap<string, number>;
+  /** `ctx.signal()`: the engine's own send (at its time), which wakes this worker too. */
+  sendSignal: (signal: Omit<NewSignal, 'now'>) => Promise<SignalDelivery>;
 }

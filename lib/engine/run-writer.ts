@@ -1,7 +1,7 @@
 import { LidexError } from '../errors/lidex.error';
 import { StoreUnavailableError } from '../errors/store-unavailable.error';
 import { messages } from '../lidex.messages';
-import type { ClaimedWorkflow } from '../stores/persistence';
+import type { ClaimedWorkflow, WaitRelease } from '../stores/persistence';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
 import { RunLease } from './run-lease';
@@ -155,6 +155,28 @@ export class RunWriter {
       }),
     );
     if (released !== undefined) this.deps.expectReady(readyAt);
+    return this.halt(this.stopWanted ? 'stopped' : 'released');
+  }
+
+  /**
+   * Hands the workflow back to wait (`wait`): ready again at `readyAt` (its timeout), or only when
+   * a signal wakes it. The run then stops.
+   */
+  async releaseToWait(
+    readyAt: number | undefined,
+    wait: WaitRelease,
+  ): Promise<never> {
+    const now = this.deps.now();
+    const released = await this.write(() =>
+      this.deps.store.releaseLease(this.workflowId, this.leaseToken, {
+        readyAt,
+        now,
+        wait,
+      }),
+    );
+    if (released !== undefined && readyAt !== undefined) {
+      this.deps.expectReady(readyAt);
+    }
     return this.halt(this.stopWanted ? 'stopped' : 'released');
   }
 

@@ -19,6 +19,7 @@ const PERSISTENCE_METHODS = [
   'countWorkflows',
   'cancelWorkflow',
   'retryWorkflow',
+  'sendSignal',
 ] as const satisfies readonly (keyof Persistence)[];
 
 /** The required methods of `Persistence`, so that the list above cannot fall behind it. */

@@ -64,6 +64,34 @@ export interface WorkflowContext {
   random(): Promise<number>;
   /** A random UUID (`crypto.randomUUID()`), recorded on first use like `now()`. */
   uuid(): Promise<string>;
+  /**
+   * Waits durably for a signal named `name` (sent by `LidexClient.signal()` or `ctx.signal()`)
+   * and resolves with its payload, or with `null` once `timeoutMs` has passed first. A signal sent
+   * before the wait is reached is kept for it; signals of one name are consumed in the order they
+   * were sent, each by one wait, once. While it waits the workflow holds no lease, memory or timer.
+   */
+  waitForSignal<T = unknown>(
+    id: string,
+    name: string,
+    options?: WaitForSignalOptions,
+  ): Promise<T | null>;
+  /**
+   * Sends signal `name` with `payload` to workflow `workflowId`, recorded like a step under `id`:
+   * a replay sends nothing again. `true` when delivered, `false` when that workflow has ended;
+   * `WorkflowNotFoundError` when there is none.
+   */
+  signal<P>(
+    id: string,
+    workflowId: string,
+    name: string,
+    payload?: P & Storable<P>,
+  ): Promise<boolean>;
+}
+
+/** Options of `ctx.waitForSignal()`. */
+export interface WaitForSignalOptions {
+  /** How long to wait before resolving `null`; without it, the wait has no timeout. */
+  timeoutMs?: number;
 }
 
 /** A workflow implementation: `(ctx, input) => result`. */
@@ -85,12 +113,17 @@ export interface StepAttemptInfo {
   nextAttemptAt?: Date;
 }
 
-/** One recorded step, sleep or value of `ctx.now()`/`random()`/`uuid()`, decoded. */
+/** One recorded step, sleep, value of `ctx.now()`/`random()`/`uuid()` or signal record, decoded. */
 export interface StepInfo {
-  kind: 'step' | 'sleep' | 'value';
+  kind: 'step' | 'sleep' | 'value' | 'signal';
   id: string;
-  /** The step's result (steps only). */
+  /**
+   * The step's result; for a wait (`signal`), the payload it received, `null` if it timed out;
+   * for a `ctx.signal()` sent, whether it was delivered.
+   */
   result?: unknown;
+  /** Waits: the signal consumed (`seq` in `signals`); sent signals: to whom, and its name. */
+  signal?: { name: string; seq?: number; workflowId?: string };
   /** When the sleep ends (sleeps only). */
   wakeAt?: Date;
   /** When the step's function began (steps recorded by this version and later). */
@@ -106,6 +139,23 @@ export interface StepInfo {
   attempts?: StepAttemptInfo[];
   /** The last attempt's error, for a step with no result yet. */
   error?: WorkflowError;
+}
+
+/** What a waiting workflow waits for (`get()`, `list()`), with its timeout if it has one. */
+export type WaitingFor =
+  | { kind: 'signal'; name: string; until?: Date }
+  | { kind: 'child'; childId: string; until?: Date };
+
+/** A signal a workflow received, decoded. */
+export interface SignalInfo {
+  /** Counts the workflow's signals from 1, in the order they arrived. */
+  seq: number;
+  name: string;
+  payload: unknown;
+  signalId: string;
+  sentAt: Date;
+  /** The id of the wait that consumed it, once one has. */
+  consumedBy?: string;
 }
 
 /** Everything stored about a workflow, decoded. */
@@ -126,9 +176,13 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   version: number;
   /** When the workflow may next be claimed (idle, sleeping, leased or waiting for a retry). */
   readyAt?: Date;
+  /** What it waits for, while it waits (released until a signal or its timeout). */
+  waitingFor?: WaitingFor;
   createdAt: Date;
   updatedAt: Date;
   steps: StepInfo[];
+  /** The signals it received, in order, each with the wait that consumed it. */
+  signals: SignalInfo[];
 }
 
 /** One line of `list()`: a workflow without its input, result and steps. */
@@ -143,6 +197,8 @@ export interface WorkflowSummary {
   /** The last failure, if any. */
   error?: WorkflowError;
   readyAt?: Date;
+  /** What it waits for, while it waits. */
+  waitingFor?: WaitingFor;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -155,6 +211,8 @@ export interface ListOptions {
   name?: string;
   /** Only workflows that started on this version of their code (an integer >= 0). */
   version?: number;
+  /** Only workflows waiting now for a signal, or for a child's end. */
+  waiting?: 'signal' | 'child';
   /**
    * How many workflows per page, 1 to 500.
    * @default 50

@@ -1,6 +1,6 @@
 import type { ContextCalls } from './context-calls';
 import type { StepAttempt } from './step-policy';
-import type { WorkflowContext } from './types';
+import type { WaitForSignalOptions, WorkflowContext } from './types';
 import type { WorkflowRef } from './workflow-ref';
 
 /** What the facade forwards to: the run behind a workflow's `ctx`. */
@@ -19,6 +19,17 @@ export interface ContextTarget {
     id: string,
     workflow: string | WorkflowRef,
     input?: unknown,
+  ): Promise<boolean>;
+  waitForSignal<T>(
+    id: string,
+    name: string,
+    options?: WaitForSignalOptions,
+  ): Promise<T | null>;
+  signal(
+    id: string,
+    workflowId: string,
+    name: string,
+    payload?: unknown,
   ): Promise<boolean>;
 }
 
@@ -72,6 +83,25 @@ export function workflowContext(
       return calls.track(
         'ctx.uuid()',
         () => run.value('uuid') as Promise<string>,
+      );
+    },
+    waitForSignal<T>(
+      id: string,
+      name: string,
+      options?: WaitForSignalOptions,
+    ): Promise<T | null> {
+      return calls.track(`ctx.waitForSignal(${JSON.stringify(id)})`, () =>
+        run.waitForSignal<T>(id, name, options),
+      );
+    },
+    signal(
+      id: string,
+      workflowId: string,
+      name: string,
+      payload?: unknown,
+    ): Promise<boolean> {
+      return calls.track(`ctx.signal(${JSON.stringify(id)})`, () =>
+        run.signal(id, workflowId, name, payload),
       );
     },
   };

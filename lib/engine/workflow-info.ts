@@ -18,6 +18,7 @@ import type {
   WorkflowInfo,
   WorkflowSummary,
 } from './types';
+import { toSignalInfos, toSignalStepInfo, toWaitingFor } from './signal-info';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 
 const toDate = (ms: number | undefined): Date | undefined =>
@@ -31,6 +32,7 @@ export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
     result:
       stored.result === undefined ? undefined : decodeValue(stored.result),
     steps: toStepInfos(stored.steps),
+    signals: toSignalInfos(stored.signals, stored.steps),
   };
 }
 
@@ -46,6 +48,9 @@ export function toWorkflowSummary(
     version: stored.version,
     error: stored.error,
     readyAt: toDate(stored.readyAt),
+    ...(stored.waitingFor
+      ? { waitingFor: toWaitingFor(stored.waitingFor) }
+      : {}),
     createdAt: new Date(stored.createdAt),
     updatedAt: new Date(stored.updatedAt),
   };
@@ -67,6 +72,11 @@ function toStepInfos(steps: readonly StoredStep[]): StepInfo[] {
       shown.add(stepId);
       if (steps.some((s) => s.kind === 'step' && s.id === stepId)) continue;
       infos.push(unfinishedStep(stepId, attempts.get(stepId)!));
+      continue;
+    }
+    if (step.kind === 'signal') {
+      const signal = toSignalStepInfo(step);
+      if (signal) infos.push(signal);
       continue;
     }
     const info = toStepInfo(step);

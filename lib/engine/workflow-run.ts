@@ -8,8 +8,10 @@ import { never } from './deferred';
 import { attemptsByStep } from './step-attempts';
 import { runAttempts } from './step-execution';
 import { resolveStepOptions, type StepAttempt } from './step-policy';
+import { RunSignals } from './run-signals';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
+import type { WaitForSignalOptions } from './types';
 import type { ContextTarget } from './workflow-context';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 import { contextVersion } from './workflow-versions';
@@ -45,6 +47,7 @@ export class WorkflowRun implements ContextTarget {
   private readonly used = { step: new Set<string>(), sleep: new Set<string>() };
   /** How much of the store's per-workflow room this workflow's data takes. */
   private readonly room: WorkflowRoom;
+  private readonly signals: RunSignals;
 
   constructor(
     claimed: ClaimedWorkflow,
@@ -59,9 +62,29 @@ export class WorkflowRun implements ContextTarget {
     );
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
     for (const step of claimed.steps) {
-      if (step.kind !== 'attempt') this.recorded[step.kind].set(step.id, step);
+      if (step.kind !== 'attempt' && step.kind !== 'signal') {
+        this.recorded[step.kind].set(step.id, step);
+      }
     }
     this.attempts = attemptsByStep(claimed.steps);
+    this.signals = new RunSignals(claimed, writer, deps, this.room);
+  }
+
+  waitForSignal<T>(
+    id: string,
+    name: string,
+    options?: WaitForSignalOptions,
+  ): Promise<T | null> {
+    return this.signals.wait<T>(id, name, options);
+  }
+
+  signal(
+    id: string,
+    workflowId: string,
+    name: string,
+    payload?: unknown,
+  ): Promise<boolean> {
+    return this.signals.send(id, workflowId, name, payload);
   }
 
   async step<T>(

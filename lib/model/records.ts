@@ -14,6 +14,8 @@ export interface WorkflowQuery {
   limit: number;
   /** The last workflow of the previous page. */
   after?: { createdAt: number; id: string };
+  /** Only workflows waiting (released by a wait) for this kind of thing. */
+  waiting?: WaitTarget['kind'];
 }
 
 /** A workflow without its input, result and steps. */
@@ -27,6 +29,8 @@ export interface WorkflowSummaryRecord {
   version: number;
   error?: WorkflowError;
   readyAt?: number;
+  /** What the workflow waits for, from the wait's release until it is woken or claimed. */
+  waitingFor?: WaitTarget;
   createdAt: number;
   updatedAt: number;
 }
@@ -42,9 +46,53 @@ export interface StepOutcome {
 
 /** A lease given up (`releaseLease`): the workflow is ready again at `readyAt`. */
 export interface LeaseRelease {
-  readyAt: number;
+  /** When it is ready again; absent only with `wait` (no timeout: ready only when woken). */
+  readyAt?: number;
+  now: number;
+  /** The run waits (for a signal, or a child's end): woken by a signal, or at `readyAt`. */
+  wait?: WaitRelease;
+}
+
+/** What a workflow waits for. `until`: the wait's timeout, if it has one. */
+export type WaitTarget =
+  | { kind: 'signal'; name: string; until?: number }
+  | { kind: 'child'; childId: string; until?: number };
+
+/** A release that waits (`LeaseRelease.wait`). */
+export interface WaitRelease {
+  for: WaitTarget;
+  /**
+   * The highest signal `seq` the run's claim saw (0 for none). A workflow holding a signal past
+   * it when the release is applied is made ready at once instead: nothing sent meanwhile is missed.
+   */
+  signalsSeen: number;
+}
+
+/** A signal to store (`sendSignal`). `payload` is encoded. */
+export interface NewSignal {
+  workflowId: string;
+  name: string;
+  payload: string;
+  /** Unique per workflow: a repeat of it is stored once. */
+  signalId: string;
   now: number;
 }
+
+/** A signal as a workflow keeps it: `seq` counts the workflow's signals from 1, in order sent. */
+export interface StoredSignal {
+  seq: number;
+  name: string;
+  /** Encoded payload. */
+  payload: string;
+  signalId: string;
+  sentAt: number;
+}
+
+/**
+ * What `sendSignal` did: stored it (`delivered`), had it already (`duplicate`), refused it for a
+ * workflow that ended (`ended`), or found no such workflow (`not-found`).
+ */
+export type SignalDelivery = 'delivered' | 'duplicate' | 'ended' | 'not-found';
 
 /** A workflow's end (`recordFinish`). */
 export interface FinishRecord {
@@ -107,9 +155,10 @@ export interface ClaimOptions {
  * absent when none is), or a value a replay-safe helper drew (`ctx.now()`, `ctx.random()`,
  * `ctx.uuid()`; id `<helper>#<n>`).
  */
-export type StepKind = 'step' | 'sleep' | 'attempt' | 'value';
+export type StepKind = 'step' | 'sleep' | 'attempt' | 'value' | 'signal';
 
 export interface StoredStep {
+  /** `signal`: a signal consumed by a wait, a wait's timeout, a signal sent (engine's ids). */
   kind: StepKind;
   id: string;
   /** Encoded result (steps, values); the encoded error (attempts). */
@@ -130,6 +179,8 @@ export interface ClaimedWorkflow {
   /** The version it started on. */
   version: number;
   steps: StoredStep[];
+  /** Every signal the workflow holds, in `seq` order. */
+  signals: StoredSignal[];
 }
 
 export interface StoredWorkflow {
@@ -146,7 +197,11 @@ export interface StoredWorkflow {
   version: number;
   readyAt?: number;
   leaseToken?: string;
+  /** What the workflow waits for, from the wait's release until it is woken or claimed. */
+  waitingFor?: WaitTarget;
   createdAt: number;
   updatedAt: number;
   steps: StoredStep[];
+  /** Every signal the workflow holds, in `seq` order. */
+  signals: StoredSignal[];
 }

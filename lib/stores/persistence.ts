@@ -5,8 +5,10 @@ import type {
   FinishRecord,
   Lease,
   LeaseRelease,
+  NewSignal,
   NewWorkflow,
   SeenLease,
+  SignalDelivery,
   StepOutcome,
   StoredStep,
   StoredWorkflow,
@@ -34,8 +36,9 @@ export * from '../model';
  *
  * Readiness and claims:
  * - A workflow is *ready* when its `readyAt` is at or before now. `readyAt` is set while a
- *   workflow can still run (idle, leased, sleeping, waiting for a retry) and cleared when it is
- *   `finished`, `aborted` or `cancelled`. Claiming takes the ready workflows with the oldest
+ *   workflow can still run (idle, leased, sleeping, waiting for a retry, waiting with a timeout)
+ *   and cleared when it is `finished`, `aborted` or `cancelled`, or released by a wait without a
+ *   timeout (it is ready again only when a signal wakes it). Claiming takes the ready workflows with the oldest
  *   `readyAt`, and is atomic: two claims never both win one workflow, through one store object
  *   or two.
  *
@@ -59,6 +62,19 @@ export * from '../model';
  *   handed back unchanged (`result`, `wakeAt`, `startedAt`) with the claim and by `getWorkflow`
  *   in the order recorded. An attempt recorded with `release` lets the workflow go until
  *   `readyAt` (its `wakeAt`), like a long sleep.
+ * Signals (`sendSignal`, the wait release, `signals` in claimed and stored workflows):
+ * - A signal is kept with its workflow, numbered (`seq`) from 1 in the order the store received
+ *   it, whether or not the workflow waits yet; every claim and `getWorkflow` hands back all of a
+ *   workflow's signals in `seq` order. A repeated `signalId` for one workflow is stored once.
+ * - Sending is one write. It wakes a workflow that waits (released with `wait`, not claimed
+ *   since): ready now, `waitingFor` cleared. A leased workflow keeps its `readyAt` (its lease),
+ *   and one not waiting (idle, sleeping, waiting for a retry) keeps its own: its next claim sees
+ *   the signal. A workflow that ended (`finished`, `aborted`, `cancelled`) stores nothing.
+ * - A release with `wait` stores `waitingFor` (shown by `getWorkflow` and `listWorkflows`, and
+ *   filtered on by `waiting`) until a signal wakes it or a claim takes it; but when the workflow
+ *   holds a signal past `wait.signalsSeen`, it is made ready now instead, without `waitingFor`.
+ * - Which signal a wait consumed is the engine's record (`StoredStep` of kind `signal`), fenced
+ *   like any step: each signal is consumed once.
  *
  * Errors:
  * - A store that cannot reach its database throws (`StoreUnavailableError` where it can say so,
@@ -170,7 +186,10 @@ export interface Persistence {
     next: StepOutcome,
   ): Promise<boolean>;
 
-  /** Gives up the lease; the workflow stays `running` and is ready again at `release.readyAt`. */
+  /**
+   * Gives up the lease; the workflow stays `running` and is ready again at `release.readyAt`
+   * (with `release.wait`, see "Signals" above: no `readyAt` means ready only when woken).
+   */
   releaseLease(
     workflowId: string,
     leaseToken: string,
@@ -195,6 +214,13 @@ export interface Persistence {
     leaseToken: string,
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined>;
+
+  /**
+   * Stores a signal for a workflow, in one write, and wakes the workflow if it waits (see
+   * "Signals" above). Answers `duplicate` (storing nothing) when the workflow already has a
+   * signal with this `signalId`, `ended` when it has ended, `not-found` when there is none.
+   */
+  sendSignal(signal: NewSignal): Promise<SignalDelivery>;
 
   /**
    * Optional: whether another connection has written to the store since the last call, checked

@@ -12,6 +12,7 @@
  * persistenceContract(myStoreFactory);
  * operationsContract(myStoreFactory);
  * clockContract(myStoreFactory, 'lease-watch'); // or 'server-clock'
+ * signalsContract(myStoreFactory);
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -21,6 +22,7 @@ export {
   persistenceContract,
   stepAttemptsContract,
   versionsContract,
+  signalsContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

@@ -11,6 +11,7 @@ import { versionsContract } from './suites/versions.suite';
 export { clockContract } from './suites/clock.suite';
 export { stepAttemptsContract } from './suites/step-attempts.suite';
 export { versionsContract } from './suites/versions.suite';
+export { signalsContract } from './suites/signals.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,

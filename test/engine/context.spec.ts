@@ -5,11 +5,13 @@ import { makeEngine } from '../support/engine-harness';
 const DOCUMENTED = [
   'now',
   'random',
+  'signal',
   'sleep',
   'start',
   'step',
   'uuid',
   'version',
+  'waitForSignal',
   'workflowId',
   'workflowName',
 ];

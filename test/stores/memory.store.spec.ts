@@ -1,5 +1,10 @@
 import { memoryStoreFactory } from '../support/store-factories';
-import { operationsContract, persistenceContract } from '@lidex/nestjs/testing';
+import {
+  operationsContract,
+  persistenceContract,
+  signalsContract,
+} from '@lidex/nestjs/testing';
 
 persistenceContract(memoryStoreFactory());
 operationsContract(memoryStoreFactory());
+signalsContract(memoryStoreFactory());

@@ -20,10 +20,12 @@ import {
   clockContract,
   operationsContract,
   persistenceContract,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(sqliteStoreFactory());
 operationsContract(sqliteStoreFactory());
+signalsContract(sqliteStoreFactory());
 clockContract(sqliteStoreFactory(), 'lease-watch');
 
 describe('SqliteStore', () => {

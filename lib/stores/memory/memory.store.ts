@@ -1,3 +1,4 @@
+import { MemorySignals } from './memory.signals';
 import { ReadyQueue } from './ready-queue';
 import { claimableVersion } from './memory.versions';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
@@ -9,6 +10,8 @@ import {
   type FailureRecord,
   type FinishRecord,
   type LeaseRelease,
+  type NewSignal,
+  type SignalDelivery,
   type StepOutcome,
   type Lease,
   type NewWorkflow,
@@ -27,6 +30,7 @@ import {
 export class MemoryStore implements Persistence {
   private readonly workflows = new Map<string, StoredWorkflow>();
   private readonly ready = new ReadyQueue();
+  private readonly signals = new MemorySignals();
   /** `kind:id` of each workflow's recorded steps: recording one costs the same at any length. */
   private readonly stepKeys = new Map<string, Set<string>>();
   /** The lease that last let go of each workflow, until another claim: a repeat is its own. */
@@ -64,6 +68,7 @@ export class MemoryStore implements Persistence {
       createdAt: workflow.now,
       updatedAt: workflow.now,
       steps: [],
+      signals: [],
     });
     this.ready.schedule(workflow.id, lease ? lease.until : workflow.now);
     return Promise.resolve(true);
@@ -85,6 +90,7 @@ export class MemoryStore implements Persistence {
         workflow.status = 'running';
         workflow.attempts += 1;
         workflow.leaseToken = lease.token;
+        workflow.waitingFor = undefined;
         this.lastLease.delete(id);
         this.setReadyAt(workflow, lease.until);
         workflow.updatedAt = now;
@@ -95,6 +101,7 @@ export class MemoryStore implements Persistence {
           leaseToken: lease.token,
           version: workflow.version,
           steps: workflow.steps.map((step) => ({ ...step })),
+          signals: MemorySignals.copy(workflow.signals),
         };
       }),
     );
@@ -145,9 +152,25 @@ export class MemoryStore implements Persistence {
       return Promise.resolve(this.letGoBy(workflowId, leaseToken, 'running'));
     }
     this.letGo(workflow);
-    this.setReadyAt(workflow, release.readyAt);
+    const { wait } = release;
+    if (wait && MemorySignals.missed(workflow, wait)) {
+      this.setReadyAt(workflow, release.now);
+    } else {
+      workflow.waitingFor = wait && { ...wait.for };
+      this.setReadyAt(workflow, release.readyAt);
+    }
     workflow.updatedAt = release.now;
     return Promise.resolve(true);
+  }
+
+  sendSignal(signal: NewSignal): Promise<SignalDelivery> {
+    const workflow = this.workflows.get(signal.workflowId);
+    return Promise.resolve(
+      this.signals.send(workflow, signal, (woken) => {
+        this.setReadyAt(woken, signal.now);
+        woken.updatedAt = signal.now;
+      }),
+    );
   }
 
   recordFinish(
@@ -203,7 +226,9 @@ export class MemoryStore implements Persistence {
     return Promise.resolve({
       ...workflow,
       error: workflow.error && { ...workflow.error },
+      waitingFor: workflow.waitingFor && { ...workflow.waitingFor },
       steps: workflow.steps.map((step) => ({ ...step })),
+      signals: MemorySignals.copy(workflow.signals),
     });
   }
 
@@ -215,6 +240,8 @@ export class MemoryStore implements Persistence {
           (query.status === undefined || workflow.status === query.status) &&
           (query.name === undefined || workflow.name === query.name) &&
           (query.version === undefined || workflow.version === query.version) &&
+          (query.waiting === undefined ||
+            workflow.waitingFor?.kind === query.waiting) &&
           (after === undefined || newestFirst(workflow, after) > 0),
       )
       .sort(newestFirst)
@@ -229,6 +256,7 @@ export class MemoryStore implements Persistence {
         version: workflow.version,
         error: workflow.error && { ...workflow.error },
         readyAt: workflow.readyAt,
+        waitingFor: workflow.waitingFor && { ...workflow.waitingFor },
         createdAt: workflow.createdAt,
         updatedAt: workflow.updatedAt,
       })),
@@ -254,6 +282,7 @@ export class MemoryStore implements Persistence {
     if (CANCELLABLE_STATUSES.includes(workflow.status)) {
       workflow.status = 'cancelled';
       workflow.leaseToken = undefined;
+      workflow.waitingFor = undefined;
       this.lastLease.delete(workflowId);
       this.setReadyAt(workflow, undefined);
       workflow.updatedAt = now;

@@ -74,6 +74,7 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   leaseToken: lease.token,
   version: versionOf(doc),
   steps: doc.steps.map(toStoredStep),
+  signals: [],
 });
 
 /**

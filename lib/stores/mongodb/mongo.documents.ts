@@ -109,6 +109,7 @@ export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
     result: doc.result ?? undefined,
     leaseToken: doc.leaseToken ?? undefined,
     steps: doc.steps.map(toStoredStep),
+    signals: [],
   };
 }
 

@@ -403,6 +403,13 @@ export class MongoStore implements Persistence {
     return { status, failures };
   }
 
+  /** Signals reach this store in a later landing; until then it refuses them, saying so. */
+  sendSignal(): Promise<never> {
+    return Promise.reject(
+      new InvalidArgumentError(messages.signalsUnsupported(this.describe())),
+    );
+  }
+
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
     const doc = await this.open().workflows.findOne(byId(workflowId));
     return doc ? toStoredWorkflow(doc) : undefined;

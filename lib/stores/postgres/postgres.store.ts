@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
+import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
@@ -202,6 +203,7 @@ export class PostgresStore implements Persistence {
       leaseToken: row.token,
       version: row.version,
       steps: toStoredSteps(row.steps),
+      signals: [],
     }));
   }
 
@@ -281,6 +283,13 @@ export class PostgresStore implements Persistence {
     return this.opened?.listener?.take() ?? false;
   }
 
+  /** Signals reach this store in a later landing; until then it refuses them, saying so. */
+  sendSignal(): Promise<never> {
+    return Promise.reject(
+      new InvalidArgumentError(messages.signalsUnsupported(this.describe())),
+    );
+  }
+
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
     const { rows } = await this.query<
       WorkflowRow & { steps: StepTuple[] | null }
@@ -293,6 +302,7 @@ export class PostgresStore implements Persistence {
       result: row.result ?? undefined,
       leaseToken: row.lease_token ?? undefined,
       steps: toStoredSteps(row.steps),
+      signals: [],
     };
   }
 

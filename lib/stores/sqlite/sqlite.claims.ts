@@ -34,6 +34,7 @@ export function claimInTransaction(
       leaseToken: lease.token,
       version: row.version,
       steps: steps.map(toStoredStep),
+      signals: sql.signals.of(row.id),
     });
     return true;
   };

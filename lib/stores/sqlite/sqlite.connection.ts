@@ -8,6 +8,7 @@ import { ensureFolder } from './sqlite.folder';
 import { asError } from './sqlite.group-commit';
 import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { addMissingColumns, sqliteSchema } from './sqlite.schema';
+import { sqliteSignalsIndexes } from './sqlite.signals';
 import { SqliteStatements } from './sqlite.statements';
 
 export interface Opened {
@@ -144,6 +145,7 @@ export class SqliteConnection {
       const prefix = this.options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
       db.exec(sqliteSchema(prefix));
       addMissingColumns(db, prefix);
+      db.exec(sqliteSignalsIndexes(prefix));
       checkWritable(db);
       return {
         kind: 'open',

@@ -1,5 +1,6 @@
 import type { StepKind, WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
+import { toWaitTarget } from './sqlite.signals';
 
 /** The SQLite store's rows, and what they become. */
 export interface WorkflowRow {
@@ -15,6 +16,7 @@ export interface WorkflowRow {
   lease_token: string | null;
   last_lease: string | null;
   version: number;
+  waiting_for: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -49,6 +51,7 @@ export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
     version: row.version,
     error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
     readyAt: row.ready_at ?? undefined,
+    waitingFor: toWaitTarget(row.waiting_for ?? null),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

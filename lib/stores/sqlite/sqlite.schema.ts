@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { versionColumn } from './sqlite.versions';
+import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';
 
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
 export const sqliteSchema = (prefix: string): string => `
@@ -16,6 +17,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   lease_token TEXT,
   last_lease TEXT,
   version INTEGER NOT NULL DEFAULT 1,
+  waiting_for TEXT,
+  waiting_kind TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -39,7 +42,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}steps (
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (workflow_id, kind, step_id)
 );
-`;
+${sqliteSignalsTable(prefix)}`;
 
 /** Columns added after the first release, for files created by it. */
 export const sqliteAddedColumns = (
@@ -54,6 +57,7 @@ export const sqliteAddedColumns = (
   // The lease that last let go of the workflow, so that a repeated write knows its own try.
   { table: `${prefix}workflows`, column: 'last_lease', definition: 'TEXT' },
   versionColumn(prefix),
+  ...sqliteSignalColumns(prefix),
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import { SKIP_NEWER_VERSIONS } from './sqlite.versions';
+import { NOT_WAITING, SqliteSignalStatements } from './sqlite.signals';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -27,6 +28,7 @@ export class SqliteStatements {
   readonly selectStatus: BetterSqlite3.Statement;
   readonly selectLetGo: BetterSqlite3.Statement;
   readonly selectStepKey: BetterSqlite3.Statement;
+  readonly signals: SqliteSignalStatements;
   private readonly lists = new Map<string, BetterSqlite3.Statement>();
   private readonly workflows: string;
 
@@ -37,6 +39,7 @@ export class SqliteStatements {
     const workflows = `${prefix}workflows`;
     this.workflows = workflows;
     const steps = `${prefix}steps`;
+    this.signals = new SqliteSignalStatements(db, prefix);
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
@@ -48,7 +51,7 @@ export class SqliteStatements {
     this.claimNextReady = db.prepare(
       `UPDATE ${workflows}
          SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-             attempts = attempts + 1, updated_at = @now
+             attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now
                      AND ${SKIP_NEWER_VERSIONS}
@@ -58,7 +61,7 @@ export class SqliteStatements {
     this.claimNextUnleased = db.prepare(
       `UPDATE ${workflows}
          SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-             attempts = attempts + 1, updated_at = @now
+             attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
        WHERE id = (SELECT id FROM ${workflows}
                    WHERE ready_at IS NOT NULL AND ready_at <= @now AND lease_token IS NULL
                      AND ${SKIP_NEWER_VERSIONS}
@@ -68,7 +71,7 @@ export class SqliteStatements {
     this.takeOverLease = db.prepare(
       `UPDATE ${workflows}
          SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-             attempts = attempts + 1, updated_at = @now
+             attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
        WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
          AND ready_at <= @now AND ${SKIP_NEWER_VERSIONS}
        RETURNING id, name, input, version`,
@@ -125,7 +128,7 @@ export class SqliteStatements {
     );
     this.cancel = db.prepare(
       `UPDATE ${workflows}
-         SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = @now
+         SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = @now, ${NOT_WAITING}
        WHERE id = @id AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
     );
     this.retry = db.prepare(
@@ -148,23 +151,25 @@ export class SqliteStatements {
   }
 
   /**
-   * The list query for one combination of filters (at most 16 statements, compiled on first
-   * use). Bind `status`, `name`, `version`, `after_created_at`, `after_id` and `limit` as the
-   * shape needs.
+   * The list query for one combination of filters (at most 32 statements, compiled on first
+   * use). Bind `status`, `name`, `version`, `waiting`, `after_created_at`, `after_id` and
+   * `limit` as the shape needs.
    */
   list(shape: {
     status: boolean;
     name: boolean;
     after: boolean;
     version?: boolean;
+    waiting?: boolean;
   }): BetterSqlite3.Statement {
-    const key = `${shape.status}:${shape.name}:${shape.after}:${shape.version}`;
+    const key = `${shape.status}:${shape.name}:${shape.after}:${shape.version}:${shape.waiting}`;
     let statement = this.lists.get(key);
     if (!statement) {
       const where = [
         shape.status ? 'status = @status' : undefined,
         shape.name ? 'name = @name' : undefined,
         shape.version ? 'version = @version' : undefined,
+        shape.waiting ? 'waiting_kind = @waiting' : undefined,
         shape.after
           ? '(created_at < @after_created_at OR ' +
             '(created_at = @after_created_at AND id < @after_id))'
@@ -172,7 +177,7 @@ export class SqliteStatements {
       ].filter(Boolean);
       statement = this.db.prepare(
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
-                version
+                version, waiting_for
          FROM ${this.workflows}
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at DESC, id DESC LIMIT @limit`,

@@ -6,6 +6,8 @@ import {
   type FailureRecord,
   type FinishRecord,
   type LeaseRelease,
+  type NewSignal,
+  type SignalDelivery,
   type StepOutcome,
   type Lease,
   type NewWorkflow,
@@ -162,17 +164,24 @@ export class SqliteStore implements Persistence {
     leaseToken: string,
     release: LeaseRelease,
   ): Promise<boolean> {
+    const { wait } = release;
     return this.write(
       (sql) =>
-        sql.advance.run({
-          id: workflowId,
-          lease_token: leaseToken,
-          ready_at: release.readyAt,
-          release: 1,
-          now: release.now,
-        }).changes === 1 ||
+        (wait
+          ? sql.signals.release(workflowId, leaseToken, { ...release, wait })
+          : sql.advance.run({
+              id: workflowId,
+              lease_token: leaseToken,
+              ready_at: release.readyAt,
+              release: 1,
+              now: release.now,
+            }).changes === 1) ||
         letGoBy(sql, workflowId, leaseToken)?.status === 'running',
     );
+  }
+
+  sendSignal(signal: NewSignal): Promise<SignalDelivery> {
+    return this.write((sql) => sql.transaction(() => sql.signals.send(signal)));
   }
 
   recordFinish(
@@ -233,6 +242,7 @@ export class SqliteStore implements Persistence {
           result: row.result ?? undefined,
           leaseToken: row.lease_token ?? undefined,
           steps: steps.map(toStoredStep),
+          signals: sql.signals.of(workflowId),
         };
       }),
     );
@@ -245,11 +255,13 @@ export class SqliteStore implements Persistence {
         name: query.name !== undefined,
         after: query.after !== undefined,
         version: query.version !== undefined,
+        waiting: query.waiting !== undefined,
       });
       const rows = statement.all({
         ...(query.status !== undefined ? { status: query.status } : {}),
         ...(query.name !== undefined ? { name: query.name } : {}),
         ...(query.version !== undefined ? { version: query.version } : {}),
+        ...(query.waiting !== undefined ? { waiting: query.waiting } : {}),
         ...(query.after
           ? {
               after_created_at: query.after.createdAt,

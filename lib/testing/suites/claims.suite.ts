@@ -121,6 +121,7 @@ export function claimsContract(factory: StoreFactory): void {
           leaseToken: expect.any(String),
           version: 1,
           steps: [step('one', '1', T0 + 1), sleep, step('two', '"2"', T0 + 3)],
+          signals: [],
         });
         expect(retry!.leaseToken).not.toBe(first!.leaseToken);
       });

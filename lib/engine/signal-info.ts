@@ -1,0 +1,78 @@
+import type {
+  StoredSignal,
+  StoredStep,
+  WaitTarget,
+} from '../stores/persistence';
+import { decodeValue } from './codec';
+import {
+  decodeRecord,
+  SENT_PREFIX,
+  type SentOutcome,
+  UNTIL_PREFIX,
+  type WaitOutcome,
+} from './signal-records';
+import type { SignalInfo, StepInfo, WaitingFor } from './types';
+
+/** What a waiting workflow waits for, decoded. */
+export function toWaitingFor(
+  target: WaitTarget | undefined,
+): WaitingFor | undefined {
+  if (!target) return undefined;
+  const until =
+    target.until === undefined ? {} : { until: new Date(target.until) };
+  return target.kind === 'signal'
+    ? { kind: 'signal', name: target.name, ...until }
+    : { kind: 'child', childId: target.childId, ...until };
+}
+
+/** The signals received, each with the wait that consumed it. */
+export function toSignalInfos(
+  signals: StoredSignal[],
+  steps: StoredStep[],
+): SignalInfo[] {
+  const consumedBy = new Map<number, string>();
+  for (const step of steps) {
+    if (step.kind !== 'signal' || step.id.startsWith('lidex:')) continue;
+    const outcome = decodeRecord<WaitOutcome>(step);
+    if ('seq' in outcome) consumedBy.set(outcome.seq, step.id);
+  }
+  return signals.map((signal) => ({
+    seq: signal.seq,
+    name: signal.name,
+    payload: decodeValue(signal.payload),
+    signalId: signal.signalId,
+    sentAt: new Date(signal.sentAt),
+    ...(consumedBy.has(signal.seq)
+      ? { consumedBy: consumedBy.get(signal.seq) }
+      : {}),
+  }));
+}
+
+/**
+ * A signal record as a step line: a wait and what it received, or a signal sent. A wait's
+ * timeout record is not a line of its own (`waitingFor.until` shows it): `undefined`.
+ */
+export function toSignalStepInfo(step: StoredStep): StepInfo | undefined {
+  if (step.id.startsWith(UNTIL_PREFIX)) return undefined;
+  const recordedAt = new Date(step.recordedAt);
+  if (step.id.startsWith(SENT_PREFIX)) {
+    const sent = decodeRecord<SentOutcome>(step);
+    return {
+      kind: 'signal',
+      id: step.id.slice(SENT_PREFIX.length),
+      result: sent.delivery === 'delivered' || sent.delivery === 'duplicate',
+      signal: { name: sent.name, workflowId: sent.to },
+      recordedAt,
+    };
+  }
+  const outcome = decodeRecord<WaitOutcome>(step);
+  return 'timedOut' in outcome
+    ? { kind: 'signal', id: step.id, result: null, recordedAt }
+    : {
+        kind: 'signal',
+        id: step.id,
+        result: decodeValue(outcome.payload),
+        signal: { name: outcome.name, seq: outcome.seq },
+        recordedAt,
+      };
+}
