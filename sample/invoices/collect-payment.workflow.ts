@@ -46,8 +46,17 @@ export class CollectPaymentWorkflow {
 
     // Try to capture the payment up to 3 times.
     for (let i = 0; i < 3; i++) {
-      const success = await ctx.step(`capture-payment-${i}`, () =>
-        this.payments.capture(account.paymentToken, invoice.amount),
+      // A provider error is retried once, half a second later, under the same idempotency key
+      // (the provider applies a key once); a declined card is an answer, not an error.
+      const success = await ctx.step(
+        `capture-payment-${i}`,
+        ({ idempotencyKey }) =>
+          this.payments.capture(
+            account.paymentToken,
+            invoice.amount,
+            idempotencyKey,
+          ),
+        { retry: { attempts: 2, initialIntervalMs: 500 } },
       );
       if (success) {
         await ctx.step('mark-invoice-as-paid', () =>

@@ -10,7 +10,12 @@ export class PaymentApi {
   private readonly logger = new Logger(PaymentApi.name);
   outage = false;
 
-  async capture(paymentToken: string, amount: number): Promise<boolean> {
+  /** `idempotencyKey`: the same on every retry of one capture (a real provider applies it once). */
+  async capture(
+    paymentToken: string,
+    amount: number,
+    idempotencyKey?: string,
+  ): Promise<boolean> {
     await new Promise((resolve) =>
       setTimeout(resolve, sampleConfig.captureDelayMs),
     );
@@ -18,7 +23,7 @@ export class PaymentApi {
       throw new Error('Payment provider unavailable (outage switched on)');
     const success = paymentToken !== 'tok_declined';
     this.logger.log(
-      `Capture of ${amount} with ${paymentToken}: ${success ? 'ok' : 'declined'}`,
+      `Capture of ${amount} with ${paymentToken} (key ${idempotencyKey}): ${success ? 'ok' : 'declined'}`,
     );
     return success;
   }

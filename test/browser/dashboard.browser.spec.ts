@@ -183,6 +183,17 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
       })
       .waitFor();
     expect(await headings(page)).toContain('Last error');
+    // Its capture step was retried: each attempt on the timeline, with its error.
+    const capture = page.locator('#detail li.step', {
+      hasText: 'capture-payment-0',
+    });
+    await capture
+      .locator('ol.attempts li.failed', { hasText: 'attempt 1' })
+      .getByText('Error: Payment provider unavailable (outage switched on)')
+      .waitFor();
+    await capture
+      .locator('ol.attempts li.failed', { hasText: 'attempt 2' })
+      .waitFor();
     const abortedRed = await colorOf(
       page.locator('#detail .error-message').first(),
     );

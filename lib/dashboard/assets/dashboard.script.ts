@@ -424,12 +424,32 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
           'recorded ' + formatTime(step.recordedAt, true),
           step.durationMs === undefined ? '' : 'took ' + formatDuration(step.durationMs),
         ].filter(Boolean).join(' · '));
-        entry.append(el('pre', 'step-result', formatValue(step.result)));
+        if ('result' in step || !step.attempts)
+          entry.append(el('pre', 'step-result', formatValue(step.result)));
+        if (step.attempts) entry.append(attempts(step.attempts));
       }
     }
     if (['finished', 'aborted', 'cancelled'].includes(workflow.status))
       item('end', 'end', workflow.status, formatTime(workflow.updatedAt, true));
     return list;
+  }
+
+  /** A retried step's attempts: when each ran, why it failed, when the next is due. */
+  function attempts(list) {
+    const shown = el('ol', 'attempts');
+    for (const attempt of list) {
+      const line = el('li', attempt.error ? 'attempt failed' : 'attempt succeeded');
+      line.append(el('span', 'when', [
+        'attempt ' + attempt.attempt,
+        'started ' + formatTime(attempt.startedAt, true),
+        'ended ' + formatTime(attempt.endedAt, true),
+        attempt.nextAttemptAt ? 'next at ' + formatTime(attempt.nextAttemptAt, true) : '',
+      ].filter(Boolean).join(' · ')));
+      if (attempt.error)
+        line.append(el('div', 'attempt-error', attempt.error.name + ': ' + attempt.error.message));
+      shown.append(line);
+    }
+    return shown;
   }
 
   async function act(action, workflow, control) {

@@ -70,4 +70,8 @@ ol.timeline .head { display: flex; gap: 8px; align-items: baseline; flex-wrap: w
 ol.timeline .kind { font-size: 11px; text-transform: uppercase; color: var(--muted); }
 ol.timeline .when { color: var(--muted); font-size: 12px; }
 ol.timeline pre { margin-top: 4px; }
+ol.timeline ol.attempts { list-style: none; margin: 4px 0 0; padding: 0; }
+ol.timeline ol.attempts li { margin: 0 0 4px; padding-left: 0; }
+ol.timeline ol.attempts li::before { content: none; }
+ol.timeline .attempt-error { color: var(--aborted); font-size: 12px; }
 `;
