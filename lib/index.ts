@@ -87,3 +87,20 @@ export { WorkflowNotFoundError } from './errors/workflow-not-found.error';
 export { ContextMisuseError } from './errors/context-misuse.error';
 export { NonRetryableError } from './errors/non-retryable.error';
 export { StepTimeoutError } from './errors/step-timeout.error';
+export type { Schedules } from './engine/schedules/schedules';
+export type {
+  MissedTicksPolicy,
+  OverlapPolicy,
+  ScheduleInfo,
+  ScheduleOptions,
+  ScheduleTiming,
+  WorkflowScheduleOptions,
+} from './engine/schedules/schedule-options';
+export type {
+  ScheduleAdvance,
+  ScheduleDraft,
+  ScheduleRecord,
+  ScheduleSaved,
+  ScheduleStore,
+} from './stores/persistence';
+export { ScheduleNotFoundError } from './errors/schedule-not-found.error';

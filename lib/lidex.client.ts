@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LidexEngine } from './engine/lidex-engine';
+import type { Schedules } from './engine/schedules/schedules';
 import type {
   ListOptions,
   WaitOptions,
@@ -131,6 +132,16 @@ export class LidexClient {
     options?: SignalOptions,
   ): Promise<boolean> {
     return this.engine.signal<P>(workflow, name, payload, options);
+  }
+
+  /**
+   * Durable schedules: `create(id, { workflow, cron, timezone } | { workflow, every })` (or
+   * update), `pause`, `resume`, `trigger` (start one now), `remove`, `list` and `get` (with the
+   * next fire time). Each tick starts one workflow across all instances, under an id made of
+   * the schedule's id and the tick's time (`nightly@2030-01-01T03:00:00.000Z`).
+   */
+  get schedules(): Schedules {
+    return this.engine.schedules;
   }
 
   /** The names of the workflows this app provides. */

@@ -3,6 +3,8 @@ export const LIDEX_WORKFLOW_METADATA = 'lidex:workflow';
 
 /** Metadata key under which `@Workflow(name, { version })` stores the workflow's version. */
 export const LIDEX_WORKFLOW_VERSION_METADATA = 'lidex:workflow-version';
+/** Metadata key of the schedule given by `@Workflow(name, { schedule })`. */
+export const LIDEX_SCHEDULE_METADATA = 'lidex:workflow-schedule';
 
 /** Injection token of the `LidexEngine` behind the module. */
 export const LIDEX_ENGINE = Symbol('LIDEX_ENGINE');

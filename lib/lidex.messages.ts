@@ -464,4 +464,25 @@ export const messages = {
   signalsUnsupported: (store: string) =>
     `${store} does not keep signals yet: client.signal() and ctx.waitForSignal() need the ` +
     `memory or SQLite store in this version.`,
+  schedulesUnsupported: (store: string) =>
+    `${store} keeps no schedules (its store has no \`schedules\`): use a Lidex store ` +
+    `(memory, SQLite, MongoDB, PostgreSQL), or implement ScheduleStore for this one.`,
+  invalidSchedule: (where: string, problem: string, fix: string) =>
+    `${where}: ${problem}. ${fix}`,
+  scheduleNotFound: (id: string) =>
+    `No schedule has the id ${show(id)}. client.schedules.list() shows the schedules there are; ` +
+    `create one with client.schedules.create(${show(id)}, { workflow, cron } or { workflow, every }).`,
+  scheduleSaved: (id: string, workflow: string, saved: string, next?: number) =>
+    `Schedule ${show(id)} of workflow ${show(workflow)} ${saved}` +
+    (next === undefined
+      ? ''
+      : `; next tick at ${new Date(next).toISOString()}`),
+  scheduleTickFailed: (id: string, cause: string) =>
+    `Schedule ${show(id)}: its due ticks could not be started (${cause}); trying again shortly`,
+  scheduleTickSkipped: (id: string, tick: number, running: string) =>
+    `Schedule ${show(id)}: the tick of ${new Date(tick).toISOString()} is skipped: ` +
+    `${show(running)} is still going (overlap: 'skip')`,
+  scheduleMissedTicks: (id: string, started: number, policy: string) =>
+    `Schedule ${show(id)}: ticks were missed while no instance ran it; ${started} tick(s) ` +
+    `started now (missed: ${show(policy)})`,
 };

@@ -12,6 +12,7 @@ import { LIDEX_ENGINE, LIDEX_LOGGER_CONTEXT } from './lidex.constants';
 import { messages } from './lidex.messages';
 import { LIDEX_MODULE_OPTIONS } from './lidex.module-definition';
 import type { LidexModuleOptions } from './lidex-options.interface';
+import type { WorkflowScheduleOptions } from './engine/schedules/schedule-options';
 import { WorkflowExplorer } from './workflow.explorer';
 
 /** Maps Nest's lifecycle onto the engine: discover, run, drain, close. */
@@ -24,6 +25,8 @@ export class LidexWorker
     OnApplicationShutdown
 {
   private readonly logger = new Logger(LIDEX_LOGGER_CONTEXT);
+  /** The `@Workflow(name, { schedule })` schedules, saved as the app boots. */
+  private readonly declared = new Map<string, WorkflowScheduleOptions>();
 
   constructor(
     @Inject(LIDEX_ENGINE) private readonly engine: LidexEngine,
@@ -36,14 +39,20 @@ export class LidexWorker
       this.engine.register(workflow.name, workflow.handler, {
         version: workflow.version,
       });
+      if (workflow.schedule)
+        this.declared.set(workflow.name, workflow.schedule);
     }
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const names = this.engine.workflowNames;
     if (this.options.clientOnly) {
       this.logger.log(messages.clientOnly(names));
       return;
+    }
+    // Saved before ticking starts; every instance saves the same, so only a change is written.
+    for (const [name, schedule] of this.declared) {
+      await this.engine.schedules.declare(name, schedule);
     }
     this.engine.startWorker();
     this.logger.log(

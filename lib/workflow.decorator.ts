@@ -3,9 +3,12 @@ import type { WorkflowContext } from './engine/types';
 import { type WorkflowRef, workflowNameOf } from './engine/workflow-ref';
 import { InvalidArgumentError } from './errors/invalid-argument.error';
 import {
+  LIDEX_SCHEDULE_METADATA,
   LIDEX_WORKFLOW_METADATA,
   LIDEX_WORKFLOW_VERSION_METADATA,
 } from './lidex.constants';
+import { checkWorkflowSchedule } from './workflow-options';
+import type { WorkflowScheduleOptions } from './engine/schedules/schedule-options';
 import { messages } from './lidex.messages';
 import { requireVersion } from './engine/workflow-versions';
 
@@ -18,6 +21,12 @@ export interface WorkflowOptions {
    * @default 1
    */
   version?: number;
+  /**
+   * A durable schedule for this workflow, saved under the workflow's name when the app boots:
+   * `{ cron: '0 3 * * *', timezone: 'Europe/Berlin' }` or `{ every: 60_000 }`, with `input`
+   * and the missed-ticks and overlap policies (see `WorkflowScheduleOptions`).
+   */
+  schedule?: WorkflowScheduleOptions;
 }
 
 /**
@@ -49,6 +58,10 @@ export type WorkflowMethodDecorator<I, R> = <
  * `options.version` (default 1) is the version of the code: see `WorkflowOptions`.
  * The method must be an instance method of a singleton provider (the default scope).
  * `LidexModule` finds these methods when the app starts; names must be unique in the app.
+ *
+ * With `{ schedule: { cron, timezone } }` or `{ schedule: { every } }`, the app saves a schedule
+ * named as the workflow when it boots (updating it when the decorator changed), and each tick
+ * starts the workflow once across all instances (see `client.schedules`).
  */
 export function Workflow<I, R>(
   workflow: WorkflowRef<I, R>,
@@ -80,6 +93,9 @@ export function Workflow(
   );
   const setName = SetMetadata(LIDEX_WORKFLOW_METADATA, name);
   const setVersion = SetMetadata(LIDEX_WORKFLOW_VERSION_METADATA, version);
+  const schedule = checkWorkflowSchedule(name, options);
+  const setSchedule =
+    schedule && SetMetadata(LIDEX_SCHEDULE_METADATA, schedule);
   return (target, method, descriptor) => {
     // On a static method the target is the class itself, which discovery never looks at.
     if (typeof target === 'function') {
@@ -89,5 +105,6 @@ export function Workflow(
     }
     setName(target, method, descriptor);
     setVersion(target, method, descriptor);
+    setSchedule?.(target, method, descriptor);
   };
 }

@@ -5,9 +5,11 @@ import type { WorkflowHandler } from './engine/types';
 import { DuplicateWorkflowError } from './errors/duplicate-workflow.error';
 import { RequestScopedWorkflowError } from './errors/request-scoped-workflow.error';
 import {
+  LIDEX_SCHEDULE_METADATA,
   LIDEX_WORKFLOW_METADATA,
   LIDEX_WORKFLOW_VERSION_METADATA,
 } from './lidex.constants';
+import type { WorkflowScheduleOptions } from './engine/schedules/schedule-options';
 
 /** A `@Workflow()` method found in the app. */
 export interface DiscoveredWorkflow {
@@ -17,6 +19,8 @@ export interface DiscoveredWorkflow {
   handler: WorkflowHandler;
   /** `@Workflow(name, { version })`: 1 when not given. */
   version: number;
+  /** `@Workflow(name, { schedule })`: saved as the schedule with the workflow's name at boot. */
+  schedule?: WorkflowScheduleOptions;
 }
 
 /** Finds `@Workflow()` methods on the app's providers and checks they can run. */
@@ -72,6 +76,10 @@ export class WorkflowExplorer {
         (prototype.constructor as { name?: string }).name || 'AnonymousClass';
       const where = `${className}.${methodName}()`;
       if (!instance) throw new RequestScopedWorkflowError(name, where);
+      const schedule = this.reflector.get<WorkflowScheduleOptions | undefined>(
+        LIDEX_SCHEDULE_METADATA,
+        method,
+      );
       workflows.push({
         name,
         where,
@@ -80,6 +88,7 @@ export class WorkflowExplorer {
             LIDEX_WORKFLOW_VERSION_METADATA,
             method,
           ) ?? 1,
+        ...(schedule ? { schedule } : {}),
         handler: (ctx, input) =>
           (method as WorkflowHandler).call(
             instance,

@@ -38,6 +38,7 @@ import {
 } from './engine-signal';
 import { Worker } from './worker';
 import { requireVersion, startVersion } from './workflow-versions';
+import { Schedules } from './schedules/schedules';
 import {
   checkStartOptions,
   type StartArgs,
@@ -66,6 +67,8 @@ const silentLogger: LidexLogger = {
 export class LidexEngine {
   readonly options: ResolvedEngineOptions;
   readonly store: Persistence;
+  /** Durable schedules: each tick starts one workflow across all instances. */
+  readonly schedules: Schedules;
   private readonly handlers = new Map<string, WorkflowHandler>();
   /** The version this instance runs of each workflow it has a handler for. */
   private readonly versions = new Map<string, number>();
@@ -123,6 +126,22 @@ export class LidexEngine {
       this.deps,
       new WorkflowRunner(this.deps, this.handlers),
     );
+    this.schedules = new Schedules({
+      store: this.store,
+      clock,
+      now: this.deps.now,
+      logger,
+      requireOpen: (call) => this.requireOpen(call),
+      requireWorkflow: (name) => {
+        if (this.clientOnly) requireWorkflowName(name);
+        else if (!this.handlers.has(name)) {
+          throw new UnknownWorkflowError(name, this.workflowNames);
+        }
+      },
+      runs: (name) => this.handlers.has(name),
+      start: (id, name, input) => this.start(id, name, input),
+      status: (id) => this.status(id),
+    });
   }
 
   /**
@@ -316,11 +335,13 @@ export class LidexEngine {
   startWorker(): void {
     this.requireOpen('startWorker()');
     this.worker.start();
+    this.schedules.startTicking();
   }
 
-  /** Stops claiming and drains running workflows (see `shutdownGraceMs`). */
-  stopWorker(): Promise<void> {
-    return this.worker.stop();
+  /** Stops ticking schedules and claiming, and drains running workflows (`shutdownGraceMs`). */
+  async stopWorker(): Promise<void> {
+    await this.schedules.stopTicking();
+    await this.worker.stop();
   }
 
   /**

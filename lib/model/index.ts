@@ -4,3 +4,4 @@
  */
 export * from './workflow-status';
 export * from './records';
+export * from './schedule-records';

@@ -17,6 +17,12 @@ import type {
   WorkflowStatus,
   WorkflowSummaryRecord,
 } from '../model';
+import type {
+  ScheduleAdvance,
+  ScheduleDraft,
+  ScheduleRecord,
+  ScheduleSaved,
+} from '../model';
 
 export * from '../model';
 
@@ -122,6 +128,11 @@ export interface Persistence {
    * other (FerretDB 1.x). Absent or `false`: the engine lets a renewal overlap a step write.
    */
   readonly serialWritesPerWorkflow?: boolean;
+  /**
+   * Where the store keeps schedules (`ScheduleStore`). Optional for a store written elsewhere:
+   * without it, `schedules` calls and scheduled workflows are refused with a clear error.
+   */
+  readonly schedules?: ScheduleStore;
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.
@@ -262,4 +273,38 @@ export interface Persistence {
    * `undefined` when there is no such workflow.
    */
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined>;
+}
+
+/**
+ * Schedules, kept durably beside the workflows (`schedulesContract` in `@lidex/nestjs/testing`
+ * holds a store to these rules). Each tick of a schedule starts a workflow whose id the engine
+ * derives from the schedule and the tick, so `insertWorkflow` refusing an existing id is what
+ * makes a tick run once across instances; these records only say which ticks are handled.
+ */
+export interface ScheduleStore {
+  /**
+   * Creates the schedule (`created`: not paused, `lastTickAt` = `now`), or, when one has this
+   * id, replaces its definition if it differs (`updated`: `paused`, `lastTickAt` and
+   * `lastWorkflowId` kept) or changes nothing (`unchanged`). Of several saves of a new id at
+   * once (instances booting together), one answers `created`.
+   */
+  saveSchedule(draft: ScheduleDraft): Promise<ScheduleSaved>;
+  getSchedule(id: string): Promise<ScheduleRecord | undefined>;
+  /** Every schedule, by id. */
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /**
+   * Pauses or resumes. Resuming moves `lastTickAt` up to `now` (the ticks of the pause are not
+   * run); pausing or resuming twice changes nothing more. `false` when there is no such schedule.
+   */
+  pauseSchedule(
+    id: string,
+    change: { paused: boolean; now: number },
+  ): Promise<boolean>;
+  /**
+   * Sets `lastTickAt` to `advance.to` (and `lastWorkflowId` when given) if it is still
+   * `advance.from`; `false`, changing nothing, otherwise or when there is no such schedule.
+   */
+  advanceSchedule(id: string, advance: ScheduleAdvance): Promise<boolean>;
+  /** Deletes the schedule (not the workflows it started); `false` when there was none. */
+  removeSchedule(id: string): Promise<boolean>;
 }

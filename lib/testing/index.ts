@@ -13,6 +13,7 @@
  * operationsContract(myStoreFactory);
  * clockContract(myStoreFactory, 'lease-watch'); // or 'server-clock'
  * signalsContract(myStoreFactory);
+ * schedulesContract(myStoreFactory); // a store with `schedules`
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -23,6 +24,7 @@ export {
   stepAttemptsContract,
   versionsContract,
   signalsContract,
+  schedulesContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

@@ -5,6 +5,7 @@ import { inspectOperations } from './suites/inspect.suite';
 import { leasesContract } from './suites/leases.suite';
 import { recordsContract } from './suites/records.suite';
 import { stepAttemptsContract } from './suites/step-attempts.suite';
+import { scheduleRules } from './suites/schedules.suite';
 import { testGlobals } from './test-globals';
 import { versionsContract } from './suites/versions.suite';
 
@@ -37,5 +38,14 @@ export function operationsContract(factory: StoreFactory): void {
     afterAll(() => factory.cleanup());
     inspectOperations(factory);
     cancelRetryOperations(factory);
+  });
+}
+
+/** Schedules (`ScheduleStore`): saving at boot, pausing, advancing the last tick, removing. */
+export function schedulesContract(factory: StoreFactory): void {
+  const { describe, afterAll } = testGlobals();
+  describe(`${factory.label} store schedules`, () => {
+    afterAll(() => factory.cleanup());
+    scheduleRules(factory);
   });
 }

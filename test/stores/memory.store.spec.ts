@@ -3,8 +3,10 @@ import {
   operationsContract,
   persistenceContract,
   signalsContract,
+  schedulesContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(memoryStoreFactory());
 operationsContract(memoryStoreFactory());
 signalsContract(memoryStoreFactory());
+schedulesContract(memoryStoreFactory());

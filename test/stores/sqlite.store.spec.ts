@@ -21,11 +21,13 @@ import {
   operationsContract,
   persistenceContract,
   signalsContract,
+  schedulesContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(sqliteStoreFactory());
 operationsContract(sqliteStoreFactory());
 signalsContract(sqliteStoreFactory());
+schedulesContract(sqliteStoreFactory());
 clockContract(sqliteStoreFactory(), 'lease-watch');
 
 describe('SqliteStore', () => {

@@ -1,4 +1,5 @@
 import { MemorySignals } from './memory.signals';
+import { MemorySchedules } from './memory.schedules';
 import { ReadyQueue } from './ready-queue';
 import { claimableVersion } from './memory.versions';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
@@ -28,6 +29,7 @@ import {
  * nothing survives a restart, and it cannot be shared between processes.
  */
 export class MemoryStore implements Persistence {
+  readonly schedules = new MemorySchedules();
   private readonly workflows = new Map<string, StoredWorkflow>();
   private readonly ready = new ReadyQueue();
   private readonly signals = new MemorySignals();

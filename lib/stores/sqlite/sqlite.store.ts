@@ -33,6 +33,7 @@ import {
   type SqliteStoreOptions,
   validateSqliteOptions,
 } from './sqlite.options';
+import { SqliteSchedules } from './sqlite.schedules';
 import type { SqliteStatements } from './sqlite.statements';
 
 /**
@@ -46,12 +47,21 @@ export class SqliteStore implements Persistence {
   readonly path: string;
   private readonly connection: SqliteConnection;
   private readonly commits = new GroupCommit(() => this.connection.use().db);
+  /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
+  readonly schedules: SqliteSchedules;
 
   /** Throws `InvalidOptionsError` for an option it cannot work with. */
   constructor(options: SqliteStoreOptions = {}) {
     const valid = validateSqliteOptions(options);
     this.path = resolve(valid.path ?? SQLITE_DEFAULTS.path);
     this.connection = new SqliteConnection(this.path, valid, this.describe());
+    this.schedules = new SqliteSchedules(
+      {
+        read: (work) => this.run(() => work(this.connection.use().db)),
+        write: (work) => this.write(() => work(this.connection.current().db)),
+      },
+      valid.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix,
+    );
   }
 
   describe(): string {
