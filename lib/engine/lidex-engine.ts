@@ -339,9 +339,12 @@ export class LidexEngine {
   }
 
   /** Stops ticking schedules and claiming, and drains running workflows (`shutdownGraceMs`). */
-  async stopWorker(): Promise<void> {
-    await this.schedules.stopTicking();
-    await this.worker.stop();
+  stopWorker(): Promise<void> {
+    // The worker stops at once (a start under way is handed back); a tick started meanwhile
+    // is inserted unleased, for an instance still running to claim.
+    const ticking = this.schedules.stopTicking();
+    const stopped = this.worker.stop();
+    return Promise.all([ticking, stopped]).then(() => undefined);
   }
 
   /**

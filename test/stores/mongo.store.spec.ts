@@ -13,12 +13,14 @@ import {
   clockContract,
   operationsContract,
   persistenceContract,
+  schedulesContract,
 } from '@lidex/nestjs/testing';
 
 describeEachMongo('MongoDB store on $label', (server) => {
   const mongoUrl = server.url;
   persistenceContract(mongoStoreFactory(server));
   operationsContract(mongoStoreFactory(server));
+  schedulesContract(mongoStoreFactory(server));
   clockContract(mongoStoreFactory(server), 'server-clock');
 
   afterAll(dropTestDatabases);

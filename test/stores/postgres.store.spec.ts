@@ -6,8 +6,8 @@ import {
 } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { messages } from '../../lib/lidex.messages';
-import { postgresStatements } from '../../lib/stores/postgres/postgres.statements';
 import { SCHEMA_VERSION } from '../../lib/stores/postgres/postgres.schema';
+import { postgresStatements } from '../../lib/stores/postgres/postgres.statements';
 import { claimNext } from '../support/claim-next';
 import { freePort } from '../support/mongo-server';
 import {
@@ -22,11 +22,13 @@ import {
   clockContract,
   operationsContract,
   persistenceContract,
+  schedulesContract,
 } from '@lidex/nestjs/testing';
 
 describePostgres('PostgreSQL', () => {
   persistenceContract(postgresStoreFactory());
   operationsContract(postgresStoreFactory());
+  schedulesContract(postgresStoreFactory());
   clockContract(postgresStoreFactory(), 'server-clock');
 });
 

@@ -39,6 +39,7 @@ import {
 import { isDuplicateKey, writing } from './mongo.errors';
 import { HeldLeases } from './mongo.held-leases';
 import { MongoOperations } from './mongo.operations';
+import { MongoSchedules, type ScheduleDocument } from './mongo.schedules';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 import { detectServerProfile } from './mongo.server-profile';
 import { WritesInFlight } from './mongo.writes-in-flight';
@@ -112,6 +113,12 @@ export class MongoStore implements Persistence {
   private readonly prefix: string;
   private readonly held = new HeldLeases();
   private readonly inFlight = new WritesInFlight();
+  /** Schedules (mongo.schedules.ts), in `<prefix>schedules` of the same database. */
+  readonly schedules = new MongoSchedules(() =>
+    this.open()
+      .client.db(this.databaseName())
+      .collection<ScheduleDocument>(`${this.prefix}schedules`),
+  );
 
   constructor(private readonly options: MongoStoreOptions) {
     if (!options.url === !options.client) {

@@ -1,10 +1,11 @@
 import { versionMigration } from './postgres.versions';
+import { schedulesMigration } from './postgres.schedules';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -57,6 +58,8 @@ const migrations = (schema: string): string[][] => [
   ],
   // 2: the version of the code each workflow started on.
   versionMigration(schema),
+  // 3: schedules (postgres.schedules.ts).
+  schedulesMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

@@ -1,3 +1,4 @@
+import { PostgresSchedules } from './postgres.schedules';
 import type { Pool } from 'pg';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { InvalidArgumentError } from '../../errors/invalid-argument.error';
@@ -62,6 +63,8 @@ interface Opened {
  */
 export class PostgresStore implements Persistence {
   readonly schema: string;
+  /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
+  readonly schedules: PostgresSchedules;
   private readonly sql: PostgresStatements;
   private readonly channel: string;
   /** Inserts, steps and finishes: those written in one turn share a statement. */
@@ -82,6 +85,10 @@ export class PostgresStore implements Persistence {
     checkPostgresOptions(options);
     this.schema = options.schema ?? POSTGRES_DEFAULTS.schema;
     this.sql = postgresStatements(this.schema);
+    this.schedules = new PostgresSchedules(
+      (statement, values) => this.query(statement, values),
+      this.schema,
+    );
     this.channel = `lidex_${this.schema}`;
     this.writes = new PostgresWrites(
       this.query,
