@@ -24,6 +24,7 @@ export default tseslint.config(
       'dist/',
       'dist-sample/',
       'dist-bench/',
+      'dist-worker/',
       'coverage/',
       'node_modules/',
       '.tools/',

@@ -1,29 +1,9 @@
 import { join } from 'node:path';
 import { MemoryStore, type Persistence } from '@lidex/nestjs';
-import { SqliteStore } from '@lidex/nestjs/sqlite';
-import { MongoStore } from '@lidex/nestjs/mongodb';
-import { PostgresStore } from '@lidex/nestjs/postgres';
 import type { MongoClient } from 'mongodb';
+import { openSpec, type StoreSpec } from '../test/support/worker/store-spec';
 
-/** How a worker process opens a store: JSON, passed on its command line. */
-export type StoreSpec =
-  | { memory: true }
-  | { sqlite: string; durability?: 'full' | 'normal' }
-  | { mongodb: { url: string; database: string } }
-  | { postgres: { url: string; schema: string; connectTimeoutMs?: number } };
-
-/** Opens (without `init`) the store a spec names; MongoDB through `client` when given. */
-export function openSpec(spec: StoreSpec, client?: MongoClient): Persistence {
-  if ('memory' in spec) return new MemoryStore();
-  if ('sqlite' in spec) {
-    return new SqliteStore({ path: spec.sqlite, durability: spec.durability });
-  }
-  if ('postgres' in spec) return new PostgresStore(spec.postgres);
-  const { url, database } = spec.mongodb;
-  return client
-    ? new MongoStore({ client, database })
-    : new MongoStore({ url, database });
-}
+export { openSpec, type StoreSpec };
 
 /** Fresh, empty data for one scenario: its own SQLite file, MongoDB database or memory. */
 export interface StorePlace {

@@ -1,4 +1,5 @@
 import type { WorkflowContext, WorkflowHandler } from '@lidex/nestjs';
+import type { WorkflowSet } from '../test/support/worker/protocol';
 import { wallClockMs } from './stats';
 
 /** One hour: long enough that a sleeper is released from memory and stays asleep. */
@@ -34,6 +35,9 @@ export const benchWorkflows = {
 } satisfies Record<string, WorkflowHandler>;
 
 export type BenchWorkflow = keyof typeof benchWorkflows;
+
+/** For the worker processes (`test/support/worker/entry.ts`): the bench workflows. */
+export const workerWorkflows: WorkflowSet = () => benchWorkflows;
 
 /**
  * For an engine that only starts workflows (the client side of a multi-process scenario): the

@@ -3,7 +3,7 @@ import { BENCH_ENGINE_OPTIONS, clientEngine } from '../engines';
 import { withWorkers, type WorkerProcess } from '../processes';
 import { pause, round } from '../stats';
 import type { StorePlace } from '../stores';
-import type { WorkerStats } from '../worker-protocol';
+import type { WorkerStats } from '../../test/support/worker/protocol';
 import type { BenchWorkflow } from '../workflows';
 
 export interface Sleepers {

@@ -34,7 +34,7 @@ describe.each(suite.stores)(
           10_000,
           'the first step',
         );
-        zombie.child.kill('SIGSTOP');
+        zombie.pause();
         const frozenAt = Date.now();
 
         const owner = await startWorker(store, journal, options);
@@ -42,7 +42,7 @@ describe.each(suite.stores)(
         expect(await client.wait('z', { timeoutMs: 30_000 })).toBe('finished');
         const takeoverSeconds = (Date.now() - frozenAt) / 1000;
 
-        zombie.child.kill('SIGCONT');
+        zombie.resume();
         await eventually(
           () => zombie.output().includes(messages.leaseLost('z', 'finished')),
           10_000,
@@ -63,8 +63,7 @@ describe.each(suite.stores)(
         expect(zombieSteps.map(([, step]) => step)).toEqual(['step-0']);
 
         // The zombie carries on: with the new owner gone, it runs the next workflow.
-        owner.child.kill('SIGKILL');
-        await owner.exited;
+        await owner.kill();
         await client.start('after', 'stamp', { steps: 2, stepMs: 10 });
         expect(await client.wait('after', { timeoutMs: 15_000 })).toBe(
           'finished',
@@ -81,10 +80,8 @@ describe.each(suite.stores)(
           ).length,
         });
       } finally {
-        for (const worker of workers) {
-          worker.child.kill('SIGCONT');
-          worker.child.kill('SIGKILL');
-        }
+        for (const worker of workers) worker.resume();
+        await Promise.all(workers.map((worker) => worker.kill()));
         await persistence.close();
       }
     }, 60_000);
@@ -113,7 +110,7 @@ describe.each(suite.stores)(
           15_000,
           'every run asleep',
         );
-        zombie.child.kill('SIGSTOP');
+        zombie.pause();
 
         const owner = await startWorker(store, journal, options);
         workers.push(owner);
@@ -121,7 +118,7 @@ describe.each(suite.stores)(
           expect(await client.wait(id, { timeoutMs: 30_000 })).toBe('finished');
         }
 
-        zombie.child.kill('SIGCONT');
+        zombie.resume();
         await eventually(
           () =>
             ids.every((id) =>
@@ -146,10 +143,8 @@ describe.each(suite.stores)(
           ]);
         }
       } finally {
-        for (const worker of workers) {
-          worker.child.kill('SIGCONT');
-          worker.child.kill('SIGKILL');
-        }
+        for (const worker of workers) worker.resume();
+        await Promise.all(workers.map((worker) => worker.kill()));
         await persistence.close();
       }
     }, 90_000);

@@ -14,7 +14,7 @@ import {
 } from '../support/worker-processes';
 
 const WORKFLOWS = 100;
-/** worker-process.js runs up to 4 workflows at once, polling every 20 ms, leases of 1 s. */
+/** The worker processes (TEST_WORKER_ENGINE) run up to 4 workflows at once, polling every 20 ms, leases of 1 s. */
 const CONCURRENCY = 4;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

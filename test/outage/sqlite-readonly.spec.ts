@@ -1,54 +1,48 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { LidexEngine } from '@lidex/nestjs';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
 import { tempDir } from '../support/temp-dir';
-import { requireBuild } from '../support/worker-processes';
+import {
+  journalWorkflows,
+  requireBuild,
+  TEST_WORKER_ENGINE,
+  WorkerProcess,
+} from '../support/worker-processes';
+import type { FromWorker } from '../support/worker/protocol';
 
 /**
  * The worker runs as an unprivileged user: root (as these tests and CI run) writes any file
  * whatever its permission bits.
  */
 const NOBODY = 65534;
-const WORKER = join(__dirname, '../support/sqlite-retrying-worker.js');
 const WORKFLOWS = 40;
 
-interface Report {
-  initFailed?: { name: string; message: string };
-  ready?: boolean;
-}
-
-/** A retrying worker (sqlite-retrying-worker.js) as user `nobody`, and what it reported. */
-function startNobodyWorker(path: string): {
-  child: ChildProcess;
-  reports: Report[];
-  stderr: () => string;
-} {
-  const child = spawn(process.execPath, [WORKER, path], {
-    uid: NOBODY,
-    gid: NOBODY,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const reports: Report[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) =>
-    reports.push(JSON.parse(line) as Report),
+/**
+ * A worker as user `nobody` that opens the SQLite file the way a supervised app keeps trying to
+ * start: `init()` again every 200 ms until it succeeds, each failure reported.
+ */
+function startNobodyWorker(path: string): WorkerProcess {
+  return WorkerProcess.launch(
+    {
+      store: { sqlite: path },
+      engine: { ...TEST_WORKER_ENGINE, concurrency: 8 },
+      workflows: journalWorkflows(),
+      initRetryMs: 200,
+    },
+    { uid: NOBODY, gid: NOBODY },
   );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return { child, reports, stderr: () => stderr };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+type InitFailed = Extract<FromWorker, { type: 'initFailed' }>;
+
+const initFailures = (worker: WorkerProcess) =>
+  worker.reports.filter(
+    (report): report is InitFailed => report.type === 'initFailed',
+  );
 
 const passThrough = () => Promise.reject(new Error('runs in the worker'));
 
@@ -101,38 +95,36 @@ describe('SQLite file this process cannot write', () => {
         "the worker's first init()",
       );
       expect(first).toEqual({
-        initFailed: {
-          name: 'StoreUnavailableError',
-          message: messages.storeUnavailable(
-            `SQLite file ${path}`,
-            messages.sqliteNotWritable(
-              `uid ${NOBODY}`,
-              'attempt to write a readonly database',
-            ),
+        type: 'initFailed',
+        name: 'StoreUnavailableError',
+        message: messages.storeUnavailable(
+          `SQLite file ${path}`,
+          messages.sqliteNotWritable(
+            `uid ${NOBODY}`,
+            'attempt to write a readonly database',
           ),
-        },
+        ),
       });
 
       chmodSync(path, 0o666);
       const writableAt = Date.now();
       await eventually(
-        () => worker.reports.some((report) => report.ready),
+        () => worker.ready,
         10_000,
         'init() to succeed once the file is writable',
       );
       const openedMs = Date.now() - writableAt;
       await expectAllFinished(path);
       const finishedMs = Date.now() - writableAt;
-      expect(worker.stderr()).not.toContain('readonly');
+      expect(worker.output()).not.toContain('readonly');
       reportFigures('sqlite-readonly', {
         workflows: WORKFLOWS,
-        failedInits: worker.reports.filter((report) => report.initFailed)
-          .length,
+        failedInits: initFailures(worker).length,
         openedAfterWritableMs: openedMs,
         allFinishedAfterWritableMs: finishedMs,
       });
     } finally {
-      await stop(worker.child);
+      await worker.kill();
     }
   }, 90_000);
 
@@ -150,12 +142,12 @@ describe('SQLite file this process cannot write', () => {
     const worker = startNobodyWorker(path);
     try {
       const first = await eventually(
-        () => worker.reports[0],
+        () => initFailures(worker)[0],
         15_000,
         "the worker's first init()",
       );
-      expect(first.initFailed?.name).toBe('StoreUnavailableError');
-      expect(first.initFailed?.message).toBe(
+      expect(first.name).toBe('StoreUnavailableError');
+      expect(first.message).toBe(
         messages.storeUnavailable(
           `SQLite file ${path}`,
           messages.sqliteNotWritable(
@@ -165,7 +157,7 @@ describe('SQLite file this process cannot write', () => {
         ),
       );
     } finally {
-      await stop(worker.child);
+      await worker.kill();
     }
   }, 60_000);
 });

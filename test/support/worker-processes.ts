@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -6,21 +5,21 @@ import {
   type Persistence,
   type WorkflowHandler,
 } from '@lidex/nestjs';
-import { SqliteStore } from '@lidex/nestjs/sqlite';
-import { MongoStore } from '@lidex/nestjs/mongodb';
-import { PostgresStore } from '@lidex/nestjs/postgres';
 import { dropTestDatabases, mongoUrl, testDatabase } from './mongo';
 import { dropTestSchemas, postgresUrl, testSchema } from './postgres';
 import { tempDir } from './temp-dir';
+import { builtHarness, WorkerProcess } from './worker/launcher';
+import { openSpec, type StoreSpec } from './worker/store-spec';
 
-const WORKER = join(__dirname, 'worker-process.js');
+export { WorkerProcess };
+
 const DIST = join(__dirname, '../../dist/index.js');
 
 /** A store the test process and its worker processes open alike. */
 export interface SharedStore {
   label: string;
-  /** What worker-process.js is told to open. */
-  spec: object;
+  /** What the worker processes are told to open. */
+  spec: StoreSpec;
   open(): Persistence;
 }
 
@@ -30,49 +29,31 @@ export interface SharedStore {
  * a server is there.
  */
 export function sharedStores(dir: string): SharedStore[] {
-  const path = join(dir, 'lidex.sqlite');
-  const stores: SharedStore[] = [
-    {
-      label: 'SQLite',
-      spec: { sqlite: path },
-      open: () => new SqliteStore({ path }),
-    },
-  ];
+  const shared = (label: string, spec: StoreSpec): SharedStore => ({
+    label,
+    spec,
+    open: () => openSpec(spec),
+  });
+  const stores = [shared('SQLite', { sqlite: join(dir, 'lidex.sqlite') })];
   if (mongoUrl) {
     const database = testDatabase();
-    stores.push({
-      label: 'MongoDB',
-      spec: { mongo: { url: mongoUrl, database } },
-      open: () => new MongoStore({ url: mongoUrl!, database }),
-    });
+    stores.push(shared('MongoDB', { mongodb: { url: mongoUrl, database } }));
   }
   // The second server, whose conditional updates are atomic: the single-update claim path.
   const javaUrl = process.env.LIDEX_TEST_MONGO_JAVA_URL;
   if (javaUrl) {
     const database = testDatabase(javaUrl);
-    stores.push({
-      label: 'mongo-java-server',
-      spec: { mongo: { url: javaUrl, database } },
-      open: () => new MongoStore({ url: javaUrl, database }),
-    });
+    stores.push(
+      shared('mongo-java-server', { mongodb: { url: javaUrl, database } }),
+    );
   }
   if (postgresUrl) {
     const schema = testSchema();
-    stores.push({
-      label: 'PostgreSQL',
-      spec: { postgres: { url: postgresUrl, schema } },
-      open: () => new PostgresStore({ url: postgresUrl!, schema }),
-    });
+    stores.push(
+      shared('PostgreSQL', { postgres: { url: postgresUrl, schema } }),
+    );
   }
   return stores;
-}
-
-export interface WorkerProcess {
-  child: ChildProcess;
-  pid: number;
-  /** What the worker wrote to stderr (its warnings and errors). */
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export function requireBuild(): void {
@@ -83,42 +64,45 @@ export function requireBuild(): void {
   }
 }
 
-/** Starts a worker process and resolves once it is polling. `env`: added to the process's. */
+/**
+ * The engine settings of the tests' worker processes: polls every 20 ms, leases of 1 s, a retry
+ * 100 ms after a failure, 4 workflows at once. `startWorker`'s `options` override them.
+ */
+export const TEST_WORKER_ENGINE = {
+  pollIntervalMs: 20,
+  timeoutIntervalMs: 1000,
+  retryIntervalMs: 100,
+  concurrency: 4,
+};
+
+/** The tests' workflows (`chain`, `stamp`, `napper`), noting each step in `journal`. */
+export const journalWorkflows = (journal?: string) => ({
+  module: builtHarness('journal-workflows.js'),
+  options: { journal },
+});
+
+/**
+ * Starts a worker process of the shared harness (test/support/worker) running the tests'
+ * workflows, and resolves once it is polling. `env`: added to the process's.
+ */
 export function startWorker(
   store: SharedStore,
   journal: string,
   options: object = {},
   env: NodeJS.ProcessEnv = {},
 ): Promise<WorkerProcess> {
-  const child = fork(
-    WORKER,
-    [JSON.stringify(store.spec), journal, JSON.stringify(options)],
+  return WorkerProcess.start(
     {
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env: { ...process.env, ...env },
+      store: store.spec,
+      engine: { ...TEST_WORKER_ENGINE, ...options },
+      workflows: journalWorkflows(journal),
     },
+    { env },
   );
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-  }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    child.once('message', () =>
-      resolve({ child, pid: child.pid!, output: () => output, exited }),
-    );
-    void exited.then(({ code }) =>
-      reject(new Error(`worker exited early with ${code}:\n${output}`)),
-    );
-  });
 }
 
 export async function killWorker(worker: WorkerProcess): Promise<void> {
-  worker.child.kill('SIGKILL');
-  await worker.exited;
+  await worker.kill();
 }
 
 /** The journal's lines as [workflow, step, pid]. */
@@ -153,7 +137,7 @@ export function processSuite(prefix: string): {
   return { dir: dir.path, stores: sharedStores(dir.path) };
 }
 
-/** The workflows worker-process.js runs; the test process only starts and reads them. */
+/** The workflows the worker processes run; the test process only starts and reads them. */
 const runsInWorkers = (() =>
   Promise.reject(new Error('runs in the worker processes'))) as WorkflowHandler;
 
