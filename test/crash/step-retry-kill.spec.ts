@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LidexEngine } from '@lidex/nestjs';
@@ -6,8 +5,7 @@ import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { eventually } from '../support/eventually';
 import { requireBuild } from '../support/worker-processes';
 import { tempDir } from '../support/temp-dir';
-
-const WORKER = join(__dirname, '../support/step-retry-worker.js');
+import { builtHarness, WorkerProcess } from '../support/worker/launcher';
 
 interface AttemptLine {
   pid: number;
@@ -24,13 +22,12 @@ describe('a step retried across a SIGKILL (real processes, SQLite)', () => {
   const dir = tempDir('lidex-step-kill-');
   const path = join(dir.path, 'lidex.sqlite');
   const log = join(dir.path, 'attempts.jsonl');
-  const children: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
   let client: LidexEngine;
 
   beforeAll(() => requireBuild());
   afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(workers.map((worker) => worker.kill()));
     await client?.close();
     dir.remove();
   });
@@ -43,19 +40,29 @@ describe('a step retried across a SIGKILL (real processes, SQLite)', () => {
           .map((line) => JSON.parse(line) as AttemptLine)
       : [];
 
-  function worker(): ChildProcess {
-    const child = spawn(process.execPath, [WORKER, path, log], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  /** A worker process of the shared harness running `flaky`, its waits of 3 s held in memory. */
+  async function worker(): Promise<WorkerProcess> {
+    const started = await WorkerProcess.start({
+      store: { sqlite: path },
+      engine: {
+        pollIntervalMs: 20,
+        timeoutIntervalMs: 1000,
+        sleepInMemoryMaxMs: 10_000,
+      },
+      workflows: {
+        module: builtHarness('step-retry-workflows.js'),
+        options: { log },
+      },
     });
-    children.push(child);
-    return child;
+    workers.push(started);
+    return started;
   }
 
   it('resumes at attempt 2 after the worker is killed in the backoff after attempt 1', async () => {
     const store = new SqliteStore({ path });
     await store.init();
     client = new LidexEngine({ store, clientOnly: true });
-    const first = worker();
+    const first = await worker();
     await client.start('flaky-1', 'flaky', null);
     await eventually(() => attempts().length === 1, 20_000, 'attempt 1');
     // Attempt 1 failed and is recorded; the worker waits 3 s in memory before attempt 2.
@@ -65,12 +72,10 @@ describe('a step retried across a SIGKILL (real processes, SQLite)', () => {
       20_000,
       'attempt 1 recorded',
     );
-    const killed = new Promise((resolve) => first.once('exit', resolve));
-    first.kill('SIGKILL');
-    await killed;
+    await first.kill();
     expect(attempts()).toHaveLength(1);
 
-    const second = worker();
+    const second = await worker();
     const done = await client.wait('flaky-1', { timeoutMs: 30_000 });
     expect(done).toBe('finished');
     const lines = attempts();
@@ -93,6 +98,6 @@ describe('a step retried across a SIGKILL (real processes, SQLite)', () => {
       'api down (attempt 2)',
       undefined,
     ]);
-    second.kill('SIGTERM');
+    await second.stop();
   });
 });
