@@ -32,11 +32,12 @@ describe('a step retried across a SIGKILL (real processes, SQLite)', () => {
     dir.remove();
   });
 
+  /** The attempts logged so far, whole lines only (the worker may have just created the file). */
   const attempts = (): AttemptLine[] =>
     existsSync(log)
       ? readFileSync(log, 'utf8')
-          .trim()
           .split('\n')
+          .filter((line) => line.endsWith('}'))
           .map((line) => JSON.parse(line) as AttemptLine)
       : [];
 
