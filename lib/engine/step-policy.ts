@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
+import { UnknownOptionError } from '../errors/unknown-option.error';
 import { messages } from '../lidex.messages';
 import { unknownKey } from '../model/option-keys';
 
@@ -123,6 +124,9 @@ export function resolveModulePolicy(policy: unknown): ResolvedRetryPolicy {
   if (policy === undefined) return STEP_RETRY_DEFAULTS;
   if (typeof policy !== 'object' || policy === null)
     throw new InvalidOptionsError('stepRetry', policy, 'an object');
+  const unknown = unknownKey('stepRetry', policy, POLICY_KEYS);
+  if (unknown)
+    throw new UnknownOptionError(`stepRetry.${unknown.key}`, unknown.message);
   return merge(
     STEP_RETRY_DEFAULTS,
     policy,
