@@ -78,6 +78,26 @@ export function versionsContract(factory: StoreFactory): void {
       expect(newer.map((w) => [w.id, w.version])).toEqual([['too-new', 2]]);
     });
 
+    it('takes over no lapsed lease of a workflow of a newer version (stores with listLeases)', async () => {
+      if (!store.listLeases) return;
+      await store.insertWorkflow(
+        { id: 'leased', name: 'wf', input: '1', now: T0, version: 2 },
+        lease(T0 + 10),
+      );
+      await insert('unleased', 'wf', 2, T0 + 1);
+      const seen = await store.listLeases(T0 + 100, 10);
+      expect(seen.map((s) => s.workflowId)).toEqual(['leased']);
+      const claim = (runs: number) =>
+        store.claimReady(
+          T0 + 100,
+          [lease(T0 + MINUTE), lease(T0 + MINUTE)],
+          seen,
+          { versions: new Map([['wf', runs]]) },
+        );
+      expect(await claim(1)).toEqual([]);
+      expect((await claim(2)).map((w) => w.id)).toEqual(['leased', 'unleased']);
+    });
+
     it('lists the workflows of one version', async () => {
       await insert('a', 'wf', 1, T0);
       await insert('b', 'wf', 2, T0 + 1);
