@@ -185,6 +185,16 @@ describePostgres(
       ).toEqual([false, false, false, false]);
     });
 
+    it('sends the writes of its last turn before it closes', async () => {
+      const { store, schema } = opened;
+      const insert = store.insertWorkflow(workflow(1), lease(1));
+      await store.close();
+      await expect(insert).resolves.toBe(true);
+      expect(await sql(`SELECT id FROM "${schema}".workflows`)).toEqual([
+        { id: 'w1' },
+      ]);
+    });
+
     it('sends a write alone at once, as its single-row statement', async () => {
       const { store, sent, schema } = opened;
       sent.length = 0;

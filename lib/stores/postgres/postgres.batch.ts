@@ -38,6 +38,7 @@ const MAX_BATCH = 500;
 export class WriteBatcher<In, Out> {
   private queue: Pending<In, Out>[] = [];
   private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly kind: BatchKind<In, Out>) {}
 
@@ -51,11 +52,20 @@ export class WriteBatcher<In, Out> {
     });
   }
 
+  /** Sends what is queued now, and waits until every write sent has settled (before closing). */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
   private flush(): void {
     this.scheduled = false;
     const queue = this.queue;
     this.queue = [];
-    void this.runLayers(layers(queue, (input) => this.kind.key(input)));
+    if (queue.length === 0) return;
+    const sent = this.runLayers(layers(queue, (input) => this.kind.key(input)));
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
   }
 
   /** Layer after layer (the second write of a key after the first); chunks of one at once. */

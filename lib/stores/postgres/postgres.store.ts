@@ -151,6 +151,8 @@ export class PostgresStore implements Persistence {
   }
 
   async close(): Promise<void> {
+    if (!this.opened) return;
+    await this.writes.drain();
     const opened = this.opened;
     this.opened = undefined;
     if (!opened) return;

@@ -138,6 +138,15 @@ export class PostgresWrites {
     });
   }
 
+  /** Sends the writes queued in this turn and waits for all in flight: before the pool closes. */
+  async drain(): Promise<void> {
+    await Promise.all([
+      this.inserts.drain(),
+      this.steps.drain(),
+      this.finishes.drain(),
+    ]);
+  }
+
   insert(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
     return this.inserts.submit({ workflow, lease });
   }
