@@ -11,6 +11,7 @@ module.exports = {
     '^@lidex/nestjs/sqlite$': '<rootDir>/lib/sqlite.ts',
     '^@lidex/nestjs/mongodb$': '<rootDir>/lib/mongodb.ts',
     '^@lidex/nestjs/postgres$': '<rootDir>/lib/postgres.ts',
+    '^@lidex/nestjs/mysql$': '<rootDir>/lib/mysql.ts',
     '^@lidex/nestjs/testing$': '<rootDir>/lib/testing/index.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -390,6 +390,23 @@ export const messages = {
     `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
   postgresOrmNotReady: (orm: string, fix: string) =>
     `PostgresStore cannot use ${orm}: ${fix}`,
+  mysqlConnectionLost: (store: string, cause: string) =>
+    `A connection to ${store} failed (${cause}); the pool opens a new one when needed`,
+  mysqlSchemaOutdated: (
+    store: string,
+    prefix: string,
+    found: number,
+    needed: number,
+  ) =>
+    `${store}: the tables "${prefix}*" are ${found === 0 ? 'missing' : `at version ${found}`}, ` +
+    `and this version of Lidex needs version ${needed}. Migrations are off (migrate: false): apply ` +
+    `the SQL of MysqlStore.migrationSql({ tablePrefix: ${show(prefix)} }) with your migration tool, ` +
+    `or let Lidex migrate at start (migrate: true)`,
+  mysqlMigrationLockBusy: (store: string, lock: string, seconds: number) =>
+    `${store}: another instance held the migration lock ${show(lock)} for more than ${seconds} s; ` +
+    `start again once it has migrated (or find the session holding it: SELECT IS_USED_LOCK(${show(lock)}))`,
+  mysqlNotATransaction: (store: string, got: unknown, expected: string) =>
+    `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
   nowBesideClock: () =>
     `not given together with "clock": the clock's now() is the engine's time; give one of them`,
   notAClock: () =>

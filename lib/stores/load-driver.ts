@@ -6,7 +6,7 @@ import { messages } from '../lidex.messages';
  * never needs the others' drivers installed.
  */
 export function loadDriver<T>(
-  driver: 'better-sqlite3' | 'mongodb' | 'pg',
+  driver: 'better-sqlite3' | 'mongodb' | 'pg' | 'mysql2/promise',
   store: string,
 ): T {
   try {
@@ -15,7 +15,9 @@ export function loadDriver<T>(
   } catch (error) {
     throw new StoreUnavailableError(
       store,
-      new Error(messages.driverMissing(driver, store), { cause: error }),
+      new Error(messages.driverMissing(driver.split('/')[0], store), {
+        cause: error,
+      }),
     );
   }
 }

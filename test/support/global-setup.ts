@@ -9,6 +9,7 @@ import {
   startMongoServer,
   type MongoServer,
 } from './mongo-server';
+import { startTestMysql } from './mysql-setup';
 import { startTestPostgres } from './postgres-setup';
 
 /**
@@ -25,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
   await startFirst(servers);
   await startJavaServer(servers);
   await startTestPostgres();
+  await startTestMysql();
 }
 
 async function startFirst(servers: MongoServer[]): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MongoServer } from './mongo-server';
+import { stopTestMysql } from './mysql-setup';
 import { stopTestPostgres } from './postgres-setup';
 
 export default async function globalTeardown(): Promise<void> {
@@ -8,5 +9,6 @@ export default async function globalTeardown(): Promise<void> {
   await Promise.all([
     ...servers.map((server) => server.stop()),
     stopTestPostgres(),
+    stopTestMysql(),
   ]);
 }

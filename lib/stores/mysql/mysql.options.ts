@@ -1,0 +1,196 @@
+import type { Pool } from 'mysql2/promise';
+import { InvalidOptionsError } from '../../errors/invalid-options.error';
+import { UnknownOptionError } from '../../errors/unknown-option.error';
+import { unknownKey } from '../../model/option-keys';
+import type { KyselyLike } from './orm/kysely';
+
+/**
+ * Options of the MySQL store (MySQL 8 and MariaDB 10.6 or later): give one of `url`, `pool`, or
+ * the app's ORM (`typeorm`, `drizzle`, `kysely`), whose connections the store's statements then
+ * share. Its tables live in the connection's database, under `tablePrefix`.
+ */
+export interface MysqlStoreOptions {
+  /** A connection string (`mysql://user:password@host:3306/db`); the store opens its own pool. */
+  url?: string;
+  /**
+   * An existing `mysql2` pool (`mysql2/promise`'s `createPool`, or the callback API's): the store
+   * runs its statements through it and never ends it.
+   */
+  pool?: Pool | { promise(): Pool };
+  /**
+   * The app's TypeORM `DataSource` (type `mysql` or `mariadb`, on `mysql2`), initialized before
+   * the store opens: the store runs on its pool and never destroys it.
+   */
+  typeorm?: {
+    options: { type: string };
+    isInitialized: boolean;
+    driver: object;
+  };
+  /** The app's Drizzle database on mysql2 (`drizzle({ client: pool })` from `drizzle-orm/mysql2`). */
+  drizzle?: { $client: unknown };
+  /** The app's `Kysely` on `MysqlDialect`: the store's statements run through it. */
+  kysely?: KyselyLike;
+  /**
+   * What the names of Lidex's tables and procedures start with, in the connection's database.
+   * Lower-case letters, digits and `_`, at most 24.
+   * @default 'lidex_'
+   */
+  tablePrefix?: string;
+  /**
+   * Create and upgrade the tables at start, under a lock (`GET_LOCK`, safe with many instances
+   * starting at once). `false` for teams whose migrations run elsewhere: apply
+   * `MysqlStore.migrationSql({ tablePrefix })` with your migration tool; start-up then only
+   * checks that the schema is current.
+   * @default true
+   */
+  migrate?: boolean;
+  /**
+   * Connections of the pool the store opens from `url` (ignored otherwise).
+   * @default 10
+   */
+  poolSize?: number;
+  /**
+   * How long opening a connection may take before it fails (the pool opened from `url`).
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+}
+
+export const MYSQL_DEFAULTS = {
+  tablePrefix: 'lidex_',
+  migrate: true,
+  poolSize: 10,
+  connectTimeoutMs: 5000,
+} as const;
+
+const SOURCES = [
+  'url',
+  'pool',
+  'typeorm',
+  'drizzle',
+  'kysely',
+] as const satisfies readonly (keyof MysqlStoreOptions)[];
+
+const KNOWN_KEYS = [
+  ...SOURCES,
+  'tablePrefix',
+  'migrate',
+  'poolSize',
+  'connectTimeoutMs',
+] as const satisfies readonly (keyof MysqlStoreOptions)[];
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+/** Checks the options, throwing the error that names the option and the fix. */
+export function checkMysqlOptions(options: MysqlStoreOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError(
+      'MysqlStore options',
+      options,
+      'an object with `url` or `pool`',
+    );
+  }
+  const unknown = unknownKey('MysqlStore', options, KNOWN_KEYS);
+  if (unknown) throw new UnknownOptionError(unknown.key, unknown.message);
+  const given = SOURCES.filter((key) => options[key] !== undefined);
+  if (given.length !== 1) {
+    throw new InvalidOptionsError(
+      `MysqlStore ${given.length > 1 ? given.join('/') : 'url/pool'}`,
+      given.length > 1 ? `${given.length} of them` : undefined,
+      'exactly one of `url` (a connection string), `pool` (an existing mysql2 pool), or your ORM: ' +
+        '`typeorm` (a DataSource), `drizzle` (a mysql2 database) or `kysely`',
+    );
+  }
+  if (options.url !== undefined && !isMysqlUrl(options.url)) {
+    throw new InvalidOptionsError(
+      'MysqlStore url',
+      typeof options.url === 'string' ? redactUrl(options.url) : options.url,
+      'a connection string such as mysql://user:password@db.internal:3306/orders',
+    );
+  }
+  const shaped: [keyof MysqlStoreOptions, boolean, string][] = [
+    [
+      'pool',
+      isObject(options.pool) &&
+        (typeof (options.pool as { query?: unknown }).query === 'function' ||
+          typeof (options.pool as { promise?: unknown }).promise ===
+            'function'),
+      'a mysql2 pool (createPool({ uri }) from "mysql2/promise")',
+    ],
+    [
+      'typeorm',
+      isObject(options.typeorm) && 'driver' in options.typeorm,
+      'a TypeORM DataSource (new DataSource({ type: "mysql", ... }))',
+    ],
+    [
+      'drizzle',
+      isObject(options.drizzle) && '$client' in options.drizzle,
+      'a Drizzle database from "drizzle-orm/mysql2" (drizzle({ client: pool }))',
+    ],
+    [
+      'kysely',
+      typeof options.kysely?.executeQuery === 'function' &&
+        typeof options.kysely?.connection === 'function',
+      'a Kysely instance (new Kysely({ dialect: new MysqlDialect({ pool }) }))',
+    ],
+  ];
+  for (const [key, ok, expected] of shaped) {
+    if (options[key] !== undefined && !ok) {
+      throw new InvalidOptionsError(
+        `MysqlStore ${key}`,
+        options[key],
+        expected,
+      );
+    }
+  }
+  if (
+    options.tablePrefix !== undefined &&
+    (typeof options.tablePrefix !== 'string' ||
+      !/^[a-z_][a-z0-9_]{0,23}$/.test(options.tablePrefix))
+  ) {
+    throw new InvalidOptionsError(
+      'MysqlStore tablePrefix',
+      options.tablePrefix,
+      "a prefix of lower-case letters, digits and '_' (at most 24, not starting with a digit), such as 'lidex_'",
+    );
+  }
+  if (options.migrate !== undefined && typeof options.migrate !== 'boolean') {
+    throw new InvalidOptionsError(
+      'MysqlStore migrate',
+      options.migrate,
+      'true or false',
+    );
+  }
+  for (const key of ['poolSize', 'connectTimeoutMs'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new InvalidOptionsError(
+        `MysqlStore ${key}`,
+        value,
+        'a positive integer',
+      );
+    }
+  }
+}
+
+function isMysqlUrl(url: unknown): boolean {
+  if (typeof url !== 'string') return false;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'mysql:' || parsed.protocol === 'mariadb:';
+  } catch {
+    return false;
+  }
+}
+
+/** The URL with its password replaced, for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'a MySQL connection string';
+  }
+}

@@ -1,0 +1,420 @@
+import type { WorkflowCounts, WorkflowStatus } from '../../model';
+import { InvalidArgumentError } from '../../errors/invalid-argument.error';
+import { LidexError } from '../../errors/lidex.error';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
+import { messages } from '../../lidex.messages';
+import { loadDriver } from '../load-driver';
+import {
+  CANCELLABLE_STATUSES,
+  type ClaimOptions,
+  type ClaimedWorkflow,
+  type FailureRecord,
+  type FinishRecord,
+  type Lease,
+  type LeaseRelease,
+  type NewWorkflow,
+  noCounts,
+  type Persistence,
+  RETRYABLE_STATUSES,
+  type StepOutcome,
+  type StoreContext,
+  type StoredStep,
+  type StoredWorkflow,
+  type WorkflowQuery,
+  type WorkflowSummaryRecord,
+} from '../persistence';
+import type { MysqlQuery, MysqlSource } from './mysql.connection';
+import { migrateSchema } from './mysql.migrate';
+import { keyOf, mysqlNames } from './mysql.names';
+import {
+  checkMysqlOptions,
+  MYSQL_DEFAULTS,
+  type MysqlStoreOptions,
+  redactUrl,
+} from './mysql.options';
+import {
+  optionalText,
+  text,
+  toStoredSteps,
+  toSummary,
+  versionsParam,
+} from './mysql.rows';
+import { DUPLICATE_KEY, MysqlSchedules } from './mysql.schedules';
+import { migrationScript } from './mysql.schema';
+import { mysqlErrno } from './mysql.retry';
+import { openSource, sourceName, transactionQuery } from './mysql.source';
+
+const quoted = (statuses: readonly WorkflowStatus[]): string =>
+  statuses.map((status) => `'${status}'`).join(', ');
+
+/**
+ * Workflows in MySQL 8 or MariaDB 10.6+ (the `mysql2` driver), in tables of their own (a prefix)
+ * in the app's database. Every write of a run is one statement: a `CALL` of a procedure that
+ * locks the workflow's row, checks the lease token and writes, in one short transaction. A claim
+ * is one `CALL` too (`FOR UPDATE SKIP LOCKED`, oldest ready first) answering the steps a replay
+ * needs. Deadlocks and lock wait timeouts are retried by the store.
+ */
+export class MysqlStore implements Persistence {
+  readonly tablePrefix: string;
+  /** Schedules (mysql.schedules.ts), in `<prefix>schedules`. */
+  readonly schedules: MysqlSchedules;
+  private readonly names: ReturnType<typeof mysqlNames>;
+  private opened?: MysqlSource;
+
+  /**
+   * The SQL that creates or upgrades the store's tables and procedures (idempotent), for teams
+   * whose migrations run in their own tool (`migrate: false`): a script for the `mysql` client.
+   */
+  static migrationSql(options: { tablePrefix?: string } = {}): string {
+    const tablePrefix = options.tablePrefix ?? MYSQL_DEFAULTS.tablePrefix;
+    checkMysqlOptions({ url: 'mysql://localhost', tablePrefix });
+    return migrationScript(tablePrefix);
+  }
+
+  constructor(private readonly options: MysqlStoreOptions) {
+    checkMysqlOptions(options);
+    this.tablePrefix = options.tablePrefix ?? MYSQL_DEFAULTS.tablePrefix;
+    this.names = mysqlNames(this.tablePrefix);
+    this.schedules = new MysqlSchedules(
+      (sql, values) => this.query(sql, values),
+      this.tablePrefix,
+    );
+  }
+
+  describe(): string {
+    const where = this.options.url
+      ? redactUrl(this.options.url)
+      : `through ${sourceName(this.options)}`;
+    return `MySQL ${where}, tables "${this.tablePrefix}*"`;
+  }
+
+  async init(context: StoreContext = {}): Promise<void> {
+    if (this.opened) return;
+    const mysql = loadDriver<typeof import('mysql2/promise')>(
+      'mysql2/promise',
+      'MySQL store',
+    );
+    const source = openSource(this.options, mysql, (error) =>
+      context.logger?.warn(
+        messages.mysqlConnectionLost(this.describe(), error.message),
+      ),
+    );
+    try {
+      await migrateSchema(
+        source,
+        this.tablePrefix,
+        this.options.migrate ?? MYSQL_DEFAULTS.migrate,
+        this.describe(),
+      );
+      this.opened = source;
+    } catch (error) {
+      await source.ownPool?.end().catch(() => undefined);
+      throw error instanceof LidexError
+        ? error
+        : new StoreUnavailableError(this.describe(), error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    await opened?.ownPool?.end();
+  }
+
+  private insertValues(workflow: NewWorkflow, lease?: Lease): unknown[] {
+    return [
+      workflow.id,
+      workflow.id,
+      workflow.name,
+      lease ? 'running' : 'idle',
+      workflow.input,
+      lease ? 1 : 0,
+      lease ? lease.until : workflow.now,
+      lease?.token ?? null,
+      workflow.now,
+      workflow.now,
+      workflow.version ?? 1,
+    ];
+  }
+
+  private async insertWith(
+    query: MysqlQuery,
+    values: unknown[],
+  ): Promise<boolean> {
+    try {
+      await query(
+        `INSERT INTO ${this.names.workflows}
+          (id_key, id, name, status, input, attempts, ready_at, lease_token, created_at, updated_at,
+           version)
+        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        values,
+      );
+      return true;
+    } catch (error) {
+      if (mysqlErrno(error) === DUPLICATE_KEY) return false;
+      throw error;
+    }
+  }
+
+  insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
+    return this.insertWith(this.query, this.insertValues(workflow, lease));
+  }
+
+  /**
+   * Inserts the workflow through the app's transaction, ready and unleased: it exists if and only
+   * if that transaction commits. Workers find it at their next poll.
+   */
+  insertWorkflowInTransaction(args: {
+    transaction: unknown;
+    workflow: NewWorkflow;
+  }): Promise<boolean> {
+    const query = transactionQuery(args.transaction, this.describe());
+    if (!this.opened) return Promise.reject(this.notOpen());
+    return this.insertWith(query, this.insertValues(args.workflow));
+  }
+
+  async claimReady(
+    now: number,
+    leases: Lease[],
+    _takeOver?: unknown,
+    options?: ClaimOptions,
+  ): Promise<ClaimedWorkflow[]> {
+    if (leases.length === 0) return [];
+    const { sets } = await this.query(
+      `CALL ${this.names.procedure('claim')}(?, ?, ?, ?)`,
+      [
+        Math.round(now),
+        JSON.stringify(
+          leases.map((lease) => [lease.token, Math.round(lease.until)]),
+        ),
+        leases.length,
+        versionsParam(options?.versions),
+      ],
+    );
+    const claimed: ClaimedWorkflow[] = [];
+    for (let i = 0; i + 1 < sets.length; i += 2) {
+      const row = sets[i][0];
+      claimed.push({
+        id: text(row.id),
+        name: text(row.name),
+        input: text(row.input),
+        leaseToken: text(row.token),
+        version: Number(row.version),
+        steps: toStoredSteps(sets[i + 1]),
+        signals: [],
+      });
+    }
+    return claimed;
+  }
+
+  async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
+    return this.held('renew', [workflowId, lease.token, lease.until]);
+  }
+
+  recordStep(
+    workflowId: string,
+    leaseToken: string,
+    step: StoredStep,
+    next: StepOutcome,
+  ): Promise<boolean> {
+    return this.held('step', [
+      workflowId,
+      leaseToken,
+      next.readyAt,
+      next.now,
+      next.release === true,
+      step.kind,
+      step.id,
+      step.result ?? null,
+      step.wakeAt ?? null,
+      step.startedAt ?? null,
+      step.recordedAt,
+    ]);
+  }
+
+  releaseLease(
+    workflowId: string,
+    leaseToken: string,
+    release: LeaseRelease,
+  ): Promise<boolean> {
+    return this.held('release', [
+      workflowId,
+      leaseToken,
+      release.readyAt ?? null,
+      release.now,
+    ]);
+  }
+
+  recordFinish(
+    workflowId: string,
+    leaseToken: string,
+    finish: FinishRecord,
+  ): Promise<boolean> {
+    return this.held('finish', [
+      workflowId,
+      leaseToken,
+      finish.result,
+      finish.now,
+    ]);
+  }
+
+  async recordFailure(
+    workflowId: string,
+    leaseToken: string,
+    failure: FailureRecord,
+  ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
+    const { sets } = await this.query(
+      `CALL ${this.names.procedure('fail')}(?, ?, ?, ?, ?, ?, ?)`,
+      [
+        workflowId,
+        leaseToken,
+        JSON.stringify(failure.error),
+        failure.retryAt ?? null,
+        failure.maxFailures,
+        failure.abort === true,
+        failure.now,
+      ],
+    );
+    const row = sets[0]?.[0];
+    return (
+      row && {
+        status: row.status as WorkflowStatus,
+        failures: Number(row.failures),
+      }
+    );
+  }
+
+  /** The server's clock, read as the statement runs (`SYSDATE(6)`). */
+  async serverTime(): Promise<number> {
+    const { sets } = await this.query(
+      'SELECT ROUND(UNIX_TIMESTAMP(SYSDATE(6)) * 1000) AS now',
+    );
+    return Number(sets[0][0].now);
+  }
+
+  /** Signals reach this store in a later landing; until then it refuses them, saying so. */
+  sendSignal(): Promise<never> {
+    return Promise.reject(
+      new InvalidArgumentError(messages.signalsUnsupported(this.describe())),
+    );
+  }
+
+  async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
+    const { sets } = await this.query(
+      `SELECT * FROM ${this.names.workflows} WHERE id_key = ${keyOf('?')}`,
+      [workflowId],
+    );
+    const row = sets[0]?.[0];
+    if (!row) return undefined;
+    const steps = await this.query(
+      `SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${this.names.steps}
+       WHERE workflow_key = ${keyOf('?')} ORDER BY seq`,
+      [workflowId],
+    );
+    return {
+      ...toSummary(row),
+      input: text(row.input),
+      result: optionalText(row.result),
+      leaseToken: optionalText(row.lease_token),
+      steps: toStoredSteps(steps.sets[0]),
+      signals: [],
+    };
+  }
+
+  async listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      values.push(query.status);
+    }
+    if (query.name !== undefined) {
+      where.push('name = ?');
+      values.push(query.name);
+    }
+    if (query.version !== undefined) {
+      where.push('version = ?');
+      values.push(query.version);
+    }
+    if (query.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      values.push(query.after.createdAt, query.after.createdAt, query.after.id);
+    }
+    values.push(query.limit);
+    const { sets } = await this.query(
+      `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at, version
+      FROM ${this.names.workflows}
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ?`,
+      values,
+    );
+    return (sets[0] ?? []).map(toSummary);
+  }
+
+  async countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
+    const { sets } = await this.query(
+      `SELECT status, COUNT(*) AS n FROM ${this.names.workflows}
+      ${filter.name === undefined ? '' : 'WHERE name = ?'} GROUP BY status`,
+      filter.name === undefined ? [] : [filter.name],
+    );
+    const counts = noCounts();
+    for (const row of sets[0] ?? [])
+      counts[row.status as WorkflowStatus] = Number(row.n);
+    return counts;
+  }
+
+  async cancelWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    await this.query(
+      `UPDATE ${this.names.workflows}
+      SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = ?
+      WHERE id_key = ${keyOf('?')} AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
+      [now, workflowId],
+    );
+    const { sets } = await this.query(
+      `SELECT status FROM ${this.names.workflows} WHERE id_key = ${keyOf('?')}`,
+      [workflowId],
+    );
+    const row = sets[0]?.[0];
+    return row && row.status === 'cancelled';
+  }
+
+  async retryWorkflow(
+    workflowId: string,
+    now: number,
+  ): Promise<boolean | undefined> {
+    const { affectedRows } = await this.query(
+      `UPDATE ${this.names.workflows}
+      SET status = 'idle', failures = 0, lease_token = NULL, ready_at = ?, updated_at = ?
+      WHERE id_key = ${keyOf('?')} AND status IN (${quoted(RETRYABLE_STATUSES)})`,
+      [now, now, workflowId],
+    );
+    if (affectedRows > 0) return true;
+    const { sets } = await this.query(
+      `SELECT 1 AS found FROM ${this.names.workflows} WHERE id_key = ${keyOf('?')}`,
+      [workflowId],
+    );
+    return (sets[0] ?? []).length > 0 ? false : undefined;
+  }
+
+  /** A fenced write's procedure, answering whether the lease held (or its own try was kept). */
+  private async held(procedure: string, values: unknown[]): Promise<boolean> {
+    const marks = values.map(() => '?').join(', ');
+    const { sets } = await this.query(
+      `CALL ${this.names.procedure(procedure)}(${marks})`,
+      values,
+    );
+    return Number(sets[0]?.[0]?.held) === 1;
+  }
+
+  private notOpen(): Error {
+    return new Error(`${this.describe()} is not open (call init() first)`);
+  }
+
+  private query: MysqlQuery = (sql, values) => {
+    if (!this.opened) return Promise.reject(this.notOpen());
+    return this.opened.query(sql, values);
+  };
+}
