@@ -480,7 +480,7 @@ export const messages = {
     `${call} options must be ${expected}, got ${show(value)}.`,
   signalsUnsupported: (store: string) =>
     `${store} does not keep signals yet: client.signal() and ctx.waitForSignal() need the ` +
-    `memory or SQLite store in this version.`,
+    `memory, SQLite, MongoDB or PostgreSQL store in this version.`,
   schedulesUnsupported: (store: string) =>
     `${store} keeps no schedules (its store has no \`schedules\`): use a Lidex store ` +
     `(memory, SQLite, MongoDB, PostgreSQL), or implement ScheduleStore for this one.`,

@@ -8,6 +8,13 @@ export const sampleConfig = {
    * manual clock). `npm start` sets PAYMENT_RETRY_DELAY_MS to 2 s for the demo.
    */
   paymentRetryDelayMs: Number(process.env.PAYMENT_RETRY_DELAY_MS ?? DAY_MS),
+  /**
+   * How long a captured payment waits for the provider's confirmation webhook
+   * (`POST /webhooks/payments/:invoiceId`) before the attempt counts as failed. `npm start`: 10 s.
+   */
+  paymentConfirmationTimeoutMs: Number(
+    process.env.PAYMENT_CONFIRMATION_TIMEOUT_MS ?? DAY_MS,
+  ),
   /** How long the fake payment provider takes to answer. */
   captureDelayMs: Number(process.env.CAPTURE_DELAY_MS ?? 500),
   /** The dashboard's password (any user name); see DashboardAuthGuard. */

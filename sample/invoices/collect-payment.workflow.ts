@@ -6,6 +6,14 @@ import { sampleConfig } from '../sample.config';
 import { InvoiceRepository } from './invoice.repository';
 import { PaymentApi } from './payment.api';
 
+/** What the payment provider's webhook says about a capture (`PaymentWebhookController`). */
+export interface PaymentConfirmation {
+  status: 'succeeded' | 'failed';
+}
+
+/** The signal the webhook sends to the invoice's collect-payment workflow. */
+export const PAYMENT_CONFIRMED = 'payment-confirmed';
+
 export type CollectPaymentResult =
   | { outcome: 'paid'; attempts: number }
   | { outcome: 'already-paid' | 'no-invoice' | 'no-account' }
@@ -58,7 +66,15 @@ export class CollectPaymentWorkflow {
           ),
         { retry: { attempts: 2, initialIntervalMs: 500 } },
       );
-      if (success) {
+      // The provider confirms a capture later, by webhook; no answer in time is a failed attempt.
+      const confirmation = success
+        ? await ctx.waitForSignal<PaymentConfirmation>(
+            `confirmation-${i}`,
+            PAYMENT_CONFIRMED,
+            { timeoutMs: sampleConfig.paymentConfirmationTimeoutMs },
+          )
+        : null;
+      if (confirmation?.status === 'succeeded') {
         await ctx.step('mark-invoice-as-paid', () =>
           this.invoices.markAsPaid(invoice.id),
         );

@@ -19,6 +19,9 @@ interface WorkflowJson {
   status: string;
   result: unknown;
   steps: { id: string }[];
+  waitingFor?: { name?: string };
+  signals?: unknown[];
+  delivered?: boolean;
 }
 
 async function json(url: string, init?: RequestInit): Promise<WorkflowJson> {
@@ -71,11 +74,38 @@ describe.each(stores)(
       });
       expect(declined.workflowId).toBe('collect-payment-13');
 
+      // The payment provider confirms the capture by webhook; the workflow waits for it.
+      await eventually(async () => {
+        const wf = await json(`${sample.url}/workflows/collect-payment-42`);
+        return wf.waitingFor?.name === 'payment-confirmed';
+      });
+      const webhook = (deliveryId: string) =>
+        json(`${sample.url}/webhooks/payments/42`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-delivery-id': deliveryId,
+          },
+          body: JSON.stringify({ status: 'succeeded' }),
+        });
+      expect(await webhook('delivery-1')).toEqual({ delivered: true });
       const done42 = await eventually(async () => {
         const wf = await json(`${sample.url}/workflows/collect-payment-42`);
         return wf.status === 'finished' ? wf : undefined;
       });
       expect(done42.result).toEqual({ outcome: 'paid', attempts: 1 });
+      expect(done42.signals).toMatchObject([
+        { name: 'payment-confirmed', consumedBy: 'confirmation-0' },
+      ]);
+      // Delivered again by the provider: answered, not stored twice; the workflow has ended.
+      expect(await webhook('delivery-1')).toEqual({ delivered: true });
+      expect(await webhook('delivery-2')).toEqual({ delivered: false });
+      const unknown = await fetch(`${sample.url}/webhooks/payments/999`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'succeeded' }),
+      });
+      expect(unknown.status).toBe(404);
       expect(
         await json(`${sample.url}/invoices/42/collect`, { method: 'POST' }),
       ).toEqual({

@@ -2,11 +2,12 @@ import { memoryStoreFactory } from '../support/store-factories';
 import {
   operationsContract,
   persistenceContract,
-  signalsContract,
   schedulesContract,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(memoryStoreFactory());
-operationsContract(memoryStoreFactory());
+
 signalsContract(memoryStoreFactory());
+operationsContract(memoryStoreFactory());
 schedulesContract(memoryStoreFactory());

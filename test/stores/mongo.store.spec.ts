@@ -14,11 +14,13 @@ import {
   operationsContract,
   persistenceContract,
   schedulesContract,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 
 describeEachMongo('MongoDB store on $label', (server) => {
   const mongoUrl = server.url;
   persistenceContract(mongoStoreFactory(server));
+  signalsContract(mongoStoreFactory(server));
   operationsContract(mongoStoreFactory(server));
   schedulesContract(mongoStoreFactory(server));
   clockContract(mongoStoreFactory(server), 'server-clock');

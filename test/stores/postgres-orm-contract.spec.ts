@@ -16,6 +16,7 @@ import {
   operationsContract,
   persistenceContract,
   type StoreFactory,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 
 const url = postgresUrl!;
@@ -60,6 +61,7 @@ describePostgres('PostgresStore through Kysely', () => {
   });
   afterAll(() => db.destroy());
   persistenceContract(ormFactory('postgres (kysely)', () => ({ kysely: db })));
+  signalsContract(ormFactory('postgres (kysely)', () => ({ kysely: db })));
   operationsContract(ormFactory('postgres (kysely)', () => ({ kysely: db })));
 });
 
@@ -76,5 +78,6 @@ describePostgres('PostgresStore through Prisma', () => {
   }, 120_000);
   afterAll(() => prisma.$disconnect());
   persistenceContract(ormFactory('postgres (prisma)', () => ({ prisma })));
+  signalsContract(ormFactory('postgres (prisma)', () => ({ prisma })));
   operationsContract(ormFactory('postgres (prisma)', () => ({ prisma })));
 });

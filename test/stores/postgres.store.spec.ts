@@ -23,10 +23,12 @@ import {
   operationsContract,
   persistenceContract,
   schedulesContract,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 
 describePostgres('PostgreSQL', () => {
   persistenceContract(postgresStoreFactory());
+  signalsContract(postgresStoreFactory());
   operationsContract(postgresStoreFactory());
   schedulesContract(postgresStoreFactory());
   clockContract(postgresStoreFactory(), 'server-clock');

@@ -20,13 +20,14 @@ import {
   clockContract,
   operationsContract,
   persistenceContract,
-  signalsContract,
   schedulesContract,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(sqliteStoreFactory());
-operationsContract(sqliteStoreFactory());
+
 signalsContract(sqliteStoreFactory());
+operationsContract(sqliteStoreFactory());
 schedulesContract(sqliteStoreFactory());
 clockContract(sqliteStoreFactory(), 'lease-watch');
 

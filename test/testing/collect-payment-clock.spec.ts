@@ -88,4 +88,69 @@ describe.each([
       await app.close();
     }
   });
+
+  const bootCapturing = async () => {
+    const clock = new ManualClock(new Date('2030-01-01T09:00:00Z'));
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        LidexModule.forRoot({ persistence: makeStore(dir.path), clock }),
+        InvoicesModule,
+      ],
+    })
+      .overrideProvider(PaymentApi)
+      .useValue({ capture: () => Promise.resolve(true) })
+      .compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    return { clock, app, lidex: app.get(LidexClient) };
+  };
+
+  it('counts a capture the provider never confirms as failed: each waits a day, then the account is blocked', async () => {
+    const { clock, app, lidex } = await bootCapturing();
+    try {
+      await lidex.start('unconfirmed-13', CollectPayment, '13');
+      await clock.advance(6 * DAY - 1);
+      expect((await lidex.get('unconfirmed-13'))?.status).toBe('running');
+      await clock.advance(1);
+      const payment = await lidex.get('unconfirmed-13', CollectPayment);
+      expect(payment?.result).toEqual({
+        outcome: 'account-blocked',
+        blockWorkflowId: 'block-account-acc-13',
+      });
+      const waits = payment!.steps.filter((step) => step.kind === 'signal');
+      expect(waits.map((wait) => [wait.id, wait.result])).toEqual([
+        ['confirmation-0', null],
+        ['confirmation-1', null],
+        ['confirmation-2', null],
+      ]);
+      expect(payment!.updatedAt.toISOString()).toBe('2030-01-07T09:00:00.000Z');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('marks the invoice paid when the webhook confirms the capture, hours later', async () => {
+    const { clock, app, lidex } = await bootCapturing();
+    try {
+      await lidex.start('confirmed-42', CollectPayment, '42');
+      await clock.advance(5 * 60 * 60 * 1000);
+      const waiting = await lidex.get('confirmed-42');
+      expect(waiting?.waitingFor).toEqual({
+        kind: 'signal',
+        name: 'payment-confirmed',
+        until: new Date('2030-01-02T09:00:00.000Z'),
+      });
+      expect(
+        await lidex.signal('confirmed-42', 'payment-confirmed', {
+          status: 'succeeded',
+        }),
+      ).toBe(true);
+      // The signal wakes the worker at once: no time passes on the clock.
+      await clock.advance(0);
+      const paid = await lidex.get('confirmed-42', CollectPayment);
+      expect(paid?.result).toEqual({ outcome: 'paid', attempts: 1 });
+      expect(paid?.updatedAt.toISOString()).toBe('2030-01-01T14:00:00.000Z');
+    } finally {
+      await app.close();
+    }
+  });
 });

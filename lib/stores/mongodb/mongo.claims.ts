@@ -8,6 +8,11 @@ import {
   type WorkflowDocument,
 } from './mongo.documents';
 import { isDuplicateKey } from './mongo.errors';
+import {
+  type MongoSignals,
+  NOT_WAITING,
+  toStoredSignals,
+} from './mongo.signals';
 import { skipNewerVersions, versionOf } from './mongo.versions';
 
 /** How claims are decided; see `MongoStoreOptions.claims`. */
@@ -74,7 +79,7 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   leaseToken: lease.token,
   version: versionOf(doc),
   steps: doc.steps.map(toStoredStep),
-  signals: [],
+  signals: toStoredSignals(doc.signals),
 });
 
 /**
@@ -95,7 +100,11 @@ export class SingleUpdateClaims implements MongoClaims {
       for (const lease of leases) {
         const doc = await this.workflows.findOneAndUpdate(
           { readyAt: { $lte: now }, ...skipNewerVersions(options) },
-          { $set: claimedBy(lease, now), $inc: { epoch: 1, attempts: 1 } },
+          {
+            $set: claimedBy(lease, now),
+            $inc: { epoch: 1, attempts: 1 },
+            $unset: NOT_WAITING,
+          },
           { sort: { readyAt: 1 }, returnDocument: 'after' },
         );
         if (!doc) break;
@@ -129,6 +138,8 @@ export class ClaimDocumentClaims implements MongoClaims {
   constructor(
     private readonly workflows: Collection<WorkflowDocument>,
     private readonly claims: Collection<ClaimDocument>,
+    /** So that a claim and a signal sent meanwhile do not write over each other. */
+    private readonly signals?: Pick<MongoSignals, 'locked'>,
   ) {}
 
   /** Oldest ready first; candidates another instance won meanwhile are skipped. */
@@ -242,18 +253,23 @@ export class ClaimDocumentClaims implements MongoClaims {
     now: number,
     lease: Lease,
   ): Promise<ClaimedWorkflow | undefined> {
-    const doc = await this.workflows.findOneAndUpdate(
-      {
-        ...byId(candidate._id),
-        epoch: { $eq: candidate.epoch },
-        readyAt: { $lte: now },
-      },
-      {
-        $set: { ...claimedBy(lease, now), epoch: next },
-        $inc: { attempts: 1 },
-      },
-      { returnDocument: 'after' },
-    );
+    const move = () =>
+      this.workflows.findOneAndUpdate(
+        {
+          ...byId(candidate._id),
+          epoch: { $eq: candidate.epoch },
+          readyAt: { $lte: now },
+        },
+        {
+          $set: { ...claimedBy(lease, now), epoch: next },
+          $inc: { attempts: 1 },
+          $unset: NOT_WAITING,
+        },
+        { returnDocument: 'after' },
+      );
+    const doc = this.signals
+      ? await this.signals.locked(candidate._id, now, move)
+      : await move();
     if (!doc) {
       // The workflow moved on (renewed, finished) since it was read: give the epoch back.
       await this.claims.deleteOne({ _id: claimId(candidate._id, next) });

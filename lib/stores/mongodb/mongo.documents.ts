@@ -4,8 +4,10 @@ import { messages } from '../../lidex.messages';
 import type {
   StoredStep,
   StoredWorkflow,
+  WaitTarget,
   WorkflowSummaryRecord,
 } from '../persistence';
+import { type SignalEntry, toStoredSignals } from './mongo.signals';
 
 /**
  * One workflow, with its steps embedded, so that a claim reads everything a replay needs in one
@@ -35,6 +37,12 @@ export interface WorkflowDocument {
   steps: StoredStep[];
   /** `kind:id` of every recorded step, so a step is never recorded twice. */
   stepKeys: string[];
+  /** Signals received, in order (`mongo.signals.ts`); absent on documents from before them. */
+  signals?: SignalEntry[];
+  signalIds?: string[];
+  /** What it waits for, from the wait's release until woken or claimed. */
+  waitingFor?: WaitTarget;
+  waitingKind?: WaitTarget['kind'];
 }
 
 /**
@@ -78,6 +86,7 @@ export const SUMMARY_PROJECTION = {
   version: 1,
   error: 1,
   readyAt: 1,
+  waitingFor: 1,
   createdAt: 1,
   updatedAt: 1,
 } as const;
@@ -97,6 +106,7 @@ export function toSummary(doc: SummaryDocument): WorkflowSummaryRecord {
     version: doc.version ?? 1,
     error: doc.error ?? undefined,
     readyAt: doc.readyAt ?? undefined,
+    waitingFor: doc.waitingFor ?? undefined,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -109,7 +119,7 @@ export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
     result: doc.result ?? undefined,
     leaseToken: doc.leaseToken ?? undefined,
     steps: doc.steps.map(toStoredStep),
-    signals: [],
+    signals: toStoredSignals(doc.signals),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
+import { NOT_WAITING } from './mongo.signals';
 import { ofVersion } from './mongo.versions';
 import {
   CANCELLABLE_STATUSES,
@@ -38,6 +39,9 @@ export class MongoOperations {
     if (query.status !== undefined) filter.status = { $eq: query.status };
     if (query.name !== undefined) filter.name = { $eq: query.name };
     if (query.version !== undefined) filter.$and = [ofVersion(query.version)];
+    if (query.waiting !== undefined) {
+      filter.waitingKind = { $eq: query.waiting };
+    }
     if (query.after) {
       filter.$or = [
         { createdAt: { $lt: query.after.createdAt } },
@@ -86,7 +90,7 @@ export class MongoOperations {
       { ...byId(workflowId), status: { $in: [...CANCELLABLE_STATUSES] } },
       {
         $set: { status: 'cancelled', updatedAt: now },
-        $unset: { leaseToken: '', readyAt: '' },
+        $unset: { leaseToken: '', readyAt: '', ...NOT_WAITING },
       },
     );
     return matchedCount === 1;

@@ -37,6 +37,13 @@ export async function ensureWorkflowIndexes(
     { name: 1, createdAt: -1, _id: -1 },
     false,
   );
+  // Listing the waiting workflows: only those carry `waitingKind`.
+  await ensureIndex(
+    workflows,
+    'lidex_waiting',
+    { waitingKind: 1, createdAt: -1, _id: -1 },
+    true,
+  );
 }
 
 /** Creates an index unless it is there: a user without index rights can create it ahead. */

@@ -14,8 +14,10 @@ import type {
   FinishRecord,
   Lease,
   LeaseRelease,
+  NewSignal,
   NewWorkflow,
   Persistence,
+  SignalDelivery,
   StepOutcome,
   StoredStep,
   StoreContext,
@@ -42,6 +44,7 @@ import { MongoOperations } from './mongo.operations';
 import { MongoSchedules, type ScheduleDocument } from './mongo.schedules';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 import { detectServerProfile } from './mongo.server-profile';
+import { MongoSignals } from './mongo.signals';
 import { WritesInFlight } from './mongo.writes-in-flight';
 import {
   databaseInUrl,
@@ -61,6 +64,7 @@ interface Opened {
   workflows: Collection<WorkflowDocument>;
   claims: MongoClaims;
   operations: MongoOperations;
+  signals: MongoSignals;
   serialWrites: boolean;
 }
 
@@ -176,19 +180,24 @@ export class MongoStore implements Persistence {
       if (arbitration === 'claim-documents') {
         await ensureIndex(claims, 'lidex_claims_at', { at: 1 }, false);
       }
+      const signals = new MongoSignals(
+        workflows,
+        profile.atomicUpdates ? undefined : claims,
+      );
       this.opened = {
         client,
         workflows,
         serialWrites: profile.serialWrites,
         claims:
           arbitration === 'claim-documents'
-            ? new ClaimDocumentClaims(workflows, claims)
+            ? new ClaimDocumentClaims(workflows, claims, signals)
             : new SingleUpdateClaims(workflows),
         operations: new MongoOperations(
           workflows,
           profile.atomicUpdates,
           (workflowId) => this.inFlight.settled(workflowId),
         ),
+        signals,
       };
       if (!profile.atomicUpdates) {
         context.logger?.warn(
@@ -316,6 +325,24 @@ export class MongoStore implements Persistence {
     release: LeaseRelease,
   ): Promise<boolean> {
     this.held.ended(leaseToken);
+    const { wait } = release;
+    if (wait) {
+      const released = await this.inFlight.track(workflowId, () =>
+        this.open().signals.release(
+          workflowId,
+          leased(workflowId, leaseToken),
+          leaseToken,
+          {
+            ...release,
+            wait,
+          },
+        ),
+      );
+      return (
+        released ||
+        (await this.letGoBy(workflowId, leaseToken))?.status === 'running'
+      );
+    }
     const { matchedCount } = await this.inFlight.track(workflowId, () =>
       this.open().workflows.updateOne(leased(workflowId, leaseToken), {
         $set: {
@@ -410,11 +437,8 @@ export class MongoStore implements Persistence {
     return { status, failures };
   }
 
-  /** Signals reach this store in a later landing; until then it refuses them, saying so. */
-  sendSignal(): Promise<never> {
-    return Promise.reject(
-      new InvalidArgumentError(messages.signalsUnsupported(this.describe())),
-    );
+  sendSignal(signal: NewSignal): Promise<SignalDelivery> {
+    return this.open().signals.send(signal);
   }
 
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {

@@ -1,5 +1,6 @@
 import type { StepKind, WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
+import { toWaitTarget } from './postgres.signals';
 
 /** The PostgreSQL store's rows (bigints read as numbers), and what they become. */
 export interface WorkflowRow {
@@ -14,6 +15,7 @@ export interface WorkflowRow {
   ready_at: number | null;
   lease_token: string | null;
   version: number;
+  waiting_for?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -51,6 +53,7 @@ export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
     version: row.version,
     error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
     readyAt: row.ready_at ?? undefined,
+    waitingFor: toWaitTarget(row.waiting_for),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,3 +1,4 @@
+import { signalsMigration } from './postgres.signals';
 import { versionMigration } from './postgres.versions';
 import { schedulesMigration } from './postgres.schedules';
 
@@ -5,7 +6,7 @@ import { schedulesMigration } from './postgres.schedules';
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -60,6 +61,8 @@ const migrations = (schema: string): string[][] => [
   versionMigration(schema),
   // 3: schedules (postgres.schedules.ts).
   schedulesMigration(schema),
+  // 4: signals, and what a waiting workflow waits for.
+  signalsMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

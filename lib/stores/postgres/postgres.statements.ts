@@ -1,6 +1,7 @@
 import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import type { Statement } from './postgres.queryable';
+import { NOT_WAITING, signalsOf } from './postgres.signals';
 import { skipNewerVersions } from './postgres.versions';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
@@ -59,12 +60,13 @@ export function postgresStatements(schema: string) {
       ), claimed AS (
         UPDATE ${workflows} w
         SET status = 'running', lease_token = leases.token, ready_at = leases.until,
-            attempts = w.attempts + 1, updated_at = $1
+            attempts = w.attempts + 1, updated_at = $1, ${NOT_WAITING}
         FROM ranked JOIN leases ON leases.n = ranked.n
         WHERE w.id = ranked.id
         RETURNING w.id, w.name, w.input, w.version, leases.token, ranked.n
       )
-      SELECT c.id, c.name, c.input, c.version, c.token, ${stepsOf(steps, 'c.id')} AS steps
+      SELECT c.id, c.name, c.input, c.version, c.token, ${stepsOf(steps, 'c.id')} AS steps,
+        ${signalsOf(schema, 'c.id')} AS signals
       FROM claimed c ORDER BY c.n`,
     ),
     /** $1 id, $2 token, $3 until */
@@ -165,7 +167,8 @@ export function postgresStatements(schema: string) {
     /** $1 id */
     get: statement(
       'get',
-      `SELECT w.*, ${stepsOf(steps, 'w.id')} AS steps FROM ${workflows} w WHERE w.id = $1`,
+      `SELECT w.*, ${stepsOf(steps, 'w.id')} AS steps, ${signalsOf(schema, 'w.id')} AS signals
+      FROM ${workflows} w WHERE w.id = $1`,
     ),
     countByStatus: statement(
       'count',
@@ -181,7 +184,8 @@ export function postgresStatements(schema: string) {
       'cancel',
       `WITH cancelled AS (
         UPDATE ${workflows}
-        SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = $2
+        SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = $2,
+            ${NOT_WAITING}
         WHERE id = $1 AND status IN (${quoted(CANCELLABLE_STATUSES)})
         RETURNING status
       )
@@ -204,26 +208,29 @@ export function postgresStatements(schema: string) {
     ),
     /**
      * The list query for one combination of filters; parameters in the order status, name,
-     * version, after created_at, after id, then the limit.
+     * version, waiting, after created_at, after id, then the limit.
      */
     list(shape: {
       status: boolean;
       name: boolean;
       after: boolean;
       version?: boolean;
+      waiting?: boolean;
     }): Statement {
       let n = 0;
       const where = [
         shape.status ? `status = $${++n}` : undefined,
         shape.name ? `name = $${++n}` : undefined,
         shape.version ? `version = $${++n}` : undefined,
+        shape.waiting ? `waiting_kind = $${++n}` : undefined,
         shape.after ? `(created_at, id) < ($${++n}, $${++n})` : undefined,
       ].filter(Boolean);
       return statement(
         `list_${Number(shape.status)}${Number(shape.name)}${Number(shape.after)}` +
-          (shape.version ? '_v' : ''),
+          (shape.version ? '_v' : '') +
+          (shape.waiting ? '_w' : ''),
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
-          version
+          version, waiting_for
         FROM ${workflows}
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT $${++n}`,

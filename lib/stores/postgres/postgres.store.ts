@@ -1,7 +1,6 @@
 import { PostgresSchedules } from './postgres.schedules';
 import type { Pool } from 'pg';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
-import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
@@ -13,9 +12,11 @@ import {
   type FinishRecord,
   type Lease,
   type LeaseRelease,
+  type NewSignal,
   type NewWorkflow,
   noCounts,
   type Persistence,
+  type SignalDelivery,
   type StepOutcome,
   type StoreContext,
   type StoredStep,
@@ -24,6 +25,14 @@ import {
   type WorkflowSummaryRecord,
 } from '../persistence';
 import { PostgresListener } from './postgres.listener';
+import {
+  releaseToWait,
+  sendSignal,
+  type SignalStatements,
+  signalStatements,
+  type SignalTuple,
+  toStoredSignals,
+} from './postgres.signals';
 import { migrateSchema } from './postgres.migrate';
 import {
   checkPostgresOptions,
@@ -66,6 +75,7 @@ export class PostgresStore implements Persistence {
   /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
   readonly schedules: PostgresSchedules;
   private readonly sql: PostgresStatements;
+  private readonly signalSql: SignalStatements;
   private readonly channel: string;
   /** Inserts, steps and finishes: those written in one turn share a statement. */
   private readonly writes: PostgresWrites;
@@ -89,6 +99,7 @@ export class PostgresStore implements Persistence {
       (statement, values) => this.query(statement, values),
       this.schema,
     );
+    this.signalSql = signalStatements(this.schema);
     this.channel = `lidex_${this.schema}`;
     this.writes = new PostgresWrites(
       this.query,
@@ -198,6 +209,7 @@ export class PostgresStore implements Persistence {
       version: number;
       token: string;
       steps: StepTuple[] | null;
+      signals: SignalTuple[] | null;
     }>(this.sql.claim, [
       now,
       leases.map((lease) => lease.token),
@@ -212,7 +224,7 @@ export class PostgresStore implements Persistence {
       leaseToken: row.token,
       version: row.version,
       steps: toStoredSteps(row.steps),
-      signals: [],
+      signals: toStoredSignals(row.signals),
     }));
   }
 
@@ -239,6 +251,15 @@ export class PostgresStore implements Persistence {
     leaseToken: string,
     release: LeaseRelease,
   ): Promise<boolean> {
+    const { wait } = release;
+    if (wait) {
+      return releaseToWait(this.query, this.signalSql, this.channel, {
+        ...release,
+        workflowId,
+        leaseToken,
+        wait,
+      });
+    }
     const { rows } = await this.query<{ held: boolean }>(this.sql.release, [
       workflowId,
       leaseToken,
@@ -292,16 +313,16 @@ export class PostgresStore implements Persistence {
     return this.opened?.listener?.take() ?? false;
   }
 
-  /** Signals reach this store in a later landing; until then it refuses them, saying so. */
-  sendSignal(): Promise<never> {
-    return Promise.reject(
-      new InvalidArgumentError(messages.signalsUnsupported(this.describe())),
-    );
+  sendSignal(signal: NewSignal): Promise<SignalDelivery> {
+    return sendSignal(this.query, this.signalSql, this.channel, signal);
   }
 
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
     const { rows } = await this.query<
-      WorkflowRow & { steps: StepTuple[] | null }
+      WorkflowRow & {
+        steps: StepTuple[] | null;
+        signals: SignalTuple[] | null;
+      }
     >(this.sql.get, [workflowId]);
     const row = rows[0];
     if (!row) return undefined;
@@ -311,7 +332,7 @@ export class PostgresStore implements Persistence {
       result: row.result ?? undefined,
       leaseToken: row.lease_token ?? undefined,
       steps: toStoredSteps(row.steps),
-      signals: [],
+      signals: toStoredSignals(row.signals),
     };
   }
 
@@ -321,11 +342,13 @@ export class PostgresStore implements Persistence {
       name: query.name !== undefined,
       after: query.after !== undefined,
       version: query.version !== undefined,
+      waiting: query.waiting !== undefined,
     });
     const values: unknown[] = [
       ...(query.status !== undefined ? [query.status] : []),
       ...(query.name !== undefined ? [query.name] : []),
       ...(query.version !== undefined ? [query.version] : []),
+      ...(query.waiting !== undefined ? [query.waiting] : []),
       ...(query.after ? [query.after.createdAt, query.after.id] : []),
       query.limit,
     ];
