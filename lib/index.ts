@@ -19,6 +19,19 @@ export type { LidexModuleOptions } from './lidex-options.interface';
 export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
 
 export { LidexEngine, type EngineConfig } from './engine/lidex-engine';
+export {
+  LIDEX_CHANNELS,
+  type EventError,
+  type LidexEvent,
+  type LidexEventMap,
+  type LidexEventType,
+} from './engine/lifecycle-events';
+export type {
+  LifecycleEmitter,
+  LidexEventListener,
+} from './engine/lifecycle-emitter';
+export type { ObservabilityOptions } from './engine/observability-options';
+export type { LidexEventFilter } from './lidex-events';
 export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
 export type {
   StepAttempt,

@@ -19,6 +19,13 @@ import {
 import type { StartArgs, StartOptions } from './engine/start-options';
 import type { SignalOptions, SignalTarget } from './engine/engine-signal';
 import { LIDEX_ENGINE } from './lidex.constants';
+import type { Observable } from 'rxjs';
+import type { LidexEvent } from './engine/lifecycle-events';
+import {
+  filterEvents,
+  lifecycleEvents$,
+  type LidexEventFilter,
+} from './lidex-events';
 
 /**
  * Starts workflows, reads them back, and operates them (cancel, retry). Inject it anywhere once
@@ -26,7 +33,21 @@ import { LIDEX_ENGINE } from './lidex.constants';
  */
 @Injectable()
 export class LidexClient {
-  constructor(@Inject(LIDEX_ENGINE) private readonly engine: LidexEngine) {}
+  /**
+   * Every lifecycle event of this app's engine (started, claimed, step recorded, ...; see
+   * `LidexEvent`), while subscribed. Carries no inputs or results unless
+   * `observability: { eventPayloads: true }`.
+   */
+  readonly events$: Observable<LidexEvent>;
+
+  constructor(@Inject(LIDEX_ENGINE) private readonly engine: LidexEngine) {
+    this.events$ = lifecycleEvents$(engine.events);
+  }
+
+  /** The events of `events$` of some types, of one workflow or of one workflow name. */
+  events(wanted: LidexEventFilter = {}): Observable<LidexEvent> {
+    return filterEvents(this.events$, wanted);
+  }
 
   /**
    * Starts a workflow under `id` with `input`: by its reference (`defineWorkflow`), which the

@@ -32,6 +32,11 @@ const LEASE_LOSS_REASONS = {
 export type LeaseLossReason = keyof typeof LEASE_LOSS_REASONS;
 
 export const messages = {
+  eventListenerFailed: (type: string, cause: string) =>
+    `A listener of Lidex's ${show(type)} events threw (${cause}); the run goes on, fix the listener`,
+  tracingUnavailable: (cause: string) =>
+    `observability.tracing is true but @opentelemetry/api could not be loaded (${cause}); ` +
+    `install it (npm install @opentelemetry/api) or set tracing to 'auto'`,
   duplicateStepId: (
     workflowId: string,
     kind: 'step' | 'sleep' | 'waitForSignal' | 'signal',

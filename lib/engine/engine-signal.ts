@@ -8,7 +8,8 @@ import type {
   SignalDelivery,
 } from '../stores/persistence';
 import { requireWorkflowId } from './arguments';
-import { encodeValue } from './codec';
+import { decodeValue, encodeValue } from './codec';
+import type { LifecycleEmitter } from './lifecycle-emitter';
 import { requireSignalName } from './signal-records';
 
 /** Options of `signal()`. */
@@ -28,6 +29,8 @@ export interface SignalDependencies {
   now: () => number;
   /** A signal was stored: this process's worker looks for work at once (it may have woken one). */
   delivered: () => void;
+  /** Where the `signalled` event goes. */
+  events: LifecycleEmitter;
 }
 
 /**
@@ -39,7 +42,16 @@ export async function deliverSignal(
   signal: Omit<NewSignal, 'now'>,
 ): Promise<SignalDelivery> {
   const delivery = await deps.store.sendSignal({ ...signal, now: deps.now() });
-  if (delivery === 'delivered') deps.delivered();
+  if (delivery === 'delivered') {
+    deps.events.emit('signalled', () => ({
+      workflowId: signal.workflowId,
+      at: deps.now(),
+      signal: signal.name,
+      signalId: signal.signalId,
+      ...(deps.events.payloads ? { payload: decodeValue(signal.payload) } : {}),
+    }));
+    deps.delivered();
+  }
   return delivery;
 }
 

@@ -39,18 +39,31 @@ export async function insertWorkflow(
     deps.store.maxValueBytes,
   );
   const record = { id, name, input: encoded, now: deps.now(), version };
+  const started = () =>
+    deps.events.emit('started', () => ({
+      workflowId: id,
+      workflowName: name,
+      at: record.now,
+      version,
+      ...(deps.events.payloads ? { payload: input } : {}),
+    }));
   if (transaction !== undefined) {
     // Inserted ready and unleased: nothing runs before the app commits; the commit makes it
     // visible (and the store's notification heard), and a worker claims it then.
-    return deps.store.insertWorkflowInTransaction!({
+    const inserted = await deps.store.insertWorkflowInTransaction!({
       transaction,
       workflow: record,
     });
+    if (inserted) started();
+    return inserted;
   }
   // Run here only a version this instance runs (or older): a newer one waits for its workers.
   if (!runsHere(deps, name, version) || !worker.tryReserve()) {
     const inserted = await deps.store.insertWorkflow(record);
-    if (inserted) worker.nudge();
+    if (inserted) {
+      started();
+      worker.nudge();
+    }
     return inserted;
   }
   const leaseSentAt = deps.monotonic();
@@ -67,6 +80,7 @@ export async function insertWorkflow(
     throw error;
   } finally {
     if (inserted) {
+      started();
       worker.runReserved(
         {
           id,

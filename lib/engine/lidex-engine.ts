@@ -36,6 +36,7 @@ import {
   type SignalOptions,
   type SignalTarget,
 } from './engine-signal';
+import { LifecycleEmitter } from './lifecycle-emitter';
 import { Worker } from './worker';
 import { requireVersion, startVersion } from './workflow-versions';
 import { Schedules } from './schedules/schedules';
@@ -69,6 +70,8 @@ export class LidexEngine {
   readonly store: Persistence;
   /** Durable schedules: each tick starts one workflow across all instances. */
   readonly schedules: Schedules;
+  /** This engine's lifecycle events: `events.subscribe(listener)` (see `lifecycle-events.ts`). */
+  readonly events: LifecycleEmitter;
   private readonly handlers = new Map<string, WorkflowHandler>();
   /** The version this instance runs of each workflow it has a handler for. */
   private readonly versions = new Map<string, number>();
@@ -88,6 +91,10 @@ export class LidexEngine {
       this.register(name, handler);
     }
     const logger = config.logger ?? silentLogger;
+    this.events = new LifecycleEmitter(
+      this.options.observability.eventPayloads,
+      logger,
+    );
     const { clock, own } = engineClock(config);
     this.waitDeps = {
       store: this.store,
@@ -116,11 +123,13 @@ export class LidexEngine {
       startWorkflow: (id, name, input) => this.start(id, name, input),
       versions: this.versions,
       sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
+      events: this.events,
     };
     this.signalDeps = {
       store: this.store,
       now: this.deps.now,
       delivered: () => this.worker.nudge(),
+      events: this.events,
     };
     this.worker = new Worker(
       this.deps,
@@ -266,6 +275,10 @@ export class LidexEngine {
     if (cancelled === undefined) throw new WorkflowNotFoundError(id);
     if (cancelled) {
       for (const run of runs) run.halt('cancelled');
+      this.events.emit('cancelled', () => ({
+        workflowId: id,
+        at: this.deps.now(),
+      }));
       this.deps.logger.log(messages.workflowCancelled(id));
     }
     return cancelled;

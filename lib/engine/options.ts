@@ -1,6 +1,12 @@
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { messages } from '../lidex.messages';
 import {
+  OBSERVABILITY_DEFAULTS,
+  type ObservabilityOptions,
+  type ResolvedObservability,
+  resolveObservability,
+} from './observability-options';
+import {
   type ResolvedRetryPolicy,
   resolveModulePolicy,
   STEP_RETRY_DEFAULTS,
@@ -65,12 +71,15 @@ export interface EngineOptions {
    * @default 10000
    */
   shutdownGraceMs?: number;
+  /** Lifecycle events' payloads and OpenTelemetry (`observability-options.ts`). */
+  observability?: ObservabilityOptions;
 }
 
 export type ResolvedEngineOptions = Required<
-  Omit<EngineOptions, 'stepRetry'>
+  Omit<EngineOptions, 'stepRetry' | 'observability'>
 > & {
   stepRetry: ResolvedRetryPolicy;
+  observability: ResolvedObservability;
 };
 
 /** The longest interval between a workflow's attempts unless given: an hour. */
@@ -87,6 +96,7 @@ export const ENGINE_DEFAULTS: ResolvedEngineOptions = {
   concurrency: 10,
   sleepInMemoryMaxMs: 5_000,
   shutdownGraceMs: 10_000,
+  observability: OBSERVABILITY_DEFAULTS,
 };
 
 /** Node's timers cannot wait longer than this (about 24.8 days). */
@@ -104,6 +114,7 @@ export function resolveEngineOptions(
     if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
   }
   resolved.stepRetry = resolveModulePolicy(options.stepRetry);
+  resolved.observability = resolveObservability(options.observability);
   requireInteger('maxFailures', resolved.maxFailures, 1);
   requireInteger('concurrency', resolved.concurrency, 1);
   requireDuration(

@@ -4,6 +4,7 @@ import type {
   SignalDelivery,
 } from '../stores/persistence';
 import type { Clock } from './clock';
+import type { LifecycleEmitter } from './lifecycle-emitter';
 import type { ResolvedEngineOptions } from './options';
 import type { LidexLogger } from './types';
 
@@ -29,4 +30,6 @@ export interface RunDependencies {
   versions: ReadonlyMap<string, number>;
   /** `ctx.signal()`: the engine's own send (at its time), which wakes this worker too. */
   sendSignal: (signal: Omit<NewSignal, 'now'>) => Promise<SignalDelivery>;
+  /** Where the run's lifecycle events go (`lifecycle-emitter.ts`). */
+  events: LifecycleEmitter;
 }

@@ -1,5 +1,7 @@
 import { messages } from '../lidex.messages';
+import type { WorkflowError, WorkflowStatus } from '../stores/persistence';
 import { encodeValue } from './codec';
+import { eventError } from './lifecycle-events';
 import { workflowRetryIntervalMs } from './options';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
@@ -70,6 +72,16 @@ async function finish(
     return fail(writer, deps, error);
   }
   if (written) {
+    deps.events.emit('finished', () => {
+      const at = deps.now();
+      return {
+        workflowId: writer.workflowId,
+        workflowName: writer.workflowName,
+        at,
+        durationMs: at - writer.claimedAt,
+        ...(deps.events.payloads ? { payload: value } : {}),
+      };
+    });
     deps.logger.debug?.(messages.workflowFinished(writer.workflowId));
   } else {
     void writer.loseLease();
@@ -98,6 +110,7 @@ async function fail(
   );
   if (outcome) {
     if (outcome.status === 'failed') deps.expectReady(at + intervalMs);
+    tellFailure(deps, writer, error, outcome, at + intervalMs);
     logger.warn(
       abort
         ? messages.workflowEndedAtOnce(writer.workflowId, error.message)
@@ -111,6 +124,25 @@ async function fail(
   } else {
     void writer.loseLease();
   }
+}
+
+function tellFailure(
+  deps: RunDependencies,
+  writer: RunWriter,
+  error: WorkflowError,
+  outcome: { status: WorkflowStatus; failures: number },
+  retryAt: number,
+): void {
+  const base = () => ({
+    workflowId: writer.workflowId,
+    workflowName: writer.workflowName,
+    at: deps.now(),
+    error: eventError(error),
+    failures: outcome.failures,
+  });
+  if (outcome.status === 'failed')
+    deps.events.emit('failed', () => ({ ...base(), retryAt }));
+  else deps.events.emit('aborted', base);
 }
 
 /**

@@ -92,6 +92,14 @@ export class RunSignals {
       await this.record(id, { timedOut: true });
       return null;
     }
+    this.deps.events.emit('waiting', () => ({
+      workflowId: this.writer.workflowId,
+      workflowName: this.writer.workflowName,
+      at: this.deps.now(),
+      stepId: id,
+      signal: name,
+      ...(until === undefined ? {} : { timeoutAt: until }),
+    }));
     return this.writer.releaseToWait(until, {
       for: { kind: 'signal', name, ...(until === undefined ? {} : { until }) },
       signalsSeen: this.seen,

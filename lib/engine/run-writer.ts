@@ -21,6 +21,9 @@ export type HaltReason =
 export class RunWriter {
   readonly workflowId: string;
   readonly leaseToken: string;
+  /** The workflow's name and when this run claimed it (for its events and spans). */
+  readonly workflowName: string;
+  readonly claimedAt: number;
   readonly halted = new Deferred<HaltReason>();
   /** The lease as this process knows it; renewed between `startLease()` and `stopLease()`. */
   private readonly lease: RunLease;
@@ -34,12 +37,14 @@ export class RunWriter {
 
   /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
   constructor(
-    claimed: Pick<ClaimedWorkflow, 'id' | 'leaseToken'>,
+    claimed: Pick<ClaimedWorkflow, 'id' | 'leaseToken' | 'name'>,
     private readonly deps: RunDependencies,
     leaseSentAt: number,
   ) {
     this.workflowId = claimed.id;
     this.leaseToken = claimed.leaseToken;
+    this.workflowName = claimed.name;
+    this.claimedAt = deps.now();
     this.wakeup = new Wakeup(deps.clock);
     this.writes = new RunWrites(deps.store.serialWritesPerWorkflow === true);
     this.lease = new RunLease(
@@ -197,6 +202,11 @@ export class RunWriter {
    */
   loseLease(): Promise<never> {
     if (!this.halted.settled) {
+      this.deps.events.emit('lease-lost', () => ({
+        workflowId: this.workflowId,
+        workflowName: this.workflowName,
+        at: this.deps.now(),
+      }));
       void this.explainLostLease();
     }
     return this.halt('lease-lost');

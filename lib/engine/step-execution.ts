@@ -12,6 +12,7 @@ import {
   type ResolvedRetryPolicy,
   type StepAttempt,
 } from './step-policy';
+import { eventError } from './lifecycle-events';
 import { describeError, toWorkflowError } from './workflow-error';
 import type { WorkflowRoom } from './workflow-room';
 
@@ -42,7 +43,7 @@ export async function runAttempts<T>(
   fn: (attempt: StepAttempt) => T | Promise<T>,
   policy: { retry: ResolvedRetryPolicy; timeoutMs?: number },
   recorded: readonly { attempt: number; record: StoredStep }[],
-): Promise<{ value: T; startedAt: number }> {
+): Promise<{ value: T; startedAt: number; attempt: number }> {
   const { writer, deps } = run;
   const closed = findLastIndex(recorded, (r) => r.record.wakeAt === undefined);
   let failedInRound = recorded.length - (closed + 1);
@@ -66,6 +67,14 @@ export async function runAttempts<T>(
 
     const attempt = last + 1;
     const startedAt = deps.now();
+    if (attempt > 1)
+      deps.events.emit('step-retried', () => ({
+        workflowId: run.workflowId,
+        workflowName: writer.workflowName,
+        at: startedAt,
+        stepId,
+        attempt,
+      }));
     const outcome = await callOnce(
       run,
       fn,
@@ -75,7 +84,7 @@ export async function runAttempts<T>(
       policy.timeoutMs,
     );
     if (writer.halted.settled) return never();
-    if (outcome.ok) return { value: outcome.value, startedAt };
+    if (outcome.ok) return { value: outcome.value, startedAt, attempt };
 
     failedInRound++;
     const endedAt = deps.now();
@@ -110,6 +119,17 @@ export async function runAttempts<T>(
       }),
     );
     if (!written) return never();
+    deps.events.emit('step-failed', () => ({
+      workflowId: run.workflowId,
+      workflowName: writer.workflowName,
+      at: endedAt,
+      stepId,
+      attempt,
+      startedAt,
+      durationMs: endedAt - startedAt,
+      error: eventError(toWorkflowError(outcome.error)),
+      ...(wakeAt === undefined ? {} : { retryAt: wakeAt }),
+    }));
     const cause = describeError(outcome.error);
     if (wakeAt === undefined) {
       deps.logger.debug?.(

@@ -101,7 +101,7 @@ export class WorkflowRun implements ContextTarget {
     );
     const recorded = this.recorded.step.get(id);
     if (recorded) return decodeValue<T>(recorded.result!);
-    const { value, startedAt } = await runAttempts(
+    const { value, startedAt, attempt } = await runAttempts(
       {
         workflowId: this.workflowId,
         writer: this.writer,
@@ -114,7 +114,21 @@ export class WorkflowRun implements ContextTarget {
       this.attempts.get(id) ?? [],
     );
     const what = `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
-    return this.record<T>('step', id, value, what, startedAt);
+    const result = await this.record<T>('step', id, value, what, startedAt);
+    this.deps.events.emit('step-recorded', () => {
+      const at = this.deps.now();
+      return {
+        workflowId: this.workflowId,
+        workflowName: this.workflowName,
+        at,
+        stepId: id,
+        attempt,
+        startedAt,
+        durationMs: at - startedAt,
+        ...(this.deps.events.payloads ? { payload: result } : {}),
+      };
+    });
+    return result;
   }
 
   /**
@@ -204,6 +218,13 @@ export class WorkflowRun implements ContextTarget {
         ),
       );
       if (!written) return never();
+      this.deps.events.emit('slept', () => ({
+        workflowId: this.workflowId,
+        workflowName: this.workflowName,
+        at: now,
+        stepId: id,
+        wakeAt: wakeAt!,
+      }));
       if (release) {
         this.deps.expectReady(wakeAt);
         return this.writer.halt('released');

@@ -74,6 +74,12 @@ export class WorkflowRunner {
 
     // Renewed from when the claim was sent: a claim that came back late is renewed at once.
     writer.startLease();
+    this.deps.events.emit('claimed', () => ({
+      workflowId: claimed.id,
+      workflowName: claimed.name,
+      at: writer.claimedAt,
+      version: claimed.version,
+    }));
     try {
       const calls = new ContextCalls(claimed.id, this.deps.logger);
       const context = workflowContext(run, calls);
