@@ -23,6 +23,8 @@ import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
 import { LidexClient } from '../lidex.client';
 import { LIDEX_LOGGER_CONTEXT } from '../lidex.constants';
 import { messages } from '../lidex.messages';
+import type { ScheduleInfo } from '../engine/schedules/schedule-options';
+import { DASHBOARD_SCHEDULES_SCRIPT } from './assets/dashboard-schedules.script';
 import { DASHBOARD_SCRIPT } from './assets/dashboard.script';
 import { DASHBOARD_STYLE } from './assets/dashboard.style';
 import { renderDashboardPage } from './assets/dashboard.page';
@@ -72,6 +74,12 @@ export class DashboardController implements OnModuleInit {
     return DASHBOARD_SCRIPT;
   }
 
+  @Get('schedules.js')
+  @DashboardHeaders('text/javascript; charset=utf-8')
+  schedulesScript(): string {
+    return DASHBOARD_SCHEDULES_SCRIPT;
+  }
+
   @Get('app.css')
   @DashboardHeaders('text/css; charset=utf-8')
   style(): string {
@@ -109,6 +117,13 @@ export class DashboardController implements OnModuleInit {
       limit: limitText === undefined ? undefined : Number(limitText),
       cursor: queryText(cursor, 'cursor'),
     });
+  }
+
+  /** The schedules, by id, with their next fire time. */
+  @Get('api/schedules')
+  @DashboardHeaders()
+  async schedules(): Promise<{ schedules: ScheduleInfo[] }> {
+    return { schedules: await this.lidex.schedules.list() };
   }
 
   @Get('api/workflows/:id')

@@ -13,6 +13,7 @@ export function renderDashboardPage(assetPrefix: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${prefix}app.css">
 <script src="${prefix}app.js" defer></script>
+<script src="${prefix}schedules.js" defer></script>
 </head>
 <body>
 <header class="top">
@@ -44,6 +45,16 @@ export function renderDashboardPage(assetPrefix: string): string {
     <p class="muted">Choose a workflow to see its input, result and timeline.</p>
   </section>
 </main>
+<section id="schedules" class="schedules-pane" aria-label="Schedules">
+  <h2>Schedules</h2>
+  <table>
+    <thead>
+      <tr><th>Id</th><th>Workflow</th><th>When</th><th>Next</th><th>Last tick</th><th>Policies</th></tr>
+    </thead>
+    <tbody></tbody>
+  </table>
+  <p id="schedules-empty" class="muted" hidden>No schedules.</p>
+</section>
 <div id="notice" class="notice" role="status" hidden></div>
 </body>
 </html>

@@ -74,4 +74,8 @@ ol.timeline ol.attempts { list-style: none; margin: 4px 0 0; padding: 0; }
 ol.timeline ol.attempts li { margin: 0 0 4px; padding-left: 0; }
 ol.timeline ol.attempts li::before { content: none; }
 ol.timeline .attempt-error { color: var(--aborted); font-size: 12px; }
+.schedules-pane { margin: 0 20px 20px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
+.schedules-pane h2 { margin: 0 0 8px; font-size: 15px; }
+.schedules-pane tbody tr { cursor: default; }
+.schedules-pane tr.paused td.next { color: var(--muted); font-style: italic; }
 `;
