@@ -4,14 +4,13 @@
 //
 //   node schedule-app.js <store> <journal>
 //
-// <store> is JSON, as worker-process.js takes it. It tells its parent "ready" once booted;
+// <store> is JSON, as the test worker harness takes it (test/support/worker/store-spec.ts). It tells its parent "ready" once booted;
 // SIGTERM closes the app (drained) and exits 0.
 require('reflect-metadata');
 const { appendFileSync } = require('node:fs');
 const { Injectable, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { LidexModule, Workflow } = require('../../dist');
-const { stderrLogger } = require('./worker-runtime');
 
 const [storeJson, journalPath] = process.argv.slice(2);
 
@@ -21,9 +20,9 @@ function openStore() {
     const { PostgresStore } = require('../../dist/postgres');
     return new PostgresStore(spec.postgres);
   }
-  if (spec.mongo) {
+  if (spec.mongodb) {
     const { MongoStore } = require('../../dist/mongodb');
-    return new MongoStore(spec.mongo);
+    return new MongoStore(spec.mongodb);
   }
   const { SqliteStore } = require('../../dist/sqlite');
   return new SqliteStore({ path: spec.sqlite });
@@ -59,10 +58,11 @@ Module({
   providers: [Ticks],
 })(AppModule);
 
+// Warnings and errors to stderr, where the test reads them; the rest is dropped.
 const nestLogger = {
   log: () => undefined,
-  warn: (message) => stderrLogger.warn(message),
-  error: (message) => stderrLogger.error(message),
+  warn: (message) => process.stderr.write(`WARN ${message}\n`),
+  error: (message) => process.stderr.write(`ERROR ${message}\n`),
 };
 
 async function main() {
