@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import Database from 'better-sqlite3';
+import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { eventually } from '../support/eventually';
+import { reportFigures } from '../support/figures';
+import { tempDir } from '../support/temp-dir';
+
+const WAITERS = 10_000;
+
+// Memory held, not garbage not yet collected: a full collection before each reading.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const rss = () => {
+  gc();
+  return process.memoryUsage().rss;
+};
+const SIGNALLED = 200;
+
+describe('ten thousand workflows waiting for signals', () => {
+  const dir = tempDir('lidex-waiters-');
+  afterAll(() => dir.remove());
+
+  it('hold no timers and little memory in the worker, and each wakes on its signal', async () => {
+    const path = join(dir.path, 'lidex.sqlite');
+    const store = new SqliteStore({ path, durability: 'normal' });
+    await store.init();
+    const woke = new Map<string, number>();
+    const engine = new LidexEngine({
+      store,
+      concurrency: 200,
+      pollIntervalMs: 20,
+      handlers: {
+        waiter: async (ctx: WorkflowContext) => {
+          const payload = await ctx.waitForSignal<number>('go', 'go');
+          await ctx.step('woke', () => {
+            woke.set(ctx.workflowId, performance.now());
+          });
+          return payload;
+        },
+      },
+    });
+    const probe = new Database(path, { readonly: true });
+    const waiting = () =>
+      (
+        probe
+          .prepare(
+            `SELECT count(*) AS n FROM lidex_workflows WHERE waiting_kind = 'signal'`,
+          )
+          .get() as { n: number }
+      ).n;
+    const timers = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    try {
+      for (let i = 0; i < WAITERS; i++)
+        await engine.start(`wait-${i}`, 'waiter', null);
+      const timersBefore = timers();
+      const rssBefore = rss();
+      engine.startWorker();
+      await eventually(
+        () => waiting() === WAITERS,
+        90_000,
+        `${WAITERS} workflows waiting`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const extraTimers = timers() - timersBefore;
+      const rssGrowthMb = (rss() - rssBefore) / 1024 / 1024;
+      expect(extraTimers).toBeLessThanOrEqual(2); // the poll loop's own
+      expect(rssGrowthMb).toBeLessThan(50);
+      const sample = await engine.get('wait-1234');
+      expect(sample).toMatchObject({
+        status: 'running',
+        waitingFor: { kind: 'signal', name: 'go' },
+      });
+      expect(sample?.readyAt).toBeUndefined();
+
+      // Signal sent -> the waiting workflow's next step running, one at a time, in this process.
+      const latencies: number[] = [];
+      for (let i = 0; i < SIGNALLED; i++) {
+        const id = `wait-${i}`;
+        const sent = performance.now();
+        expect(await engine.signal(id, 'go', i)).toBe(true);
+        await eventually(() => woke.has(id), 10_000, `${id} to wake`);
+        latencies.push(woke.get(id)! - sent);
+      }
+      latencies.sort((a, b) => a - b);
+      const p50 = latencies[Math.floor(latencies.length / 2)];
+      expect(await engine.wait('wait-7', { timeoutMs: 10_000 })).toBe(
+        'finished',
+      );
+      expect((await engine.get('wait-7'))?.result).toBe(7);
+      reportFigures('waiters', {
+        waiters: WAITERS,
+        extraTimers,
+        rssGrowthMb: Math.round(rssGrowthMb * 10) / 10,
+        signalToStepP50Ms: Math.round(p50 * 100) / 100,
+        signalToStepP90Ms:
+          Math.round(latencies[Math.floor(latencies.length * 0.9)] * 100) / 100,
+      });
+    } finally {
+      probe.close();
+      await engine.stopWorker();
+      await store.close();
+    }
+  }, 180_000);
+});
