@@ -14,6 +14,7 @@ export {
   type WorkflowStartArgs,
 } from './engine/workflow-ref';
 export type { StartArgs, StartOptions } from './engine/start-options';
+export type { WorkflowFlowOptions } from './engine/flow-limits';
 export type { SignalOptions, SignalTarget } from './engine/engine-signal';
 export type { LidexModuleOptions } from './lidex-options.interface';
 export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';
@@ -62,6 +63,7 @@ export {
 
 export type {
   ClaimOptions,
+  FlowLimit,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,

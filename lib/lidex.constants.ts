@@ -3,6 +3,7 @@ export const LIDEX_WORKFLOW_METADATA = 'lidex:workflow';
 
 /** Metadata key under which `@Workflow(name, { version })` stores the workflow's version. */
 export const LIDEX_WORKFLOW_VERSION_METADATA = 'lidex:workflow-version';
+export const LIDEX_WORKFLOW_FLOW_METADATA = 'lidex:workflow-flow';
 /** Metadata key of the schedule given by `@Workflow(name, { schedule })`. */
 export const LIDEX_SCHEDULE_METADATA = 'lidex:workflow-schedule';
 

@@ -462,6 +462,29 @@ export const messages = {
   noTestRunnerGlobal: (name: string) =>
     `The Lidex store suites need the test runner's global \`${name}\`, which is not defined. ` +
     'Run them in Jest, or in a runner with Jest-compatible globals (Vitest with globals: true).',
+  flowLimitInvalid: (where: string, value: unknown) =>
+    `${where} must be a whole number of 1 or more, got ${show(value)}: ` +
+    `{ concurrency: { limit: 5, perKey: 1 } } or { rateLimit: { max: 50, perMs: 1000 } }.`,
+  flowOptionNotObject: (
+    where: string,
+    value: unknown,
+    keys: readonly string[],
+  ) =>
+    `${where} must be an object with ${keys.map((key) => `"${key}"`).join(' or ')}, ` +
+    `got ${show(value)}: { concurrency: { limit: 5, perKey: 1 } } or ` +
+    `{ rateLimit: { max: 50, perMs: 1000 } }.`,
+  flowControlUnsupported: (store: string, names: string[]) =>
+    `${store} cannot enforce concurrency or rate limits, which workflows ` +
+    `${names.map((name) => show(name)).join(', ')} declare. Remove \`concurrency\` and ` +
+    `\`rateLimit\` from their @Workflow() options, or use a store that has them (memory, ` +
+    `SQLite).`,
+  priorityInvalid: (value: unknown) =>
+    `start() option "priority" must be an integer between -1000000 and 1000000 (higher runs ` +
+    `first, 0 by default), got ${show(value)}.`,
+  concurrencyKeyInvalid: (value: unknown) =>
+    `start() option "concurrencyKey" must be a non-empty string of at most 256 characters ` +
+    `(the key the workflow's per-key concurrency limit counts it under, a customer id), ` +
+    `got ${show(value)}.`,
   invalidWorkflowVersion: (where: string, value: unknown) =>
     `${where} must be an integer of 1 or more, got ${show(value)}. Start at 1 and raise it ` +
     `by one each time the workflow's code changes in a way running workflows must not see: ` +

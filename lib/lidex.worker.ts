@@ -38,6 +38,7 @@ export class LidexWorker
     for (const workflow of this.explorer.explore().values()) {
       this.engine.register(workflow.name, workflow.handler, {
         version: workflow.version,
+        ...workflow.flow,
       });
       if (workflow.schedule)
         this.declared.set(workflow.name, workflow.schedule);

@@ -6,14 +6,19 @@ import {
   LIDEX_SCHEDULE_METADATA,
   LIDEX_WORKFLOW_METADATA,
   LIDEX_WORKFLOW_VERSION_METADATA,
+  LIDEX_WORKFLOW_FLOW_METADATA,
 } from './lidex.constants';
+import {
+  checkFlowOptions,
+  type WorkflowFlowOptions,
+} from './engine/flow-limits';
 import { checkWorkflowSchedule } from './workflow-options';
 import type { WorkflowScheduleOptions } from './engine/schedules/schedule-options';
 import { messages } from './lidex.messages';
 import { requireVersion } from './engine/workflow-versions';
 
 /** What `@Workflow(name, options)` takes beside the name. */
-export interface WorkflowOptions {
+export interface WorkflowOptions extends WorkflowFlowOptions {
   /**
    * The version of this workflow's code, an integer >= 1. Raise it when a change must not reach
    * workflows already running: each workflow records the version it started on (`ctx.version`),
@@ -94,6 +99,13 @@ export function Workflow(
   const setName = SetMetadata(LIDEX_WORKFLOW_METADATA, name);
   const setVersion = SetMetadata(LIDEX_WORKFLOW_VERSION_METADATA, version);
   const schedule = checkWorkflowSchedule(name, options);
+  // Checked as the class loads; the engine keeps the options it was given.
+  checkFlowOptions(name, options);
+  const flow: WorkflowFlowOptions = {
+    concurrency: options.concurrency,
+    rateLimit: options.rateLimit,
+  };
+  const setFlow = SetMetadata(LIDEX_WORKFLOW_FLOW_METADATA, flow);
   const setSchedule =
     schedule && SetMetadata(LIDEX_SCHEDULE_METADATA, schedule);
   return (target, method, descriptor) => {
@@ -105,6 +117,7 @@ export function Workflow(
     }
     setName(target, method, descriptor);
     setVersion(target, method, descriptor);
+    setFlow(target, method, descriptor);
     setSchedule?.(target, method, descriptor);
   };
 }

@@ -8,8 +8,10 @@ import {
   LIDEX_SCHEDULE_METADATA,
   LIDEX_WORKFLOW_METADATA,
   LIDEX_WORKFLOW_VERSION_METADATA,
+  LIDEX_WORKFLOW_FLOW_METADATA,
 } from './lidex.constants';
 import type { WorkflowScheduleOptions } from './engine/schedules/schedule-options';
+import type { WorkflowFlowOptions } from './engine/flow-limits';
 
 /** A `@Workflow()` method found in the app. */
 export interface DiscoveredWorkflow {
@@ -19,6 +21,8 @@ export interface DiscoveredWorkflow {
   handler: WorkflowHandler;
   /** `@Workflow(name, { version })`: 1 when not given. */
   version: number;
+  /** `@Workflow(name, { concurrency, rateLimit })`. */
+  flow: WorkflowFlowOptions;
   /** `@Workflow(name, { schedule })`: saved as the schedule with the workflow's name at boot. */
   schedule?: WorkflowScheduleOptions;
 }
@@ -88,6 +92,11 @@ export class WorkflowExplorer {
             LIDEX_WORKFLOW_VERSION_METADATA,
             method,
           ) ?? 1,
+        flow:
+          this.reflector.get<WorkflowFlowOptions | undefined>(
+            LIDEX_WORKFLOW_FLOW_METADATA,
+            method,
+          ) ?? {},
         ...(schedule ? { schedule } : {}),
         handler: (ctx, input) =>
           (method as WorkflowHandler).call(

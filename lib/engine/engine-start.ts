@@ -20,12 +20,16 @@ export async function insertWorkflow(
     input,
     transaction,
     version,
+    priority,
+    concurrencyKey,
   }: {
     id: string;
     name: string;
     input: unknown;
     transaction?: unknown;
     version: number;
+    priority?: number;
+    concurrencyKey?: string;
   },
 ): Promise<boolean> {
   if (transaction !== undefined && !deps.store.insertWorkflowInTransaction) {
@@ -38,7 +42,15 @@ export async function insertWorkflow(
     `input of workflow ${JSON.stringify(id)}`,
     deps.store.maxValueBytes,
   );
-  const record = { id, name, input: encoded, now: deps.now(), version };
+  const record = {
+    id,
+    name,
+    input: encoded,
+    now: deps.now(),
+    version,
+    ...(priority !== undefined && { priority }),
+    ...(concurrencyKey !== undefined && { concurrencyKey }),
+  };
   const started = () =>
     deps.events.emit('started', () => ({
       workflowId: id,
@@ -58,7 +70,12 @@ export async function insertWorkflow(
     return inserted;
   }
   // Run here only a version this instance runs (or older): a newer one waits for its workers.
-  if (!runsHere(deps, name, version) || !worker.tryReserve()) {
+  // A limited workflow is never inserted leased: only a claim counts it against its limits.
+  if (
+    !runsHere(deps, name, version) ||
+    deps.limits.has(name) ||
+    !worker.tryReserve()
+  ) {
     const inserted = await deps.store.insertWorkflow(record);
     if (inserted) {
       started();

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { LidexClosedError } from '../errors/lidex-closed.error';
 import { UnknownWorkflowError } from '../errors/unknown-workflow.error';
 import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
@@ -39,6 +40,8 @@ import {
 import { LifecycleEmitter } from './lifecycle-emitter';
 import { Worker } from './worker';
 import { requireVersion, startVersion } from './workflow-versions';
+import { checkFlowOptions, type WorkflowFlowOptions } from './flow-limits';
+import type { FlowLimit } from '../model';
 import { Schedules } from './schedules/schedules';
 import {
   checkStartOptions,
@@ -75,6 +78,8 @@ export class LidexEngine {
   private readonly handlers = new Map<string, WorkflowHandler>();
   /** The version this instance runs of each workflow it has a handler for. */
   private readonly versions = new Map<string, number>();
+  /** The flow limits of the workflows this instance runs (`@Workflow(name, { concurrency })`). */
+  private readonly limits = new Map<string, FlowLimit>();
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
   private readonly clientOnly: boolean;
@@ -122,6 +127,7 @@ export class LidexEngine {
       appClock: own,
       startWorkflow: (id, name, input) => this.start(id, name, input),
       versions: this.versions,
+      limits: this.limits,
       sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
       events: this.events,
     };
@@ -160,7 +166,7 @@ export class LidexEngine {
   register(
     name: string,
     handler: WorkflowHandler,
-    options: { version?: number } = {},
+    options: { version?: number } & WorkflowFlowOptions = {},
   ): void {
     requireWorkflowName(name);
     requireHandler(name, handler);
@@ -168,8 +174,11 @@ export class LidexEngine {
       `The version of workflow ${JSON.stringify(name)}`,
       options.version,
     );
+    const limit = checkFlowOptions(name, options);
     this.handlers.set(name, handler);
     this.versions.set(name, version);
+    if (limit) this.limits.set(name, limit);
+    else this.limits.delete(name);
   }
 
   get workflowNames(): string[] {
@@ -201,7 +210,8 @@ export class LidexEngine {
   ): Promise<boolean> {
     this.requireOpen('start()');
     requireWorkflowId(id);
-    const { transaction, version } = checkStartOptions(options);
+    const { transaction, version, priority, concurrencyKey } =
+      checkStartOptions(options);
     const name = workflowNameOf(workflow, 'start()');
     if (this.clientOnly) requireWorkflowName(name);
     else if (!this.handlers.has(name)) {
@@ -213,6 +223,8 @@ export class LidexEngine {
       input,
       transaction,
       version: startVersion(version, this.versions.get(name)),
+      priority,
+      concurrencyKey,
     });
   }
 
@@ -347,6 +359,11 @@ export class LidexEngine {
   /** Starts claiming and running workflows in this process. */
   startWorker(): void {
     this.requireOpen('startWorker()');
+    const limited = [...this.limits.keys()];
+    if (limited.length > 0 && !this.store.flowControl)
+      throw new InvalidArgumentError(
+        messages.flowControlUnsupported(this.store.describe(), limited),
+      );
     this.worker.start();
     this.schedules.startTicking();
   }

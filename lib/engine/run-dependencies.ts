@@ -1,4 +1,5 @@
 import type {
+  FlowLimit,
   NewSignal,
   Persistence,
   SignalDelivery,
@@ -28,6 +29,8 @@ export interface RunDependencies {
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
   /** The version this instance runs of each workflow it has a handler for (claims skip newer). */
   versions: ReadonlyMap<string, number>;
+  /** The flow limits this instance applies to each workflow it has a handler for. */
+  limits: ReadonlyMap<string, FlowLimit>;
   /** `ctx.signal()`: the engine's own send (at its time), which wakes this worker too. */
   sendSignal: (signal: Omit<NewSignal, 'now'>) => Promise<SignalDelivery>;
   /** Where the run's lifecycle events go (`lifecycle-emitter.ts`). */

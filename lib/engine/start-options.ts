@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import { unknownKey } from '../model/option-keys';
 import { requireVersion } from './workflow-versions';
+import { checkStartFlow } from './flow-limits';
 
 /** How `start()` creates the workflow. */
 export interface StartOptions {
@@ -21,6 +22,17 @@ export interface StartOptions {
    * runs none, unknown (0): any worker claims it, and `ctx.version` is that worker's version.
    */
   version?: number;
+  /**
+   * Claimed before ready workflows of a lower priority (an integer, higher first; default 0).
+   * One claim in ten takes the oldest ready workflows whatever their priority, so a low
+   * priority is never starved.
+   */
+  priority?: number;
+  /**
+   * The key the workflow's per-key concurrency limit (`@Workflow(name, { concurrency:
+   * { perKey } })`) counts it under: a customer id, for one at a time per customer.
+   */
+  concurrencyKey?: string;
 }
 
 /** `start()`'s arguments after the workflow: its input (optional when it may be undefined), options. */
@@ -31,6 +43,8 @@ export type StartArgs<I> = undefined extends I
 const KNOWN_KEYS = [
   'transaction',
   'version',
+  'priority',
+  'concurrencyKey',
 ] as const satisfies readonly (keyof StartOptions)[];
 
 /** Checks `start()`'s options, throwing the error that names what is wrong. */
@@ -45,6 +59,7 @@ export function checkStartOptions(options: unknown): StartOptions {
   }
   const unknown = unknownKey('start() options', options, KNOWN_KEYS);
   if (unknown) throw new InvalidArgumentError(unknown.message);
+  checkStartFlow(options);
   const { version } = options as StartOptions;
   if (version !== undefined)
     requireVersion('start() option "version"', version);

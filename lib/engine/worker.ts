@@ -5,6 +5,7 @@ import type { ClaimedWorkflow, Lease } from '../stores/persistence';
 import { settledOrAfter } from './clock';
 import { Deferred, Wakeup } from './deferred';
 import { LeaseWatch } from './lease-watch';
+import { OLDEST_FIRST_EVERY } from './flow-limits';
 import { ReadyTimes } from './ready-times';
 import { describeError } from './workflow-error';
 import type { RunDependencies } from './run-dependencies';
@@ -29,6 +30,8 @@ export class Worker {
   private readonly readyTimes: ReadyTimes;
   /** Places held for workflows this process is starting right now. */
   private reserved = 0;
+  /** Claims sent so far: one in `OLDEST_FIRST_EVERY` takes the oldest, whatever the priority. */
+  private claims = 0;
   private reservationsDone?: Deferred;
   private loop?: Promise<void>;
   private stopped?: Promise<void>;
@@ -204,7 +207,11 @@ export class Worker {
           this.deps.now(),
           Array.from({ length: room }, () => this.newLease()),
           takeOver,
-          { versions: this.deps.versions },
+          {
+            versions: this.deps.versions,
+            limits: this.deps.limits,
+            oldestFirst: ++this.claims % OLDEST_FIRST_EVERY === 0,
+          },
         );
         backoffMs = 0;
       } catch (error) {

@@ -5,3 +5,4 @@
 export * from './workflow-status';
 export * from './records';
 export * from './schedule-records';
+export * from './flow-fields';

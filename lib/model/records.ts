@@ -27,6 +27,9 @@ export interface WorkflowSummaryRecord {
   attempts: number;
   /** The version of the workflow's code it started on (1 for workflows stored before versions). */
   version: number;
+  /** Its priority (absent or 0 unless started with one). */
+  priority?: number;
+  concurrencyKey?: string;
   error?: WorkflowError;
   readyAt?: number;
   /** What the workflow waits for, from the wait's release until it is woken or claimed. */
@@ -137,6 +140,10 @@ export interface NewWorkflow {
   now: number;
   /** The version of the workflow's code it starts on: 1 when absent, 0 when unknown. */
   version?: number;
+  /** Claimed before workflows of a lower priority (an integer; 0 when absent). */
+  priority?: number;
+  /** The key its name's per-key concurrency limit counts it under (`FlowLimit.perKey`). */
+  concurrencyKey?: string;
 }
 
 /** What a claim asks for besides readiness. */
@@ -147,6 +154,26 @@ export interface ClaimOptions {
    * are not limited.
    */
   versions?: ReadonlyMap<string, number>;
+  /**
+   * The flow limits this worker applies to each workflow name it lists (`FlowLimit`): a claim
+   * that would exceed one skips the workflow, ready as it was. Names not listed are not limited.
+   */
+  limits?: ReadonlyMap<string, FlowLimit>;
+  /**
+   * Take the ready workflows by `readyAt` alone, whatever their priority: the share of claims
+   * that bounds how long a low priority waits behind a stream of higher ones.
+   */
+  oldestFirst?: boolean;
+}
+
+/** What a claim may not exceed for one workflow name, across every store object and instance. */
+export interface FlowLimit {
+  /** At most this many workflows of the name hold a lease at once. */
+  concurrency?: number;
+  /** At most this many of the name hold a lease at once per `concurrencyKey` (keyless: no limit). */
+  perKey?: number;
+  /** At most `max` first claims of the name in the `perMs` ms up to the claim's `now`. */
+  rate?: { max: number; perMs: number };
 }
 
 /**
@@ -195,6 +222,9 @@ export interface StoredWorkflow {
   attempts: number;
   /** The version it started on. */
   version: number;
+  /** Its priority (absent or 0 unless started with one). */
+  priority?: number;
+  concurrencyKey?: string;
   readyAt?: number;
   leaseToken?: string;
   /** What the workflow waits for, from the wait's release until it is woken or claimed. */

@@ -82,6 +82,19 @@ export * from '../model';
  * - Which signal a wait consumed is the engine's record (`StoredStep` of kind `signal`), fenced
  *   like any step: each signal is consumed once.
  *
+ * Flow control (`flowControlContract`; stores with `flowControl`):
+ * - A workflow keeps the `priority` (0 when absent) and `concurrencyKey` it was inserted with,
+ *   shown by `getWorkflow` and `listWorkflows`. A claim takes ready workflows by priority,
+ *   highest first, then oldest `readyAt`; with `oldestFirst`, by `readyAt` alone.
+ * - With `limits`, a claim never takes a workflow that is not leased when that would make more
+ *   workflows of its name hold a lease than `concurrency`, or more of its name and
+ *   `concurrencyKey` than `perKey`; nor, when it was never claimed before, when `rate.max`
+ *   workflows of its name were first claimed in the `rate.perMs` ms up to `now`. A skipped
+ *   workflow stays ready as it was, and the claim goes on to the next. Only a lease holds a
+ *   slot: a workflow that let its lease go (a long sleep, a wait, a retry) holds none. A leased
+ *   workflow taken over (a lapsed lease) already holds its slot. These hold across store
+ *   objects and processes: the count and the claim are one atomic step.
+ *
  * Errors:
  * - A store that cannot reach its database throws (`StoreUnavailableError` where it can say so,
  *   or the driver's error): the engine waits and repeats the write for as long as a lease lasts.
@@ -133,6 +146,11 @@ export interface Persistence {
    * without it, `schedules` calls and scheduled workflows are refused with a clear error.
    */
   readonly schedules?: ScheduleStore;
+  /**
+   * Whether `claimReady` applies `ClaimOptions.limits` and `oldestFirst` (see "Flow control"
+   * above). Absent: the engine refuses to run workflows that declare limits on this store.
+   */
+  readonly flowControl?: boolean;
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.

@@ -14,6 +14,7 @@
  * clockContract(myStoreFactory, 'lease-watch'); // or 'server-clock'
  * signalsContract(myStoreFactory);
  * schedulesContract(myStoreFactory); // a store with `schedules`
+ * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -25,6 +26,7 @@ export {
   versionsContract,
   signalsContract,
   schedulesContract,
+  flowControlContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

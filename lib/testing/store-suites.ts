@@ -13,6 +13,7 @@ export { clockContract } from './suites/clock.suite';
 export { stepAttemptsContract } from './suites/step-attempts.suite';
 export { versionsContract } from './suites/versions.suite';
 export { signalsContract } from './suites/signals.suite';
+export { flowControlContract } from './suites/flow-control.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,

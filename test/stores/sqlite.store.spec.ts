@@ -13,6 +13,7 @@ import { messages } from '../../lib/lidex.messages';
 import { tempDir } from '../support/temp-dir';
 import { sqliteSchema } from '../../lib/stores/sqlite/sqlite.schema';
 import { SqliteStatements } from '../../lib/stores/sqlite/sqlite.statements';
+import { sqliteFlowIndexes } from '../../lib/stores/sqlite/sqlite.flow-control';
 import { claimNext } from '../support/claim-next';
 import { makeEngine } from '../support/engine-harness';
 import { sqliteStoreFactory } from '../support/store-factories';
@@ -133,6 +134,7 @@ describe('SqliteStore', () => {
   it('claims and lists through indexes, whatever the number of finished workflows', () => {
     const db = new Database(':memory:');
     db.exec(sqliteSchema('lidex_'));
+    db.exec(sqliteFlowIndexes('lidex_'));
     const statements = new SqliteStatements(db, 'lidex_');
     const plan = (statement: Database.Statement, params: object) =>
       (
@@ -143,18 +145,42 @@ describe('SqliteStore', () => {
     // The claim searches the partial index of workflows that can still run: finished ones are
     // not in it at all, so their number does not matter.
     // With the versions a worker runs too: the version rule only filters what the index finds.
+    // By priority, a range of one priority's ready workflows; the priorities by an index seek.
+    // The flow limits only filter what the index finds.
+    const limits = {
+      full_names: '["export"]',
+      full_keys: '[["export","k"]]',
+      rated_names: '[]',
+    };
     for (const versions of ['{}', '{"wf":1,"other":3}']) {
+      const params = {
+        now: 1,
+        lease_token: 't',
+        lease_until: 2,
+        versions,
+        priority: 0,
+        ...limits,
+      };
       for (const claim of [
         statements.claimNextReady,
         statements.claimNextUnleased,
       ]) {
-        expect(
-          plan(claim, { now: 1, lease_token: 't', lease_until: 2, versions }),
-        ).toContain(
+        expect(plan(claim, params)).toContain(
+          'SEARCH lidex_workflows USING INDEX lidex_workflows_priority_ready (priority=? AND ready_at>? AND ready_at<?)',
+        );
+      }
+      for (const claim of [
+        statements.claimOldestReady,
+        statements.claimOldestUnleased,
+      ]) {
+        expect(plan(claim, params)).toContain(
           'SEARCH lidex_workflows USING INDEX lidex_workflows_ready (ready_at>? AND ready_at<?)',
         );
       }
     }
+    expect(plan(statements.nextPriority, { below: 0 })).toEqual([
+      'SEARCH lidex_workflows USING COVERING INDEX lidex_workflows_priority_ready (priority<?)',
+    ]);
     expect(
       plan(statements.list({ status: true, name: false, after: true }), {
         status: 'aborted',

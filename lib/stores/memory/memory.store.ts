@@ -1,10 +1,11 @@
 import { MemorySignals } from './memory.signals';
 import { MemorySchedules } from './memory.schedules';
-import { ReadyQueue } from './ready-queue';
+import { MemoryFlowGate, PriorityReady } from './memory.flow-control';
 import { claimableVersion } from './memory.versions';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   CANCELLABLE_STATUSES,
+  flowFields,
   type ClaimOptions,
   noCounts,
   type ClaimedWorkflow,
@@ -30,8 +31,11 @@ import {
  */
 export class MemoryStore implements Persistence {
   readonly schedules = new MemorySchedules();
+  readonly flowControl = true;
   private readonly workflows = new Map<string, StoredWorkflow>();
-  private readonly ready = new ReadyQueue();
+  private readonly ready = new PriorityReady();
+  /** The first claims of each rate-limited name, for its window (`MemoryFlowGate`). */
+  private readonly firstClaims = new Map<string, number[]>();
   private readonly signals = new MemorySignals();
   /** `kind:id` of each workflow's recorded steps: recording one costs the same at any length. */
   private readonly stepKeys = new Map<string, Set<string>>();
@@ -65,6 +69,7 @@ export class MemoryStore implements Persistence {
       failures: 0,
       attempts: lease ? 1 : 0,
       version: workflow.version ?? 1,
+      ...flowFields(workflow.priority, workflow.concurrencyKey),
       readyAt: lease ? lease.until : workflow.now,
       leaseToken: lease?.token,
       createdAt: workflow.now,
@@ -72,6 +77,7 @@ export class MemoryStore implements Persistence {
       steps: [],
       signals: [],
     });
+    this.ready.setPriority(workflow.id, workflow.priority ?? 0);
     this.ready.schedule(workflow.id, lease ? lease.until : workflow.now);
     return Promise.resolve(true);
   }
@@ -82,8 +88,23 @@ export class MemoryStore implements Persistence {
     _takeOver?: unknown,
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
-    const ids = this.ready.takeReady(now, leases.length, (id) =>
-      claimableVersion(this.workflows.get(id)!, options),
+    const gate = new MemoryFlowGate(
+      options,
+      this.workflows.values(),
+      this.firstClaims,
+      now,
+    );
+    const ids = this.ready.takeReady(
+      now,
+      leases.length,
+      (id) => {
+        const workflow = this.workflows.get(id)!;
+        if (!claimableVersion(workflow, options) || !gate.accepts(workflow))
+          return false;
+        gate.taken(workflow);
+        return true;
+      },
+      options?.oldestFirst,
     );
     return Promise.resolve(
       ids.map((id, i) => {
@@ -256,6 +277,7 @@ export class MemoryStore implements Persistence {
         failures: workflow.failures,
         attempts: workflow.attempts,
         version: workflow.version,
+        ...flowFields(workflow.priority, workflow.concurrencyKey),
         error: workflow.error && { ...workflow.error },
         readyAt: workflow.readyAt,
         waitingFor: workflow.waitingFor && { ...workflow.waitingFor },

@@ -61,6 +61,17 @@ export class ReadyQueue {
     return taken;
   }
 
+  /** The `readyAt` of the oldest workflow ready at `now`, if any is. */
+  oldestReadyAt(now: number): number | undefined {
+    while (this.heap.length > 0) {
+      const top = this.heap[0];
+      if (this.current.get(top.id) === top.seq)
+        return top.readyAt <= now ? top.readyAt : undefined;
+      this.pop();
+    }
+    return undefined;
+  }
+
   private pop(): void {
     const last = this.heap.pop()!;
     if (this.heap.length === 0) return;

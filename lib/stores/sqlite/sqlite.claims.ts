@@ -8,7 +8,10 @@ import { type StepRow, toStoredStep, type WorkflowRow } from './sqlite.rows';
 import type { SqliteStatements } from './sqlite.statements';
 import { versionsParam } from './sqlite.versions';
 
-type ClaimedRow = Pick<WorkflowRow, 'id' | 'name' | 'input' | 'version'>;
+type ClaimedRow = Pick<
+  WorkflowRow,
+  'id' | 'name' | 'input' | 'version' | 'concurrency_key' | 'attempts'
+>;
 
 /**
  * A claim, inside the caller's write transaction: the ready workflows, oldest first. With
@@ -24,8 +27,14 @@ export function claimInTransaction(
 ): ClaimedWorkflow[] {
   const claimed: ClaimedWorkflow[] = [];
   const versions = versionsParam(options);
-  const take = (row: ClaimedRow | undefined, lease: Lease): boolean => {
+  const gate = sql.flow.gate(options, now);
+  const take = (
+    row: ClaimedRow | undefined,
+    lease: Lease,
+    wasLeased = false,
+  ): boolean => {
     if (!row) return false;
+    gate.taken(row, wasLeased);
     const steps = sql.selectSteps.all(row.id) as StepRow[];
     claimed.push({
       id: row.id,
@@ -43,6 +52,7 @@ export function claimInTransaction(
     lease_token: lease.token,
     lease_until: lease.until,
     versions,
+    ...gate.params(),
   });
   for (const seen of takeOver ?? []) {
     const lease = leases[claimed.length];
@@ -55,15 +65,39 @@ export function claimInTransaction(
         seen_until: seen.until,
       }) as ClaimedRow | undefined,
       lease,
+      true,
     );
   }
-  const next = takeOver ? sql.claimNextUnleased : sql.claimNextReady;
-  while (claimed.length < leases.length) {
+  const oldest = options?.oldestFirst === true;
+  const next = oldest
+    ? takeOver
+      ? sql.claimOldestUnleased
+      : sql.claimOldestReady
+    : takeOver
+      ? sql.claimNextUnleased
+      : sql.claimNextReady;
+  // By priority: each priority present in turn, highest first, oldest first within it.
+  let priority = oldest ? 0 : nextPriority(sql, Infinity);
+  while (claimed.length < leases.length && priority !== undefined) {
     const lease = leases[claimed.length];
-    if (!take(next.get(claiming(lease)) as ClaimedRow | undefined, lease))
-      break;
+    const row = next.get({ ...claiming(lease), priority }) as
+      ClaimedRow | undefined;
+    if (take(row, lease)) continue;
+    if (oldest) break;
+    priority = nextPriority(sql, priority);
   }
   return claimed;
+}
+
+/** The highest priority below `below` among workflows that can still run, if any. */
+function nextPriority(
+  sql: SqliteStatements,
+  below: number,
+): number | undefined {
+  const row = sql.nextPriority.get({
+    below: below === Infinity ? Number.MAX_SAFE_INTEGER : below,
+  }) as { priority: number } | undefined;
+  return row?.priority;
 }
 
 /** The leased workflows whose lease ends at or before `endingBy`, soonest first. */

@@ -8,6 +8,7 @@ import { ensureFolder } from './sqlite.folder';
 import { asError } from './sqlite.group-commit';
 import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { addMissingColumns, sqliteSchema } from './sqlite.schema';
+import { sqliteFlowIndexes } from './sqlite.flow-control';
 import { sqliteSignalsIndexes } from './sqlite.signals';
 import { SqliteStatements } from './sqlite.statements';
 
@@ -146,6 +147,7 @@ export class SqliteConnection {
       db.exec(sqliteSchema(prefix));
       addMissingColumns(db, prefix);
       db.exec(sqliteSignalsIndexes(prefix));
+      db.exec(sqliteFlowIndexes(prefix));
       checkWritable(db);
       return {
         kind: 'open',

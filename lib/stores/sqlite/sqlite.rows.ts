@@ -1,6 +1,7 @@
 import type { StepKind, WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
 import { toWaitTarget } from './sqlite.signals';
+import { flowFields } from '../persistence';
 
 /** The SQLite store's rows, and what they become. */
 export interface WorkflowRow {
@@ -16,6 +17,8 @@ export interface WorkflowRow {
   lease_token: string | null;
   last_lease: string | null;
   version: number;
+  priority: number;
+  concurrency_key: string | null;
   waiting_for: string | null;
   created_at: number;
   updated_at: number;
@@ -49,6 +52,7 @@ export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
     failures: row.failures,
     attempts: row.attempts,
     version: row.version,
+    ...flowFields(row.priority, row.concurrency_key),
     error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
     readyAt: row.ready_at ?? undefined,
     waitingFor: toWaitTarget(row.waiting_for ?? null),

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { versionColumn } from './sqlite.versions';
 import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';
+import { sqliteFlowColumns } from './sqlite.flow-control';
 
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
 export const sqliteSchema = (prefix: string): string => `
@@ -19,6 +20,9 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   version INTEGER NOT NULL DEFAULT 1,
   waiting_for TEXT,
   waiting_kind TEXT,
+  priority INTEGER NOT NULL DEFAULT 0,
+  concurrency_key TEXT,
+  first_claimed_at INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -58,6 +62,7 @@ export const sqliteAddedColumns = (
   { table: `${prefix}workflows`, column: 'last_lease', definition: 'TEXT' },
   versionColumn(prefix),
   ...sqliteSignalColumns(prefix),
+  ...sqliteFlowColumns(prefix),
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

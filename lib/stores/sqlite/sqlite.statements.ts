@@ -3,6 +3,11 @@ import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import { SKIP_NEWER_VERSIONS } from './sqlite.versions';
 import { NOT_WAITING, SqliteSignalStatements } from './sqlite.signals';
+import {
+  claimStatement,
+  nextPriorityStatement,
+  SqliteFlowStatements,
+} from './sqlite.flow-control';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -12,6 +17,10 @@ export class SqliteStatements {
   readonly insertWorkflow: BetterSqlite3.Statement;
   readonly claimNextReady: BetterSqlite3.Statement;
   readonly claimNextUnleased: BetterSqlite3.Statement;
+  readonly claimOldestReady: BetterSqlite3.Statement;
+  readonly claimOldestUnleased: BetterSqlite3.Statement;
+  readonly flow: SqliteFlowStatements;
+  readonly nextPriority: BetterSqlite3.Statement;
   readonly takeOverLease: BetterSqlite3.Statement;
   readonly selectLeasesEndingBy: BetterSqlite3.Statement;
   readonly selectSteps: BetterSqlite3.Statement;
@@ -43,31 +52,29 @@ export class SqliteStatements {
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
-          updated_at, version)
+          updated_at, version, priority, concurrency_key, first_claimed_at)
        VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now,
-               @version)
+               @version, @priority, @concurrency_key, @first_claimed_at)
        ON CONFLICT (id) DO NOTHING`,
     );
-    this.claimNextReady = db.prepare(
-      `UPDATE ${workflows}
-         SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-             attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
-       WHERE id = (SELECT id FROM ${workflows}
-                   WHERE ready_at IS NOT NULL AND ready_at <= @now
-                     AND ${SKIP_NEWER_VERSIONS}
-                   ORDER BY ready_at LIMIT 1)
-       RETURNING id, name, input, version`,
-    );
-    this.claimNextUnleased = db.prepare(
-      `UPDATE ${workflows}
-         SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-             attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
-       WHERE id = (SELECT id FROM ${workflows}
-                   WHERE ready_at IS NOT NULL AND ready_at <= @now AND lease_token IS NULL
-                     AND ${SKIP_NEWER_VERSIONS}
-                   ORDER BY ready_at LIMIT 1)
-       RETURNING id, name, input, version`,
-    );
+    this.claimNextReady = claimStatement(db, workflows, {
+      unleased: false,
+      oldest: false,
+    });
+    this.claimNextUnleased = claimStatement(db, workflows, {
+      unleased: true,
+      oldest: false,
+    });
+    this.claimOldestReady = claimStatement(db, workflows, {
+      unleased: false,
+      oldest: true,
+    });
+    this.claimOldestUnleased = claimStatement(db, workflows, {
+      unleased: true,
+      oldest: true,
+    });
+    this.flow = new SqliteFlowStatements(db, prefix);
+    this.nextPriority = nextPriorityStatement(db, workflows);
     this.takeOverLease = db.prepare(
       `UPDATE ${workflows}
          SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
@@ -177,7 +184,7 @@ export class SqliteStatements {
       ].filter(Boolean);
       statement = this.db.prepare(
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
-                version, waiting_for
+                version, waiting_for, priority, concurrency_key
          FROM ${this.workflows}
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at DESC, id DESC LIMIT @limit`,

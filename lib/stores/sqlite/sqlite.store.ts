@@ -49,6 +49,7 @@ export class SqliteStore implements Persistence {
   private readonly commits = new GroupCommit(() => this.connection.use().db);
   /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
   readonly schedules: SqliteSchedules;
+  readonly flowControl = true;
 
   /** Throws `InvalidOptionsError` for an option it cannot work with. */
   constructor(options: SqliteStoreOptions = {}) {
@@ -98,6 +99,9 @@ export class SqliteStore implements Persistence {
         lease_token: lease?.token ?? null,
         now: workflow.now,
         version: workflow.version ?? 1,
+        priority: workflow.priority ?? 0,
+        concurrency_key: workflow.concurrencyKey ?? null,
+        first_claimed_at: lease ? workflow.now : null,
       });
       return changes === 1;
     });

@@ -1,0 +1,92 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { messages } from '../lidex.messages';
+import type { FlowLimit } from '../model';
+import { unknownKey } from '../model/option-keys';
+
+/** `@Workflow(name, { concurrency, rateLimit })`: how many of it run, and start, at once. */
+export interface WorkflowFlowOptions {
+  /**
+   * The most workflows of this name that run at once across every instance (`limit`), and per
+   * `concurrencyKey` given at start (`perKey`). Only running workflows hold a slot: one that
+   * sleeps long, waits for a signal or a child, or waits for a retry holds none.
+   */
+  concurrency?: { limit?: number; perKey?: number };
+  /** The most workflows of this name that start (are first claimed) in any `perMs` ms. */
+  rateLimit?: { max: number; perMs: number };
+}
+
+/**
+ * One claim in this many takes the oldest ready workflows whatever their priority, so a low
+ * priority waits behind a stream of higher ones for at most this many claims.
+ */
+export const OLDEST_FIRST_EVERY = 10;
+
+const positive = (where: string, value: unknown): number => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw new InvalidArgumentError(messages.flowLimitInvalid(where, value));
+  return value;
+};
+
+const object = (where: string, value: unknown, keys: readonly string[]) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidArgumentError(
+      messages.flowOptionNotObject(where, value, keys),
+    );
+  const unknown = unknownKey(where, value, keys);
+  if (unknown) throw new InvalidArgumentError(unknown.message);
+  return value as Record<string, unknown>;
+};
+
+/** Checks `@Workflow(name, options)`'s flow options, answering the store's `FlowLimit`. */
+export function checkFlowOptions(
+  name: string,
+  options: WorkflowFlowOptions | undefined,
+): FlowLimit | undefined {
+  const where = `@Workflow(${JSON.stringify(name)})`;
+  const limit: FlowLimit = {};
+  if (options?.concurrency !== undefined) {
+    const at = `${where} option "concurrency"`;
+    const given = object(at, options.concurrency, ['limit', 'perKey']);
+    if (given.limit === undefined && given.perKey === undefined)
+      throw new InvalidArgumentError(
+        messages.flowOptionNotObject(at, given, ['limit', 'perKey']),
+      );
+    if (given.limit !== undefined)
+      limit.concurrency = positive(`${at} "limit"`, given.limit);
+    if (given.perKey !== undefined)
+      limit.perKey = positive(`${at} "perKey"`, given.perKey);
+  }
+  if (options?.rateLimit !== undefined) {
+    const at = `${where} option "rateLimit"`;
+    const given = object(at, options.rateLimit, ['max', 'perMs']);
+    limit.rate = {
+      max: positive(`${at} "max"`, given.max),
+      perMs: positive(`${at} "perMs"`, given.perMs),
+    };
+  }
+  return Object.keys(limit).length > 0 ? limit : undefined;
+}
+
+/** Checks `start()`'s `priority` (an integer) and `concurrencyKey` (a non-empty string). */
+export function checkStartFlow(options: {
+  priority?: unknown;
+  concurrencyKey?: unknown;
+}): void {
+  const { priority, concurrencyKey } = options;
+  if (
+    priority !== undefined &&
+    (typeof priority !== 'number' ||
+      !Number.isInteger(priority) ||
+      Math.abs(priority) > 1_000_000)
+  )
+    throw new InvalidArgumentError(messages.priorityInvalid(priority));
+  if (
+    concurrencyKey !== undefined &&
+    (typeof concurrencyKey !== 'string' ||
+      concurrencyKey.length === 0 ||
+      concurrencyKey.length > 256)
+  )
+    throw new InvalidArgumentError(
+      messages.concurrencyKeyInvalid(concurrencyKey),
+    );
+}

@@ -1,0 +1,120 @@
+import { InvalidArgumentError, LidexEngine, MemoryStore } from '@lidex/nestjs';
+import { Workflow } from '../../lib/workflow.decorator';
+import { messages } from '../../lib/lidex.messages';
+import { makeEngine } from '../support/engine-harness';
+import { eventually } from '../support/eventually';
+
+/** A handler that records how many of it run at once, overall and per key. */
+function gauge() {
+  let running = 0;
+  let most = 0;
+  const byKey = new Map<string, number>();
+  let mostPerKey = 0;
+  let done = 0;
+  const handler = async (
+    ctx: { step<T>(id: string, fn: () => Promise<T>): Promise<T> },
+    key: string,
+  ) => {
+    await ctx.step('work', async () => {
+      running += 1;
+      byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      most = Math.max(most, running);
+      mostPerKey = Math.max(mostPerKey, byKey.get(key)!);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      running -= 1;
+      byKey.set(key, byKey.get(key)! - 1);
+    });
+    done += 1;
+  };
+  return {
+    handler,
+    stats: () => ({ most, mostPerKey, done }),
+  };
+}
+
+describe('flow control on one engine', () => {
+  it('runs no more than the concurrency limit at once, and one per key, though the worker has room', async () => {
+    const store = new MemoryStore();
+    const { handler, stats } = gauge();
+    const { engine } = makeEngine({}, { store, concurrency: 20 });
+    engine.register('export', handler as never, {
+      concurrency: { limit: 3, perKey: 1 },
+    });
+    for (let i = 0; i < 24; i++)
+      await engine.start(`e${i}`, 'export', `k${i % 6}`, {
+        concurrencyKey: `k${i % 6}`,
+      });
+    await eventually(() => stats().done === 24, 20_000, '24 done');
+    expect(stats().most).toBe(3);
+    expect(stats().mostPerKey).toBe(1);
+  });
+
+  it('starts higher priorities first', async () => {
+    const store = new MemoryStore();
+    const order: string[] = [];
+    const { engine } = makeEngine({}, { store, worker: false, concurrency: 1 });
+    engine.register('job', (_ctx, id) => {
+      order.push(id as string);
+      return Promise.resolve();
+    });
+    await engine.start('low', 'job', 'low', { priority: -1 });
+    await engine.start('plain', 'job', 'plain');
+    await engine.start('vip', 'job', 'vip', { priority: 10 });
+    engine.startWorker();
+    await eventually(() => order.length === 3, 10_000, '3 run');
+    expect(order).toEqual(['vip', 'plain', 'low']);
+  });
+
+  it('refuses bad flow options, naming the option and the fix', () => {
+    const engine = new LidexEngine({ store: new MemoryStore(), handlers: {} });
+    expect(() =>
+      engine.register('x', () => Promise.resolve(), {
+        concurrency: { limit: 0 },
+      }),
+    ).toThrow(
+      new InvalidArgumentError(
+        messages.flowLimitInvalid(
+          '@Workflow("x") option "concurrency" "limit"',
+          0,
+        ),
+      ),
+    );
+    expect(() => {
+      class Jobs {
+        @Workflow('y', { rateLimit: { max: 5, perMs: 1.5 } })
+        y() {
+          return Promise.resolve();
+        }
+      }
+      return Jobs;
+    }).toThrow(
+      messages.flowLimitInvalid(
+        '@Workflow("y") option "rateLimit" "perMs"',
+        1.5,
+      ),
+    );
+    engine.register('z', () => Promise.resolve());
+    return Promise.all([
+      expect(engine.start('a', 'z', 1, { priority: 1.5 })).rejects.toThrow(
+        messages.priorityInvalid(1.5),
+      ),
+      expect(engine.start('b', 'z', 1, { concurrencyKey: '' })).rejects.toThrow(
+        messages.concurrencyKeyInvalid(''),
+      ),
+    ]);
+  });
+});
+
+describe('flow control on a store without it', () => {
+  it('refuses to start the worker for limited workflows, naming them', () => {
+    const store = new MemoryStore();
+    Object.defineProperty(store, 'flowControl', { value: undefined });
+    const engine = new LidexEngine({ store, handlers: {} });
+    engine.register('export', () => Promise.resolve(), {
+      concurrency: { limit: 1 },
+    });
+    expect(() => engine.startWorker()).toThrow(
+      messages.flowControlUnsupported(store.describe(), ['export']),
+    );
+  });
+});
