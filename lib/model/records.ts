@@ -235,3 +235,13 @@ export interface StoredWorkflow {
   /** Every signal the workflow holds, in `seq` order. */
   signals: StoredSignal[];
 }
+
+/**
+ * Which ended workflows `purgeWorkflows` deletes: of `status` (an ended one), last changed before
+ * `endedBefore`, at most `limit` of them.
+ */
+export interface WorkflowPurge {
+  status: WorkflowStatus;
+  endedBefore: number;
+  limit: number;
+}

@@ -13,6 +13,7 @@ import type {
   StoredStep,
   StoredWorkflow,
   WorkflowCounts,
+  WorkflowPurge,
   WorkflowQuery,
   WorkflowStatus,
   WorkflowSummaryRecord,
@@ -94,6 +95,13 @@ export * from '../model';
  *   slot: a workflow that let its lease go (a long sleep, a wait, a retry) holds none. A leased
  *   workflow taken over (a lapsed lease) already holds its slot. These hold across store
  *   objects and processes: the count and the claim are one atomic step.
+ * Retention (`retentionContract`: `deleteWorkflow`, `purgeWorkflows`):
+ * - Only an ended workflow (`finished`, `aborted`, `cancelled`) is deleted; it goes with
+ *   everything kept with it (its records, its signals), so that its id is free again and nothing
+ *   of it is handed to a later workflow of that id. A workflow that has not ended is left as it is.
+ * - A purge deletes the oldest first (by `updatedAt`, when it ended) and only what it is asked
+ *   for, in one bounded batch, through an index: its cost does not grow with what it keeps, and
+ *   claims and writes of other workflows go on meanwhile.
  *
  * Errors:
  * - A store that cannot reach its database throws (`StoreUnavailableError` where it can say so,
@@ -291,6 +299,20 @@ export interface Persistence {
    * `undefined` when there is no such workflow.
    */
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined>;
+
+  /**
+   * Optional (retention; without it `delete`, `purge` and `retention` are refused with a clear
+   * error): deletes an ended workflow with its records and signals. `true` when deleted, `false`
+   * (changing nothing) when it has not ended, `undefined` when there is no such workflow.
+   */
+  deleteWorkflow?(workflowId: string): Promise<boolean | undefined>;
+
+  /**
+   * Optional, with `deleteWorkflow`: deletes at most `purge.limit` workflows of `purge.status`
+   * (an ended status) whose `updatedAt` is before `purge.endedBefore`, oldest first, with their
+   * records and signals; answers how many it deleted.
+   */
+  purgeWorkflows?(purge: WorkflowPurge): Promise<number>;
 }
 
 /**

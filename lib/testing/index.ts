@@ -15,6 +15,7 @@
  * signalsContract(myStoreFactory);
  * schedulesContract(myStoreFactory); // a store with `schedules`
  * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
+ * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -27,6 +28,7 @@ export {
   signalsContract,
   schedulesContract,
   flowControlContract,
+  retentionContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

@@ -4,6 +4,7 @@ import { claimsContract } from './suites/claims.suite';
 import { inspectOperations } from './suites/inspect.suite';
 import { leasesContract } from './suites/leases.suite';
 import { recordsContract } from './suites/records.suite';
+import { retentionRules } from './suites/retention.suite';
 import { stepAttemptsContract } from './suites/step-attempts.suite';
 import { scheduleRules } from './suites/schedules.suite';
 import { testGlobals } from './test-globals';
@@ -48,5 +49,14 @@ export function schedulesContract(factory: StoreFactory): void {
   describe(`${factory.label} store schedules`, () => {
     afterAll(() => factory.cleanup());
     scheduleRules(factory);
+  });
+}
+
+/** Retention (`deleteWorkflow`, `purgeWorkflows`): deleting ended workflows, purging in batches. */
+export function retentionContract(factory: StoreFactory): void {
+  const { describe, afterAll } = testGlobals();
+  describe(`${factory.label} store retention`, () => {
+    afterAll(() => factory.cleanup());
+    retentionRules(factory);
   });
 }

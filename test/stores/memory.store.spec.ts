@@ -4,6 +4,7 @@ import {
   persistenceContract,
   schedulesContract,
   signalsContract,
+  retentionContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(memoryStoreFactory());
@@ -11,3 +12,4 @@ persistenceContract(memoryStoreFactory());
 signalsContract(memoryStoreFactory());
 operationsContract(memoryStoreFactory());
 schedulesContract(memoryStoreFactory());
+retentionContract(memoryStoreFactory());

@@ -15,6 +15,7 @@ import {
   persistenceContract,
   schedulesContract,
   signalsContract,
+  retentionContract,
 } from '@lidex/nestjs/testing';
 
 describeEachMongo('MongoDB store on $label', (server) => {
@@ -23,6 +24,7 @@ describeEachMongo('MongoDB store on $label', (server) => {
   signalsContract(mongoStoreFactory(server));
   operationsContract(mongoStoreFactory(server));
   schedulesContract(mongoStoreFactory(server));
+  retentionContract(mongoStoreFactory(server));
   clockContract(mongoStoreFactory(server), 'server-clock');
 
   afterAll(dropTestDatabases);

@@ -24,6 +24,7 @@ import {
   persistenceContract,
   schedulesContract,
   signalsContract,
+  retentionContract,
 } from '@lidex/nestjs/testing';
 
 describePostgres('PostgreSQL', () => {
@@ -31,6 +32,7 @@ describePostgres('PostgreSQL', () => {
   signalsContract(postgresStoreFactory());
   operationsContract(postgresStoreFactory());
   schedulesContract(postgresStoreFactory());
+  retentionContract(postgresStoreFactory());
   clockContract(postgresStoreFactory(), 'server-clock');
 });
 

@@ -23,6 +23,7 @@ import {
   persistenceContract,
   schedulesContract,
   signalsContract,
+  retentionContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(sqliteStoreFactory());
@@ -30,6 +31,7 @@ persistenceContract(sqliteStoreFactory());
 signalsContract(sqliteStoreFactory());
 operationsContract(sqliteStoreFactory());
 schedulesContract(sqliteStoreFactory());
+retentionContract(sqliteStoreFactory());
 clockContract(sqliteStoreFactory(), 'lease-watch');
 
 describe('SqliteStore', () => {

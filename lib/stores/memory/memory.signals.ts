@@ -40,6 +40,11 @@ export class MemorySignals {
     return 'delivered';
   }
 
+  /** Forgets a deleted workflow's signal ids. */
+  forget(workflowId: string): void {
+    this.ids.delete(workflowId);
+  }
+
   /** Whether the workflow holds a signal its run did not see (the wait is then ready now). */
   static missed(workflow: StoredWorkflow, wait: WaitRelease): boolean {
     const top = workflow.signals[workflow.signals.length - 1];

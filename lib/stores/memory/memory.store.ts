@@ -2,6 +2,7 @@ import { MemorySignals } from './memory.signals';
 import { MemorySchedules } from './memory.schedules';
 import { MemoryFlowGate, PriorityReady } from './memory.flow-control';
 import { claimableVersion } from './memory.versions';
+import { hasEnded, purgeable } from './memory.retention';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   CANCELLABLE_STATUSES,
@@ -21,6 +22,7 @@ import {
   RETRYABLE_STATUSES,
   type StoredStep,
   type StoredWorkflow,
+  type WorkflowPurge,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
@@ -327,6 +329,30 @@ export class MemoryStore implements Persistence {
     this.setReadyAt(workflow, now);
     workflow.updatedAt = now;
     return Promise.resolve(true);
+  }
+
+  deleteWorkflow(workflowId: string): Promise<boolean | undefined> {
+    const workflow = this.workflows.get(workflowId);
+    if (!workflow) return Promise.resolve(undefined);
+    if (!hasEnded(workflow)) return Promise.resolve(false);
+    this.forget(workflowId);
+    return Promise.resolve(true);
+  }
+
+  purgeWorkflows(purge: WorkflowPurge): Promise<number> {
+    const ids = purgeable(this.workflows.values(), purge);
+    for (const id of ids) this.forget(id);
+    return Promise.resolve(ids.length);
+  }
+
+  /** Drops everything kept of a workflow that ended. */
+  private forget(workflowId: string): void {
+    this.workflows.delete(workflowId);
+    this.ready.schedule(workflowId, undefined);
+    this.signals.forget(workflowId);
+    this.stepKeys.delete(workflowId);
+    this.lastLease.delete(workflowId);
+    this.lastFailure.delete(workflowId);
   }
 
   private setReadyAt(

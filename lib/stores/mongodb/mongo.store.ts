@@ -1,3 +1,4 @@
+import { ensureRetentionIndex, MongoRetention } from './mongo.retention';
 import type { Collection, MongoClient } from 'mongodb';
 import { mongoServerTime } from './mongo.clock';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
@@ -22,6 +23,7 @@ import type {
   StoredStep,
   StoreContext,
   StoredWorkflow,
+  WorkflowPurge,
   WorkflowQuery,
   WorkflowSummaryRecord,
 } from '../persistence';
@@ -65,6 +67,7 @@ interface Opened {
   claims: MongoClaims;
   operations: MongoOperations;
   signals: MongoSignals;
+  retention: MongoRetention;
   serialWrites: boolean;
 }
 
@@ -172,6 +175,7 @@ export class MongoStore implements Persistence {
       );
       const claims = db.collection<ClaimDocument>(`${this.prefix}claims`);
       await ensureWorkflowIndexes(workflows);
+      await ensureRetentionIndex(workflows);
       const profile = await detectServerProfile(db);
       const arbitration =
         (this.options.claims ?? MONGO_DEFAULTS.claims) === 'auto'
@@ -188,6 +192,7 @@ export class MongoStore implements Persistence {
         client,
         workflows,
         serialWrites: profile.serialWrites,
+        retention: new MongoRetention(workflows, claims),
         claims:
           arbitration === 'claim-documents'
             ? new ClaimDocumentClaims(workflows, claims, signals)
@@ -463,6 +468,14 @@ export class MongoStore implements Persistence {
 
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
     return this.open().operations.retry(workflowId, now);
+  }
+
+  deleteWorkflow(workflowId: string): Promise<boolean | undefined> {
+    return this.open().retention.delete(workflowId);
+  }
+
+  purgeWorkflows(purge: WorkflowPurge): Promise<number> {
+    return this.open().retention.purge(purge);
   }
 
   /** An earlier try of this failure write that was applied, its answer lost. */

@@ -1,12 +1,13 @@
 import { signalsMigration } from './postgres.signals';
 import { versionMigration } from './postgres.versions';
 import { schedulesMigration } from './postgres.schedules';
+import { retentionMigration } from './postgres.retention';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -63,6 +64,8 @@ const migrations = (schema: string): string[][] => [
   schedulesMigration(schema),
   // 4: signals, and what a waiting workflow waits for.
   signalsMigration(schema),
+  // 5: the index of ended workflows a purge reads (postgres.retention.ts).
+  retentionMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

@@ -1,4 +1,5 @@
 import { PostgresSchedules } from './postgres.schedules';
+import { PostgresRetention } from './postgres.retention';
 import type { Pool } from 'pg';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { LidexError } from '../../errors/lidex.error';
@@ -21,6 +22,7 @@ import {
   type StoreContext,
   type StoredStep,
   type StoredWorkflow,
+  type WorkflowPurge,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
@@ -79,6 +81,7 @@ export class PostgresStore implements Persistence {
   private readonly channel: string;
   /** Inserts, steps and finishes: those written in one turn share a statement. */
   private readonly writes: PostgresWrites;
+  private readonly retention: PostgresRetention;
   private opened?: Opened;
 
   /**
@@ -101,6 +104,7 @@ export class PostgresStore implements Persistence {
     );
     this.signalSql = signalStatements(this.schema);
     this.channel = `lidex_${this.schema}`;
+    this.retention = new PostgresRetention(this.query, this.schema);
     this.writes = new PostgresWrites(
       this.query,
       this.sql,
@@ -392,6 +396,14 @@ export class PostgresStore implements Persistence {
     );
     if (rows[0].retried) return true;
     return rows[0].found ? false : undefined;
+  }
+
+  deleteWorkflow(workflowId: string): Promise<boolean | undefined> {
+    return this.retention.delete(workflowId);
+  }
+
+  purgeWorkflows(purge: WorkflowPurge): Promise<number> {
+    return this.retention.purge(purge);
   }
 
   private query: Queryable = (statement, values) => {

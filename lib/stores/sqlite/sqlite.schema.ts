@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { versionColumn } from './sqlite.versions';
 import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';
 import { sqliteFlowColumns } from './sqlite.flow-control';
+import { sqliteRetentionIndex } from './sqlite.retention';
 
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
 export const sqliteSchema = (prefix: string): string => `
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}steps (
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (workflow_id, kind, step_id)
 );
-${sqliteSignalsTable(prefix)}`;
+${sqliteSignalsTable(prefix)}
+${sqliteRetentionIndex(prefix)}`;
 
 /** Columns added after the first release, for files created by it. */
 export const sqliteAddedColumns = (

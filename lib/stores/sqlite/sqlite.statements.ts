@@ -8,6 +8,7 @@ import {
   nextPriorityStatement,
   SqliteFlowStatements,
 } from './sqlite.flow-control';
+import { SqliteRetentionStatements } from './sqlite.retention';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -37,6 +38,7 @@ export class SqliteStatements {
   readonly selectStatus: BetterSqlite3.Statement;
   readonly selectLetGo: BetterSqlite3.Statement;
   readonly selectStepKey: BetterSqlite3.Statement;
+  readonly retention: SqliteRetentionStatements;
   readonly signals: SqliteSignalStatements;
   private readonly lists = new Map<string, BetterSqlite3.Statement>();
   private readonly workflows: string;
@@ -49,6 +51,7 @@ export class SqliteStatements {
     this.workflows = workflows;
     const steps = `${prefix}steps`;
     this.signals = new SqliteSignalStatements(db, prefix);
+    this.retention = new SqliteRetentionStatements(db, prefix);
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,

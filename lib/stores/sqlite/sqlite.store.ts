@@ -16,6 +16,7 @@ import {
   type SeenLease,
   type StoredStep,
   type StoredWorkflow,
+  type WorkflowPurge,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
@@ -323,6 +324,18 @@ export class SqliteStore implements Persistence {
           ? undefined
           : false;
       }),
+    );
+  }
+
+  deleteWorkflow(workflowId: string): Promise<boolean | undefined> {
+    return this.write((sql) =>
+      sql.transaction(() => sql.retention.delete(workflowId)),
+    );
+  }
+
+  purgeWorkflows(purge: WorkflowPurge): Promise<number> {
+    return this.write((sql) =>
+      sql.transaction(() => sql.retention.purge(purge)),
     );
   }
 
