@@ -119,3 +119,11 @@ export type {
   ScheduleStore,
 } from './stores/persistence';
 export { ScheduleNotFoundError } from './errors/schedule-not-found.error';
+export { WorkflowNotEndedError } from './errors/workflow-not-ended.error';
+export type { PurgeOptions } from './engine/retention/engine-retention';
+export type {
+  Duration,
+  EndedStatus,
+  RetentionOptions,
+} from './engine/retention/retention-options';
+export type { WorkflowPurge } from './stores/persistence';

@@ -18,6 +18,7 @@ import {
 } from './engine/workflow-ref';
 import type { StartArgs, StartOptions } from './engine/start-options';
 import type { SignalOptions, SignalTarget } from './engine/engine-signal';
+import type { PurgeOptions } from './engine/retention/engine-retention';
 import { LIDEX_ENGINE } from './lidex.constants';
 import type { Observable } from 'rxjs';
 import type { LidexEvent } from './engine/lifecycle-events';
@@ -127,6 +128,33 @@ export class LidexClient {
    */
   cancel(id: string): Promise<boolean> {
     return this.engine.cancel(id);
+  }
+
+  /**
+   * Ends a workflow that has not ended, as `cancelled`, without running its steps'
+   * compensations (`cancel` runs them). A run under way stops at its next durable point.
+   * Resolves `true` when the workflow is `cancelled`, `false` when it had already finished or
+   * aborted. Throws `WorkflowNotFoundError` for an unknown id.
+   */
+  terminate(id: string): Promise<boolean> {
+    return this.engine.terminate(id);
+  }
+
+  /**
+   * Deletes an ended workflow (`finished`, `aborted` or `cancelled`) with its steps and signals;
+   * its id can be started again. Throws `WorkflowNotEndedError` for a workflow that has not
+   * ended (nothing is deleted) and `WorkflowNotFoundError` for an unknown id.
+   */
+  delete(id: string): Promise<void> {
+    return this.engine.delete(id);
+  }
+
+  /**
+   * Deletes the ended workflows that ended more than `olderThan` ago (ms, or `'30d'`), of
+   * `status` (one or several ended statuses; all when absent), in batches. Resolves how many.
+   */
+  purge(options: PurgeOptions): Promise<number> {
+    return this.engine.purge(options);
   }
 
   /**

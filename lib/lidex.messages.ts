@@ -530,4 +530,30 @@ export const messages = {
   scheduleMissedTicks: (id: string, started: number, policy: string) =>
     `Schedule ${show(id)}: ticks were missed while no instance ran it; ${started} tick(s) ` +
     `started now (missed: ${show(policy)})`,
+  invalidDuration: (where: string, value: unknown) =>
+    `${where} must be a duration: a number of milliseconds >= 0, or a string such as '30d', ` +
+    `'12h' or '90 days', got ${show(value)}.`,
+  durationShape: () =>
+    `a duration: milliseconds >= 0, or a string such as '30d', '12h' or '90 days'`,
+  retentionShape: () =>
+    `an object such as { finished: '30d', aborted: '90d', cancelled: '90d' }`,
+  purgeStatus: (status: unknown) =>
+    `purge({ status }) deletes ended workflows only: give 'finished', 'aborted' or 'cancelled' ` +
+    `(or a list of them), got ${show(status)}.`,
+  workflowNotEnded: (workflowId: string, status: string) =>
+    `Workflow ${show(workflowId)} has not ended (it is ${status}): only a finished, aborted or ` +
+    `cancelled workflow can be deleted. Cancel or terminate it first, or wait for it to end.`,
+  retentionUnsupported: (store: string) =>
+    `${store} cannot delete workflows (its store has no deleteWorkflow/purgeWorkflows): ` +
+    `delete(), purge() and the retention option need a Lidex store (memory, SQLite, MongoDB, ` +
+    `PostgreSQL), or those two methods implemented by this one.`,
+  workflowDeleted: (workflowId: string) =>
+    `Workflow ${show(workflowId)} was deleted`,
+  workflowTerminated: (workflowId: string) =>
+    `Workflow ${show(workflowId)} was terminated (cancelled without compensating)`,
+  retentionDeleted: (status: string, count: number) =>
+    `Retention: deleted ${count} ${status} workflow(s) past their retention`,
+  retentionFailed: (status: string, cause: string) =>
+    `Retention: ${status} workflows past their retention could not be deleted (${cause}); ` +
+    `trying again at the next sweep`,
 };

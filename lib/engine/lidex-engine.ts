@@ -39,6 +39,14 @@ import {
 } from './engine-signal';
 import { LifecycleEmitter } from './lifecycle-emitter';
 import { Worker } from './worker';
+import { RetentionSweeper } from './retention/retention-sweeper';
+import {
+  deleteEnded,
+  type PurgeOptions,
+  purgeEnded,
+  requireRetention,
+  type RetentionCalls,
+} from './retention/engine-retention';
 import { requireVersion, startVersion } from './workflow-versions';
 import { checkFlowOptions, type WorkflowFlowOptions } from './flow-limits';
 import type { FlowLimit } from '../model';
@@ -86,6 +94,8 @@ export class LidexEngine {
   private closed?: Promise<void>;
   private readonly waitDeps: WaitDependencies;
   private readonly signalDeps: SignalDependencies;
+  private readonly retention: RetentionCalls;
+  private readonly sweeper: RetentionSweeper;
 
   constructor(config: EngineConfig) {
     checkEngineConfig(config);
@@ -141,6 +151,13 @@ export class LidexEngine {
       this.deps,
       new WorkflowRunner(this.deps, this.handlers),
     );
+    this.retention = {
+      store: this.store,
+      clock,
+      now: this.deps.now,
+      retention: this.options.retention,
+    };
+    this.sweeper = new RetentionSweeper({ ...this.retention, logger });
     this.schedules = new Schedules({
       store: this.store,
       clock,
@@ -297,6 +314,40 @@ export class LidexEngine {
   }
 
   /**
+   * Ends a workflow that has not ended, as `cancelled`, without running its compensations. `true`
+   * when it is cancelled (by this call or before), `false` when it had already finished or aborted.
+   */
+  async terminate(id: string): Promise<boolean> {
+    this.requireOpen('terminate()');
+    requireWorkflowId(id);
+    const runs = this.worker.runsOf(id);
+    const terminated = await this.store.cancelWorkflow(id, this.deps.now());
+    if (terminated === undefined) throw new WorkflowNotFoundError(id);
+    if (terminated) {
+      for (const run of runs) run.halt('cancelled');
+      this.deps.logger.log(messages.workflowTerminated(id));
+    }
+    return terminated;
+  }
+
+  /**
+   * Deletes an ended workflow (finished, aborted or cancelled) with its records and signals.
+   * Throws `WorkflowNotEndedError` for one that has not ended, `WorkflowNotFoundError` for none.
+   */
+  async delete(id: string): Promise<void> {
+    this.requireOpen('delete()');
+    requireWorkflowId(id);
+    await deleteEnded(this.store, id);
+    this.deps.logger.log(messages.workflowDeleted(id));
+  }
+
+  /** Deletes the ended workflows older than `olderThan` (of `status`), in batches; how many. */
+  purge(options: PurgeOptions): Promise<number> {
+    this.requireOpen('purge()');
+    return purgeEnded(this.retention, options);
+  }
+
+  /**
    * Runs an `aborted`, `failed` or `cancelled` workflow again, from its recorded steps, with its
    * failure count reset. `false` (changing nothing) for a workflow in any other status.
    */
@@ -364,8 +415,10 @@ export class LidexEngine {
       throw new InvalidArgumentError(
         messages.flowControlUnsupported(this.store.describe(), limited),
       );
+    if (this.sweeper.enabled) requireRetention(this.store);
     this.worker.start();
     this.schedules.startTicking();
+    this.sweeper.start();
   }
 
   /** Stops ticking schedules and claiming, and drains running workflows (`shutdownGraceMs`). */
@@ -374,7 +427,8 @@ export class LidexEngine {
     // is inserted unleased, for an instance still running to claim.
     const ticking = this.schedules.stopTicking();
     const stopped = this.worker.stop();
-    return Promise.all([ticking, stopped]).then(() => undefined);
+    const swept = this.sweeper.stop();
+    return Promise.all([ticking, stopped, swept]).then(() => undefined);
   }
 
   /**

@@ -12,6 +12,12 @@ import {
   STEP_RETRY_DEFAULTS,
   type StepRetryPolicy,
 } from './step-policy';
+import {
+  RETENTION_DEFAULTS,
+  type ResolvedRetention,
+  resolveRetention,
+  type RetentionOptions,
+} from './retention/retention-options';
 
 /** How the engine runs workflows. Every option has its default in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -73,13 +79,20 @@ export interface EngineOptions {
   shutdownGraceMs?: number;
   /** Lifecycle events' payloads and OpenTelemetry (`observability-options.ts`). */
   observability?: ObservabilityOptions;
+  /**
+   * How long ended workflows are kept, per status (`{ finished: '30d', aborted: '90d' }`);
+   * workers delete older ones in small batches. A status not given is kept for ever.
+   * @default {} (everything is kept)
+   */
+  retention?: RetentionOptions;
 }
 
 export type ResolvedEngineOptions = Required<
-  Omit<EngineOptions, 'stepRetry' | 'observability'>
+  Omit<EngineOptions, 'stepRetry' | 'observability' | 'retention'>
 > & {
   stepRetry: ResolvedRetryPolicy;
   observability: ResolvedObservability;
+  retention: ResolvedRetention;
 };
 
 /** The longest interval between a workflow's attempts unless given: an hour. */
@@ -97,6 +110,7 @@ export const ENGINE_DEFAULTS: ResolvedEngineOptions = {
   sleepInMemoryMaxMs: 5_000,
   shutdownGraceMs: 10_000,
   observability: OBSERVABILITY_DEFAULTS,
+  retention: { keep: {}, ...RETENTION_DEFAULTS },
 };
 
 /** Node's timers cannot wait longer than this (about 24.8 days). */
@@ -115,6 +129,7 @@ export function resolveEngineOptions(
   }
   resolved.stepRetry = resolveModulePolicy(options.stepRetry);
   resolved.observability = resolveObservability(options.observability);
+  resolved.retention = resolveRetention(options.retention);
   requireInteger('maxFailures', resolved.maxFailures, 1);
   requireInteger('concurrency', resolved.concurrency, 1);
   requireDuration(
