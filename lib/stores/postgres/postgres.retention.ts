@@ -14,7 +14,7 @@ export const retentionMigration = (schema: string): string[] => [
 
 /**
  * Retention in the PostgreSQL store: each call is one statement that deletes the workflows and
- * their steps together (a purge skips rows another transaction holds).
+ * their steps and signals together (a purge skips rows another transaction holds).
  */
 export class PostgresRetention {
   private readonly deleteOne: Statement;
