@@ -1,5 +1,6 @@
 import { ValueNotStorableError } from '../errors/value-not-storable.error';
 import { messages } from '../lidex.messages';
+import { type LazyText, textOf } from './lazy-text';
 
 /**
  * Turns values into strings a store can keep, and back. JSON, plus what JSON would silently
@@ -22,41 +23,64 @@ export const MAX_VALUE_DEPTH = 1_000;
 type Encoded =
   null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
 
+/** `undefined`, encoded: what a step with nothing to return stores. */
+const ENCODED_UNDEFINED = JSON.stringify({ [TAG]: 'undefined' });
+
+/** `what` names the value in errors: built only when one is thrown. */
 export function encodeValue(
   value: unknown,
-  what: string,
+  what: LazyText,
   maxBytes?: number,
 ): string {
-  const tree = encodeTree(value, what);
   let encoded: string;
-  try {
-    encoded = JSON.stringify(tree);
-  } catch (error) {
-    // V8 cannot build a string past about 512 MiB ("Invalid string length").
-    throw new ValueNotStorableError(
-      messages.valueTooLargeToEncode(
-        what,
-        error instanceof Error ? error.message : String(error),
-      ),
-    );
+  if (value === undefined) encoded = ENCODED_UNDEFINED;
+  else {
+    // Strings, booleans, finite numbers and null are JSON as they are: no tree to build.
+    const tree = isPlainJson(value) ? value : encodeTree(value, what);
+    try {
+      encoded = JSON.stringify(tree);
+    } catch (error) {
+      // V8 cannot build a string past about 512 MiB ("Invalid string length").
+      throw new ValueNotStorableError(
+        messages.valueTooLargeToEncode(
+          textOf(what),
+          error instanceof Error ? error.message : String(error),
+        ),
+      );
+    }
   }
-  if (maxBytes !== undefined) {
+  // A UTF-16 unit takes at most 3 bytes in UTF-8: most values need no count.
+  if (maxBytes !== undefined && encoded.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(encoded);
     if (bytes > maxBytes) {
       throw new ValueNotStorableError(
-        messages.valueTooLarge(what, bytes, maxBytes),
+        messages.valueTooLarge(textOf(what), bytes, maxBytes),
       );
     }
   }
   return encoded;
 }
 
-function encodeTree(value: unknown, what: string): Encoded {
+function isPlainJson(
+  value: unknown,
+): value is null | boolean | number | string {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
+}
+
+function encodeTree(value: unknown, what: LazyText): Encoded {
   const ancestors = new Set<object>();
 
   const fail = (path: string, reason: string): never => {
     throw new ValueNotStorableError(
-      messages.valueNotStorable(what, path, reason),
+      messages.valueNotStorable(textOf(what), path, reason),
     );
   };
 

@@ -1,5 +1,6 @@
 import { ContextMisuseError } from '../errors/context-misuse.error';
 import { messages } from '../lidex.messages';
+import { type LazyText, textOf } from './lazy-text';
 import { describeError } from './workflow-error';
 import type { LidexLogger } from './types';
 
@@ -40,7 +41,8 @@ const quietly = (
   ) as Promise<void>;
 
 interface Call {
-  what: string;
+  /** The call as the code wrote it (`ctx.step("a")`), built when a message needs it. */
+  what: LazyText;
   promise: ObservedPromise<unknown>;
   /** Settles when the call has, whatever its outcome. */
   done: Promise<void>;
@@ -83,7 +85,7 @@ export class ContextCalls {
       return new ContextMisuseError(
         messages.ctxCallNotAwaited(
           this.workflowId,
-          unused.what,
+          textOf(unused.what),
           unused.failure,
         ),
       );
@@ -97,7 +99,7 @@ export class ContextCalls {
   }
 
   /** Runs a call of the workflow's code, tracked; refused once the code has returned. */
-  track<T>(what: string, call: () => Promise<T>): Promise<T> {
+  track<T>(what: LazyText, call: () => Promise<T>): Promise<T> {
     if (this.state !== 'running') return this.refuse(what);
     const promise = new ObservedPromise<T>((resolve, reject) => {
       call().then(resolve, reject);
@@ -123,9 +125,9 @@ export class ContextCalls {
     return promise;
   }
 
-  private refuse<T>(what: string): Promise<T> {
+  private refuse<T>(what: LazyText): Promise<T> {
     const error = new ContextMisuseError(
-      messages.ctxCallAfterEnd(this.workflowId, what),
+      messages.ctxCallAfterEnd(this.workflowId, textOf(what)),
     );
     this.logger.error(error.message);
     if (this.state === 'returned') this.late ??= error;

@@ -32,8 +32,13 @@ export class RunWriter {
   /** One at a time where the store says it must, overlapping elsewhere. */
   private readonly writes: RunWrites;
   private stopWanted = false;
-  /** Aborted when the run must stop (halted, or asked to stop): a step's `signal` follows it. */
-  private readonly stopping = new AbortController();
+  /**
+   * Aborted when the run must stop (halted, or asked to stop): a step's `signal` follows it.
+   * Made when first read (most runs never need it); `stoppedFor` is why it is, or would be,
+   * aborted: the first reason given.
+   */
+  private stopping?: AbortController;
+  private stoppedFor?: HaltReason;
 
   /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
   constructor(
@@ -67,20 +72,30 @@ export class RunWriter {
 
   /** Aborted once the run halts or is asked to stop, with the reason. */
   get stopSignal(): AbortSignal {
+    if (!this.stopping) {
+      this.stopping = new AbortController();
+      if (this.stoppedFor !== undefined)
+        this.stopping.abort(stopReason(this.workflowId, this.stoppedFor));
+    }
     return this.stopping.signal;
+  }
+
+  /** Whether `stopSignal` is aborted, without making it. */
+  get stopSignalled(): boolean {
+    return this.stoppedFor !== undefined;
   }
 
   /** Shutdown: stop at the next durable point and hand the workflow back. */
   requestStop(): void {
     this.stopWanted = true;
-    this.stopping.abort(stopReason(this.workflowId, 'stopped'));
+    this.abortStop('stopped');
     this.wakeup.wake();
   }
 
   /** Stops the run at once; whatever it writes afterwards is not attempted. */
   halt(reason: HaltReason): Promise<never> {
     if (!this.halted.settled) this.halted.resolve(reason);
-    this.stopping.abort(stopReason(this.workflowId, reason));
+    this.abortStop(reason);
     this.wakeup.wake();
     return never();
   }
@@ -210,6 +225,13 @@ export class RunWriter {
       void this.explainLostLease();
     }
     return this.halt('lease-lost');
+  }
+
+  /** Aborts `stopSignal` (when made) with the first reason given. */
+  private abortStop(reason: HaltReason): void {
+    if (this.stoppedFor !== undefined) return;
+    this.stoppedFor = reason;
+    this.stopping?.abort(stopReason(this.workflowId, reason));
   }
 
   /**

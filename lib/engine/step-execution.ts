@@ -2,6 +2,7 @@ import { NonRetryableError } from '../errors/non-retryable.error';
 import { StepTimeoutError } from '../errors/step-timeout.error';
 import { messages } from '../lidex.messages';
 import type { StoredStep } from '../stores/persistence';
+import { AttemptSignal, AttemptView } from './attempt-signal';
 import { never } from './deferred';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
@@ -49,7 +50,9 @@ export async function runAttempts<T>(
   let failedInRound = recorded.length - (closed + 1);
   let last = recorded.at(-1)?.attempt ?? 0;
   let dueAt = failedInRound > 0 ? recorded.at(-1)!.record.wakeAt : undefined;
-  const key = idempotencyKey(run.workflowId, stepId);
+  // Hashed only if a function reads it, once for all the step's attempts.
+  let key: string | undefined;
+  const keyOf = (): string => (key ??= idempotencyKey(run.workflowId, stepId));
 
   for (;;) {
     if (dueAt !== undefined) {
@@ -80,7 +83,7 @@ export async function runAttempts<T>(
       fn,
       stepId,
       attempt,
-      key,
+      keyOf,
       policy.timeoutMs,
     );
     if (writer.halted.settled) return never();
@@ -161,36 +164,35 @@ async function callOnce<T>(
   fn: (attempt: StepAttempt) => T | Promise<T>,
   stepId: string,
   attempt: number,
-  key: string,
+  keyOf: () => string,
   timeoutMs: number | undefined,
 ): Promise<Outcome<T>> {
-  const controller = new AbortController();
-  const stop = run.writer.stopSignal;
-  const onStop = (): void => controller.abort(stop.reason);
-  if (stop.aborted) onStop();
-  else stop.addEventListener('abort', onStop, { once: true });
+  const signal = new AttemptSignal(run.writer);
+  const view = new AttemptView(attempt, keyOf, signal);
+  if (timeoutMs === undefined) {
+    try {
+      return { ok: true, value: await fn(view) };
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      signal.end();
+    }
+  }
+  // Made now: the timeout aborts it.
+  void signal.signal;
   let cancelTimer: (() => void) | undefined;
   const timedOut = new Promise<Outcome<T>>((resolve) => {
-    if (timeoutMs === undefined) return;
     cancelTimer = run.deps.clock.setTimer(timeoutMs, () => {
       const error = new StepTimeoutError(
         messages.stepTimedOut(run.workflowId, stepId, attempt, timeoutMs),
       );
-      controller.abort(error);
+      signal.abort(error);
       resolve({ ok: false, error });
     });
   });
   try {
     const running = new Promise<T>((resolve) => {
-      resolve(
-        fn(
-          Object.freeze({
-            attempt,
-            idempotencyKey: key,
-            signal: controller.signal,
-          }),
-        ),
-      );
+      resolve(fn(view));
     });
     return await Promise.race([
       running.then(
@@ -201,7 +203,7 @@ async function callOnce<T>(
     ]);
   } finally {
     cancelTimer?.();
-    stop.removeEventListener('abort', onStop);
+    signal.end();
   }
 }
 

@@ -52,13 +52,15 @@ export function workflowContext(
       fn: (attempt: StepAttempt) => T | Promise<T>,
       options?: unknown,
     ): Promise<T> {
-      return calls.track(`ctx.step(${JSON.stringify(id)})`, () =>
-        run.step(id, fn, options),
+      return calls.track(
+        () => `ctx.step(${JSON.stringify(id)})`,
+        () => run.step(id, fn, options),
       );
     },
     sleep(id: string, ms: number): Promise<void> {
-      return calls.track(`ctx.sleep(${JSON.stringify(id)})`, () =>
-        run.sleep(id, ms),
+      return calls.track(
+        () => `ctx.sleep(${JSON.stringify(id)})`,
+        () => run.sleep(id, ms),
       );
     },
     start(
@@ -66,8 +68,9 @@ export function workflowContext(
       workflow: string | WorkflowRef,
       input?: unknown,
     ): Promise<boolean> {
-      return calls.track(`ctx.start(${JSON.stringify(id)})`, () =>
-        run.start(id, workflow, input),
+      return calls.track(
+        () => `ctx.start(${JSON.stringify(id)})`,
+        () => run.start(id, workflow, input),
       );
     },
     now(): Promise<Date> {
@@ -90,8 +93,9 @@ export function workflowContext(
       name: string,
       options?: WaitForSignalOptions,
     ): Promise<T | null> {
-      return calls.track(`ctx.waitForSignal(${JSON.stringify(id)})`, () =>
-        run.waitForSignal<T>(id, name, options),
+      return calls.track(
+        () => `ctx.waitForSignal(${JSON.stringify(id)})`,
+        () => run.waitForSignal<T>(id, name, options),
       );
     },
     signal(
@@ -100,8 +104,9 @@ export function workflowContext(
       name: string,
       payload?: unknown,
     ): Promise<boolean> {
-      return calls.track(`ctx.signal(${JSON.stringify(id)})`, () =>
-        run.signal(id, workflowId, name, payload),
+      return calls.track(
+        () => `ctx.signal(${JSON.stringify(id)})`,
+        () => run.signal(id, workflowId, name, payload),
       );
     },
   };

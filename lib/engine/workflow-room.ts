@@ -5,6 +5,7 @@ import type {
   Persistence,
   StoredStep,
 } from '../stores/persistence';
+import { type LazyText, textOf } from './lazy-text';
 import type { LidexLogger } from './types';
 
 /** Share of a store's per-workflow limit past which a workflow is said to be near it. */
@@ -30,12 +31,12 @@ export class WorkflowRoom {
   }
 
   /** Counts a step, refusing it if the workflow would no longer fit. */
-  reserve(workflowId: string, step: StoredStep, what: string): void {
+  reserve(workflowId: string, step: StoredStep, what: LazyText): void {
     const limit = this.store.maxWorkflowBytes;
     const bytes = this.bytes + stepBytes(step);
     if (limit !== undefined && bytes > limit) {
       throw new ValueNotStorableError(
-        messages.workflowTooLarge(what, bytes, limit),
+        messages.workflowTooLarge(textOf(what), bytes, limit),
       );
     }
     this.bytes = bytes;

@@ -5,6 +5,7 @@ import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, StoredStep } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
+import type { LazyText } from './lazy-text';
 import { attemptsByStep } from './step-attempts';
 import { runAttempts } from './step-execution';
 import { resolveStepOptions, type StepAttempt } from './step-policy';
@@ -94,11 +95,15 @@ export class WorkflowRun implements ContextTarget {
   ): Promise<T> {
     if (this.writer.halted.settled) return never();
     this.use('step', id);
-    const policy = resolveStepOptions(
-      `ctx.step(${JSON.stringify(id)}) in workflow ${JSON.stringify(this.workflowId)}`,
-      options,
-      this.deps.options.stepRetry,
-    );
+    const modulePolicy = this.deps.options.stepRetry;
+    const policy =
+      options === undefined
+        ? { retry: modulePolicy }
+        : resolveStepOptions(
+            `ctx.step(${JSON.stringify(id)}) in workflow ${JSON.stringify(this.workflowId)}`,
+            options,
+            modulePolicy,
+          );
     const recorded = this.recorded.step.get(id);
     if (recorded) return decodeValue<T>(recorded.result!);
     const { value, startedAt, attempt } = await runAttempts(
@@ -113,7 +118,8 @@ export class WorkflowRun implements ContextTarget {
       policy,
       this.attempts.get(id) ?? [],
     );
-    const what = `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
+    const what = () =>
+      `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
     const result = await this.record<T>('step', id, value, what, startedAt);
     this.deps.events.emit('step-recorded', () => {
       const at = this.deps.now();
@@ -146,7 +152,9 @@ export class WorkflowRun implements ContextTarget {
       random: () => Math.random(),
       uuid: () => randomUUID(),
     };
-    const what = `value of ctx.${helper}() (call ${this.drawn[helper]}) in workflow ${JSON.stringify(this.workflowId)}`;
+    const call = this.drawn[helper];
+    const what = () =>
+      `value of ctx.${helper}() (call ${call}) in workflow ${JSON.stringify(this.workflowId)}`;
     return this.record('value', id, draws[helper](), what);
   }
 
@@ -155,7 +163,7 @@ export class WorkflowRun implements ContextTarget {
     kind: 'step' | 'value',
     id: string,
     value: unknown,
-    what: string,
+    what: LazyText,
     startedAt?: number,
   ): Promise<T> {
     const encoded = encodeValue(value, what, this.deps.store.maxValueBytes);
