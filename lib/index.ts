@@ -45,6 +45,7 @@ export {
   WORKFLOW_STATUSES,
   type LidexLogger,
   type ListOptions,
+  type ResultOptions,
   type StepAttemptInfo,
   type SignalInfo,
   type StepInfo,
@@ -64,6 +65,7 @@ export {
 export type {
   ClaimOptions,
   FlowLimit,
+  CancelRecord,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,
@@ -127,3 +129,7 @@ export type {
   RetentionOptions,
 } from './engine/retention/retention-options';
 export type { WorkflowPurge } from './stores/persistence';
+export { DeadlineExceededError } from './errors/deadline-exceeded.error';
+export { WorkflowAbortedError } from './errors/workflow-aborted.error';
+export { WorkflowCancelledError } from './errors/workflow-cancelled.error';
+export { WorkflowTimeoutError } from './errors/workflow-timeout.error';

@@ -3,6 +3,7 @@ import type { LidexEngine } from './engine/lidex-engine';
 import type { Schedules } from './engine/schedules/schedules';
 import type {
   ListOptions,
+  ResultOptions,
   WaitOptions,
   WorkflowCounts,
   WorkflowInfo,
@@ -58,7 +59,8 @@ export class LidexClient {
    * instances that run workflows know their names), and `ValueNotStorableError` for an input
    * that cannot be stored. With `{ transaction }` (PostgresStore only), the workflow is inserted
    * in the app's transaction: it exists if and only if that transaction commits, and runs once
-   * it has committed.
+   * it has committed. With `{ timeoutMs }`, the workflow has a deadline: not ended by then, it
+   * is stopped at its next durable point and ended `cancelled` ("deadline exceeded").
    */
   start<W extends WorkflowRef>(
     id: string,
@@ -100,6 +102,30 @@ export class LidexClient {
     return workflow === undefined
       ? this.engine.get(id)
       : this.engine.get(id, workflow);
+  }
+
+  /**
+   * The workflow's output once it has finished, typed by a reference. Throws
+   * `WorkflowAbortedError` for a workflow that failed for good (its error on `error`),
+   * `WorkflowCancelledError` for a cancelled one (`reason`: a deadline that passed),
+   * `WorkflowTimeoutError` when it has not ended within `timeoutMs` (default 30 s; the workflow
+   * goes on), `WorkflowNotFoundError` for an unknown id. Answers at once for a workflow this
+   * instance ends; otherwise looks at the store at pauses growing to a second.
+   */
+  result<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    options?: ResultOptions,
+  ): Promise<WorkflowResult<W>>;
+  result<R = unknown>(id: string, options?: ResultOptions): Promise<R>;
+  result(
+    id: string,
+    workflowOrOptions?: WorkflowRef | ResultOptions,
+    options?: ResultOptions,
+  ): Promise<unknown> {
+    return isWorkflowRef(workflowOrOptions)
+      ? this.engine.result(id, workflowOrOptions, options)
+      : this.engine.result(id, workflowOrOptions);
   }
 
   /** The workflow's status, or `undefined` when no workflow has this id. */

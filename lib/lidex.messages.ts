@@ -459,6 +459,28 @@ export const messages = {
     `a number of milliseconds >= retryIntervalMs (${firstMs}), the first interval; got ${maxMs}`,
   runStopping: (workflowId: string, reason: string) =>
     `The run of workflow ${show(workflowId)} is stopping (${reason}): another claim resumes it`,
+  workflowAborted: (workflowId: string, cause: string) =>
+    `Workflow ${show(workflowId)} ended aborted, without a result: ${cause}. Its error is on ` +
+    `this error's \`error\` (and in get()); retry() runs it again.`,
+  workflowCancelledNoResult: (workflowId: string, reason?: string) =>
+    `Workflow ${show(workflowId)} was cancelled, without a result` +
+    (reason === undefined ? '.' : `: ${reason}.`),
+  resultTimedOut: (workflowId: string, timeoutMs: number, status: string) =>
+    `result() gave up after ${timeoutMs} ms: workflow ${show(workflowId)} is still ${status}. ` +
+    `Wait longer ({ timeoutMs }), or look again later.`,
+  resultOptionsInvalid: (value: unknown) =>
+    `result() options must be an object such as { timeoutMs: 30000 }, got ${show(value)}.`,
+  resultTimeoutInvalid: (value: unknown) =>
+    `result() option "timeoutMs" must be a number of ms >= 0, got ${show(value)}.`,
+  startTimeoutInvalid: (value: unknown) =>
+    `start() option "timeoutMs" (the workflow's deadline, from now) must be a finite number ` +
+    `of ms > 0, got ${show(value)}.`,
+  deadlineExceeded: (workflowId: string, deadlineAt: number) =>
+    `deadline exceeded: workflow ${show(workflowId)} had not ended by its deadline, ` +
+    `${new Date(deadlineAt).toISOString()} (start()'s timeoutMs)`,
+  workflowDeadlineExceeded: (workflowId: string, deadlineAt: number) =>
+    `Workflow ${show(workflowId)} was cancelled: its deadline ` +
+    `${new Date(deadlineAt).toISOString()} has passed`,
   noTestRunnerGlobal: (name: string) =>
     `The Lidex store suites need the test runner's global \`${name}\`, which is not defined. ` +
     'Run them in Jest, or in a runner with Jest-compatible globals (Vitest with globals: true).',

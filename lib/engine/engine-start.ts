@@ -22,6 +22,7 @@ export async function insertWorkflow(
     version,
     priority,
     concurrencyKey,
+    timeoutMs,
   }: {
     id: string;
     name: string;
@@ -30,6 +31,7 @@ export async function insertWorkflow(
     version: number;
     priority?: number;
     concurrencyKey?: string;
+    timeoutMs?: number;
   },
 ): Promise<boolean> {
   if (transaction !== undefined && !deps.store.insertWorkflowInTransaction) {
@@ -42,12 +44,15 @@ export async function insertWorkflow(
     `input of workflow ${JSON.stringify(id)}`,
     deps.store.maxValueBytes,
   );
+  const now = deps.now();
+  const deadlineAt = timeoutMs === undefined ? undefined : now + timeoutMs;
   const record = {
     id,
     name,
     input: encoded,
-    now: deps.now(),
+    now,
     version,
+    ...(deadlineAt !== undefined && { deadlineAt }),
     ...(priority !== undefined && { priority }),
     ...(concurrencyKey !== undefined && { concurrencyKey }),
   };
@@ -107,6 +112,7 @@ export async function insertWorkflow(
           version,
           steps: [],
           signals: [],
+          deadlineAt,
         },
         leaseSentAt,
       );

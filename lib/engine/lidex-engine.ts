@@ -19,6 +19,7 @@ import { toPage, toWorkflowQuery } from './list-query';
 import {
   type ListOptions,
   type LidexLogger,
+  type ResultOptions,
   type WaitOptions,
   type WorkflowCounts,
   type WorkflowHandler,
@@ -38,6 +39,8 @@ import {
   type SignalTarget,
 } from './engine-signal';
 import { LifecycleEmitter } from './lifecycle-emitter';
+import { resultOf } from './engine-result';
+import { LocalEnds } from './local-ends';
 import { Worker } from './worker';
 import { RetentionSweeper } from './retention/retention-sweeper';
 import {
@@ -61,6 +64,7 @@ import {
   type WorkflowInput,
   type WorkflowRef,
   type WorkflowResult,
+  isWorkflowRef,
   workflowNameOf,
 } from './workflow-ref';
 
@@ -96,6 +100,8 @@ export class LidexEngine {
   private readonly signalDeps: SignalDependencies;
   private readonly retention: RetentionCalls;
   private readonly sweeper: RetentionSweeper;
+  /** Ends written here, for `result()` to learn of at once. */
+  private readonly ends = new LocalEnds();
 
   constructor(config: EngineConfig) {
     checkEngineConfig(config);
@@ -135,6 +141,7 @@ export class LidexEngine {
       expectReady: (readyAt) => this.worker.expectReady(readyAt),
       checkClock: () => check.check(),
       appClock: own,
+      ended: (workflowId) => this.ends.ended(workflowId),
       startWorkflow: (id, name, input) => this.start(id, name, input),
       versions: this.versions,
       limits: this.limits,
@@ -227,7 +234,7 @@ export class LidexEngine {
   ): Promise<boolean> {
     this.requireOpen('start()');
     requireWorkflowId(id);
-    const { transaction, version, priority, concurrencyKey } =
+    const { transaction, version, priority, concurrencyKey, timeoutMs } =
       checkStartOptions(options);
     const name = workflowNameOf(workflow, 'start()');
     if (this.clientOnly) requireWorkflowName(name);
@@ -242,6 +249,7 @@ export class LidexEngine {
       version: startVersion(version, this.versions.get(name)),
       priority,
       concurrencyKey,
+      timeoutMs,
     });
   }
 
@@ -308,6 +316,7 @@ export class LidexEngine {
         workflowId: id,
         at: this.deps.now(),
       }));
+      this.ends.ended(id);
       this.deps.logger.log(messages.workflowCancelled(id));
     }
     return cancelled;
@@ -405,6 +414,35 @@ export class LidexEngine {
   ): Promise<boolean> {
     this.requireOpen('signal()');
     return sendSignal(this.signalDeps, workflow, name, payload, options);
+  }
+
+  /**
+   * The workflow's output, once it has finished; typed by a reference. A workflow that failed
+   * for good throws `WorkflowAbortedError` (its error on `error`), a cancelled one
+   * `WorkflowCancelledError` (why on `reason`: a deadline), and one still not ended after
+   * `timeoutMs` (default 30 s) `WorkflowTimeoutError`. An end written by this process answers at
+   * once; one written elsewhere is looked for at pauses growing to a second.
+   */
+  result<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    options?: ResultOptions,
+  ): Promise<WorkflowResult<W>>;
+  result<R = unknown>(id: string, options?: ResultOptions): Promise<R>;
+  result(
+    id: string,
+    workflowOrOptions?: WorkflowRef | ResultOptions,
+    options?: ResultOptions,
+  ): Promise<unknown> {
+    const [workflow, resultOptions] = isWorkflowRef(workflowOrOptions)
+      ? [workflowOrOptions, options]
+      : [undefined, workflowOrOptions];
+    return resultOf(
+      { ...this.waitDeps, ends: this.ends },
+      id,
+      workflow,
+      resultOptions,
+    );
   }
 
   /** Starts claiming and running workflows in this process. */

@@ -25,6 +25,8 @@ export interface RunDependencies {
   checkClock: () => Promise<void>;
   /** Whether the app passed its own clock (`now`): takeovers then follow it as it is. */
   appClock: boolean;
+  /** This process wrote the workflow's end (finished, aborted, cancelled): `result()` learns of it. */
+  ended: (workflowId: string) => void;
   /** `ctx.start()`: the engine's own `start`, idempotent by id. */
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
   /** The version this instance runs of each workflow it has a handler for (claims skip newer). */

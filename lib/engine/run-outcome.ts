@@ -3,6 +3,7 @@ import type { WorkflowError, WorkflowStatus } from '../stores/persistence';
 import { encodeValue } from './codec';
 import { eventError } from './lifecycle-events';
 import { workflowRetryIntervalMs } from './options';
+import type { RunDeadline } from './run-deadline';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
@@ -19,9 +20,11 @@ export async function recordOutcome(
   writer: RunWriter,
   deps: RunDependencies,
   outcome: CodeOutcome,
+  deadline: RunDeadline,
 ): Promise<void> {
-  if (outcome.kind === 'returned') await finish(writer, deps, outcome.value);
-  else await fail(writer, deps, outcome.error);
+  if (outcome.kind === 'returned') {
+    await finish(writer, deps, outcome.value, deadline);
+  } else await fail(writer, deps, outcome.error, deadline);
 }
 
 /** No handler for this workflow here (an older version): hand it back for another to run. */
@@ -29,6 +32,7 @@ export async function releaseUnhandled(
   writer: RunWriter,
   deps: RunDependencies,
   workflowName: string,
+  deadline: RunDeadline,
 ): Promise<void> {
   const { store, options, logger, now } = deps;
   logger.warn(
@@ -38,7 +42,7 @@ export async function releaseUnhandled(
       options.retryIntervalMs,
     ),
   );
-  const readyAt = now() + options.retryIntervalMs;
+  const readyAt = deadline.cap(now() + options.retryIntervalMs);
   await writer.write(() =>
     store.releaseLease(writer.workflowId, writer.leaseToken, {
       readyAt,
@@ -52,6 +56,7 @@ async function finish(
   writer: RunWriter,
   deps: RunDependencies,
   value: unknown,
+  deadline: RunDeadline,
 ): Promise<void> {
   let written: boolean | undefined;
   try {
@@ -69,7 +74,7 @@ async function finish(
     );
   } catch (error) {
     // The result cannot be stored: that is the workflow's failure.
-    return fail(writer, deps, error);
+    return fail(writer, deps, error, deadline);
   }
   if (written) {
     deps.events.emit('finished', () => {
@@ -82,6 +87,7 @@ async function finish(
         ...(deps.events.payloads ? { payload: value } : {}),
       };
     });
+    deps.ended(writer.workflowId);
     deps.logger.debug?.(messages.workflowFinished(writer.workflowId));
   } else {
     void writer.loseLease();
@@ -92,6 +98,7 @@ async function fail(
   writer: RunWriter,
   deps: RunDependencies,
   thrown: unknown,
+  deadline: RunDeadline,
 ): Promise<void> {
   const { store, options, logger, now } = deps;
   const error = toWorkflowError(thrown);
@@ -99,18 +106,21 @@ async function fail(
   const intervalMs = abort ? 0 : await nextRetryIntervalMs(writer, deps);
   if (intervalMs === undefined) return;
   const at = now();
+  // A retry is not waited for past the deadline: the workflow is claimed then, and cancelled.
+  const retryAt = deadline.cap(at + intervalMs);
   const outcome = await writer.write(() =>
     store.recordFailure(writer.workflowId, writer.leaseToken, {
       error,
-      retryAt: at + intervalMs,
+      retryAt,
       maxFailures: options.maxFailures,
       abort,
       now: at,
     }),
   );
   if (outcome) {
-    if (outcome.status === 'failed') deps.expectReady(at + intervalMs);
-    tellFailure(deps, writer, error, outcome, at + intervalMs);
+    if (outcome.status === 'failed') deps.expectReady(retryAt);
+    else deps.ended(writer.workflowId);
+    tellFailure(deps, writer, error, outcome, retryAt);
     logger.warn(
       abort
         ? messages.workflowEndedAtOnce(writer.workflowId, error.message)

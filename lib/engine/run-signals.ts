@@ -9,6 +9,7 @@ import type {
 } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
+import type { RunDeadline } from './run-deadline';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import {
@@ -50,6 +51,7 @@ export class RunSignals {
     private readonly writer: RunWriter,
     private readonly deps: RunDependencies,
     private readonly room: WorkflowRoom,
+    private readonly deadline: RunDeadline,
   ) {
     this.signals = claimed.signals;
     this.seen = claimed.signals.at(-1)?.seq ?? 0;
@@ -88,6 +90,7 @@ export class RunSignals {
       until = this.deps.now() + timeoutMs;
       if (timeoutMs > 0) await this.record(UNTIL_PREFIX + id, undefined, until);
     }
+    if (await this.deadline.enforce()) return never();
     if (until !== undefined && this.deps.now() >= until) {
       await this.record(id, { timedOut: true });
       return null;
@@ -100,7 +103,8 @@ export class RunSignals {
       signal: name,
       ...(until === undefined ? {} : { timeoutAt: until }),
     }));
-    return this.writer.releaseToWait(until, {
+    // Woken at the deadline when it comes first, to end the workflow then.
+    return this.writer.releaseToWait(this.deadline.capWait(until), {
       for: { kind: 'signal', name, ...(until === undefined ? {} : { until }) },
       signalsSeen: this.seen,
     });

@@ -33,6 +33,13 @@ export interface StartOptions {
    * { perKey } })`) counts it under: a customer id, for one at a time per customer.
    */
   concurrencyKey?: string;
+  /**
+   * The workflow's deadline, in ms from now: a workflow that has not ended by then is stopped at
+   * its next durable point (its claim, its next step, the end of a sleep, its return) and ended
+   * `cancelled`, its error a `DeadlineExceededError` ("deadline exceeded"). Sleeps and retries
+   * are cut short to end it on time. No deadline when absent.
+   */
+  timeoutMs?: number;
 }
 
 /** `start()`'s arguments after the workflow: its input (optional when it may be undefined), options. */
@@ -45,6 +52,7 @@ const KNOWN_KEYS = [
   'version',
   'priority',
   'concurrencyKey',
+  'timeoutMs',
 ] as const satisfies readonly (keyof StartOptions)[];
 
 /** Checks `start()`'s options, throwing the error that names what is wrong. */
@@ -63,5 +71,14 @@ export function checkStartOptions(options: unknown): StartOptions {
   const { version } = options as StartOptions;
   if (version !== undefined)
     requireVersion('start() option "version"', version);
+  const { timeoutMs } = options as StartOptions;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' ||
+      !Number.isFinite(timeoutMs) ||
+      timeoutMs <= 0)
+  ) {
+    throw new InvalidArgumentError(messages.startTimeoutInvalid(timeoutMs));
+  }
   return options;
 }

@@ -4,6 +4,7 @@ import { messages } from '../lidex.messages';
 import type { StoredStep } from '../stores/persistence';
 import { AttemptSignal, AttemptView } from './attempt-signal';
 import { never } from './deferred';
+import type { RunDeadline } from './run-deadline';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import { attemptId, encodeAttemptError } from './step-attempts';
@@ -23,6 +24,8 @@ export interface StepRun {
   writer: RunWriter;
   deps: RunDependencies;
   room: WorkflowRoom;
+  /** The workflow's deadline: no wait for an attempt goes past it, no attempt begins after it. */
+  deadline: RunDeadline;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -45,7 +48,7 @@ export async function runAttempts<T>(
   policy: { retry: ResolvedRetryPolicy; timeoutMs?: number },
   recorded: readonly { attempt: number; record: StoredStep }[],
 ): Promise<{ value: T; startedAt: number; attempt: number }> {
-  const { writer, deps } = run;
+  const { writer, deps, deadline } = run;
   const closed = findLastIndex(recorded, (r) => r.record.wakeAt === undefined);
   let failedInRound = recorded.length - (closed + 1);
   let last = recorded.at(-1)?.attempt ?? 0;
@@ -59,13 +62,15 @@ export async function runAttempts<T>(
       const remaining = dueAt - deps.now();
       if (remaining > 0) {
         if (remaining > deps.options.sleepInMemoryMaxMs || writer.stopRequested)
-          return writer.release(dueAt);
-        await writer.pause(remaining);
+          return writer.release(deadline.cap(dueAt));
+        await writer.pause(Math.max(0, Math.min(remaining, deadline.msLeft())));
         if (writer.halted.settled) return never();
-        if (deps.now() < dueAt) return writer.release(dueAt);
+        if (await deadline.enforce()) return never();
+        if (deps.now() < dueAt) return writer.release(deadline.cap(dueAt));
       }
     }
     if (writer.stopRequested) return writer.release(deps.now());
+    if (await deadline.enforce()) return never();
     if (!(await writer.leaseHolds())) return never();
 
     const attempt = last + 1;
@@ -116,7 +121,9 @@ export async function runAttempts<T>(
         writer.stopRequested);
     const written = await writer.leaseSettingWrite((at) =>
       deps.store.recordStep(run.workflowId, writer.leaseToken, record, {
-        readyAt: release ? wakeAt : at + deps.options.timeoutIntervalMs,
+        readyAt: release
+          ? deadline.cap(wakeAt)
+          : at + deps.options.timeoutIntervalMs,
         release,
         now: at,
       }),
@@ -150,7 +157,7 @@ export async function runAttempts<T>(
       ),
     );
     if (release) {
-      deps.expectReady(wakeAt);
+      deps.expectReady(deadline.cap(wakeAt));
       return writer.halt('released');
     }
     last = attempt;

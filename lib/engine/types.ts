@@ -183,6 +183,8 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   steps: StepInfo[];
   /** The signals it received, in order, each with the wait that consumed it. */
   signals: SignalInfo[];
+  /** When the workflow is cancelled if it has not ended (`start()`'s `timeoutMs`), if it has one. */
+  deadlineAt?: Date;
 }
 
 /** One line of `list()`: a workflow without its input, result and steps. */
@@ -246,6 +248,16 @@ export interface WaitOptions {
    * @default 50
    */
   intervalMs?: number;
+}
+
+/** Options of `result(id, options)`. */
+export interface ResultOptions {
+  /**
+   * How long to wait for the workflow to end before throwing `WorkflowTimeoutError` (the
+   * workflow goes on).
+   * @default 30000
+   */
+  timeoutMs?: number;
 }
 
 /** Where the engine writes what it does. The Nest layer passes Nest's `Logger`. */

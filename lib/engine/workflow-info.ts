@@ -33,6 +33,7 @@ export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
       stored.result === undefined ? undefined : decodeValue(stored.result),
     steps: toStepInfos(stored.steps),
     signals: toSignalInfos(stored.signals, stored.steps),
+    deadlineAt: toDate(stored.deadlineAt),
   };
 }
 

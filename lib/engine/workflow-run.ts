@@ -10,6 +10,7 @@ import { attemptsByStep } from './step-attempts';
 import { runAttempts } from './step-execution';
 import { resolveStepOptions, type StepAttempt } from './step-policy';
 import { RunSignals } from './run-signals';
+import type { RunDeadline } from './run-deadline';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import type { WaitForSignalOptions } from './types';
@@ -54,6 +55,7 @@ export class WorkflowRun implements ContextTarget {
     claimed: ClaimedWorkflow,
     private readonly writer: RunWriter,
     private readonly deps: RunDependencies,
+    private readonly deadline: RunDeadline,
   ) {
     this.workflowId = claimed.id;
     this.workflowName = claimed.name;
@@ -68,7 +70,7 @@ export class WorkflowRun implements ContextTarget {
       }
     }
     this.attempts = attemptsByStep(claimed.steps);
-    this.signals = new RunSignals(claimed, writer, deps, this.room);
+    this.signals = new RunSignals(claimed, writer, deps, this.room, deadline);
   }
 
   waitForSignal<T>(
@@ -112,6 +114,7 @@ export class WorkflowRun implements ContextTarget {
         writer: this.writer,
         deps: this.deps,
         room: this.room,
+        deadline: this.deadline,
       },
       id,
       fn,
@@ -219,7 +222,9 @@ export class WorkflowRun implements ContextTarget {
           this.writer.leaseToken,
           sleep,
           {
-            readyAt: release ? wakeAt! : at + timeoutIntervalMs,
+            readyAt: release
+              ? this.deadline.cap(wakeAt!)
+              : at + timeoutIntervalMs,
             release,
             now: at,
           },
@@ -234,7 +239,7 @@ export class WorkflowRun implements ContextTarget {
         wakeAt: wakeAt!,
       }));
       if (release) {
-        this.deps.expectReady(wakeAt);
+        this.deps.expectReady(this.deadline.cap(wakeAt));
         return this.writer.halt('released');
       }
     }
@@ -242,11 +247,17 @@ export class WorkflowRun implements ContextTarget {
     const remaining = wakeAt - this.deps.now();
     if (remaining > 0) {
       if (remaining > sleepInMemoryMaxMs || this.writer.stopRequested) {
-        return this.writer.release(wakeAt);
+        return this.writer.release(this.deadline.cap(wakeAt));
       }
-      await this.writer.pause(remaining);
+      // Woken at the deadline when it comes first, to end the workflow then.
+      await this.writer.pause(
+        Math.max(0, Math.min(remaining, this.deadline.msLeft())),
+      );
       if (this.writer.halted.settled) return never();
-      if (this.deps.now() < wakeAt) return this.writer.release(wakeAt);
+      if (await this.deadline.enforce()) return never();
+      if (this.deps.now() < wakeAt) {
+        return this.writer.release(this.deadline.cap(wakeAt));
+      }
     }
     // A process frozen through its sleep wakes here: it goes on only if its lease still holds.
     if (!(await this.writer.leaseHolds())) return never();

@@ -7,6 +7,7 @@ import {
   recordOutcome,
   releaseUnhandled,
 } from './run-outcome';
+import { RunDeadline } from './run-deadline';
 import { type HaltReason, RunWriter } from './run-writer';
 import type { WorkflowContext, WorkflowHandler } from './types';
 import { workflowContext } from './workflow-context';
@@ -55,12 +56,13 @@ export class WorkflowRunner {
    */
   prepare(claimed: ClaimedWorkflow, leaseSentAt: number): PreparedRun {
     const writer = new RunWriter(claimed, this.deps, leaseSentAt);
-    const run = new WorkflowRun(claimed, writer, this.deps);
+    const deadline = new RunDeadline(claimed.deadlineAt, writer, this.deps);
+    const run = new WorkflowRun(claimed, writer, this.deps, deadline);
     return {
       workflowId: claimed.id,
       requestStop: () => writer.requestStop(),
       halt: (reason) => void writer.halt(reason),
-      execute: () => this.execute(claimed, writer, run),
+      execute: () => this.execute(claimed, writer, run, deadline),
     };
   }
 
@@ -68,9 +70,14 @@ export class WorkflowRunner {
     claimed: ClaimedWorkflow,
     writer: RunWriter,
     run: WorkflowRun,
+    deadline: RunDeadline,
   ): Promise<void> {
+    // Claimed past its deadline: ended here, whether or not this instance has its code.
+    if (await deadline.enforce()) return;
     const handler = this.handlers.get(claimed.name);
-    if (!handler) return releaseUnhandled(writer, this.deps, claimed.name);
+    if (!handler) {
+      return releaseUnhandled(writer, this.deps, claimed.name, deadline);
+    }
 
     // Renewed from when the claim was sent: a claim that came back late is renewed at once.
     writer.startLease();
@@ -93,10 +100,12 @@ export class WorkflowRunner {
       if (ended.kind === 'halted') return;
       const misuse = calls.misuse();
       calls.close();
+      if (await deadline.enforce()) return;
       await recordOutcome(
         writer,
         this.deps,
         misuse ? { kind: 'threw', error: misuse } : ended,
+        deadline,
       );
     } finally {
       writer.stopLease();

@@ -144,6 +144,8 @@ export interface NewWorkflow {
   priority?: number;
   /** The key its name's per-key concurrency limit counts it under (`FlowLimit.perKey`). */
   concurrencyKey?: string;
+  /** When the workflow is cancelled if it has not ended (`start()`'s `timeoutMs`). */
+  deadlineAt?: number;
 }
 
 /** What a claim asks for besides readiness. */
@@ -174,6 +176,12 @@ export interface FlowLimit {
   perKey?: number;
   /** At most `max` first claims of the name in the `perMs` ms up to the claim's `now`. */
   rate?: { max: number; perMs: number };
+}
+
+/** How a workflow is cancelled (`cancelWorkflow`). */
+export interface CancelRecord {
+  /** Why, stored as the workflow's error (a deadline that passed); the error is kept without. */
+  reason?: WorkflowError;
 }
 
 /**
@@ -208,6 +216,8 @@ export interface ClaimedWorkflow {
   steps: StoredStep[];
   /** Every signal the workflow holds, in `seq` order. */
   signals: StoredSignal[];
+  /** When the workflow is cancelled if it has not ended, if it has a deadline. */
+  deadlineAt?: number;
 }
 
 export interface StoredWorkflow {
@@ -234,6 +244,8 @@ export interface StoredWorkflow {
   steps: StoredStep[];
   /** Every signal the workflow holds, in `seq` order. */
   signals: StoredSignal[];
+  /** When the workflow is cancelled if it has not ended, if it has a deadline. */
+  deadlineAt?: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type {
   ClaimOptions,
+  CancelRecord,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,
@@ -40,6 +41,9 @@ export * from '../model';
  *   `until`); a store never reads its own clock, except to answer `serverTime()`.
  * - What one store object writes, another object over the same data (a second connection, a
  *   second process) reads at once, and every rule holds across them.
+ *
+ * Deadlines: a workflow inserted with `deadlineAt` keeps it, and hands it back in every claim and
+ * in `getWorkflow`; the engine cancels it (with a reason) once the deadline has passed.
  *
  * Readiness and claims:
  * - A workflow is *ready* when its `readyAt` is at or before now. `readyAt` is set while a
@@ -290,8 +294,14 @@ export interface Persistence {
    * Cancels a workflow that has not ended: status `cancelled`, no lease (the run holding it loses
    * it at its next write), no `readyAt`. Answers `true` when it is cancelled (now or before),
    * `false` when it had already finished or aborted, `undefined` when there is no such workflow.
+   * With `cancel.reason`, the workflow's error becomes that reason (a deadline that passed);
+   * without, its error is left as it was. A workflow cancelled before keeps its first reason.
    */
-  cancelWorkflow(workflowId: string, now: number): Promise<boolean | undefined>;
+  cancelWorkflow(
+    workflowId: string,
+    now: number,
+    cancel?: CancelRecord,
+  ): Promise<boolean | undefined>;
 
   /**
    * Moves an `aborted`, `failed` or `cancelled` workflow back to `idle`, ready at `now`, its

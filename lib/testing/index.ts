@@ -23,6 +23,7 @@ export {
   clockContract,
   operationsContract,
   persistenceContract,
+  deadlinesContract,
   stepAttemptsContract,
   versionsContract,
   signalsContract,

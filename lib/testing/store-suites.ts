@@ -1,6 +1,7 @@
 import type { StoreFactory } from './store-factory';
 import { cancelRetryOperations } from './suites/cancel-retry.suite';
 import { claimsContract } from './suites/claims.suite';
+import { deadlinesContract } from './suites/deadlines.suite';
 import { inspectOperations } from './suites/inspect.suite';
 import { leasesContract } from './suites/leases.suite';
 import { recordsContract } from './suites/records.suite';
@@ -11,6 +12,7 @@ import { testGlobals } from './test-globals';
 import { versionsContract } from './suites/versions.suite';
 
 export { clockContract } from './suites/clock.suite';
+export { deadlinesContract } from './suites/deadlines.suite';
 export { stepAttemptsContract } from './suites/step-attempts.suite';
 export { versionsContract } from './suites/versions.suite';
 export { signalsContract } from './suites/signals.suite';
@@ -18,8 +20,8 @@ export { flowControlContract } from './suites/flow-control.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,
- * leases and fencing, repeated writes, steps, results, failures, ids as data, durability. Call
- * it at the top level of a test file, with the factory of the store under test.
+ * leases and fencing, repeated writes, steps, results, failures, ids as data, durability,
+ * deadlines. Call it at the top level of a test file, with the factory of the store under test.
  */
 export function persistenceContract(factory: StoreFactory): void {
   const { describe, afterAll } = testGlobals();
@@ -30,6 +32,7 @@ export function persistenceContract(factory: StoreFactory): void {
     recordsContract(factory);
     stepAttemptsContract(factory);
     versionsContract(factory);
+    deadlinesContract(factory);
   });
 }
 

@@ -159,6 +159,23 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     expect(aborted.body.error?.stack).toContain('payment provider is down');
   });
 
+  it('shows the deadline of a workflow, and "deadline exceeded" once it passed', async () => {
+    const { client, get } = running;
+    await client.start('wait-1', 'wait-a-day', null, { timeoutMs: 300 });
+    expect(await client.wait('wait-1', { timeoutMs: 10_000 })).toBe(
+      'cancelled',
+    );
+    const { body } = await json<WorkflowJson & { deadlineAt?: string }>(
+      get(`${api}/workflows/wait-1`),
+    );
+    expect(body).toMatchObject({
+      status: 'cancelled',
+      error: { name: 'DeadlineExceededError' },
+    });
+    expect(body.error?.message).toMatch(/^deadline exceeded/);
+    expect(Date.parse(body.deadlineAt ?? '')).not.toBeNaN();
+  });
+
   it('cancels a waiting workflow and retries an aborted one until it finishes', async () => {
     const { app, client, get, post } = running;
     app.get(Provider).down = true;

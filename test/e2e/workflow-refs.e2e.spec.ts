@@ -59,6 +59,13 @@ describe.each(factories)(
       expect(result).toEqual({ greeting: 'Hello, Ada!', thanked: true });
       expect(input).toEqual({ name: 'Ada' });
 
+      // result(): the output itself, typed by the reference, from the other app's end.
+      const output: GreetingResult = await api.client.result(
+        'g-2',
+        Greet,
+        patient,
+      );
+      expect(output.greeting).toBe('Hello, Grace!');
       expect(await api.client.wait('g-2', patient)).toBe('finished');
       expect((await api.client.get('g-2', Greet))?.result?.greeting).toBe(
         'Hello, Grace!',

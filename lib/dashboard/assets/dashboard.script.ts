@@ -131,9 +131,12 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   }
 
   // An error is the workflow's state while it is failed or aborted, or running again because of
-  // it; once the workflow has finished, been cancelled or been retried by hand, it is history.
+  // it; once the workflow has finished, been cancelled or been retried by hand, it is history,
+  // except the deadline that cancelled it: that is why it is cancelled.
   function errorIsCurrent(workflow) {
     if (workflow.status === 'failed' || workflow.status === 'aborted') return true;
+    if (workflow.status === 'cancelled')
+      return !!workflow.error && workflow.error.name === 'DeadlineExceededError';
     return (workflow.status === 'running' || workflow.status === 'idle') && workflow.failures > 0;
   }
 
@@ -377,6 +380,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     fact('Created', formatTime(workflow.createdAt, true));
     fact('Updated', formatTime(workflow.updatedAt, true));
     fact('Ready at', formatTime(workflow.readyAt, true));
+    fact('Deadline', formatTime(workflow.deadlineAt, true));
 
     const parts = [header, actions, facts];
     if (workflow.error) {

@@ -8,6 +8,7 @@ import {
   CANCELLABLE_STATUSES,
   flowFields,
   type ClaimOptions,
+  type CancelRecord,
   noCounts,
   type ClaimedWorkflow,
   type FailureRecord,
@@ -78,6 +79,7 @@ export class MemoryStore implements Persistence {
       updatedAt: workflow.now,
       steps: [],
       signals: [],
+      deadlineAt: workflow.deadlineAt,
     });
     this.ready.setPriority(workflow.id, workflow.priority ?? 0);
     this.ready.schedule(workflow.id, lease ? lease.until : workflow.now);
@@ -127,6 +129,7 @@ export class MemoryStore implements Persistence {
           version: workflow.version,
           steps: workflow.steps.map((step) => ({ ...step })),
           signals: MemorySignals.copy(workflow.signals),
+          deadlineAt: workflow.deadlineAt,
         };
       }),
     );
@@ -302,11 +305,13 @@ export class MemoryStore implements Persistence {
   cancelWorkflow(
     workflowId: string,
     now: number,
+    cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
     const workflow = this.workflows.get(workflowId);
     if (!workflow) return Promise.resolve(undefined);
     if (CANCELLABLE_STATUSES.includes(workflow.status)) {
       workflow.status = 'cancelled';
+      if (cancel.reason) workflow.error = { ...cancel.reason };
       workflow.leaseToken = undefined;
       workflow.waitingFor = undefined;
       this.lastLease.delete(workflowId);

@@ -80,6 +80,7 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   version: versionOf(doc),
   steps: doc.steps.map(toStoredStep),
   signals: toStoredSignals(doc.signals),
+  deadlineAt: doc.deadlineAt ?? undefined,
 });
 
 /**

@@ -43,6 +43,8 @@ export interface WorkflowDocument {
   /** What it waits for, from the wait's release until woken or claimed. */
   waitingFor?: WaitTarget;
   waitingKind?: WaitTarget['kind'];
+  /** When the workflow is cancelled if it has not ended (`start()`'s `timeoutMs`). */
+  deadlineAt?: number;
 }
 
 /**
@@ -120,6 +122,7 @@ export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
     leaseToken: doc.leaseToken ?? undefined,
     steps: doc.steps.map(toStoredStep),
     signals: toStoredSignals(doc.signals),
+    deadlineAt: doc.deadlineAt ?? undefined,
   };
 }
 

@@ -1,5 +1,9 @@
 import type { Collection, Filter } from 'mongodb';
-import type { WorkflowCounts, WorkflowStatus } from '../../model';
+import type {
+  WorkflowCounts,
+  WorkflowError,
+  WorkflowStatus,
+} from '../../model';
 import { NOT_WAITING } from './mongo.signals';
 import { ofVersion } from './mongo.versions';
 import {
@@ -76,45 +80,64 @@ export class MongoOperations {
     return counts;
   }
 
-  async cancel(workflowId: string, now: number): Promise<boolean | undefined> {
-    if (await this.applyCancel(workflowId, now)) {
-      if (!this.atomicUpdates) await this.keepCancelled(workflowId, now);
+  /** `reason`, when given, becomes the workflow's error (a deadline that passed). */
+  async cancel(
+    workflowId: string,
+    now: number,
+    reason?: WorkflowError,
+  ): Promise<boolean | undefined> {
+    if (await this.applyCancel(workflowId, now, reason)) {
+      if (!this.atomicUpdates)
+        await this.keepCancelled(workflowId, now, reason);
       return true;
     }
     const status = await this.statusOf(workflowId);
     return status && status === 'cancelled';
   }
 
-  private async applyCancel(workflowId: string, now: number): Promise<boolean> {
+  private async applyCancel(
+    workflowId: string,
+    now: number,
+    reason: WorkflowError | undefined,
+  ): Promise<boolean> {
     const { matchedCount } = await this.workflows.updateOne(
       { ...byId(workflowId), status: { $in: [...CANCELLABLE_STATUSES] } },
       {
-        $set: { status: 'cancelled', updatedAt: now },
+        $set: {
+          status: 'cancelled',
+          updatedAt: now,
+          ...(reason ? { error: { ...reason } } : {}),
+        },
         $unset: { leaseToken: '', readyAt: '', ...NOT_WAITING },
       },
     );
     return matchedCount === 1;
   }
 
-  private async keepCancelled(workflowId: string, now: number): Promise<void> {
+  private async keepCancelled(
+    workflowId: string,
+    now: number,
+    reason: WorkflowError | undefined,
+  ): Promise<void> {
     // This store's own racing writes are waited for, however slow the server; writes of other
     // processes are looked for after pauses.
     await this.writesSettled(workflowId);
-    await this.cancelAgainIfUndone(workflowId, now);
+    await this.cancelAgainIfUndone(workflowId, now, reason);
     for (const pauseMs of RECHECK_CANCEL_AFTER_MS) {
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
       await this.writesSettled(workflowId);
-      await this.cancelAgainIfUndone(workflowId, now);
+      await this.cancelAgainIfUndone(workflowId, now, reason);
     }
   }
 
   private async cancelAgainIfUndone(
     workflowId: string,
     now: number,
+    reason: WorkflowError | undefined,
   ): Promise<void> {
     const status = await this.statusOf(workflowId);
     if (status !== undefined && CANCELLABLE_STATUSES.includes(status)) {
-      await this.applyCancel(workflowId, now);
+      await this.applyCancel(workflowId, now, reason);
     }
   }
 

@@ -10,6 +10,7 @@ import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
 import type {
   ClaimOptions,
+  CancelRecord,
   ClaimedWorkflow,
   FailureRecord,
   FinishRecord,
@@ -244,6 +245,9 @@ export class MongoStore implements Persistence {
           updatedAt: workflow.now,
           steps: [],
           stepKeys: [],
+          ...(workflow.deadlineAt === undefined
+            ? {}
+            : { deadlineAt: workflow.deadlineAt }),
         }),
       );
       if (lease) this.held.took(workflow.id, lease.token, []);
@@ -462,8 +466,9 @@ export class MongoStore implements Persistence {
   cancelWorkflow(
     workflowId: string,
     now: number,
+    cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
-    return this.open().operations.cancel(workflowId, now);
+    return this.open().operations.cancel(workflowId, now, cancel.reason);
   }
 
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {

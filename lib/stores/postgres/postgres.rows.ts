@@ -16,6 +16,7 @@ export interface WorkflowRow {
   lease_token: string | null;
   version: number;
   waiting_for?: string | null;
+  deadline_at: number | null;
   created_at: number;
   updated_at: number;
 }

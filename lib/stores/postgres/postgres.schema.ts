@@ -2,12 +2,13 @@ import { signalsMigration } from './postgres.signals';
 import { versionMigration } from './postgres.versions';
 import { schedulesMigration } from './postgres.schedules';
 import { retentionMigration } from './postgres.retention';
+import { deadlinesMigration } from './postgres.deadlines';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -66,6 +67,8 @@ const migrations = (schema: string): string[][] => [
   signalsMigration(schema),
   // 5: the index of ended workflows a purge reads (postgres.retention.ts).
   retentionMigration(schema),
+  // 6: deadlines.
+  deadlinesMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

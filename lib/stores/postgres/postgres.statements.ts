@@ -26,20 +26,20 @@ export function postgresStatements(schema: string) {
   });
   const insertValues = `INSERT INTO ${workflows}
       (id, name, status, input, failures, attempts, ready_at, lease_token, created_at, updated_at,
-       version)
-    VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8, $9)
+       version, deadline_at)
+    VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8, $9, $10)
     ON CONFLICT (id) DO NOTHING`;
   return {
     /**
      * $1 id, $2 name, $3 status, $4 input, $5 attempts, $6 ready_at, $7 lease_token, $8 now,
-     * $9 version
+     * $9 version, $10 deadline_at
      */
     insertLeased: statement('insert_leased', `${insertValues} RETURNING 1`),
-    /** The same for a workflow ready now (no lease), notifying listeners on $10. */
+    /** The same for a workflow ready now (no lease), notifying listeners on $11. */
     insertReady: statement(
       'insert_ready',
       `WITH inserted AS (${insertValues} RETURNING 1)
-      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($10, '') AS notified`,
+      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($11, '') AS notified`,
     ),
     /**
      * $1 now, $2 lease tokens, $3 lease expiries, $4 how many, $5 the versions the worker runs:
@@ -63,9 +63,9 @@ export function postgresStatements(schema: string) {
             attempts = w.attempts + 1, updated_at = $1, ${NOT_WAITING}
         FROM ranked JOIN leases ON leases.n = ranked.n
         WHERE w.id = ranked.id
-        RETURNING w.id, w.name, w.input, w.version, leases.token, ranked.n
+        RETURNING w.id, w.name, w.input, w.version, w.deadline_at, leases.token, ranked.n
       )
-      SELECT c.id, c.name, c.input, c.version, c.token, ${stepsOf(steps, 'c.id')} AS steps,
+      SELECT c.id, c.name, c.input, c.version, c.deadline_at, c.token, ${stepsOf(steps, 'c.id')} AS steps,
         ${signalsOf(schema, 'c.id')} AS signals
       FROM claimed c ORDER BY c.n`,
     ),
@@ -179,12 +179,16 @@ export function postgresStatements(schema: string) {
       'count_name',
       `SELECT status, count(*) AS n FROM ${workflows} WHERE name = $1 GROUP BY status`,
     ),
-    /** $1 id, $2 now: the status after, or no row when there is no such workflow. */
+    /**
+     * $1 id, $2 now, $3 the reason (an error, or null to keep the error): the status after, or
+     * no row when there is no such workflow.
+     */
     cancel: statement(
       'cancel',
       `WITH cancelled AS (
         UPDATE ${workflows}
         SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = $2,
+            error = COALESCE($3::text, error),
             ${NOT_WAITING}
         WHERE id = $1 AND status IN (${quoted(CANCELLABLE_STATUSES)})
         RETURNING status

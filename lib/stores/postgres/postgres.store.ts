@@ -8,6 +8,7 @@ import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
 import {
   type ClaimOptions,
+  type CancelRecord,
   type ClaimedWorkflow,
   type FailureRecord,
   type FinishRecord,
@@ -211,6 +212,7 @@ export class PostgresStore implements Persistence {
       name: string;
       input: string;
       version: number;
+      deadline_at: number | null;
       token: string;
       steps: StepTuple[] | null;
       signals: SignalTuple[] | null;
@@ -229,6 +231,7 @@ export class PostgresStore implements Persistence {
       version: row.version,
       steps: toStoredSteps(row.steps),
       signals: toStoredSignals(row.signals),
+      deadlineAt: row.deadline_at ?? undefined,
     }));
   }
 
@@ -337,6 +340,7 @@ export class PostgresStore implements Persistence {
       leaseToken: row.lease_token ?? undefined,
       steps: toStoredSteps(row.steps),
       signals: toStoredSignals(row.signals),
+      deadlineAt: row.deadline_at ?? undefined,
     };
   }
 
@@ -378,10 +382,12 @@ export class PostgresStore implements Persistence {
   async cancelWorkflow(
     workflowId: string,
     now: number,
+    cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
+    const reason = cancel.reason ? JSON.stringify(cancel.reason) : null;
     const { rows } = await this.query<{ status: WorkflowStatus }>(
       this.sql.cancel,
-      [workflowId, now],
+      [workflowId, now, reason],
     );
     return rows[0] && rows[0].status === 'cancelled';
   }

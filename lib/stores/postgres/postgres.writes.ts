@@ -28,7 +28,7 @@ interface Finish {
   now: number;
 }
 
-/** $1..$9 of the insert statements: leased (claimed by its starter) or ready now. */
+/** $1..$10 of the insert statements: leased (claimed by its starter) or ready now. */
 export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.id,
   workflow.name,
@@ -39,6 +39,7 @@ export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   lease?.token ?? null,
   workflow.now,
   workflow.version ?? 1,
+  workflow.deadlineAt ?? null,
 ];
 
 const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [

@@ -10,7 +10,13 @@ import { versionsParam } from './sqlite.versions';
 
 type ClaimedRow = Pick<
   WorkflowRow,
-  'id' | 'name' | 'input' | 'version' | 'concurrency_key' | 'attempts'
+  | 'id'
+  | 'name'
+  | 'input'
+  | 'version'
+  | 'concurrency_key'
+  | 'attempts'
+  | 'deadline_at'
 >;
 
 /**
@@ -44,6 +50,7 @@ export function claimInTransaction(
       version: row.version,
       steps: steps.map(toStoredStep),
       signals: sql.signals.of(row.id),
+      deadlineAt: row.deadline_at ?? undefined,
     });
     return true;
   };

@@ -20,6 +20,7 @@ export interface WorkflowRow {
   priority: number;
   concurrency_key: string | null;
   waiting_for: string | null;
+  deadline_at: number | null;
   created_at: number;
   updated_at: number;
 }

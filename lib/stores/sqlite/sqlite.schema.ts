@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   priority INTEGER NOT NULL DEFAULT 0,
   concurrency_key TEXT,
   first_claimed_at INTEGER,
+  deadline_at INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -65,6 +66,8 @@ export const sqliteAddedColumns = (
   versionColumn(prefix),
   ...sqliteSignalColumns(prefix),
   ...sqliteFlowColumns(prefix),
+  // When the workflow is cancelled if it has not ended (start()'s timeoutMs).
+  { table: `${prefix}workflows`, column: 'deadline_at', definition: 'INTEGER' },
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

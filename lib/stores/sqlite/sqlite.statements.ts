@@ -55,9 +55,9 @@ export class SqliteStatements {
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
-          updated_at, version, priority, concurrency_key, first_claimed_at)
+          updated_at, version, priority, concurrency_key, first_claimed_at, deadline_at)
        VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now,
-               @version, @priority, @concurrency_key, @first_claimed_at)
+               @version, @priority, @concurrency_key, @first_claimed_at, @deadline_at)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.claimNextReady = claimStatement(db, workflows, {
@@ -84,7 +84,7 @@ export class SqliteStatements {
              attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
        WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
          AND ready_at <= @now AND ${SKIP_NEWER_VERSIONS}
-       RETURNING id, name, input, version`,
+       RETURNING id, name, input, version, deadline_at`,
     );
     this.selectLeasesEndingBy = db.prepare(
       `SELECT id, lease_token, ready_at FROM ${workflows}
@@ -138,7 +138,8 @@ export class SqliteStatements {
     );
     this.cancel = db.prepare(
       `UPDATE ${workflows}
-         SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = @now, ${NOT_WAITING}
+         SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = @now,
+             error = COALESCE(@error, error), ${NOT_WAITING}
        WHERE id = @id AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
     );
     this.retry = db.prepare(

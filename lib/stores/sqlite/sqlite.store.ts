@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   type ClaimOptions,
+  type CancelRecord,
   type ClaimedWorkflow,
   type FailureRecord,
   type FinishRecord,
@@ -103,6 +104,7 @@ export class SqliteStore implements Persistence {
         priority: workflow.priority ?? 0,
         concurrency_key: workflow.concurrencyKey ?? null,
         first_claimed_at: lease ? workflow.now : null,
+        deadline_at: workflow.deadlineAt ?? null,
       });
       return changes === 1;
     });
@@ -258,6 +260,7 @@ export class SqliteStore implements Persistence {
           leaseToken: row.lease_token ?? undefined,
           steps: steps.map(toStoredStep),
           signals: sql.signals.of(workflowId),
+          deadlineAt: row.deadline_at ?? undefined,
         };
       }),
     );
@@ -305,10 +308,12 @@ export class SqliteStore implements Persistence {
   cancelWorkflow(
     workflowId: string,
     now: number,
+    cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
+    const error = cancel.reason ? JSON.stringify(cancel.reason) : null;
     return this.write((sql) =>
       sql.transaction(() => {
-        sql.cancel.run({ id: workflowId, now });
+        sql.cancel.run({ id: workflowId, now, error });
         const row = sql.selectStatus.get(workflowId) as
           Pick<WorkflowRow, 'status'> | undefined;
         return row && row.status === 'cancelled';

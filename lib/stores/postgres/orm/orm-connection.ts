@@ -25,6 +25,7 @@ const NUMERIC_COLUMNS = new Set([
   'failures',
   'attempts',
   'ready_at',
+  'deadline_at',
   'created_at',
   'updated_at',
   'wake_at',

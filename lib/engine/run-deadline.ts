@@ -1,0 +1,61 @@
+import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
+import { messages } from '../lidex.messages';
+import type { RunDependencies } from './run-dependencies';
+import type { RunWriter } from './run-writer';
+
+/**
+ * A run's deadline (`start()`'s `timeoutMs`): every time the run hands its workflow back (a long
+ * sleep, a retry, a release) it is ready again by the deadline at the latest, and at each durable
+ * point (the claim, before a step, after a sleep, before the outcome) a deadline that has passed
+ * ends the workflow as cancelled, its reason a `DeadlineExceededError`. Without a deadline, it
+ * changes nothing.
+ */
+export class RunDeadline {
+  constructor(
+    private readonly deadlineAt: number | undefined,
+    private readonly writer: RunWriter,
+    private readonly deps: RunDependencies,
+  ) {}
+
+  /** `readyAt`, or the deadline when that comes first. */
+  cap(readyAt: number): number {
+    return this.deadlineAt === undefined
+      ? readyAt
+      : Math.min(readyAt, this.deadlineAt);
+  }
+
+  /** A wait's wake-up time (`undefined`: none, woken only by what it waits for), capped. */
+  capWait(readyAt: number | undefined): number | undefined {
+    return readyAt === undefined ? this.deadlineAt : this.cap(readyAt);
+  }
+
+  /** How long from now until the deadline (`Infinity` without one). */
+  msLeft(): number {
+    return this.deadlineAt === undefined
+      ? Infinity
+      : this.deadlineAt - this.deps.now();
+  }
+
+  /**
+   * When the deadline has passed: cancels the workflow with its reason, halts the run and
+   * answers `true` (the caller stops). `false` while there is time left.
+   */
+  async enforce(): Promise<boolean> {
+    const { deadlineAt, writer, deps } = this;
+    if (deadlineAt === undefined || deps.now() < deadlineAt) return false;
+    const exceeded = new DeadlineExceededError(writer.workflowId, deadlineAt);
+    const reason = { name: exceeded.name, message: exceeded.message };
+    const now = deps.now();
+    const cancelled = await writer.write(() =>
+      deps.store.cancelWorkflow(writer.workflowId, now, { reason }),
+    );
+    if (cancelled) {
+      deps.logger.log(
+        messages.workflowDeadlineExceeded(writer.workflowId, deadlineAt),
+      );
+      deps.ended(writer.workflowId);
+    }
+    void writer.halt('cancelled');
+    return true;
+  }
+}
