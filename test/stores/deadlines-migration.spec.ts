@@ -1,9 +1,17 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { MysqlStore } from '@lidex/nestjs/mysql';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import type { Persistence } from '@lidex/nestjs';
 import { claimNext } from '../support/claim-next';
+import {
+  describeMysql,
+  dropTestTables,
+  mysqlSql,
+  mysqlUrl,
+  testPrefix,
+} from '../support/mysql';
 import {
   describePostgres,
   postgresUrl,
@@ -62,6 +70,36 @@ describe('deadlines on a database made before them', () => {
       await store.close();
       dir.remove();
     }
+  });
+
+  describeMysql('MySQL', () => {
+    afterAll(() => dropTestTables());
+
+    it('migrates tables made before deadlines (version 1) to the current version', async () => {
+      const tablePrefix = testPrefix();
+      const first = new MysqlStore({ url: mysqlUrl!, tablePrefix });
+      await first.init();
+      await first.insertWorkflow({
+        id: 'old',
+        name: 'wf',
+        input: '1',
+        now: T0,
+      });
+      await first.close();
+      // Back to the tables version 1 made: no deadline column.
+      await mysqlSql(
+        `ALTER TABLE \`${tablePrefix}workflows\` DROP COLUMN deadline_at`,
+      );
+      await mysqlSql(`UPDATE \`${tablePrefix}schema_version\` SET version = 1`);
+
+      const store = new MysqlStore({ url: mysqlUrl!, tablePrefix });
+      await store.init();
+      try {
+        await keepsOldAndNewWorkflows(store);
+      } finally {
+        await store.close();
+      }
+    });
   });
 
   describePostgres('PostgreSQL', () => {

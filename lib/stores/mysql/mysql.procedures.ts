@@ -57,7 +57,8 @@ export function mysqlProcedures(
               lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
               ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]'))
           WHERE id_key = v_key;
-          SELECT id, name, input, version, lease_token AS token FROM ${w} WHERE id_key = v_key;
+          SELECT id, name, input, version, deadline_at, lease_token AS token FROM ${w}
+          WHERE id_key = v_key;
           SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${n.steps}
           WHERE workflow_key = v_key ORDER BY seq;
           SET v_rank = v_rank + 1;

@@ -1,3 +1,4 @@
+import { deadlinesMigration } from './mysql.deadlines';
 import { mysqlNames } from './mysql.names';
 import { mysqlProcedures } from './mysql.procedures';
 
@@ -8,7 +9,7 @@ import { mysqlProcedures } from './mysql.procedures';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -35,6 +36,8 @@ const tables = (prefix: string): string[] => {
       -- The lease that last let go of the workflow: a write repeated after its answer was
       -- lost recognises its own applied try by it.
       last_lease VARCHAR(64) NULL,
+      -- When the workflow is cancelled if it has not ended (mysql.deadlines.ts).
+      deadline_at BIGINT NULL,
       created_at BIGINT NOT NULL,
       updated_at BIGINT NOT NULL,
       KEY workflows_ready (ready_at),
@@ -79,6 +82,7 @@ export function migrationStatements(prefix: string): string[] {
   const n = mysqlNames(prefix);
   return [
     ...tables(prefix),
+    ...deadlinesMigration(prefix),
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,
       `CREATE PROCEDURE ${name} ${body}`,

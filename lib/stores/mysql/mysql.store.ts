@@ -6,6 +6,7 @@ import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
 import {
   CANCELLABLE_STATUSES,
+  type CancelRecord,
   type ClaimOptions,
   type ClaimedWorkflow,
   type FailureRecord,
@@ -134,6 +135,7 @@ export class MysqlStore implements Persistence {
       workflow.now,
       workflow.now,
       workflow.version ?? 1,
+      workflow.deadlineAt ?? null,
     ];
   }
 
@@ -145,8 +147,8 @@ export class MysqlStore implements Persistence {
       await query(
         `INSERT INTO ${this.names.workflows}
           (id_key, id, name, status, input, attempts, ready_at, lease_token, created_at, updated_at,
-           version)
-        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           version, deadline_at)
+        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         values,
       );
       return true;
@@ -202,6 +204,7 @@ export class MysqlStore implements Persistence {
         version: Number(row.version),
         steps: toStoredSteps(sets[i + 1]),
         signals: [],
+        deadlineAt: deadlineOf(row.deadline_at),
       });
     }
     return claimed;
@@ -318,6 +321,7 @@ export class MysqlStore implements Persistence {
       leaseToken: optionalText(row.lease_token),
       steps: toStoredSteps(steps.sets[0]),
       signals: [],
+      deadlineAt: deadlineOf(row.deadline_at),
     };
   }
 
@@ -366,12 +370,15 @@ export class MysqlStore implements Persistence {
   async cancelWorkflow(
     workflowId: string,
     now: number,
+    cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
+    const reason = cancel.reason ? JSON.stringify(cancel.reason) : null;
     await this.query(
       `UPDATE ${this.names.workflows}
-      SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = ?
+      SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = ?,
+          error = COALESCE(?, error)
       WHERE id_key = ${keyOf('?')} AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
-      [now, workflowId],
+      [now, reason, workflowId],
     );
     const { sets } = await this.query(
       `SELECT status FROM ${this.names.workflows} WHERE id_key = ${keyOf('?')}`,
@@ -418,3 +425,7 @@ export class MysqlStore implements Persistence {
     return this.opened.query(sql, values);
   };
 }
+
+/** A stored deadline (a BIGINT, read as a string or number), or none. */
+const deadlineOf = (value: unknown): number | undefined =>
+  value === null || value === undefined ? undefined : Number(value);
