@@ -499,7 +499,7 @@ export const messages = {
     `${store} cannot enforce concurrency or rate limits, which workflows ` +
     `${names.map((name) => show(name)).join(', ')} declare. Remove \`concurrency\` and ` +
     `\`rateLimit\` from their @Workflow() options, or use a store that has them (memory, ` +
-    `SQLite).`,
+    `SQLite, PostgreSQL).`,
   priorityInvalid: (value: unknown) =>
     `start() option "priority" must be an integer between -1000000 and 1000000 (higher runs ` +
     `first, 0 by default), got ${show(value)}.`,

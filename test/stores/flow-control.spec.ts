@@ -1,4 +1,5 @@
 import { flowControlContract } from '@lidex/nestjs/testing';
+import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
   sqliteStoreFactory,
@@ -8,3 +9,6 @@ import {
 // rate limits, enforced inside the claim, with two store objects racing.
 flowControlContract(memoryStoreFactory());
 flowControlContract(sqliteStoreFactory());
+describePostgres('PostgreSQL', () => {
+  flowControlContract(postgresStoreFactory());
+});

@@ -174,10 +174,16 @@ describePostgres('PostgresStore', () => {
     // The claim searches the partial index of workflows that can still run: finished ones are
     // not in it at all.
     // With the versions a worker runs too: the version rule only filters what the index finds.
+    // By priority, then age: the priority index, or the ready one (then sorted) when few are
+    // ready; oldest first (a claim in ten), the ready index.
     for (const versions of ['{}', '{"wf":1,"other":3}']) {
-      expect(
-        await plan(statements.claim.text, [T0, ['t'], [T0 + 1], 1, versions]),
-      ).toContain('Index Scan using workflows_ready');
+      const values = [T0, ['t'], [T0 + 1], 1, versions];
+      expect(await plan(statements.claim.text, values)).toMatch(
+        /Index Scan using workflows_(priority_)?ready/,
+      );
+      expect(await plan(statements.claimOldest.text, values)).toContain(
+        'Index Scan using workflows_ready',
+      );
     }
     expect(
       await plan(

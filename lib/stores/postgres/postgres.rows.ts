@@ -1,6 +1,7 @@
 import type { StepKind, WorkflowError, WorkflowStatus } from '../../model';
 import type { StoredStep, WorkflowSummaryRecord } from '../persistence';
 import { toWaitTarget } from './postgres.signals';
+import { flowFields } from '../../model';
 
 /** The PostgreSQL store's rows (bigints read as numbers), and what they become. */
 export interface WorkflowRow {
@@ -15,6 +16,8 @@ export interface WorkflowRow {
   ready_at: number | null;
   lease_token: string | null;
   version: number;
+  priority?: number;
+  concurrency_key?: string | null;
   waiting_for?: string | null;
   deadline_at: number | null;
   created_at: number;
@@ -52,6 +55,7 @@ export function toSummary(row: WorkflowRow): WorkflowSummaryRecord {
     failures: row.failures,
     attempts: row.attempts,
     version: row.version,
+    ...flowFields(row.priority, row.concurrency_key),
     error: row.error ? (JSON.parse(row.error) as WorkflowError) : undefined,
     readyAt: row.ready_at ?? undefined,
     waitingFor: toWaitTarget(row.waiting_for),

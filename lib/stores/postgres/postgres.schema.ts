@@ -3,12 +3,13 @@ import { versionMigration } from './postgres.versions';
 import { schedulesMigration } from './postgres.schedules';
 import { retentionMigration } from './postgres.retention';
 import { deadlinesMigration } from './postgres.deadlines';
+import { flowMigration } from './postgres.flow-control';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -69,6 +70,8 @@ const migrations = (schema: string): string[][] => [
   retentionMigration(schema),
   // 6: deadlines.
   deadlinesMigration(schema),
+  // 7: priorities, concurrency keys and first claims (postgres.flow-control.ts).
+  flowMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

@@ -2,7 +2,7 @@ import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import type { Statement } from './postgres.queryable';
 import { NOT_WAITING, signalsOf } from './postgres.signals';
-import { skipNewerVersions } from './postgres.versions';
+import { claimSql } from './postgres.flow-control';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -26,48 +26,35 @@ export function postgresStatements(schema: string) {
   });
   const insertValues = `INSERT INTO ${workflows}
       (id, name, status, input, failures, attempts, ready_at, lease_token, created_at, updated_at,
-       version, deadline_at)
-    VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8, $9, $10)
+       version, deadline_at, priority, concurrency_key, first_claimed_at)
+    VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8, $9, $10, $11, $12,
+      CASE WHEN $7::text IS NULL THEN NULL ELSE $8::bigint END)
     ON CONFLICT (id) DO NOTHING`;
   return {
     /**
      * $1 id, $2 name, $3 status, $4 input, $5 attempts, $6 ready_at, $7 lease_token, $8 now,
-     * $9 version, $10 deadline_at
+     * $9 version, $10 deadline_at, $11 priority, $12 concurrency key
      */
     insertLeased: statement('insert_leased', `${insertValues} RETURNING 1`),
-    /** The same for a workflow ready now (no lease), notifying listeners on $11. */
+    /** The same for a workflow ready now (no lease), notifying listeners on $13. */
     insertReady: statement(
       'insert_ready',
       `WITH inserted AS (${insertValues} RETURNING 1)
-      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($11, '') AS notified`,
+      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($13, '') AS notified`,
     ),
     /**
      * $1 now, $2 lease tokens, $3 lease expiries, $4 how many, $5 the versions the worker runs:
-     * the oldest ready first, skipping those another claim holds locked and those of a newer
-     * version, each under the lease of its rank, with its steps.
+     * the ready workflows by priority then age (`claimOldest`: by age alone), skipping those
+     * another claim holds locked and those of a newer version, each under the lease of its rank,
+     * with its steps (`postgres.flow-control.ts`).
      */
     claim: statement(
       'claim',
-      `WITH ready AS (
-        SELECT id, ready_at FROM ${workflows}
-        WHERE ready_at IS NOT NULL AND ready_at <= $1 AND ${skipNewerVersions('$5')}
-        ORDER BY ready_at LIMIT $4
-        FOR UPDATE SKIP LOCKED
-      ), ranked AS (
-        SELECT id, row_number() OVER (ORDER BY ready_at, id) AS n FROM ready
-      ), leases AS (
-        SELECT * FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS l(token, until, n)
-      ), claimed AS (
-        UPDATE ${workflows} w
-        SET status = 'running', lease_token = leases.token, ready_at = leases.until,
-            attempts = w.attempts + 1, updated_at = $1, ${NOT_WAITING}
-        FROM ranked JOIN leases ON leases.n = ranked.n
-        WHERE w.id = ranked.id
-        RETURNING w.id, w.name, w.input, w.version, w.deadline_at, leases.token, ranked.n
-      )
-      SELECT c.id, c.name, c.input, c.version, c.deadline_at, c.token, ${stepsOf(steps, 'c.id')} AS steps,
-        ${signalsOf(schema, 'c.id')} AS signals
-      FROM claimed c ORDER BY c.n`,
+      claimSql(schema, { oldest: false, limited: false }),
+    ),
+    claimOldest: statement(
+      'claim_oldest',
+      claimSql(schema, { oldest: true, limited: false }),
     ),
     /** $1 id, $2 token, $3 until */
     renew: statement(
@@ -234,7 +221,7 @@ export function postgresStatements(schema: string) {
           (shape.version ? '_v' : '') +
           (shape.waiting ? '_w' : ''),
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
-          version, waiting_for
+          version, waiting_for, priority, concurrency_key
         FROM ${workflows}
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT $${++n}`,

@@ -55,6 +55,8 @@ import { migrationScript } from './postgres.schema';
 import { versionsParam } from './postgres.versions';
 import { postgresBatchStatements } from './postgres.batch-statements';
 import { insertRow, PostgresWrites } from './postgres.writes';
+import { claimLimited, type ClaimedRow } from './postgres.flow-claims';
+import type { SchemaConnection } from './postgres.migrate';
 import {
   type PostgresStatements,
   postgresStatements,
@@ -65,6 +67,8 @@ interface Opened {
   pool?: Pool;
   query: Queryable;
   listener?: PostgresListener;
+  /** A transaction over the same connections, for claims with flow limits. */
+  transaction: SchemaConnection['transaction'];
 }
 
 /**
@@ -76,6 +80,7 @@ interface Opened {
 export class PostgresStore implements Persistence {
   readonly schema: string;
   /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
+  readonly flowControl = true;
   readonly schedules: PostgresSchedules;
   private readonly sql: PostgresStatements;
   private readonly signalSql: SignalStatements;
@@ -156,7 +161,12 @@ export class PostgresStore implements Persistence {
         );
         await listener.open();
       }
-      this.opened = { pool: source.ownPool, query: source.query, listener };
+      this.opened = {
+        pool: source.ownPool,
+        query: source.query,
+        listener,
+        transaction: (body) => source.schema.transaction(body),
+      };
     } catch (error) {
       await listener?.close();
       await source.ownPool?.end().catch(() => undefined);
@@ -207,22 +217,22 @@ export class PostgresStore implements Persistence {
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
     if (leases.length === 0) return [];
-    const { rows } = await this.query<{
-      id: string;
-      name: string;
-      input: string;
-      version: number;
-      deadline_at: number | null;
-      token: string;
-      steps: StepTuple[] | null;
-      signals: SignalTuple[] | null;
-    }>(this.sql.claim, [
+    const values = [
       now,
       leases.map((lease) => lease.token),
       leases.map((lease) => lease.until),
       leases.length,
       versionsParam(options),
-    ]);
+    ];
+    const rows =
+      options?.limits && options.limits.size > 0
+        ? await claimLimited(this.transaction, this.schema, values, options)
+        : (
+            await this.query<ClaimedRow>(
+              options?.oldestFirst ? this.sql.claimOldest : this.sql.claim,
+              values,
+            )
+          ).rows;
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -411,6 +421,15 @@ export class PostgresStore implements Persistence {
   purgeWorkflows(purge: WorkflowPurge): Promise<number> {
     return this.retention.purge(purge);
   }
+
+  private transaction: SchemaConnection['transaction'] = (body) => {
+    if (!this.opened) {
+      return Promise.reject(
+        new Error(`${this.describe()} is not open (call init() first)`),
+      );
+    }
+    return this.opened.transaction(body);
+  };
 
   private query: Queryable = (statement, values) => {
     if (!this.opened) {

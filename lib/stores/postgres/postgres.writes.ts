@@ -28,7 +28,7 @@ interface Finish {
   now: number;
 }
 
-/** $1..$10 of the insert statements: leased (claimed by its starter) or ready now. */
+/** $1..$12 of the insert statements: leased (claimed by its starter) or ready now. */
 export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.id,
   workflow.name,
@@ -40,6 +40,8 @@ export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.now,
   workflow.version ?? 1,
   workflow.deadlineAt ?? null,
+  workflow.priority ?? 0,
+  workflow.concurrencyKey ?? null,
 ];
 
 const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [

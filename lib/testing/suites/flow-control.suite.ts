@@ -187,16 +187,16 @@ export function flowControlContract(factory: StoreFactory): void {
     });
 
     it('keeps a concurrency limit when two store objects race their claims', async () => {
-      for (let i = 0; i < 30; i++)
+      for (let i = 0; i < 60; i++)
         await insert(`w${i}`, T0 + i, { concurrencyKey: `k${i % 4}` });
       const two = await otherStore(factory, store);
       const options = limited('export', { concurrency: 3, perKey: 1 });
       const held = new Map<string, string>();
       try {
-        for (let round = 0; round < 6; round++) {
+        for (let round = 0; round < 12; round++) {
           const now = T0 + 100 + round;
           const claims = await Promise.all(
-            [0, 1, 2, 3].map((i) =>
+            [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
               two.store(i).claimReady(now, leases(3, now), undefined, options),
             ),
           );
