@@ -274,6 +274,14 @@ export const messages = {
     `This request changes a workflow: send the header "${header}: 1" (the dashboard's page ` +
     `does). Requiring it keeps other sites from making a logged-in browser send the request.`,
 
+  dashboardSignalBody: () =>
+    'Send the signal as a JSON object: { "name": "approved", "payload": "<the payload as JSON ' +
+    'text>" } (payload optional: null when absent or empty), with content-type application/json.',
+
+  dashboardSignalPayloadNotJson: (detail: string) =>
+    `The signal's payload must be JSON text, such as {"approved": true}, "text in quotes", 42 ` +
+    `or null; it does not parse: ${detail}`,
+
   // Log lines
   storeOpened: (store: string) => `Workflows are stored in ${store}`,
   serverNotAtomic: (server: string, store: string) =>

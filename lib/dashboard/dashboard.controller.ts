@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  Body,
   ForbiddenException,
   Get,
   Headers,
@@ -35,6 +36,7 @@ import {
 import type { ResolvedDashboardOptions } from './dashboard.definition';
 import { DashboardErrorsInterceptor } from './dashboard-errors.interceptor';
 import { DashboardHeaders } from './dashboard-headers.decorator';
+import { readSignalBody } from './dashboard-signal-body';
 
 /** The part of an Express or Fastify request the page needs: the path it was asked for. */
 interface RequestLine {
@@ -107,6 +109,7 @@ export class DashboardController implements OnModuleInit {
     @Query('limit') limit: unknown,
     @Query('cursor') cursor: unknown,
     @Query('version') version: unknown,
+    @Query('waiting') waiting: unknown,
   ): Promise<WorkflowPage> {
     const limitText = queryText(limit, 'limit');
     const versionText = queryText(version, 'version');
@@ -116,6 +119,7 @@ export class DashboardController implements OnModuleInit {
       version: versionText === undefined ? undefined : Number(versionText),
       limit: limitText === undefined ? undefined : Number(limitText),
       cursor: queryText(cursor, 'cursor'),
+      waiting: queryText(waiting, 'waiting') as 'signal' | 'child' | undefined,
     });
   }
 
@@ -154,7 +158,20 @@ export class DashboardController implements OnModuleInit {
     return this.retryWorkflow(id);
   }
 
-  // The same three with the id in the query, which the page uses: URL normalisation removes
+  /** Sends a signal (`{ name, payload }`, payload as JSON text) to a workflow. */
+  @Post('api/workflows/:id/signal')
+  @HttpCode(200)
+  @DashboardHeaders()
+  signal(
+    @Param('id') id: string,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+    @Body() body: unknown,
+  ): Promise<{ delivered: boolean }> {
+    requireMarker(marker);
+    return this.signalWorkflow(id, body);
+  }
+
+  // The same four with the id in the query, which the page uses: URL normalisation removes
   // an id of "." or ".." from a path, but not from a query parameter.
 
   @Get('api/workflow')
@@ -185,6 +202,18 @@ export class DashboardController implements OnModuleInit {
     return this.retryWorkflow(requireId(id));
   }
 
+  @Post('api/workflow/signal')
+  @HttpCode(200)
+  @DashboardHeaders()
+  signalById(
+    @Query('id') id: unknown,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+    @Body() body: unknown,
+  ): Promise<{ delivered: boolean }> {
+    requireMarker(marker);
+    return this.signalWorkflow(requireId(id), body);
+  }
+
   private async workflow(id: string): Promise<WorkflowInfo> {
     const workflow = await this.lidex.get(id);
     if (!workflow) throw new WorkflowNotFoundError(id);
@@ -193,6 +222,15 @@ export class DashboardController implements OnModuleInit {
 
   private async cancelWorkflow(id: string): Promise<{ cancelled: boolean }> {
     return { cancelled: await this.lidex.cancel(id) };
+  }
+
+  /** `delivered: false`: the workflow had ended, and nothing was stored. */
+  private async signalWorkflow(
+    id: string,
+    body: unknown,
+  ): Promise<{ delivered: boolean }> {
+    const { name, payload } = readSignalBody(body);
+    return { delivered: await this.lidex.signal(id, name, payload) };
   }
 
   private async retryWorkflow(id: string): Promise<{ retried: boolean }> {

@@ -68,11 +68,9 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
       body: JSON.stringify({ note: NOTE }),
     });
     await send('/invoices/13/collect', { method: 'POST' });
-    for (const id of [
-      'collect-payment-42',
-      'collect-payment-13',
-      'block-account-acc-13',
-    ])
+    // The paid invoice's capture waits for the provider's confirmation (sent below, from the
+    // dashboard).
+    for (const id of ['collect-payment-13', 'block-account-acc-13'])
       await eventually(async () => (await statusOf(id)) === 'finished');
     await send('/payment-provider/outage', { method: 'POST' });
     await send('/invoices/7/collect', { method: 'POST' });
@@ -100,12 +98,13 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await page.goto(`${sample!.url}/lidex`);
 
     // Counts by status, and both workflows in the list.
-    await countIs(page, 'finished', '3');
+    await countIs(page, 'finished', '2');
+    await countIs(page, 'running', '1');
     await countIs(page, 'aborted', '1');
     await countIs(page, 'all', '4');
     const row = (id: string) =>
       page.locator('#workflows tbody tr', { hasText: id });
-    await row('collect-payment-42').getByText('finished').waitFor();
+    await row('collect-payment-42').getByText('running').waitFor();
     await row('block-account-acc-13').getByText('finished').waitFor();
     await row('collect-payment-7').getByText('aborted').waitFor();
 
@@ -164,6 +163,49 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     expect(
       await page.evaluate(() => (globalThis as { __pwned?: boolean }).__pwned),
     ).toBeUndefined();
+
+    // It waits for the provider's confirmation: on the timeline, and a filter of the list.
+    await page
+      .locator('#detail li.waiting', { hasText: 'payment-confirmed' })
+      .getByText(/until \d{4}-/)
+      .waitFor();
+    await page.locator('#waiting-filter').selectOption('signal');
+    await showing(['collect-payment-42']);
+    expect(new URL(page.url()).hash).toContain('waiting=signal');
+    await page.locator('#waiting-filter').selectOption('');
+    await showing(all);
+
+    // Sending it a signal from the dashboard: JSON that does not parse is refused, with why.
+    const signalForm = page.locator('#detail form.send-signal');
+    expect(await signalForm.locator('[name="signal-name"]').inputValue()).toBe(
+      'payment-confirmed',
+    );
+    await signalForm.locator('[name="signal-payload"]').fill('{ status: ok');
+    await signalForm.getByRole('button', { name: 'Send signal' }).click();
+    await page
+      .locator('#notice', { hasText: 'Could not send signal' })
+      .getByText(/does not parse/)
+      .waitFor();
+    await signalForm
+      .locator('[name="signal-payload"]')
+      .fill('{ "status": "succeeded" }');
+    await signalForm.getByRole('button', { name: 'Send signal' }).click();
+    await page
+      .locator('#notice', {
+        hasText: 'Signal "payment-confirmed" delivered to collect-payment-42',
+      })
+      .waitFor();
+    await page
+      .locator('#detail .detail-header .status', { hasText: 'finished' })
+      .waitFor({ timeout: 20_000 });
+    // The signal received, when it was sent and the wait that consumed it, on the timeline.
+    await page
+      .locator('#detail li.signal-received', { hasText: 'payment-confirmed' })
+      .getByText(/sent \d{4}-.* · consumed by confirmation-0/)
+      .waitFor();
+    expect(await page.locator('#detail li.waiting').count()).toBe(0);
+    expect(await page.locator('#detail form.send-signal').count()).toBe(0);
+    await countIs(page, 'finished', '3');
 
     // Sleeps are on the timeline with their wake-up time.
     await row('collect-payment-13').click();
@@ -227,6 +269,26 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await page
       .locator('#notice', { hasText: 'Retrying collect-payment-7' })
       .waitFor();
+    // Captured now: the provider confirms it by webhook.
+    await eventually(
+      async () =>
+        (
+          (await (
+            await send('/lidex/api/workflow?id=collect-payment-7', {
+              headers: {
+                authorization: `Basic ${Buffer.from(`ops:${PASSWORD}`).toString('base64')}`,
+              },
+            })
+          ).json()) as { waitingFor?: unknown }
+        ).waitingFor !== undefined,
+      20_000,
+      'collect-payment-7 to wait for its confirmation',
+    );
+    await send('/webhooks/payments/7', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'succeeded' }),
+    });
     await page
       .locator('#detail .detail-header .status', { hasText: 'finished' })
       .waitFor({ timeout: 20_000 });
@@ -247,12 +309,15 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     expect(await headings(page)).toContain('Earlier error');
     expect(await colorOf(earlier.first())).not.toBe(abortedRed);
 
-    // The one failed request is the refused retry above.
+    // The failed requests are the refused retry and the signal that was not JSON, above.
     expect(
-      pageErrors.filter((error) => !error.includes('status of 503')),
+      pageErrors.filter(
+        (error) =>
+          !error.includes('status of 503') && !error.includes('status of 400'),
+      ),
     ).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 });
 
 /** Waits until the status filter shows this count. */

@@ -70,7 +70,7 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     expect(greetOnly.body).toMatchObject({ finished: 2, aborted: 0 });
     expect(await json(get(`${api}/names`))).toEqual({
       status: 200,
-      body: { names: ['charge', 'greet', 'wait-a-day'] },
+      body: { names: ['await-approval', 'charge', 'greet', 'wait-a-day'] },
     });
   });
 

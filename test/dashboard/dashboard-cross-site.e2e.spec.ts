@@ -67,7 +67,7 @@ describe.each([
     ).toBeNull();
   });
 
-  it('refuses a cross-site cancel, retry and read, whatever the request carries', async () => {
+  it('refuses a cross-site cancel, retry, signal and read, whatever the request carries', async () => {
     const cancel = await running.get('/lidex/api/workflows/wait-1/cancel', {
       method: 'POST',
       headers: fromEvil({ 'x-lidex-dashboard': '1' }),
@@ -82,7 +82,26 @@ describe.each([
       headers: fromEvil({ 'x-lidex-dashboard': '1' }),
     });
     expect(retry.status).toBe(403);
+    for (const path of [
+      '/lidex/api/workflows/wait-1/signal',
+      '/lidex/api/workflow/signal?id=wait-1',
+    ]) {
+      const signal = await running.get(path, {
+        method: 'POST',
+        headers: fromEvil({
+          'x-lidex-dashboard': '1',
+          'content-type': 'application/json',
+        }),
+        body: JSON.stringify({ name: 'wake-up' }),
+      });
+      expect({
+        path,
+        status: signal.status,
+        granted: grantsEvil(signal),
+      }).toEqual({ path, status: 403, granted: false });
+    }
     expect(await running.client.status('wait-1')).toBe('running');
+    expect((await running.client.get('wait-1'))?.signals).toEqual([]);
 
     for (const path of [
       '/lidex/api/workflows',

@@ -45,7 +45,7 @@ describe('dashboard mounting', () => {
     ]);
     expect((await running.get('/admin/lidex')).status).toBe(200);
     expect(await (await running.get('/admin/lidex/api/names')).json()).toEqual({
-      names: ['charge', 'greet', 'wait-a-day'],
+      names: ['await-approval', 'charge', 'greet', 'wait-a-day'],
     });
   });
 

@@ -31,6 +31,9 @@ export function renderDashboardPage(assetPrefix: string): string {
       <label>Version
         <input id="version-filter" type="number" min="0" step="1" inputmode="numeric" placeholder="All">
       </label>
+      <label>Waiting
+        <select id="waiting-filter"><option value="">All</option><option value="signal">for a signal</option><option value="child">for a child</option></select>
+      </label>
     </div>
     <table id="workflows">
       <thead>

@@ -1,3 +1,5 @@
+import { DASHBOARD_SIGNALS_PART } from './dashboard-signals.part';
+
 /**
  * The dashboard's script, served as `app.js`. Plain browser JavaScript, no framework and no build
  * step. Every value that comes from the store reaches the page through `textContent` (or a DOM
@@ -23,6 +25,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     status: '',
     name: '',
     version: '',
+    waiting: '',
     selected: undefined,
     rows: [],
     nextCursor: undefined,
@@ -52,12 +55,14 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     return node;
   }
 
-  async function api(path, method) {
+  async function api(path, method, sent) {
     const headers = { Accept: 'application/json' };
     if (method === 'POST') headers['X-Lidex-Dashboard'] = '1';
+    if (sent !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(new URL(path, base), {
       method: method || 'GET',
       headers,
+      body: sent === undefined ? undefined : JSON.stringify(sent),
       credentials: 'same-origin',
       // Under the page's own policy (no-referrer) the Fetch standard sends a POST with
       // "Origin: null", which the dashboard refuses; its own origin may see its own address.
@@ -82,6 +87,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     return body;
   }
 
+${DASHBOARD_SIGNALS_PART}
   // Formatting
 
   const pad = (value, width) => String(value).padStart(width || 2, '0');
@@ -174,6 +180,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     state.status = STATUSES.includes(status) ? status : '';
     state.name = params.get('name') || '';
     state.version = /^\d+$/.test(params.get('version') || '') ? params.get('version') : '';
+    state.waiting = WAITING.includes(params.get('waiting')) ? params.get('waiting') : '';
     state.selected = params.has('id') ? params.get('id') : undefined;
   }
 
@@ -182,6 +189,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     if (state.status) params.set('status', state.status);
     if (state.name) params.set('name', state.name);
     if (state.version) params.set('version', state.version);
+    if (state.waiting) params.set('waiting', state.waiting);
     if (state.selected !== undefined) params.set('id', state.selected);
     const hash = params.toString();
     history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search);
@@ -250,6 +258,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     if (state.status) params.set('status', state.status);
     if (state.name) params.set('name', state.name);
     if (state.version) params.set('version', state.version);
+    if (state.waiting) params.set('waiting', state.waiting);
     if (append) {
       params.set('cursor', state.nextCursor);
       params.set('limit', String(PAGE_SIZE));
@@ -381,8 +390,10 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     fact('Updated', formatTime(workflow.updatedAt, true));
     fact('Ready at', formatTime(workflow.readyAt, true));
     fact('Deadline', formatTime(workflow.deadlineAt, true));
+    if (workflow.waitingFor) fact('Waiting for', describeWait(workflow.waitingFor));
 
     const parts = [header, actions, facts];
+    if (CANCELLABLE.includes(workflow.status)) parts.push(signalForm(workflow));
     if (workflow.error) {
       const current = errorIsCurrent(workflow);
       parts.push(el('h3', '', current ? 'Last error' : 'Earlier error'));
@@ -414,8 +425,12 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       return entry;
     };
     item('start', 'start', 'created', formatTime(workflow.createdAt, true));
-    for (const step of workflow.steps) {
-      if (step.kind === 'sleep') {
+    for (const { step, signal } of timelineEvents(workflow)) {
+      if (signal) {
+        receivedEntry(signal, item);
+      } else if (step.kind === 'signal') {
+        signalStepEntry(step, item);
+      } else if (step.kind === 'sleep') {
         const woke = new Date(step.wakeAt).getTime() <= Date.now();
         item('sleep', 'sleep', step.id, [
           'recorded ' + formatTime(step.recordedAt, true),
@@ -433,6 +448,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
         if (step.attempts) entry.append(attempts(step.attempts));
       }
     }
+    waitEntry(workflow, item);
     if (['finished', 'aborted', 'cancelled'].includes(workflow.status))
       item('end', 'end', workflow.status, formatTime(workflow.updatedAt, true));
     return list;
@@ -524,6 +540,11 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       state.name = event.target.value;
       changeFilters();
     });
+    byId('waiting-filter').value = state.waiting;
+    byId('waiting-filter').addEventListener('change', (event) => {
+      state.waiting = event.target.value;
+      changeFilters();
+    });
     byId('version-filter').value = state.version;
     byId('version-filter').addEventListener('change', (event) => {
       const value = event.target.value.trim();
@@ -538,6 +559,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       readHash();
       byId('name-filter').value = state.name;
       byId('version-filter').value = state.version;
+      byId('waiting-filter').value = state.waiting;
       changeFilters();
     });
     loadNames().catch(showProblem);

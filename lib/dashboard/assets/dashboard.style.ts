@@ -74,6 +74,14 @@ ol.timeline ol.attempts { list-style: none; margin: 4px 0 0; padding: 0; }
 ol.timeline ol.attempts li { margin: 0 0 4px; padding-left: 0; }
 ol.timeline ol.attempts li::before { content: none; }
 ol.timeline .attempt-error { color: var(--aborted); font-size: 12px; }
+ol.timeline li.waiting::before { background: var(--idle); }
+ol.timeline li.signal-received::before, ol.timeline li.signal-wait::before, ol.timeline li.signal-sent::before { background: var(--accent); }
+form.send-signal { display: grid; gap: 6px; margin: 6px 0 10px; }
+form.send-signal h3 { margin: 6px 0 0; }
+form.send-signal label { display: grid; gap: 2px; color: var(--muted); font-size: 12px; }
+form.send-signal input, form.send-signal textarea { font: inherit; padding: 4px 6px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); color: var(--text); }
+form.send-signal textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+form.send-signal button { justify-self: start; padding: 5px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 .schedules-pane { margin: 0 20px 20px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
 .schedules-pane h2 { margin: 0 0 8px; font-size: 15px; }
 .schedules-pane tbody tr { cursor: default; }
