@@ -418,6 +418,9 @@ export const messages = {
   mysqlMigrationLockBusy: (store: string, lock: string, seconds: number) =>
     `${store}: another instance held the migration lock ${show(lock)} for more than ${seconds} s; ` +
     `start again once it has migrated (or find the session holding it: SELECT IS_USED_LOCK(${show(lock)}))`,
+  mysqlCharsetFix: () =>
+    "utf8mb4, so that any text can be stored: charset: 'utf8mb4' in your TypeORM DataSource or " +
+    'mysql2 pool options (the store opened from a url sets it itself)',
   mysqlNotATransaction: (store: string, got: unknown, expected: string) =>
     `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
   nowBesideClock: () =>

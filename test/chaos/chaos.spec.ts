@@ -53,6 +53,13 @@ const SIZES: Record<
     concurrency: 8,
     leaseMs: 2000,
   },
+  MySQL: {
+    workflows: 200,
+    steps: 4,
+    kills: 6,
+    concurrency: 8,
+    leaseMs: 2000,
+  },
 };
 
 const suite = processSuite('lidex-chaos-');

@@ -2,6 +2,7 @@ import { LidexClosedError, LidexModule, type Persistence } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { mongoServers, mongoStoreFactory } from '../support/mongo';
+import { mysqlStoreFactory, mysqlUrl } from '../support/mysql';
 import { postgresStoreFactory, postgresUrl } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -27,6 +28,7 @@ const boot = (persistence: Persistence, imports: unknown[], extra = {}) =>
 const factories: StoreFactory[] = [memoryStoreFactory(), sqliteStoreFactory()];
 for (const server of mongoServers) factories.push(mongoStoreFactory(server));
 if (postgresUrl) factories.push(postgresStoreFactory());
+if (mysqlUrl) factories.push(mysqlStoreFactory());
 
 describe.each(factories)('Nest app on the $label store', (factory) => {
   afterAll(() => factory.cleanup());

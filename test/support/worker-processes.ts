@@ -6,6 +6,7 @@ import {
   type WorkflowHandler,
 } from '@lidex/nestjs';
 import { dropTestDatabases, mongoUrl, testDatabase } from './mongo';
+import { dropTestTables, mysqlUrl, testPrefix } from './mysql';
 import { dropTestSchemas, postgresUrl, testSchema } from './postgres';
 import { tempDir } from './temp-dir';
 import { builtHarness, WorkerProcess } from './worker/launcher';
@@ -25,8 +26,8 @@ export interface SharedStore {
 
 /**
  * The stores the multi-process tests run on: SQLite always, MongoDB on each server there is (the
- * first, FerretDB or a `mongod`, labelled `MongoDB`; and `mongo-java-server`), and PostgreSQL when
- * a server is there.
+ * first, FerretDB or a `mongod`, labelled `MongoDB`; and `mongo-java-server`), and PostgreSQL and
+ * MySQL when a server is there.
  */
 export function sharedStores(dir: string): SharedStore[] {
   const shared = (label: string, spec: StoreSpec): SharedStore => ({
@@ -52,6 +53,10 @@ export function sharedStores(dir: string): SharedStore[] {
     stores.push(
       shared('PostgreSQL', { postgres: { url: postgresUrl, schema } }),
     );
+  }
+  if (mysqlUrl) {
+    const tablePrefix = testPrefix();
+    stores.push(shared('MySQL', { mysql: { url: mysqlUrl, tablePrefix } }));
   }
   return stores;
 }
@@ -132,6 +137,7 @@ export function processSuite(prefix: string): {
   afterAll(async () => {
     await dropTestDatabases();
     await dropTestSchemas();
+    await dropTestTables();
     dir.remove();
   });
   return { dir: dir.path, stores: sharedStores(dir.path) };

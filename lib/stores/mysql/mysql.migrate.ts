@@ -1,3 +1,4 @@
+import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
 import type { MysqlQuery, MysqlSource } from './mysql.connection';
@@ -27,6 +28,22 @@ async function schemaVersion(
 }
 
 /**
+ * Values are any Unicode text: a connection in utf8mb3 (TypeORM's default charset) would refuse
+ * or mangle characters beyond the Basic Multilingual Plane in the middle of a run. Said at start.
+ */
+async function checkCharset(query: MysqlQuery, store: string): Promise<void> {
+  const { sets } = await query('SELECT @@character_set_connection AS charset');
+  const charset = String(sets[0]?.[0]?.charset);
+  if (charset !== 'utf8mb4') {
+    throw new InvalidOptionsError(
+      `${store} connection charset`,
+      charset,
+      messages.mysqlCharsetFix(),
+    );
+  }
+}
+
+/**
  * Brings the tables up to date (`migrate`), or checks that they are (`!migrate`). Migrating runs
  * on one connection holding a named lock (`GET_LOCK`; MySQL's DDL commits as it goes, so the
  * lock, not a transaction, is what makes instances starting together take turns): the later
@@ -38,6 +55,7 @@ export async function migrateSchema(
   migrate: boolean,
   store: string,
 ): Promise<void> {
+  await checkCharset(source.query, store);
   const found = await schemaVersion(source.query, prefix);
   if (found >= SCHEMA_VERSION) return;
   if (!migrate) {

@@ -11,6 +11,7 @@ import {
 } from './mysql.connection';
 import { MYSQL_DEFAULTS, type MysqlStoreOptions } from './mysql.options';
 import { retrying } from './mysql.retry';
+import { drizzleTransaction } from './orm/drizzle';
 import { kyselySource, kyselyTransaction } from './orm/kysely';
 
 type Mysql2 = typeof import('mysql2/promise');
@@ -103,16 +104,17 @@ interface QueryableLike {
 
 /**
  * The app's transaction as a query: a `mysql2` connection (promise or callback API) in a
- * transaction, TypeORM's `EntityManager` or `QueryRunner` of `dataSource.transaction(...)`, or
- * Kysely's `Transaction`. Not retried: a deadlock there rolls back the app's transaction.
+ * transaction, TypeORM's `EntityManager` or `QueryRunner` of `dataSource.transaction(...)`,
+ * Kysely's `Transaction`, or Drizzle's `tx`. Not retried: a deadlock there rolls back the app's transaction.
  */
 export function transactionQuery(
   transaction: unknown,
   store: string,
 ): MysqlQuery {
   if (typeof transaction === 'object' && transaction !== null) {
-    const kysely = kyselyTransaction(transaction);
-    if (kysely) return kysely;
+    const orm =
+      kyselyTransaction(transaction) ?? drizzleTransaction(transaction);
+    if (orm) return orm;
     const candidate = transaction as QueryableLike & {
       promise?: () => QueryableLike;
     };
@@ -139,7 +141,7 @@ export function transactionQuery(
     messages.mysqlNotATransaction(
       store,
       transaction,
-      "a mysql2 connection in a transaction, TypeORM's EntityManager of dataSource.transaction(), or a Kysely Transaction",
+      "a mysql2 connection in a transaction, TypeORM's EntityManager of dataSource.transaction(), a Kysely Transaction or Drizzle's tx",
     ),
   );
 }
