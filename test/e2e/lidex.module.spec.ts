@@ -15,6 +15,7 @@ import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { MongoStore } from '@lidex/nestjs/mongodb';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
+import { trackTimers } from '../support/live-timers';
 import { freePort } from '../support/mongo-server';
 import { tempDir } from '../support/temp-dir';
 import {
@@ -202,6 +203,7 @@ describe('LidexModule', () => {
     const resources = () =>
       process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = resources();
+    const timers = trackTimers();
     const { app, client, logger } = await boot([
       LidexModule.forRoot({ persistence: new SqliteStore({ path }), ...fast }),
       SlowModule,
@@ -214,7 +216,15 @@ describe('LidexModule', () => {
     slow.release();
     await closing;
 
-    expect(resources()).toBeLessThanOrEqual(before);
+    // Not one timer of the app's left, the moment close() resolves...
+    expect(timers.pending()).toEqual([]);
+    timers.stop();
+    // ...nor of Node's on its behalf (Jest's reporter may hold one of its own for 100 ms).
+    await eventually(
+      () => resources() <= before,
+      1_000,
+      `the process's timers back to the ${before} before the app`,
+    );
     expect(slow.journal).toEqual(['first']);
     await expect(client.status('s-1')).rejects.toThrow(
       new LidexClosedError('status()'),
