@@ -2,6 +2,7 @@ import {
   clockContract,
   operationsContract,
   persistenceContract,
+  retentionContract,
   schedulesContract,
 } from '@lidex/nestjs/testing';
 import { describeMysql, mysqlStoreFactory } from '../support/mysql';
@@ -10,5 +11,6 @@ describeMysql('MySQL', () => {
   persistenceContract(mysqlStoreFactory());
   operationsContract(mysqlStoreFactory());
   schedulesContract(mysqlStoreFactory());
+  retentionContract(mysqlStoreFactory());
   clockContract(mysqlStoreFactory(), 'server-clock');
 });

@@ -1,4 +1,5 @@
 import { deadlinesMigration } from './mysql.deadlines';
+import { retentionMigration } from './mysql.retention';
 import { mysqlNames } from './mysql.names';
 import { mysqlProcedures } from './mysql.procedures';
 
@@ -9,7 +10,7 @@ import { mysqlProcedures } from './mysql.procedures';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -83,6 +84,7 @@ export function migrationStatements(prefix: string): string[] {
   return [
     ...tables(prefix),
     ...deadlinesMigration(prefix),
+    ...retentionMigration(prefix),
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,
       `CREATE PROCEDURE ${name} ${body}`,

@@ -21,6 +21,7 @@ import {
   type StoreContext,
   type StoredStep,
   type StoredWorkflow,
+  type WorkflowPurge,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
@@ -41,6 +42,7 @@ import {
   versionsParam,
 } from './mysql.rows';
 import { DUPLICATE_KEY, MysqlSchedules } from './mysql.schedules';
+import { MysqlRetention } from './mysql.retention';
 import { migrationScript } from './mysql.schema';
 import { mysqlErrno } from './mysql.retry';
 import { openSource, sourceName, transactionQuery } from './mysql.source';
@@ -60,6 +62,8 @@ export class MysqlStore implements Persistence {
   /** Schedules (mysql.schedules.ts), in `<prefix>schedules`. */
   readonly schedules: MysqlSchedules;
   private readonly names: ReturnType<typeof mysqlNames>;
+  /** Deleting ended workflows (mysql.retention.ts). */
+  private readonly retention: MysqlRetention;
   private opened?: MysqlSource;
 
   /**
@@ -76,6 +80,10 @@ export class MysqlStore implements Persistence {
     checkMysqlOptions(options);
     this.tablePrefix = options.tablePrefix ?? MYSQL_DEFAULTS.tablePrefix;
     this.names = mysqlNames(this.tablePrefix);
+    this.retention = new MysqlRetention(
+      (sql, values) => this.query(sql, values),
+      this.tablePrefix,
+    );
     this.schedules = new MysqlSchedules(
       (sql, values) => this.query(sql, values),
       this.tablePrefix,
@@ -404,6 +412,14 @@ export class MysqlStore implements Persistence {
       [workflowId],
     );
     return (sets[0] ?? []).length > 0 ? false : undefined;
+  }
+
+  deleteWorkflow(workflowId: string): Promise<boolean | undefined> {
+    return this.retention.delete(workflowId);
+  }
+
+  purgeWorkflows(purge: WorkflowPurge): Promise<number> {
+    return this.retention.purge(purge);
   }
 
   /** A fenced write's procedure, answering whether the lease held (or its own try was kept). */
