@@ -157,6 +157,7 @@ export class LidexEngine {
     this.worker = new Worker(
       this.deps,
       new WorkflowRunner(this.deps, this.handlers),
+      () => this.schedules.heardElsewhere(),
     );
     this.retention = {
       store: this.store,

@@ -39,9 +39,11 @@ export class Worker {
   /** Where the store has no server clock: which leases may be taken over. */
   private readonly leaseWatch?: LeaseWatch;
 
+  /** `heardElsewhere`: called when the store tells of a write by another process. */
   constructor(
     private readonly deps: RunDependencies,
     private readonly runner: WorkflowRunner,
+    private readonly heardElsewhere: () => void = () => undefined,
   ) {
     const { store } = deps;
     this.wakeup = new Wakeup(deps.clock, { idle: true });
@@ -193,6 +195,8 @@ export class Worker {
     while (!this.stopped) {
       const room = Math.min(concurrency - this.occupied(), MAX_CLAIM_BATCH);
       if (room <= 0) {
+        // Busy: the claim once a place frees covers new work; others still hear of the write.
+        if (this.deps.store.hasForeignWrites?.()) this.heardElsewhere();
         await this.wakeup.wait(pollIntervalMs);
         continue;
       }
@@ -253,7 +257,11 @@ export class Worker {
     const endsAt = clock.monotonic() + ms;
     for (let left = ms; left > 0; left = endsAt - clock.monotonic()) {
       const woken = await this.wakeup.wait(Math.min(WATCH_EVERY_MS, left));
-      if (woken || this.stopped || store.hasForeignWrites()) return;
+      if (woken || this.stopped) return;
+      if (store.hasForeignWrites()) {
+        this.heardElsewhere();
+        return;
+      }
     }
   }
 

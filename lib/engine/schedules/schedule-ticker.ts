@@ -13,7 +13,12 @@ import {
 } from './schedule-definition';
 import { TickTimes, tickWorkflowId } from './schedule-ticks';
 
-/** How often the ticker reads the schedules again, for those created or changed elsewhere. */
+/**
+ * How often the ticker reads the schedules again, for those created or changed elsewhere. With
+ * none at all on a store that tells of writes elsewhere (`hasForeignWrites`), it reads them only
+ * once it has heard of one (a schedule saved elsewhere is a write), at most this often: an idle
+ * worker without schedules sends no schedule queries.
+ */
 export const SCHEDULE_REFRESH_MS = 5_000;
 
 const ENDED: readonly WorkflowStatus[] = ['finished', 'aborted', 'cancelled'];
@@ -28,6 +33,8 @@ export interface TickerDependencies {
   /** Starts a workflow with an encoded input; `false` when one has this id. */
   start: (id: string, workflow: string, input: string) => Promise<boolean>;
   status: (id: string) => Promise<WorkflowStatus | undefined>;
+  /** Whether the store tells of writes elsewhere: `heardElsewhere()` is then called on each. */
+  hearsElsewhere: boolean;
 }
 
 /**
@@ -41,8 +48,35 @@ export class ScheduleTicker {
   private stopping = false;
   private wake?: () => void;
   private woken = false;
+  /** How many schedules the last successful reading found (none read yet: undefined). */
+  private known?: number;
+  /** When the schedules were last read, on the monotonic clock. */
+  private readAt = -Infinity;
+  private cancelHeard?: () => void;
 
   constructor(private readonly deps: TickerDependencies) {}
+
+  /**
+   * Another process wrote to the store (it may have saved a schedule). Without schedules, the
+   * ticker reads them again then, at most every SCHEDULE_REFRESH_MS; with some, its timed
+   * refresh already does.
+   */
+  heardElsewhere(): void {
+    if (!this.quiet() || this.cancelHeard || this.stopping) return;
+    const { clock } = this.deps;
+    const wait = Math.max(
+      0,
+      this.readAt + SCHEDULE_REFRESH_MS - clock.monotonic(),
+    );
+    this.cancelHeard = clock.setTimer(
+      wait,
+      () => {
+        this.cancelHeard = undefined;
+        this.nudge();
+      },
+      { idle: true },
+    );
+  }
 
   start(): void {
     this.stopping = false;
@@ -57,6 +91,8 @@ export class ScheduleTicker {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.cancelHeard?.();
+    this.cancelHeard = undefined;
     this.nudge();
     await this.loop;
     this.loop = undefined;
@@ -99,15 +135,25 @@ export class ScheduleTicker {
       if (untilTick !== undefined) {
         cancels.push(clock.setTimer(Math.max(0, untilTick), done));
       }
-      cancels.push(clock.setTimer(SCHEDULE_REFRESH_MS, done, { idle: true }));
+      if (!this.quiet()) {
+        cancels.push(clock.setTimer(SCHEDULE_REFRESH_MS, done, { idle: true }));
+      }
       this.wake = done;
     });
+  }
+
+  /** No schedules, and the store will tell of writes elsewhere: no timed refresh. */
+  private quiet(): boolean {
+    return this.deps.hearsElsewhere && this.known === 0;
   }
 
   /** Handles the due ticks of each schedule; answers the soonest next tick. */
   private async pass(): Promise<number | undefined> {
     let soonest: number | undefined;
-    for (const record of await this.deps.schedules.listSchedules()) {
+    this.readAt = this.deps.clock.monotonic();
+    const records = await this.deps.schedules.listSchedules();
+    this.known = records.length;
+    for (const record of records) {
       if (this.stopping) break;
       if (record.paused) continue;
       let definition: ScheduleDefinition;

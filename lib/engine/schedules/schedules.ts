@@ -144,8 +144,14 @@ export class Schedules {
       start: (id, workflow, input) =>
         this.deps.start(id, workflow, decodeValue(input)),
       status: this.deps.status,
+      hearsElsewhere: typeof this.deps.store.hasForeignWrites === 'function',
     });
     this.ticker.start();
+  }
+
+  /** The worker heard of a write elsewhere (the store's `hasForeignWrites`). */
+  heardElsewhere(): void {
+    this.ticker?.heardElsewhere();
   }
 
   async stopTicking(): Promise<void> {

@@ -49,7 +49,8 @@ function statements(schema: string) {
     text,
   });
   return {
-    // One statement: a new id is inserted, a changed definition replaced, and which it was told.
+    // One statement: a new id is inserted, a changed definition replaced, and which it was told;
+    // either notifies ($4), so that idle instances without schedules read them again.
     save: statement(
       'save',
       `WITH inserted AS (
@@ -61,7 +62,9 @@ function statements(schema: string) {
          RETURNING id
        )
        SELECT EXISTS (SELECT 1 FROM inserted) AS created,
-              EXISTS (SELECT 1 FROM updated) AS updated`,
+              EXISTS (SELECT 1 FROM updated) AS updated,
+              CASE WHEN EXISTS (SELECT 1 FROM inserted) OR EXISTS (SELECT 1 FROM updated)
+                THEN pg_notify($4, '') END AS notified`,
     ),
     get: statement('get', `SELECT * FROM ${table} WHERE id = $1`),
     list: statement('list', `SELECT * FROM ${table} ORDER BY id`),
@@ -90,9 +93,11 @@ function statements(schema: string) {
 export class PostgresSchedules implements ScheduleStore {
   private readonly sql: ReturnType<typeof statements>;
 
+  /** `channel`: the store's LISTEN/NOTIFY channel. */
   constructor(
     private readonly query: Queryable,
     schema: string,
+    private readonly channel: string,
   ) {
     this.sql = statements(schema);
   }
@@ -100,7 +105,7 @@ export class PostgresSchedules implements ScheduleStore {
   async saveSchedule(draft: ScheduleDraft): Promise<ScheduleSaved> {
     const { rows } = await this.query<{ created: boolean; updated: boolean }>(
       this.sql.save,
-      [draft.id, draft.definition, draft.now],
+      [draft.id, draft.definition, draft.now, this.channel],
     );
     if (rows[0].created) return 'created';
     return rows[0].updated ? 'updated' : 'unchanged';

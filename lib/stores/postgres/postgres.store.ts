@@ -104,12 +104,13 @@ export class PostgresStore implements Persistence {
     checkPostgresOptions(options);
     this.schema = options.schema ?? POSTGRES_DEFAULTS.schema;
     this.sql = postgresStatements(this.schema);
+    this.channel = `lidex_${this.schema}`;
     this.schedules = new PostgresSchedules(
       (statement, values) => this.query(statement, values),
       this.schema,
+      this.channel,
     );
     this.signalSql = signalStatements(this.schema);
-    this.channel = `lidex_${this.schema}`;
     this.retention = new PostgresRetention(this.query, this.schema);
     this.writes = new PostgresWrites(
       this.query,
@@ -167,6 +168,9 @@ export class PostgresStore implements Persistence {
         listener,
         transaction: (body) => source.schema.transaction(body),
       };
+      if (listener) {
+        this.hasForeignWrites = () => this.opened?.listener?.take() ?? false;
+      }
     } catch (error) {
       await listener?.close();
       await source.ownPool?.end().catch(() => undefined);
@@ -326,9 +330,11 @@ export class PostgresStore implements Persistence {
     return rows[0].now;
   }
 
-  hasForeignWrites(): boolean {
-    return this.opened?.listener?.take() ?? false;
-  }
+  /**
+   * Whether a notification came since last asked; set by `init()` only when the store listens
+   * (absent with `listen: false`: the engine then knows it cannot tell).
+   */
+  hasForeignWrites?: () => boolean;
 
   sendSignal(signal: NewSignal): Promise<SignalDelivery> {
     return sendSignal(this.query, this.signalSql, this.channel, signal);
