@@ -146,6 +146,8 @@ export interface NewWorkflow {
   concurrencyKey?: string;
   /** When the workflow is cancelled if it has not ended (`start()`'s `timeoutMs`). */
   deadlineAt?: number;
+  /** The W3C traceparent of the span that started it, kept as given (OpenTelemetry). */
+  traceContext?: string;
 }
 
 /** What a claim asks for besides readiness. */
@@ -218,6 +220,8 @@ export interface ClaimedWorkflow {
   signals: StoredSignal[];
   /** When the workflow is cancelled if it has not ended, if it has a deadline. */
   deadlineAt?: number;
+  /** The trace context it started with, when it had one. */
+  traceContext?: string;
 }
 
 export interface StoredWorkflow {
@@ -246,6 +250,8 @@ export interface StoredWorkflow {
   signals: StoredSignal[];
   /** When the workflow is cancelled if it has not ended, if it has a deadline. */
   deadlineAt?: number;
+  /** The trace context it started with (`NewWorkflow.traceContext`), when it had one. */
+  traceContext?: string;
 }
 
 /**

@@ -30,6 +30,7 @@ export {
   schedulesContract,
   flowControlContract,
   retentionContract,
+  traceContextContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

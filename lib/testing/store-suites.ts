@@ -17,6 +17,7 @@ export { stepAttemptsContract } from './suites/step-attempts.suite';
 export { versionsContract } from './suites/versions.suite';
 export { signalsContract } from './suites/signals.suite';
 export { flowControlContract } from './suites/flow-control.suite';
+export { traceContextContract } from './suites/trace-context.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,

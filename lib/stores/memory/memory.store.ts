@@ -73,6 +73,9 @@ export class MemoryStore implements Persistence {
       attempts: lease ? 1 : 0,
       version: workflow.version ?? 1,
       ...flowFields(workflow.priority, workflow.concurrencyKey),
+      ...(workflow.traceContext === undefined
+        ? {}
+        : { traceContext: workflow.traceContext }),
       readyAt: lease ? lease.until : workflow.now,
       leaseToken: lease?.token,
       createdAt: workflow.now,
@@ -130,6 +133,9 @@ export class MemoryStore implements Persistence {
           steps: workflow.steps.map((step) => ({ ...step })),
           signals: MemorySignals.copy(workflow.signals),
           deadlineAt: workflow.deadlineAt,
+          ...(workflow.traceContext === undefined
+            ? {}
+            : { traceContext: workflow.traceContext }),
         };
       }),
     );

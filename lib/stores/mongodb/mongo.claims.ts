@@ -81,6 +81,7 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   steps: doc.steps.map(toStoredStep),
   signals: toStoredSignals(doc.signals),
   deadlineAt: doc.deadlineAt ?? undefined,
+  ...(doc.traceContext === undefined ? {} : { traceContext: doc.traceContext }),
 });
 
 /**

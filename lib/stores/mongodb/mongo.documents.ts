@@ -32,6 +32,8 @@ export interface WorkflowDocument {
   epoch: number;
   /** The version it started on; absent on documents written before versions (version 1). */
   version?: number;
+  /** The W3C traceparent it started with (OpenTelemetry); absent when it had none. */
+  traceContext?: string;
   createdAt: number;
   updatedAt: number;
   steps: StoredStep[];

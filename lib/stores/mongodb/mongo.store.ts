@@ -241,6 +241,9 @@ export class MongoStore implements Persistence {
           // Created already claimed: the insert itself was the claim of epoch 1.
           epoch: lease ? 1 : 0,
           version: workflow.version ?? 1,
+          ...(workflow.traceContext === undefined
+            ? {}
+            : { traceContext: workflow.traceContext }),
           createdAt: workflow.now,
           updatedAt: workflow.now,
           steps: [],

@@ -17,6 +17,7 @@ export interface ClaimedRow {
   input: string;
   version: number;
   deadline_at: number | null;
+  trace_context?: string | null;
   token: string;
   steps: StepTuple[] | null;
   signals: SignalTuple[] | null;

@@ -1,3 +1,4 @@
+import { traceContextMigration } from './postgres.trace-context';
 import { signalsMigration } from './postgres.signals';
 import { versionMigration } from './postgres.versions';
 import { schedulesMigration } from './postgres.schedules';
@@ -9,7 +10,7 @@ import { flowMigration } from './postgres.flow-control';
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -72,6 +73,8 @@ const migrations = (schema: string): string[][] => [
   deadlinesMigration(schema),
   // 7: priorities, concurrency keys and first claims (postgres.flow-control.ts).
   flowMigration(schema),
+  // 8: the trace context each workflow started with (postgres.trace-context.ts).
+  traceContextMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

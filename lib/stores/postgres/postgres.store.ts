@@ -53,6 +53,7 @@ import {
 } from './postgres.rows';
 import { migrationScript } from './postgres.schema';
 import { versionsParam } from './postgres.versions';
+import { traceContextOf } from './postgres.trace-context';
 import { postgresBatchStatements } from './postgres.batch-statements';
 import { insertRow, PostgresWrites } from './postgres.writes';
 import { claimLimited, type ClaimedRow } from './postgres.flow-claims';
@@ -246,6 +247,7 @@ export class PostgresStore implements Persistence {
       steps: toStoredSteps(row.steps),
       signals: toStoredSignals(row.signals),
       deadlineAt: row.deadline_at ?? undefined,
+      ...traceContextOf(row),
     }));
   }
 

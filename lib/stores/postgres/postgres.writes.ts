@@ -28,7 +28,7 @@ interface Finish {
   now: number;
 }
 
-/** $1..$12 of the insert statements: leased (claimed by its starter) or ready now. */
+/** $1..$13 of the insert statements: leased (claimed by its starter) or ready now. */
 export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.id,
   workflow.name,
@@ -42,6 +42,7 @@ export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.deadlineAt ?? null,
   workflow.priority ?? 0,
   workflow.concurrencyKey ?? null,
+  workflow.traceContext ?? null,
 ];
 
 const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [

@@ -7,6 +7,7 @@ import type {
 import { type StepRow, toStoredStep, type WorkflowRow } from './sqlite.rows';
 import type { SqliteStatements } from './sqlite.statements';
 import { versionsParam } from './sqlite.versions';
+import { traceContextOf } from './sqlite.trace-context';
 
 type ClaimedRow = Pick<
   WorkflowRow,
@@ -17,7 +18,7 @@ type ClaimedRow = Pick<
   | 'concurrency_key'
   | 'attempts'
   | 'deadline_at'
->;
+> & { trace_context: string | null };
 
 /**
  * A claim, inside the caller's write transaction: the ready workflows, oldest first. With
@@ -51,6 +52,7 @@ export function claimInTransaction(
       steps: steps.map(toStoredStep),
       signals: sql.signals.of(row.id),
       deadlineAt: row.deadline_at ?? undefined,
+      ...traceContextOf(row),
     });
     return true;
   };

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { versionColumn } from './sqlite.versions';
+import { traceContextColumn } from './sqlite.trace-context';
 import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';
 import { sqliteFlowColumns } from './sqlite.flow-control';
 import { sqliteRetentionIndex } from './sqlite.retention';
@@ -19,6 +20,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   lease_token TEXT,
   last_lease TEXT,
   version INTEGER NOT NULL DEFAULT 1,
+  trace_context TEXT,
   waiting_for TEXT,
   waiting_kind TEXT,
   priority INTEGER NOT NULL DEFAULT 0,
@@ -64,6 +66,7 @@ export const sqliteAddedColumns = (
   // The lease that last let go of the workflow, so that a repeated write knows its own try.
   { table: `${prefix}workflows`, column: 'last_lease', definition: 'TEXT' },
   versionColumn(prefix),
+  traceContextColumn(prefix),
   ...sqliteSignalColumns(prefix),
   ...sqliteFlowColumns(prefix),
   // When the workflow is cancelled if it has not ended (start()'s timeoutMs).

@@ -105,6 +105,7 @@ export class SqliteStore implements Persistence {
         concurrency_key: workflow.concurrencyKey ?? null,
         first_claimed_at: lease ? workflow.now : null,
         deadline_at: workflow.deadlineAt ?? null,
+        trace_context: workflow.traceContext ?? null,
       });
       return changes === 1;
     });
