@@ -46,6 +46,7 @@ export async function insertWorkflow(
   );
   const now = deps.now();
   const deadlineAt = timeoutMs === undefined ? undefined : now + timeoutMs;
+  const traceContext = deps.tracing.startContext();
   const record = {
     id,
     name,
@@ -55,8 +56,10 @@ export async function insertWorkflow(
     ...(deadlineAt !== undefined && { deadlineAt }),
     ...(priority !== undefined && { priority }),
     ...(concurrencyKey !== undefined && { concurrencyKey }),
+    ...(traceContext === undefined ? {} : { traceContext }),
   };
-  const started = () =>
+  const started = () => {
+    deps.tracing.started(name);
     deps.events.emit('started', () => ({
       workflowId: id,
       workflowName: name,
@@ -64,6 +67,7 @@ export async function insertWorkflow(
       version,
       ...(deps.events.payloads ? { payload: input } : {}),
     }));
+  };
   if (transaction !== undefined) {
     // Inserted ready and unleased: nothing runs before the app commits; the commit makes it
     // visible (and the store's notification heard), and a worker claims it then.
@@ -113,6 +117,7 @@ export async function insertWorkflow(
           steps: [],
           signals: [],
           deadlineAt,
+          ...(traceContext === undefined ? {} : { traceContext }),
         },
         leaseSentAt,
       );

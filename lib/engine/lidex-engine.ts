@@ -41,6 +41,7 @@ import {
 import { LifecycleEmitter } from './lifecycle-emitter';
 import { resultOf } from './engine-result';
 import { LocalEnds } from './local-ends';
+import { loadTracing } from './tracing/load-tracing';
 import { Worker } from './worker';
 import { RetentionSweeper } from './retention/retention-sweeper';
 import {
@@ -147,6 +148,9 @@ export class LidexEngine {
       limits: this.limits,
       sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
       events: this.events,
+      tracing: loadTracing(this.options.observability.tracing, () =>
+        this.store.countWorkflows({}),
+      ),
     };
     this.signalDeps = {
       store: this.store,
@@ -475,7 +479,10 @@ export class LidexEngine {
    * needs the store throws `LidexClosedError`. Calling it again returns the same promise.
    */
   close(): Promise<void> {
-    this.closed ??= this.stopWorker().then(() => this.store.close());
+    this.closed ??= this.stopWorker().then(() => {
+      this.deps.tracing.close();
+      return this.store.close();
+    });
     return this.closed;
   }
 

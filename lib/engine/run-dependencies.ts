@@ -6,6 +6,7 @@ import type {
 } from '../stores/persistence';
 import type { Clock } from './clock';
 import type { LifecycleEmitter } from './lifecycle-emitter';
+import type { Tracing } from './tracing/run-tracing';
 import type { ResolvedEngineOptions } from './options';
 import type { LidexLogger } from './types';
 
@@ -37,4 +38,6 @@ export interface RunDependencies {
   sendSignal: (signal: Omit<NewSignal, 'now'>) => Promise<SignalDelivery>;
   /** Where the run's lifecycle events go (`lifecycle-emitter.ts`). */
   events: LifecycleEmitter;
+  /** Spans and metrics (OpenTelemetry, or no-ops: `tracing/`). */
+  tracing: Tracing;
 }

@@ -77,6 +77,7 @@ async function finish(
     return fail(writer, deps, error, deadline);
   }
   if (written) {
+    deps.tracing.ended(writer.workflowName, 'finished');
     deps.events.emit('finished', () => {
       const at = deps.now();
       return {
@@ -102,6 +103,7 @@ async function fail(
 ): Promise<void> {
   const { store, options, logger, now } = deps;
   const error = toWorkflowError(thrown);
+  writer.trace.failed(thrown);
   const abort = cannotSucceedOnRetry(thrown);
   const intervalMs = abort ? 0 : await nextRetryIntervalMs(writer, deps);
   if (intervalMs === undefined) return;
@@ -152,7 +154,10 @@ function tellFailure(
   });
   if (outcome.status === 'failed')
     deps.events.emit('failed', () => ({ ...base(), retryAt }));
-  else deps.events.emit('aborted', base);
+  else {
+    deps.tracing.ended(writer.workflowName, 'aborted');
+    deps.events.emit('aborted', base);
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { leaseLossReason } from './lease-loss';
 import { RunLease } from './run-lease';
 import { RunWrites } from './run-writes';
 import type { RunDependencies } from './run-dependencies';
+import type { RunTrace } from './tracing/run-tracing';
 
 /** Why a run stopped before its workflow returned. */
 export type HaltReason =
@@ -24,6 +25,8 @@ export class RunWriter {
   /** The workflow's name and when this run claimed it (for its events and spans). */
   readonly workflowName: string;
   readonly claimedAt: number;
+  /** The run's span (a no-op without tracing). */
+  readonly trace: RunTrace;
   readonly halted = new Deferred<HaltReason>();
   /** The lease as this process knows it; renewed between `startLease()` and `stopLease()`. */
   private readonly lease: RunLease;
@@ -42,7 +45,10 @@ export class RunWriter {
 
   /** `leaseSentAt`: when the claim (or insert) that took the lease was sent, on `deps.monotonic`. */
   constructor(
-    claimed: Pick<ClaimedWorkflow, 'id' | 'leaseToken' | 'name'>,
+    claimed: Pick<
+      ClaimedWorkflow,
+      'id' | 'leaseToken' | 'name' | 'version' | 'traceContext'
+    >,
     private readonly deps: RunDependencies,
     leaseSentAt: number,
   ) {
@@ -50,6 +56,7 @@ export class RunWriter {
     this.leaseToken = claimed.leaseToken;
     this.workflowName = claimed.name;
     this.claimedAt = deps.now();
+    this.trace = deps.tracing.run(claimed);
     this.wakeup = new Wakeup(deps.clock);
     this.writes = new RunWrites(deps.store.serialWritesPerWorkflow === true);
     this.lease = new RunLease(

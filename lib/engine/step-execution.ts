@@ -17,6 +17,7 @@ import {
 import { eventError } from './lifecycle-events';
 import { describeError, toWorkflowError } from './workflow-error';
 import type { WorkflowRoom } from './workflow-room';
+import type { StepTrace } from './tracing/run-tracing';
 
 /** What one step's attempts need of their run. */
 export interface StepRun {
@@ -83,6 +84,7 @@ export async function runAttempts<T>(
         stepId,
         attempt,
       }));
+    const span = writer.trace.step(stepId, attempt);
     const outcome = await callOnce(
       run,
       fn,
@@ -90,6 +92,13 @@ export async function runAttempts<T>(
       attempt,
       keyOf,
       policy.timeoutMs,
+      span,
+    );
+    span.end(outcome.ok ? undefined : outcome.error);
+    deps.tracing.stepAttempt(
+      writer.workflowName,
+      deps.now() - startedAt,
+      outcome.ok ? 'ok' : 'error',
     );
     if (writer.halted.settled) return never();
     if (outcome.ok) return { value: outcome.value, startedAt, attempt };
@@ -173,6 +182,7 @@ async function callOnce<T>(
   attempt: number,
   keyOf: () => string,
   timeoutMs: number | undefined,
+  span: StepTrace,
 ): Promise<Outcome<T>> {
   const signal = new AttemptSignal(run.writer);
   const view = new AttemptView(attempt, keyOf, signal);
@@ -199,7 +209,7 @@ async function callOnce<T>(
   });
   try {
     const running = new Promise<T>((resolve) => {
-      resolve(fn(view));
+      resolve(span.within(() => fn(view)));
     });
     return await Promise.race([
       running.then(

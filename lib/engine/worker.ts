@@ -217,6 +217,10 @@ export class Worker {
             oldestFirst: ++this.claims % OLDEST_FIRST_EVERY === 0,
           },
         );
+        this.deps.tracing.claimed(
+          this.deps.monotonic() - sentAt,
+          claimed.length,
+        );
         backoffMs = 0;
       } catch (error) {
         backoffMs = Math.min(

@@ -73,11 +73,16 @@ export class WorkflowRunner {
     deadline: RunDeadline,
   ): Promise<void> {
     // Claimed past its deadline: ended here, whether or not this instance has its code.
-    if (await deadline.enforce()) return;
+    if (await deadline.enforce()) {
+      writer.trace.end('deadline');
+      return;
+    }
     const handler = this.handlers.get(claimed.name);
     if (!handler) {
+      writer.trace.end('unhandled');
       return releaseUnhandled(writer, this.deps, claimed.name, deadline);
     }
+    let outcome = 'stopped';
 
     // Renewed from when the claim was sent: a claim that came back late is renewed at once.
     writer.startLease();
@@ -97,6 +102,7 @@ export class WorkflowRunner {
         claimed.input,
         writer,
       );
+      outcome = ended.kind === 'halted' ? ended.reason : ended.kind;
       if (ended.kind === 'halted') return;
       const misuse = calls.misuse();
       calls.close();
@@ -109,6 +115,7 @@ export class WorkflowRunner {
       );
     } finally {
       writer.stopLease();
+      writer.trace.end(outcome);
     }
   }
 
@@ -128,7 +135,7 @@ export class WorkflowRunner {
       reason,
     }));
     const ended = await Promise.race([
-      invoke(handler, context, encodedInput),
+      writer.trace.within(() => invoke(handler, context, encodedInput)),
       halted,
     ]);
     if (ended.kind === 'halted') return ended;

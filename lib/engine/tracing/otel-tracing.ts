@@ -1,0 +1,131 @@
+import type * as OtelApi from '@opentelemetry/api';
+import type { Context, Span, Tracer } from '@opentelemetry/api';
+import {
+  NOOP_RUN_TRACE,
+  type RunTrace,
+  type StepTrace,
+  type Tracing,
+} from './run-tracing';
+import { type LidexMetrics, otelMetrics } from './otel-metrics';
+import { formatTraceparent, parseTraceparent } from './traceparent';
+
+const SCOPE = '@lidex/nestjs';
+
+/**
+ * Tracing and metrics on `@opentelemetry/api`. Until an SDK registers a provider the API answers
+ * with non-recording spans: a run then gets the no-op trace, and its steps build no span.
+ */
+export function otelTracing(
+  api: typeof OtelApi,
+  backlog: () => Promise<Record<string, number>>,
+): Tracing {
+  const tracer = api.trace.getTracer(SCOPE);
+  const meters: LidexMetrics = otelMetrics(api, SCOPE, backlog);
+  return {
+    startContext: () => startContext(api),
+    run: (workflow) => runTrace(api, tracer, workflow),
+    ...meters,
+  };
+}
+
+function startContext(api: typeof OtelApi): string | undefined {
+  const active = api.context.active();
+  const span = api.trace.getSpanContext(active);
+  if (!span || !api.trace.isSpanContextValid(span)) return undefined;
+  const carrier: Record<string, string> = {};
+  api.propagation.inject(active, carrier);
+  return carrier.traceparent ?? formatTraceparent(span);
+}
+
+function parentContext(
+  api: typeof OtelApi,
+  stored: string | undefined,
+): Context {
+  const root = api.ROOT_CONTEXT;
+  if (stored === undefined) return root;
+  const extracted = api.propagation.extract(root, { traceparent: stored });
+  if (api.trace.getSpanContext(extracted)) return extracted;
+  const parsed = parseTraceparent(stored);
+  return parsed
+    ? api.trace.setSpanContext(root, { ...parsed, isRemote: true })
+    : root;
+}
+
+function runTrace(
+  api: typeof OtelApi,
+  tracer: Tracer,
+  workflow: {
+    id: string;
+    name: string;
+    version: number;
+    traceContext?: string;
+  },
+): RunTrace {
+  const parent = parentContext(api, workflow.traceContext);
+  const span = tracer.startSpan(
+    `lidex.workflow ${workflow.name}`,
+    {
+      kind: api.SpanKind.CONSUMER,
+      attributes: {
+        'lidex.workflow.id': workflow.id,
+        'lidex.workflow.name': workflow.name,
+        'lidex.workflow.version': workflow.version,
+      },
+    },
+    parent,
+  );
+  if (!span.isRecording()) {
+    span.end();
+    return NOOP_RUN_TRACE;
+  }
+  const active = api.trace.setSpan(parent, span);
+  return {
+    within: (fn) => api.context.with(active, fn),
+    step: (stepId, attempt) =>
+      stepTrace(api, tracer, active, workflow, stepId, attempt),
+    failed: (error) => recordError(api, span, error),
+    end: (outcome) => {
+      span.setAttribute('lidex.run.outcome', outcome);
+      span.end();
+    },
+  };
+}
+
+function stepTrace(
+  api: typeof OtelApi,
+  tracer: Tracer,
+  parent: Context,
+  workflow: { id: string; name: string },
+  stepId: string,
+  attempt: number,
+): StepTrace {
+  const span = tracer.startSpan(
+    `lidex.step ${stepId}`,
+    {
+      attributes: {
+        'lidex.workflow.id': workflow.id,
+        'lidex.workflow.name': workflow.name,
+        'lidex.step.id': stepId,
+        'lidex.step.attempt': attempt,
+      },
+    },
+    parent,
+  );
+  const active = api.trace.setSpan(parent, span);
+  return {
+    within: (fn) => api.context.with(active, fn),
+    end: (error) => {
+      if (error !== undefined) recordError(api, span, error);
+      span.end();
+    },
+  };
+}
+
+function recordError(api: typeof OtelApi, span: Span, error: unknown): void {
+  const exception = error instanceof Error ? error : new Error(String(error));
+  span.recordException(exception);
+  span.setStatus({
+    code: api.SpanStatusCode.ERROR,
+    message: exception.message,
+  });
+}
