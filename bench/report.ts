@@ -29,7 +29,7 @@ const isMeasured = <T extends object>(value: T | NotMeasured): value is T =>
   !('notMeasured' in value);
 
 const rate = (value: Rate | NotMeasured, key: keyof Rate) =>
-  isMeasured(value) ? value[key] : NA;
+  isMeasured(value) ? (value[key] ?? NA) : NA;
 
 const ms = (value: Percentiles | NotMeasured) =>
   isMeasured(value) ? `${value.p50Ms} / ${value.p99Ms}` : NA;
@@ -74,6 +74,7 @@ export function renderReport(
         'N',
         'in-process',
         'steps/s',
+        'CPU µs/wf',
         '1 worker proc',
         'steps/s',
         '2 worker procs',
@@ -84,6 +85,7 @@ export function renderReport(
         t.inProcess.workflows,
         t.inProcess.workflowsPerSecond,
         t.inProcess.stepsPerSecond,
+        t.inProcess.cpuUsPerWorkflow ?? 'n/a',
         rate(t.oneWorkerProcess, 'workflowsPerSecond'),
         rate(t.oneWorkerProcess, 'stepsPerSecond'),
         rate(t.twoWorkerProcesses, 'workflowsPerSecond'),

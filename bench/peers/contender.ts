@@ -36,6 +36,8 @@ export interface ContenderFigures {
   throughput: Rate[];
   /** Median over the rounds. */
   workflowsPerSecond: number;
+  /** CPU of this process per workflow in the throughput runs (µs), median over the rounds. */
+  cpuUsPerWorkflow: number;
   latency: Percentiles[];
   /** Medians over the rounds of each round's p50 and p99. */
   p50Ms: number;

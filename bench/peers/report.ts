@@ -31,6 +31,7 @@ export function renderPeers(
         'what',
         'workflows/s',
         'each round',
+        'CPU µs/wf',
         'p50 / p99 ms',
         'round trips/wf',
         'statements/wf',
@@ -42,6 +43,7 @@ export function renderPeers(
         c.what,
         c.workflowsPerSecond,
         c.throughput.map((t) => t.workflowsPerSecond).join(' / '),
+        c.cpuUsPerWorkflow,
         `${c.p50Ms} / ${c.p99Ms}`,
         reading(c.costs?.perWorkflow, 'roundTrips'),
         reading(c.costs?.perWorkflow, 'statements'),
@@ -57,13 +59,14 @@ export function renderPeers(
   if (ours.length > 0 && peers.length > 0) {
     sections.push(
       table(
-        'Ours / peer, same run: workflows/s above 1 means ours is faster; p50 and p99 below 1 mean ours is faster',
-        ['ours', 'peer', 'workflows/s', 'p50', 'p99'],
+        'Ours / peer, same run: workflows/s above 1 means ours is faster; CPU/wf (this process), p50 and p99 below 1 mean ours is cheaper or faster',
+        ['ours', 'peer', 'workflows/s', 'CPU/wf', 'p50', 'p99'],
         ours.flatMap(([label, mine]) =>
           peers.map(([peer, theirs]) => [
             label,
             peer,
             `${ratio(mine.workflowsPerSecond, theirs.workflowsPerSecond)}×`,
+            `${ratio(mine.cpuUsPerWorkflow, theirs.cpuUsPerWorkflow)}×`,
             `${ratio(mine.p50Ms, theirs.p50Ms)}×`,
             `${ratio(mine.p99Ms, theirs.p99Ms)}×`,
           ]),
@@ -73,7 +76,7 @@ export function renderPeers(
     );
   }
   sections.push(
-    'Note: round trips are what the clients sent from this process: queries of `pg` clients (PostgreSQL), commands and pipelines of ioredis clients (BullMQ). Statements are what PostgreSQL executed (pg_stat_statements, BEGIN and COMMIT included); Redis commands, what Redis executed (total_commands_processed, commands called by Lua scripts included). All include what each ran in the background meanwhile (polls, keep-alives, blocking waits).',
+    'Note: CPU µs/wf is what this process spent (user and system) per workflow in the throughput runs: the engine, the store driver and the peer libraries, not a database server (PostgreSQL, Redis). Round trips are what the clients sent from this process: queries of `pg` clients (PostgreSQL), commands and pipelines of ioredis clients (BullMQ). Statements are what PostgreSQL executed (pg_stat_statements, BEGIN and COMMIT included); Redis commands, what Redis executed (total_commands_processed, commands called by Lua scripts included). All include what each ran in the background meanwhile (polls, keep-alives, blocking waits).',
   );
   return sections;
 }

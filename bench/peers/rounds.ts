@@ -1,3 +1,4 @@
+import { cpuUsPerWorkflow } from '../cpu';
 import { elapsedMs, percentiles, round } from '../stats';
 import type {
   Contender,
@@ -25,6 +26,7 @@ export async function runRounds(
       ours: contender.ours,
       throughput: [],
       workflowsPerSecond: 0,
+      cpuUsPerWorkflow: 0,
       latency: [],
       p50Ms: 0,
       p99Ms: 0,
@@ -36,7 +38,12 @@ export async function runRounds(
       const session = await contender.open(`r${r}`);
       try {
         const entry = figures[contender.label];
-        entry.throughput.push(await session.throughput(sizes.throughput));
+        const cpu = process.cpuUsage();
+        const rate = await session.throughput(sizes.throughput);
+        entry.throughput.push({
+          ...rate,
+          cpuUsPerWorkflow: cpuUsPerWorkflow(cpu, sizes.throughput),
+        });
         entry.latency.push(
           percentiles(await session.oneAtATime('threeSteps', sizes.latency)),
         );
@@ -52,6 +59,9 @@ export async function runRounds(
     const entry = figures[contender.label];
     entry.workflowsPerSecond = Math.round(
       median(entry.throughput.map((t) => t.workflowsPerSecond)),
+    );
+    entry.cpuUsPerWorkflow = Math.round(
+      median(entry.throughput.map((t) => t.cpuUsPerWorkflow ?? 0)),
     );
     entry.p50Ms = median(entry.latency.map((l) => l.p50Ms));
     entry.p99Ms = median(entry.latency.map((l) => l.p99Ms));

@@ -7,6 +7,7 @@ import {
 } from '../engines';
 import { FinishWatch } from '../finish-watch';
 import { allFinished, withWorkers } from '../processes';
+import { cpuUsPerWorkflow } from '../cpu';
 import { elapsedMs, round } from '../stats';
 import type { StorePlace } from '../stores';
 
@@ -15,6 +16,8 @@ export interface Rate {
   seconds: number;
   workflowsPerSecond: number;
   stepsPerSecond: number;
+  /** CPU of this process per workflow (µs), where the workflows ran in it. */
+  cpuUsPerWorkflow?: number;
 }
 
 /** A rate of 3-step workflows (shared with the peers' scenarios). */
@@ -39,6 +42,7 @@ export async function throughputInProcess(
   const engine = workerEngine(store, { concurrency: THROUGHPUT_CONCURRENCY });
   engine.startWorker();
   try {
+    const cpu = process.cpuUsage();
     const started = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: workflows }, (_, i) =>
@@ -46,7 +50,10 @@ export async function throughputInProcess(
       ),
     );
     await watch.allFinished(workflows);
-    return rate(workflows, elapsedMs(started));
+    return {
+      ...rate(workflows, elapsedMs(started)),
+      cpuUsPerWorkflow: cpuUsPerWorkflow(cpu, workflows),
+    };
   } finally {
     await engine.stopWorker();
     await store.close();

@@ -64,6 +64,8 @@ describeServers('bench: beside the peers', () => {
       expect(figures.throughput).toHaveLength(2);
       expect(figures.workflowsPerSecond).toBeGreaterThan(0);
       expect(figures.p50Ms).toBeGreaterThan(0);
+      // The CPU this process spent per workflow, steady where a rate moves with the load.
+      expect(figures.cpuUsPerWorkflow).toBeGreaterThan(0);
     }
     // DBOS's costs are counted on the server and at the client; BullMQ's at the client and in Redis.
     expect(results.contenders.dbos.costs?.perWorkflow).toEqual({
@@ -76,8 +78,14 @@ describeServers('bench: beside the peers', () => {
     });
     const report = renderPeers(results, 'text').join('\n');
     expect(report).toContain('Beside the peers');
-    expect(report).toMatch(/^sqlite +dbos +[\d.]+× +[\d.]+× +[\d.]+×$/m);
-    expect(report).toMatch(/^sqlite +bullmq +[\d.]+× +[\d.]+× +[\d.]+×$/m);
+    expect(report).toContain('CPU µs/wf');
+    // Ratios of workflows/s, CPU per workflow, p50 and p99.
+    expect(report).toMatch(
+      /^sqlite +dbos +[\d.]+× +[\d.]+× +[\d.]+× +[\d.]+×$/m,
+    );
+    expect(report).toMatch(
+      /^sqlite +bullmq +[\d.]+× +[\d.]+× +[\d.]+× +[\d.]+×$/m,
+    );
   }, 180_000);
 
   it('skips a peer whose server is missing, with one line saying how to enable it', async () => {
