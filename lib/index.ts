@@ -50,6 +50,9 @@ export {
   type SignalInfo,
   type StepInfo,
   type WaitForSignalOptions,
+  type ChildOptions,
+  type ChildHandle,
+  type ChildInfo,
   type WaitingFor,
   type WaitOptions,
   type WorkflowContext,
@@ -132,4 +135,5 @@ export type { WorkflowPurge } from './stores/persistence';
 export { DeadlineExceededError } from './errors/deadline-exceeded.error';
 export { WorkflowAbortedError } from './errors/workflow-aborted.error';
 export { WorkflowCancelledError } from './errors/workflow-cancelled.error';
+export { ChildWorkflowError } from './errors/child-workflow.error';
 export { WorkflowTimeoutError } from './errors/workflow-timeout.error';

@@ -39,7 +39,7 @@ export const messages = {
     `install it (npm install @opentelemetry/api) or set tracing to 'auto'`,
   duplicateStepId: (
     workflowId: string,
-    kind: 'step' | 'sleep' | 'waitForSignal' | 'signal',
+    kind: 'step' | 'sleep' | 'waitForSignal' | 'signal' | 'startChild',
     id: string,
   ) =>
     `Workflow ${show(workflowId)} used ${kind} id ${show(id)} twice in one run. ` +
@@ -589,4 +589,18 @@ export const messages = {
   retentionFailed: (status: string, cause: string) =>
     `Retention: ${status} workflows past their retention could not be deleted (${cause}); ` +
     `trying again at the next sweep`,
+  childWorkflowEnded: (childId: string, status: string, message: string) =>
+    `Child workflow ${show(childId)} ${status === 'aborted' ? 'failed for good (aborted)' : 'was cancelled'}: ${message}`,
+  childIdTaken: (workflowId: string, id: string, childId: string) =>
+    `ctx.startChild(${show(id)}) in workflow ${show(workflowId)}: a workflow with id ` +
+    `${show(childId)} exists and is not its child. Give the child another id with the option ` +
+    `{ workflowId }, or another step id.`,
+  childOptionsInvalid: (workflowId: string, id: string, options: unknown) =>
+    `ctx.startChild(${show(id)}) in workflow ${show(workflowId)}: options must be an object ` +
+    `such as { parentClose: 'cancel' | 'abandon', timeoutMs, workflowId }, got ${show(options)}.`,
+  childResultBeforeStart: (workflowId: string, id: string) =>
+    `The child started by ctx.startChild(${show(id)}) in workflow ${show(workflowId)} has no ` +
+    `start recorded: await ctx.startChild() before calling result() on its handle.`,
+  childCancelledWithParent: (workflowId: string, parentId: string) =>
+    `Workflow ${show(workflowId)} was cancelled because its parent ${show(parentId)} was`,
 };

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import { encodeValue } from './codec';
+import type { ParentLink } from '../stores/persistence';
 import type { RunDependencies } from './run-dependencies';
 import type { Worker } from './worker';
 
@@ -23,6 +24,7 @@ export async function insertWorkflow(
     priority,
     concurrencyKey,
     timeoutMs,
+    parent,
   }: {
     id: string;
     name: string;
@@ -32,6 +34,7 @@ export async function insertWorkflow(
     priority?: number;
     concurrencyKey?: string;
     timeoutMs?: number;
+    parent?: ParentLink;
   },
 ): Promise<boolean> {
   if (transaction !== undefined && !deps.store.insertWorkflowInTransaction) {
@@ -54,6 +57,7 @@ export async function insertWorkflow(
     now,
     version,
     ...(deadlineAt !== undefined && { deadlineAt }),
+    ...(parent !== undefined && { parent }),
     ...(priority !== undefined && { priority }),
     ...(concurrencyKey !== undefined && { concurrencyKey }),
     ...(traceContext === undefined ? {} : { traceContext }),
@@ -118,6 +122,7 @@ export async function insertWorkflow(
           signals: [],
           deadlineAt,
           ...(traceContext === undefined ? {} : { traceContext }),
+          parent,
         },
         leaseSentAt,
       );

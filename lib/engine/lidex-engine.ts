@@ -13,7 +13,7 @@ import {
 } from './engine-config';
 import { ClockCheck } from './clock-check';
 import { insertWorkflow } from './engine-start';
-import type { Persistence } from '../stores/persistence';
+import type { ParentLink, Persistence } from '../stores/persistence';
 import { resolveEngineOptions, type ResolvedEngineOptions } from './options';
 import { toPage, toWorkflowQuery } from './list-query';
 import {
@@ -40,6 +40,7 @@ import {
 } from './engine-signal';
 import { LifecycleEmitter } from './lifecycle-emitter';
 import { resultOf } from './engine-result';
+import { cancelWithFamily } from './child-family';
 import { LocalEnds } from './local-ends';
 import { loadTracing } from './tracing/load-tracing';
 import { Worker } from './worker';
@@ -144,6 +145,19 @@ export class LidexEngine {
       appClock: own,
       ended: (workflowId) => this.ends.ended(workflowId),
       startWorkflow: (id, name, input) => this.start(id, name, input),
+      startChild: (id, name, input, parent, timeoutMs) =>
+        this.start(id, name, input, { timeoutMs }, parent),
+      family: {
+        store: this.store,
+        now: () => check.now(),
+        sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
+        cancelled: (workflowId) => {
+          for (const run of this.worker.runsOf(workflowId)) {
+            run.halt('cancelled');
+          }
+          this.ends.ended(workflowId);
+        },
+      },
       versions: this.versions,
       limits: this.limits,
       sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
@@ -231,11 +245,20 @@ export class LidexEngine {
     input: I & Storable<I>,
     options?: StartOptions,
   ): Promise<boolean>;
+  /** @internal `ctx.startChild()`: a start that records the child's parent. */
+  start(
+    id: string,
+    name: string,
+    input: unknown,
+    options: StartOptions,
+    parent: ParentLink,
+  ): Promise<boolean>;
   async start(
     id: string,
     workflow: string | WorkflowRef,
     input?: unknown,
     options?: StartOptions,
+    parent?: ParentLink,
   ): Promise<boolean> {
     this.requireOpen('start()');
     requireWorkflowId(id);
@@ -255,6 +278,7 @@ export class LidexEngine {
       priority,
       concurrencyKey,
       timeoutMs,
+      parent,
     });
   }
 
@@ -313,7 +337,12 @@ export class LidexEngine {
     // The runs to stop are those under way now: by the time the store answers, a retry may
     // have started a new one here, which must go on.
     const runs = this.worker.runsOf(id);
-    const cancelled = await this.store.cancelWorkflow(id, this.deps.now());
+    // Its parent told first, its 'cancel' children after (child-family.ts).
+    const cancelled = await cancelWithFamily(
+      this.deps.family,
+      id,
+      this.deps.now(),
+    );
     if (cancelled === undefined) throw new WorkflowNotFoundError(id);
     if (cancelled) {
       for (const run of runs) run.halt('cancelled');

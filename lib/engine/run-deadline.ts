@@ -1,5 +1,7 @@
 import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
 import { messages } from '../lidex.messages';
+import type { ParentLink } from '../stores/persistence';
+import { cancelChildren, tellParent } from './child-family';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 
@@ -15,6 +17,7 @@ export class RunDeadline {
     private readonly deadlineAt: number | undefined,
     private readonly writer: RunWriter,
     private readonly deps: RunDependencies,
+    private readonly parent?: ParentLink,
   ) {}
 
   /** `readyAt`, or the deadline when that comes first. */
@@ -46,10 +49,19 @@ export class RunDeadline {
     const exceeded = new DeadlineExceededError(writer.workflowId, deadlineAt);
     const reason = { name: exceeded.name, message: exceeded.message };
     const now = deps.now();
-    const cancelled = await writer.write(() =>
-      deps.store.cancelWorkflow(writer.workflowId, now, { reason }),
-    );
+    // Its parent told first, its 'cancel' children after (child-family.ts).
+    const cancelled = await writer.write(async () => {
+      await tellParent(deps, writer.workflowId, this.parent, {
+        status: 'cancelled',
+        error: reason,
+      });
+      return deps.store.cancelWorkflow(writer.workflowId, now, { reason });
+    });
     if (cancelled) {
+      await writer.write(async () => {
+        await cancelChildren(deps.family, writer.workflowId, now);
+        return true;
+      });
       deps.logger.log(
         messages.workflowDeadlineExceeded(writer.workflowId, deadlineAt),
       );

@@ -1,9 +1,11 @@
 import type {
   FlowLimit,
   NewSignal,
+  ParentLink,
   Persistence,
   SignalDelivery,
 } from '../stores/persistence';
+import type { FamilyDependencies } from './child-family';
 import type { Clock } from './clock';
 import type { LifecycleEmitter } from './lifecycle-emitter';
 import type { Tracing } from './tracing/run-tracing';
@@ -30,12 +32,22 @@ export interface RunDependencies {
   ended: (workflowId: string) => void;
   /** `ctx.start()`: the engine's own `start`, idempotent by id. */
   startWorkflow: (id: string, name: string, input: unknown) => Promise<boolean>;
+  /** `ctx.startChild()`: `start` with the child's parent (and deadline), idempotent by id. */
+  startChild: (
+    id: string,
+    name: string,
+    input: unknown,
+    parent: ParentLink,
+    timeoutMs: number | undefined,
+  ) => Promise<boolean>;
   /** The version this instance runs of each workflow it has a handler for (claims skip newer). */
   versions: ReadonlyMap<string, number>;
   /** The flow limits this instance applies to each workflow it has a handler for. */
   limits: ReadonlyMap<string, FlowLimit>;
   /** `ctx.signal()`: the engine's own send (at its time), which wakes this worker too. */
   sendSignal: (signal: Omit<NewSignal, 'now'>) => Promise<SignalDelivery>;
+  /** Telling a parent of its child's end, cancelling children (`child-family.ts`). */
+  family: FamilyDependencies;
   /** Where the run's lifecycle events go (`lifecycle-emitter.ts`). */
   events: LifecycleEmitter;
   /** Spans and metrics (OpenTelemetry, or no-ops: `tracing/`). */

@@ -1,5 +1,10 @@
 import { messages } from '../lidex.messages';
-import type { WorkflowError, WorkflowStatus } from '../stores/persistence';
+import type {
+  ParentLink,
+  WorkflowError,
+  WorkflowStatus,
+} from '../stores/persistence';
+import { tellParent } from './child-family';
 import { encodeValue } from './codec';
 import { eventError } from './lifecycle-events';
 import { workflowRetryIntervalMs } from './options';
@@ -21,10 +26,11 @@ export async function recordOutcome(
   deps: RunDependencies,
   outcome: CodeOutcome,
   deadline: RunDeadline,
+  parent?: ParentLink,
 ): Promise<void> {
   if (outcome.kind === 'returned') {
-    await finish(writer, deps, outcome.value, deadline);
-  } else await fail(writer, deps, outcome.error, deadline);
+    await finish(writer, deps, outcome.value, deadline, parent);
+  } else await fail(writer, deps, outcome.error, deadline, parent);
 }
 
 /** No handler for this workflow here (an older version): hand it back for another to run. */
@@ -57,6 +63,7 @@ async function finish(
   deps: RunDependencies,
   value: unknown,
   deadline: RunDeadline,
+  parent: ParentLink | undefined,
 ): Promise<void> {
   let written: boolean | undefined;
   try {
@@ -65,6 +72,17 @@ async function finish(
       `result of workflow ${JSON.stringify(writer.workflowId)}`,
       deps.store.maxValueBytes,
     );
+    // A child's end reaches its parent before it is written (child-family.ts).
+    if (parent) {
+      const told = await writer.write(async () => {
+        await tellParent(deps, writer.workflowId, parent, {
+          status: 'finished',
+          result: value,
+        });
+        return true;
+      });
+      if (!told) return;
+    }
     const now = deps.now();
     written = await writer.write(() =>
       deps.store.recordFinish(writer.workflowId, writer.leaseToken, {
@@ -74,7 +92,7 @@ async function finish(
     );
   } catch (error) {
     // The result cannot be stored: that is the workflow's failure.
-    return fail(writer, deps, error, deadline);
+    return fail(writer, deps, error, deadline, parent);
   }
   if (written) {
     deps.tracing.ended(writer.workflowName, 'finished');
@@ -100,6 +118,7 @@ async function fail(
   deps: RunDependencies,
   thrown: unknown,
   deadline: RunDeadline,
+  parent: ParentLink | undefined,
 ): Promise<void> {
   const { store, options, logger, now } = deps;
   const error = toWorkflowError(thrown);
@@ -107,6 +126,8 @@ async function fail(
   const abort = cannotSucceedOnRetry(thrown);
   const intervalMs = abort ? 0 : await nextRetryIntervalMs(writer, deps);
   if (intervalMs === undefined) return;
+  if (parent && !(await tellParentOfAbort(writer, deps, parent, error, abort)))
+    return;
   const at = now();
   // A retry is not waited for past the deadline: the workflow is claimed then, and cancelled.
   const retryAt = deadline.cap(at + intervalMs);
@@ -177,4 +198,31 @@ async function nextRetryIntervalMs(
   );
   if (writer.halted.settled) return undefined;
   return workflowRetryIntervalMs(options, (stored?.failures ?? 0) + 1);
+}
+
+/**
+ * A child about to fail for good (at once, or at its last allowed failure) tells its parent
+ * first; `false` when the run halted meanwhile. The failure count is read from the store (only
+ * the lease holder changes it).
+ */
+async function tellParentOfAbort(
+  writer: RunWriter,
+  deps: RunDependencies,
+  parent: ParentLink,
+  error: WorkflowError,
+  abort: boolean,
+): Promise<boolean> {
+  const told = await writer.write(async () => {
+    const failures = abort
+      ? 0
+      : ((await deps.store.getWorkflow(writer.workflowId))?.failures ?? 0);
+    if (abort || failures + 1 >= deps.options.maxFailures) {
+      await tellParent(deps, writer.workflowId, parent, {
+        status: 'aborted',
+        error,
+      });
+    }
+    return true;
+  });
+  return told === true;
 }

@@ -3,6 +3,7 @@ import type {
   StoredStep,
   WaitTarget,
 } from '../stores/persistence';
+import { childStepInfo, isChildRecord } from './child-info';
 import { decodeValue } from './codec';
 import {
   decodeRecord,
@@ -54,6 +55,7 @@ export function toSignalInfos(
  */
 export function toSignalStepInfo(step: StoredStep): StepInfo | undefined {
   if (step.id.startsWith(UNTIL_PREFIX)) return undefined;
+  if (isChildRecord(step)) return childStepInfo(step);
   const recordedAt = new Date(step.recordedAt);
   if (step.id.startsWith(SENT_PREFIX)) {
     const sent = decodeRecord<SentOutcome>(step);

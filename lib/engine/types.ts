@@ -2,6 +2,7 @@ import type {
   Storable,
   WorkflowInput,
   WorkflowRef,
+  WorkflowResult,
   WorkflowStartArgs,
 } from './workflow-ref';
 import type { WorkflowError, WorkflowStatus } from '../model';
@@ -86,6 +87,69 @@ export interface WorkflowContext {
     name: string,
     payload?: P & Storable<P>,
   ): Promise<boolean>;
+  /**
+   * Starts a child workflow, recorded under `id` (a replay starts nothing again), its id derived
+   * from this workflow's and `id` (`<parent id>/<id>`) unless `options.workflowId` is given.
+   * The handle's `result()` waits durably for the child's end: its result, or a
+   * `ChildWorkflowError` when it aborted or was cancelled. Cancelling this workflow cancels the
+   * child unless `options.parentClose` is `'abandon'`.
+   */
+  startChild<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    input: WorkflowInput<W>,
+    options?: ChildOptions,
+  ): Promise<ChildHandle<WorkflowResult<W>>>;
+  startChild<R = unknown, I = unknown>(
+    id: string,
+    name: string,
+    input: I & Storable<I>,
+    options?: ChildOptions,
+  ): Promise<ChildHandle<R>>;
+  /** `startChild()` and then its handle's `result()`. */
+  executeChild<W extends WorkflowRef>(
+    id: string,
+    workflow: W,
+    input: WorkflowInput<W>,
+    options?: ChildOptions,
+  ): Promise<WorkflowResult<W>>;
+  executeChild<R = unknown, I = unknown>(
+    id: string,
+    name: string,
+    input: I & Storable<I>,
+    options?: ChildOptions,
+  ): Promise<R>;
+}
+
+/** Options of `ctx.startChild()` and `ctx.executeChild()`. */
+export interface ChildOptions {
+  /**
+   * What cancelling the parent does to the child: `'cancel'` cancels it too, `'abandon'` lets it
+   * run to its end.
+   * @default 'cancel'
+   */
+  parentClose?: 'cancel' | 'abandon';
+  /** The child's deadline, in ms from its start, as `start()`'s `timeoutMs`. */
+  timeoutMs?: number;
+  /** The child's id. @default `<parent id>/<id>` */
+  workflowId?: string;
+}
+
+/** A started child workflow. */
+export interface ChildHandle<R = unknown> {
+  readonly workflowId: string;
+  /**
+   * Waits durably for the child's end (this workflow holds no lease, memory or timer meanwhile):
+   * its result, or a `ChildWorkflowError` carrying its error when it aborted or was cancelled.
+   */
+  result(): Promise<R>;
+}
+
+/** A child as its parent's `get()` lists it. */
+export interface ChildInfo {
+  workflowId: string;
+  name: string;
+  parentClose: 'cancel' | 'abandon';
 }
 
 /** Options of `ctx.waitForSignal()`. */
@@ -185,6 +249,10 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   signals: SignalInfo[];
   /** When the workflow is cancelled if it has not ended (`start()`'s `timeoutMs`), if it has one. */
   deadlineAt?: Date;
+  /** The workflow that started it with `ctx.startChild()`, if one did. */
+  parent?: { workflowId: string; parentClose: 'cancel' | 'abandon' };
+  /** The children it started, in the order started. */
+  children: ChildInfo[];
 }
 
 /** One line of `list()`: a workflow without its input, result and steps. */

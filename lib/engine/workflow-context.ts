@@ -1,6 +1,11 @@
 import type { ContextCalls } from './context-calls';
 import type { StepAttempt } from './step-policy';
-import type { WaitForSignalOptions, WorkflowContext } from './types';
+import type {
+  ChildHandle,
+  ChildOptions,
+  WaitForSignalOptions,
+  WorkflowContext,
+} from './types';
 import type { WorkflowRef } from './workflow-ref';
 
 /** What the facade forwards to: the run behind a workflow's `ctx`. */
@@ -31,6 +36,13 @@ export interface ContextTarget {
     name: string,
     payload?: unknown,
   ): Promise<boolean>;
+  startChild(
+    id: string,
+    workflow: string | WorkflowRef,
+    input: unknown,
+    options?: ChildOptions,
+  ): Promise<string>;
+  childResult<R>(id: string): Promise<R>;
 }
 
 /**
@@ -109,7 +121,43 @@ export function workflowContext(
         () => run.signal(id, workflowId, name, payload),
       );
     },
+    startChild(
+      id: string,
+      workflow: string | WorkflowRef,
+      input: unknown,
+      options?: ChildOptions,
+    ): Promise<ChildHandle> {
+      return calls.track(
+        () => `ctx.startChild(${JSON.stringify(id)})`,
+        async () =>
+          childHandle(await run.startChild(id, workflow, input, options), id),
+      );
+    },
+    executeChild(
+      id: string,
+      workflow: string | WorkflowRef,
+      input: unknown,
+      options?: ChildOptions,
+    ): Promise<unknown> {
+      return calls.track(
+        () => `ctx.executeChild(${JSON.stringify(id)})`,
+        async () => {
+          await run.startChild(id, workflow, input, options);
+          return run.childResult(id);
+        },
+      );
+    },
   };
+  /** A child's handle: its `result()` is a call of the workflow's code like any other. */
+  const childHandle = (workflowId: string, id: string): ChildHandle =>
+    Object.freeze({
+      workflowId,
+      result: () =>
+        calls.track(
+          () => `result() of ctx.startChild(${JSON.stringify(id)})`,
+          () => run.childResult(id),
+        ),
+    });
   // The overloads of `start` are the type's; the one implementation takes them all.
   return Object.freeze(context) as WorkflowContext;
 }

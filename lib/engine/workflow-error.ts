@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { ChildWorkflowError } from '../errors/child-workflow.error';
 import { ContextMisuseError } from '../errors/context-misuse.error';
 import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
@@ -11,6 +12,7 @@ const DETERMINISTIC_ERRORS = [
   DuplicateStepIdError,
   InvalidArgumentError,
   ContextMisuseError,
+  ChildWorkflowError,
 ];
 
 /**

@@ -6,6 +6,7 @@ import type {
   StoredWorkflow,
   WorkflowSummaryRecord,
 } from '../stores/persistence';
+import { childrenOf } from './child-records';
 import { decodeValue } from './codec';
 import {
   attemptsByStep,
@@ -34,6 +35,8 @@ export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
     steps: toStepInfos(stored.steps),
     signals: toSignalInfos(stored.signals, stored.steps),
     deadlineAt: toDate(stored.deadlineAt),
+    ...(stored.parent ? { parent: { ...stored.parent } } : {}),
+    children: childrenOf(stored.steps),
   };
 }
 

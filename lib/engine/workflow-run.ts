@@ -9,11 +9,12 @@ import type { LazyText } from './lazy-text';
 import { attemptsByStep } from './step-attempts';
 import { runAttempts } from './step-execution';
 import { resolveStepOptions, type StepAttempt } from './step-policy';
+import { RunChildren } from './run-children';
 import { RunSignals } from './run-signals';
 import type { RunDeadline } from './run-deadline';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
-import type { WaitForSignalOptions } from './types';
+import type { ChildOptions, WaitForSignalOptions } from './types';
 import type { ContextTarget } from './workflow-context';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 import { contextVersion } from './workflow-versions';
@@ -50,6 +51,7 @@ export class WorkflowRun implements ContextTarget {
   /** How much of the store's per-workflow room this workflow's data takes. */
   private readonly room: WorkflowRoom;
   private readonly signals: RunSignals;
+  private readonly children: RunChildren;
 
   constructor(
     claimed: ClaimedWorkflow,
@@ -71,6 +73,20 @@ export class WorkflowRun implements ContextTarget {
     }
     this.attempts = attemptsByStep(claimed.steps);
     this.signals = new RunSignals(claimed, writer, deps, this.room, deadline);
+    this.children = new RunChildren(claimed, writer, deps, this.room, deadline);
+  }
+
+  startChild(
+    id: string,
+    workflow: string | WorkflowRef,
+    input: unknown,
+    options?: ChildOptions,
+  ): Promise<string> {
+    return this.children.start(id, workflow, input, options);
+  }
+
+  childResult<R>(id: string): Promise<R> {
+    return this.children.result<R>(id);
   }
 
   waitForSignal<T>(

@@ -1,4 +1,6 @@
 import type { ClaimedWorkflow } from '../stores/persistence';
+import { messages } from '../lidex.messages';
+import { cancelChildren, parentWasCancelled } from './child-family';
 import { decodeValue } from './codec';
 import { ContextCalls } from './context-calls';
 import type { RunDependencies } from './run-dependencies';
@@ -56,7 +58,12 @@ export class WorkflowRunner {
    */
   prepare(claimed: ClaimedWorkflow, leaseSentAt: number): PreparedRun {
     const writer = new RunWriter(claimed, this.deps, leaseSentAt);
-    const deadline = new RunDeadline(claimed.deadlineAt, writer, this.deps);
+    const deadline = new RunDeadline(
+      claimed.deadlineAt,
+      writer,
+      this.deps,
+      claimed.parent,
+    );
     const run = new WorkflowRun(claimed, writer, this.deps, deadline);
     return {
       workflowId: claimed.id,
@@ -77,6 +84,7 @@ export class WorkflowRunner {
       writer.trace.end('deadline');
       return;
     }
+    if (await this.cancelledWithParent(claimed, writer)) return;
     const handler = this.handlers.get(claimed.name);
     if (!handler) {
       writer.trace.end('unhandled');
@@ -112,11 +120,45 @@ export class WorkflowRunner {
         this.deps,
         misuse ? { kind: 'threw', error: misuse } : ended,
         deadline,
+        claimed.parent,
       );
     } finally {
       writer.stopLease();
       writer.trace.end(outcome);
     }
+  }
+
+  /**
+   * A child claimed after its parent was cancelled (a crash in the cascade) cancels itself and
+   * its own children, without running: `true` then.
+   */
+  private async cancelledWithParent(
+    claimed: ClaimedWorkflow,
+    writer: RunWriter,
+  ): Promise<boolean> {
+    const { parent } = claimed;
+    if (!parent || parent.parentClose !== 'cancel') return false;
+    const gone = await writer.write(() =>
+      parentWasCancelled(this.deps.store, parent),
+    );
+    if (!gone) return false;
+    const reason = {
+      name: 'WorkflowCancelledError',
+      message: messages.childCancelledWithParent(claimed.id, parent.workflowId),
+    };
+    const now = this.deps.now();
+    const cancelled = await writer.write(() =>
+      this.deps.store.cancelWorkflow(claimed.id, now, { reason }),
+    );
+    if (cancelled) {
+      await writer.write(async () => {
+        await cancelChildren(this.deps.family, claimed.id, now);
+        return true;
+      });
+      this.deps.ended(claimed.id);
+    }
+    void writer.halt('cancelled');
+    return true;
   }
 
   /**

@@ -5,7 +5,7 @@ import { LidexError } from './lidex.error';
 export class DuplicateStepIdError extends LidexError {
   constructor(
     readonly workflowId: string,
-    readonly kind: 'step' | 'sleep' | 'waitForSignal' | 'signal',
+    readonly kind: 'step' | 'sleep' | 'waitForSignal' | 'signal' | 'startChild',
     readonly stepId: string,
   ) {
     super(messages.duplicateStepId(workflowId, kind, stepId));

@@ -148,6 +148,15 @@ export interface NewWorkflow {
   deadlineAt?: number;
   /** The W3C traceparent of the span that started it, kept as given (OpenTelemetry). */
   traceContext?: string;
+  /** The workflow that started it as a child (`ctx.startChild()`), if one did. */
+  parent?: ParentLink;
+}
+
+/** A child's parent, and what cancelling the parent does to the child. */
+export interface ParentLink {
+  workflowId: string;
+  /** `cancel`: cancelling the parent cancels the child; `abandon`: the child goes on. */
+  parentClose: 'cancel' | 'abandon';
 }
 
 /** What a claim asks for besides readiness. */
@@ -222,6 +231,8 @@ export interface ClaimedWorkflow {
   deadlineAt?: number;
   /** The trace context it started with, when it had one. */
   traceContext?: string;
+  /** Its parent, when it was started as a child. */
+  parent?: ParentLink;
 }
 
 export interface StoredWorkflow {
@@ -252,6 +263,8 @@ export interface StoredWorkflow {
   deadlineAt?: number;
   /** The trace context it started with (`NewWorkflow.traceContext`), when it had one. */
   traceContext?: string;
+  /** Its parent, when it was started as a child. */
+  parent?: ParentLink;
 }
 
 /**

@@ -16,6 +16,7 @@
  * schedulesContract(myStoreFactory); // a store with `schedules`
  * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
  * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
+ * childrenContract(myStoreFactory); // parents of child workflows, their ends as signals
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -31,6 +32,7 @@ export {
   flowControlContract,
   retentionContract,
   traceContextContract,
+  childrenContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

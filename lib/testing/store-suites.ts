@@ -18,6 +18,7 @@ export { versionsContract } from './suites/versions.suite';
 export { signalsContract } from './suites/signals.suite';
 export { flowControlContract } from './suites/flow-control.suite';
 export { traceContextContract } from './suites/trace-context.suite';
+export { childrenContract } from './suites/children.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,

@@ -3,11 +3,13 @@ import { makeEngine } from '../support/engine-harness';
 
 /** What the README's context table documents: everything a workflow's `ctx` may expose. */
 const DOCUMENTED = [
+  'executeChild',
   'now',
   'random',
   'signal',
   'sleep',
   'start',
+  'startChild',
   'step',
   'uuid',
   'version',

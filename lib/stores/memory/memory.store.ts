@@ -83,6 +83,7 @@ export class MemoryStore implements Persistence {
       steps: [],
       signals: [],
       deadlineAt: workflow.deadlineAt,
+      ...(workflow.parent && { parent: { ...workflow.parent } }),
     });
     this.ready.setPriority(workflow.id, workflow.priority ?? 0);
     this.ready.schedule(workflow.id, lease ? lease.until : workflow.now);
@@ -136,6 +137,7 @@ export class MemoryStore implements Persistence {
           ...(workflow.traceContext === undefined
             ? {}
             : { traceContext: workflow.traceContext }),
+          ...(workflow.parent && { parent: { ...workflow.parent } }),
         };
       }),
     );
@@ -261,6 +263,7 @@ export class MemoryStore implements Persistence {
       ...workflow,
       error: workflow.error && { ...workflow.error },
       waitingFor: workflow.waitingFor && { ...workflow.waitingFor },
+      parent: workflow.parent && { ...workflow.parent },
       steps: workflow.steps.map((step) => ({ ...step })),
       signals: MemorySignals.copy(workflow.signals),
     });

@@ -5,6 +5,7 @@ import type {
   SeenLease,
 } from '../persistence';
 import { type StepRow, toStoredStep, type WorkflowRow } from './sqlite.rows';
+import { parentField } from './sqlite.children';
 import type { SqliteStatements } from './sqlite.statements';
 import { versionsParam } from './sqlite.versions';
 import { traceContextOf } from './sqlite.trace-context';
@@ -18,6 +19,7 @@ type ClaimedRow = Pick<
   | 'concurrency_key'
   | 'attempts'
   | 'deadline_at'
+  | 'parent'
 > & { trace_context: string | null };
 
 /**
@@ -53,6 +55,7 @@ export function claimInTransaction(
       signals: sql.signals.of(row.id),
       deadlineAt: row.deadline_at ?? undefined,
       ...traceContextOf(row),
+      ...parentField(row.parent),
     });
     return true;
   };

@@ -74,7 +74,8 @@ export function claimStatement(
                    ${unleased ? 'AND lease_token IS NULL' : ''}
                    AND ${SKIP_NEWER_VERSIONS} AND ${WITHIN_LIMITS}
                  ORDER BY ready_at LIMIT 1)
-     RETURNING id, name, input, version, concurrency_key, attempts, deadline_at, trace_context`,
+     RETURNING id, name, input, version, concurrency_key, attempts, deadline_at, trace_context,
+               parent`,
   );
 }
 

@@ -21,6 +21,7 @@ export interface WorkflowRow {
   concurrency_key: string | null;
   waiting_for: string | null;
   deadline_at: number | null;
+  parent: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -4,6 +4,7 @@ import { traceContextColumn } from './sqlite.trace-context';
 import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';
 import { sqliteFlowColumns } from './sqlite.flow-control';
 import { sqliteRetentionIndex } from './sqlite.retention';
+import { sqliteChildColumns } from './sqlite.children';
 
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
 export const sqliteSchema = (prefix: string): string => `
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   concurrency_key TEXT,
   first_claimed_at INTEGER,
   deadline_at INTEGER,
+  parent TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -71,6 +73,7 @@ export const sqliteAddedColumns = (
   ...sqliteFlowColumns(prefix),
   // When the workflow is cancelled if it has not ended (start()'s timeoutMs).
   { table: `${prefix}workflows`, column: 'deadline_at', definition: 'INTEGER' },
+  ...sqliteChildColumns(prefix),
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

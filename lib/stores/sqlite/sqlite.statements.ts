@@ -56,10 +56,10 @@ export class SqliteStatements {
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
           updated_at, version, priority, concurrency_key, first_claimed_at, deadline_at,
-          trace_context)
+          trace_context, parent)
        VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now,
                @version, @priority, @concurrency_key, @first_claimed_at, @deadline_at,
-               @trace_context)
+               @trace_context, @parent)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.claimNextReady = claimStatement(db, workflows, {
@@ -86,7 +86,7 @@ export class SqliteStatements {
              attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
        WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
          AND ready_at <= @now AND ${SKIP_NEWER_VERSIONS}
-       RETURNING id, name, input, version, deadline_at, trace_context`,
+       RETURNING id, name, input, version, deadline_at, trace_context, parent`,
     );
     this.selectLeasesEndingBy = db.prepare(
       `SELECT id, lease_token, ready_at FROM ${workflows}

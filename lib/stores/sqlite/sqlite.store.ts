@@ -37,6 +37,7 @@ import {
 } from './sqlite.options';
 import { SqliteSchedules } from './sqlite.schedules';
 import type { SqliteStatements } from './sqlite.statements';
+import { parentField, parentParam } from './sqlite.children';
 
 /**
  * Workflows in an embedded SQLite file (better-sqlite3, WAL). The zero-setup default: development,
@@ -106,6 +107,7 @@ export class SqliteStore implements Persistence {
         first_claimed_at: lease ? workflow.now : null,
         deadline_at: workflow.deadlineAt ?? null,
         trace_context: workflow.traceContext ?? null,
+        parent: parentParam(workflow.parent),
       });
       return changes === 1;
     });
@@ -262,6 +264,7 @@ export class SqliteStore implements Persistence {
           steps: steps.map(toStoredStep),
           signals: sql.signals.of(workflowId),
           deadlineAt: row.deadline_at ?? undefined,
+          ...parentField(row.parent),
         };
       }),
     );

@@ -1,0 +1,46 @@
+import type { StoredStep } from '../stores/persistence';
+import {
+  CHILD_END_PREFIX,
+  CHILD_START_PREFIX,
+  type ChildEnd,
+  type ChildOutcome,
+  type ChildStart,
+  childSignalName,
+  decodeChildRecord,
+} from './child-records';
+import { decodeValue } from './codec';
+import type { StepInfo } from './types';
+
+export const isChildRecord = (step: StoredStep): boolean =>
+  step.id.startsWith(CHILD_START_PREFIX) ||
+  step.id.startsWith(CHILD_END_PREFIX);
+
+/**
+ * A child record as a step line: the start (its result the child's id, `signal` the end it
+ * waits for) or the end a `result()` received (its result the child's outcome).
+ */
+export function childStepInfo(step: StoredStep): StepInfo {
+  const recordedAt = new Date(step.recordedAt);
+  if (step.id.startsWith(CHILD_START_PREFIX)) {
+    const start = decodeChildRecord<ChildStart>(step);
+    return {
+      kind: 'signal',
+      id: step.id.slice(CHILD_START_PREFIX.length),
+      result: start.workflowId,
+      signal: {
+        name: childSignalName(start.workflowId),
+        workflowId: start.workflowId,
+      },
+      recordedAt,
+    };
+  }
+  const end = decodeChildRecord<ChildEnd>(step);
+  const outcome = decodeValue<ChildOutcome>(end.payload);
+  return {
+    kind: 'signal',
+    id: step.id.slice(CHILD_END_PREFIX.length) + '.result',
+    result: outcome,
+    signal: { name: 'lidex:child', seq: end.seq },
+    recordedAt,
+  };
+}
