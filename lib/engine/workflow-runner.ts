@@ -84,7 +84,10 @@ export class WorkflowRunner {
       writer.trace.end('deadline');
       return;
     }
-    if (await this.cancelledWithParent(claimed, writer)) return;
+    if (await this.cancelledWithParent(claimed, writer)) {
+      writer.trace.end('cancelled');
+      return;
+    }
     const handler = this.handlers.get(claimed.name);
     if (!handler) {
       writer.trace.end('unhandled');
