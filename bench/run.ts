@@ -5,7 +5,9 @@
  * run, about a minute); `--json` also prints all figures as one JSON object, the last line of
  * stdout. `--markdown` prints the tables as Markdown; `--stores=memory,sqlite` runs only the stores
  * named, `--peers=dbos,bullmq` only the peers named (`--peers=none`: none); `--peers-only` skips the
- * scenarios of every store and runs only the rounds beside the peers. Progress goes to stderr.
+ * scenarios of every store and runs only the rounds beside the peers. `--observability` runs only
+ * the overhead of tracing and events (on against off, interleaved: observability-run.ts). Progress
+ * goes to stderr.
  *
  * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
  * FerretDB), stopped at the end; and mongo-java-server too (`--stores=mongo-java-server`), when
@@ -42,6 +44,7 @@ import { runSuite } from './suite';
 import { PEERS, type Peer, runPeers } from './peers';
 import { type BenchPostgres, findPostgres } from './peers/postgres-server';
 import { postgresBenchStore } from './peers/postgres-store';
+import { runObservabilityBench } from './observability-run';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -144,6 +147,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lidex-bench-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   const forgetDir = onExit(removeDir);
+  if (process.argv.includes('--observability')) {
+    // Only the overhead of tracing and events (observability-run.ts).
+    try {
+      return await runObservabilityBench({ dir, quick, wanted, json });
+    } finally {
+      forgetDir();
+      removeDir();
+    }
+  }
   const results: BenchResults = {
     mode: quick ? 'quick' : 'full',
     machine: machine(dir),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
 import { context, metrics, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
   MeterProvider,
@@ -45,7 +45,7 @@ const provider = new BasicTracerProvider({
 });
 const reader = new TestMetricReader();
 const meterProvider = new MeterProvider({ readers: [reader] });
-const contextManager = new AsyncHooksContextManager().enable();
+const contextManager = new AsyncLocalStorageContextManager().enable();
 
 beforeAll(() => {
   context.setGlobalContextManager(contextManager);

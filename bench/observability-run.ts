@@ -1,0 +1,47 @@
+import { memoryStore, sqliteStore } from './stores';
+import { observabilityOverhead } from './scenarios/observability';
+
+/**
+ * `npm run bench -- --observability [--quick] [--stores=memory,sqlite]`: throughput with tracing,
+ * metrics and the event stream on against off, interleaved, on the in-process stores; prints each
+ * store's medians, their ratio and the load average.
+ */
+export async function runObservabilityBench(options: {
+  dir: string;
+  quick: boolean;
+  wanted: (label: string) => boolean;
+  json: boolean;
+}): Promise<void> {
+  const stores = [memoryStore(), sqliteStore(options.dir)].filter(({ label }) =>
+    options.wanted(label),
+  );
+  const figures = [];
+  for (const store of stores) {
+    const workflows = store.label === 'memory' ? 2_000 : 500;
+    figures.push(
+      await observabilityOverhead(
+        store,
+        options.quick ? Math.ceil(workflows / 4) : workflows,
+        options.quick ? 2 : 6,
+        (line) => process.stderr.write(`${line}\n`),
+      ),
+    );
+  }
+  console.log(
+    'Observability overhead (3-step workflows in one process; on: OpenTelemetry SDK, events$ and a diagnostics channel listener)',
+  );
+  console.table(
+    figures.map((f) => ({
+      store: f.store,
+      'workflows/round': f.workflows,
+      rounds: f.rounds,
+      'off (wf/s, median)': f.plainPerSecond,
+      'on (wf/s, median)': f.observedPerSecond,
+      'on / off': f.ratio,
+      spans: f.spansExported,
+      events: f.eventsSeen,
+      'load 1m': f.loadAverage1m,
+    })),
+  );
+  if (options.json) console.log(JSON.stringify({ observability: figures }));
+}

@@ -1,0 +1,156 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { loadavg } from 'node:os';
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { LIDEX_CHANNELS, type LidexEvent } from '@lidex/nestjs';
+import { countingStore } from '../counting-store';
+import { THROUGHPUT_CONCURRENCY, workerEngine } from '../engines';
+import { FinishWatch } from '../finish-watch';
+import { elapsedMs, round } from '../stats';
+import type { BenchStore } from '../stores';
+
+/** Drops what it is given: the cost measured is the engine's and the SDK's, not an export's. */
+class DroppingExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
+    this.spans += spans.length;
+    done({ code: 0 });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class CollectOnDemand extends MetricReader {
+  constructor() {
+    super({
+      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
+    });
+  }
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export interface ObservabilityFigures {
+  store: string;
+  workflows: number;
+  rounds: number;
+  /** Median workflows per second of each mode, over the interleaved rounds. */
+  plainPerSecond: number;
+  observedPerSecond: number;
+  /** observed / plain: 1 is no cost, 0.9 is 10% slower. */
+  ratio: number;
+  spansExported: number;
+  eventsSeen: number;
+  loadAverage1m: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * Throughput (3-step workflows in one process) with tracing, metrics and the event stream on, beside
+ * the same without, in interleaved rounds so that the machine's load falls on both alike. "On": an
+ * OpenTelemetry SDK registered (batching span processor, a metric reader), a listener on the
+ * engine's events and one on a diagnostics channel. "Off": `observability: { tracing: false }`
+ * and no listener.
+ */
+export async function observabilityOverhead(
+  store: BenchStore,
+  workflows: number,
+  rounds: number,
+  progress: (line: string) => void,
+): Promise<ObservabilityFigures> {
+  const exporter = new DroppingExporter();
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  const meterProvider = new MeterProvider({ readers: [new CollectOnDemand()] });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  trace.setGlobalTracerProvider(provider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  let eventsSeen = 0;
+  const onChannel = () => undefined;
+  const plain: number[] = [];
+  const observed: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // Alternate which goes first, so neither always runs on a warmer machine.
+      const order = i % 2 === 0 ? [false, true] : [true, false];
+      for (const on of order) {
+        const place = store.place(`observability-${on ? 'on' : 'off'}-${i}`);
+        const watch = new FinishWatch();
+        const opened = countingStore(await place.open(), watch.onCall).store;
+        const engine = workerEngine(opened, {
+          concurrency: THROUGHPUT_CONCURRENCY,
+          observability: { tracing: on ? 'auto' : false },
+        });
+        const stop = on
+          ? engine.events.subscribe((_event: LidexEvent) => void eventsSeen++)
+          : undefined;
+        if (on) subscribe(LIDEX_CHANNELS['step-recorded'], onChannel);
+        engine.startWorker();
+        try {
+          const started = process.hrtime.bigint();
+          await Promise.all(
+            Array.from({ length: workflows }, (_, n) =>
+              engine.start(`o${i}-${n}`, 'threeSteps', null),
+            ),
+          );
+          await watch.allFinished(workflows);
+          const perSecond = (workflows * 1000) / elapsedMs(started);
+          (on ? observed : plain).push(perSecond);
+          progress(
+            `${store.label}: observability round ${i + 1}/${rounds} ${on ? 'on' : 'off'}: ${Math.round(perSecond)}/s`,
+          );
+        } finally {
+          stop?.();
+          if (on) unsubscribe(LIDEX_CHANNELS['step-recorded'], onChannel);
+          await engine.stopWorker();
+          await opened.close();
+        }
+      }
+    }
+    await provider.forceFlush();
+  } finally {
+    trace.disable();
+    metrics.disable();
+    context.disable();
+    await provider.shutdown();
+    await meterProvider.shutdown();
+  }
+  const plainPerSecond = median(plain);
+  const observedPerSecond = median(observed);
+  return {
+    store: store.label,
+    workflows,
+    rounds,
+    plainPerSecond: Math.round(plainPerSecond),
+    observedPerSecond: Math.round(observedPerSecond),
+    ratio: round(observedPerSecond / plainPerSecond, 3),
+    spansExported: exporter.spans,
+    eventsSeen,
+    loadAverage1m: round(loadavg()[0]),
+  };
+}
