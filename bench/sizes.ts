@@ -16,6 +16,8 @@ export interface Sizes {
   sleepers: number;
   /** MongoDB: running workflows in the collection, and step writes timed among them. */
   stepWrite: StepWriteSizes;
+  /** Workflows signalled one at a time, per case (and signals counted for their writes). */
+  signals: number;
 }
 
 const FULL: Sizes = {
@@ -26,6 +28,7 @@ const FULL: Sizes = {
   claim: { finished: 100_000, ready: 10_000, claims: 1_000 },
   sleepers: 10_000,
   stepWrite: { workflows: 20_000, samples: 500 },
+  signals: 200,
 };
 
 /** `--quick`: the whole bench, MongoDB included, within a minute on two cores. */
@@ -37,6 +40,7 @@ const QUICK: Sizes = {
   claim: { finished: 100_000, ready: 10_000, claims: 300 },
   sleepers: 2_000,
   stepWrite: { workflows: 10_000, samples: 100 },
+  signals: 50,
 };
 
 /**
@@ -52,6 +56,7 @@ const FERRETDB_FULL: Sizes = {
   claim: { finished: 1_000, ready: 100, claims: 100 },
   sleepers: 500,
   stepWrite: { workflows: 1_000, samples: 100 },
+  signals: 30,
 };
 
 const FERRETDB_QUICK: Sizes = {
@@ -62,6 +67,7 @@ const FERRETDB_QUICK: Sizes = {
   claim: { finished: 300, ready: 30, claims: 20 },
   sleepers: 100,
   stepWrite: { workflows: 300, samples: 30 },
+  signals: 10,
 };
 
 /**

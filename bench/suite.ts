@@ -5,6 +5,13 @@ import {
   pickupSameProcess,
 } from './scenarios/latency';
 import { roundTrips } from './scenarios/round-trips';
+import {
+  type SignalLatency,
+  signalOtherProcess,
+  signalSameProcess,
+  type SignalWrites,
+  signalWrites,
+} from './scenarios/signal-latency';
 import { sleepers } from './scenarios/sleepers';
 import { type StepWriteCost, stepWriteCost } from './scenarios/step-write';
 import {
@@ -41,6 +48,12 @@ export interface StoreFigures {
   roundTrips: Awaited<ReturnType<typeof roundTrips>>;
   claimCost: ClaimCost;
   sleepers: Awaited<ReturnType<typeof sleepers>>;
+  /** Signal sent → the waiting workflow's next step running; what a send costs. */
+  signals: {
+    sameProcess: SignalLatency;
+    otherProcess: SignalLatency | NotMeasured;
+    writes: SignalWrites;
+  };
   /** MongoDB only. */
   stepWrite?: StepWriteCost;
 }
@@ -104,6 +117,19 @@ export async function runSuite(
     sleepers: await step('sleepers', () =>
       sleepers(place('sleep'), sizes.sleepers, store.shared),
     ),
+    signals: {
+      sameProcess: await step('signal, same process', () =>
+        signalSameProcess(place('sig'), sizes.signals),
+      ),
+      otherProcess: store.shared
+        ? await step('signal, other process', () =>
+            signalOtherProcess(place('sigx'), sizes.signals),
+          )
+        : IN_ONE_PROCESS,
+      writes: await step('signal writes', () =>
+        signalWrites(place('sigw'), sizes.signals),
+      ),
+    },
     ...(store.client && {
       stepWrite: await step('step write', () =>
         stepWriteCost(

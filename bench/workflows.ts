@@ -28,6 +28,11 @@ export const benchWorkflows = {
     await ctx.step('c', () => 3);
     return pickedUpAt;
   },
+  /** Waits for a signal `go` (no timeout: released durably), then stores when it woke. */
+  async awaitsSignal(ctx: WorkflowContext) {
+    await ctx.waitForSignal('wait', 'go');
+    return ctx.step('woke', () => wallClockMs());
+  },
   async sleeper(ctx: WorkflowContext) {
     await ctx.sleep('nap', SLEEP_MS);
     return 'rested';
