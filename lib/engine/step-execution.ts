@@ -188,7 +188,7 @@ async function callOnce<T>(
   const view = new AttemptView(attempt, keyOf, signal);
   if (timeoutMs === undefined) {
     try {
-      return { ok: true, value: await fn(view) };
+      return { ok: true, value: await span.within(() => fn(view)) };
     } catch (error) {
       return { ok: false, error };
     } finally {
