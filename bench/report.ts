@@ -18,6 +18,7 @@ export interface BenchResults {
   mongoJavaServer?: { server: string; source: string } | { skipped: string };
   /** The PostgreSQL server of our PostgreSQL store and DBOS, when there is one. */
   postgres?: string;
+  mysql?: string;
   stores: Record<string, StoreFigures>;
   /** Our durable stores beside DBOS and BullMQ, in interleaved rounds. */
   peers?: PeerResults;
@@ -71,6 +72,7 @@ export function renderReport(
         ]
       : []),
     ...(results.postgres ? [`PostgreSQL: ${results.postgres}`] : []),
+    ...(results.mysql ? [`MySQL: ${results.mysql}`] : []),
     table(
       `Throughput: N workflows of 3 no-op steps started at once (concurrency ${throughputConcurrency} per worker); workflows/s and steps/s`,
       [

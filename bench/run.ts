@@ -45,6 +45,7 @@ import { PEERS, type Peer, runPeers } from './peers';
 import { type BenchPostgres, findPostgres } from './peers/postgres-server';
 import { postgresBenchStore } from './peers/postgres-store';
 import { runObservabilityBench } from './observability-run';
+import { mysqlBenchStore } from './mysql-store';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   let mongoJava: MongoSetup | undefined;
   let postgres: BenchPostgres | { skipped: string } | undefined;
   let dropPostgres: (() => Promise<void>) | undefined;
+  let stopMysql: (() => Promise<void>) | undefined;
   try {
     if (wanted('postgres') || peers.includes('dbos')) {
       postgres = await findPostgres();
@@ -203,6 +205,15 @@ async function main(): Promise<void> {
       stores.push(store);
       ours.push({ store, what: 'PostgreSQL, same server as DBOS' });
     }
+    if (wanted('mysql') && !peersOnly) {
+      const mysql = await mysqlBenchStore();
+      if ('skipped' in mysql) console.log(`MySQL skipped: ${mysql.skipped}`);
+      else {
+        stopMysql = mysql.stop;
+        results.mysql = mysql.source;
+        stores.push(mysql);
+      }
+    }
     for (const store of stores.filter(
       ({ label }) => wanted(label) && !peersOnly,
     )) {
@@ -228,6 +239,7 @@ async function main(): Promise<void> {
       await dropPostgres?.();
       await postgres.stop();
     }
+    await stopMysql?.();
     if (mongo) await tearDownMongo(mongo);
     if (mongoJava) await tearDownMongo(mongoJava);
     forgetDir();

@@ -104,7 +104,9 @@ export function sizesFor(
   if (store === 'mongo-java-server') {
     return quick ? MONGO_JAVA_QUICK : MONGO_JAVA_FULL;
   }
-  if (store === 'postgres' && quick) return POSTGRES_QUICK;
+  if ((store === 'postgres' || store === 'mysql') && quick) {
+    return POSTGRES_QUICK;
+  }
   if (store === 'mongodb' && ferretdb) {
     return quick ? FERRETDB_QUICK : FERRETDB_FULL;
   }

@@ -21,7 +21,13 @@ export interface StorePlace {
 /** One store under bench: memory, SQLite or MongoDB. */
 export interface BenchStore {
   /** `mongodb`: the first MongoDB-compatible server (a `mongod`, FerretDB, LIDEX_MONGO_URL). */
-  label: 'memory' | 'sqlite' | 'mongodb' | 'mongo-java-server' | 'postgres';
+  label:
+    | 'memory'
+    | 'sqlite'
+    | 'mongodb'
+    | 'mongo-java-server'
+    | 'postgres'
+    | 'mysql';
   /** Whether worker processes can share its data with the bench process. */
   shared: boolean;
   /**
