@@ -250,6 +250,8 @@ export interface StoredWorkflow {
   /** Its priority (absent or 0 unless started with one). */
   priority?: number;
   concurrencyKey?: string;
+  /** When it was first claimed (its start, as rate limits count it), on stores that keep it. */
+  firstClaimedAt?: number;
   readyAt?: number;
   leaseToken?: string;
   /** What the workflow waits for, from the wait's release until it is woken or claimed. */

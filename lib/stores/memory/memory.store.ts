@@ -76,6 +76,7 @@ export class MemoryStore implements Persistence {
       ...(workflow.traceContext === undefined
         ? {}
         : { traceContext: workflow.traceContext }),
+      ...(lease ? { firstClaimedAt: workflow.now } : {}),
       readyAt: lease ? lease.until : workflow.now,
       leaseToken: lease?.token,
       createdAt: workflow.now,
@@ -119,6 +120,7 @@ export class MemoryStore implements Persistence {
         const workflow = this.workflows.get(id)!;
         const lease = leases[i];
         workflow.status = 'running';
+        workflow.firstClaimedAt ??= now;
         workflow.attempts += 1;
         workflow.leaseToken = lease.token;
         workflow.waitingFor = undefined;

@@ -18,6 +18,7 @@ export interface WorkflowRow {
   version: number;
   priority?: number;
   concurrency_key?: string | null;
+  first_claimed_at?: number | null;
   waiting_for?: string | null;
   deadline_at: number | null;
   created_at: number;

@@ -356,6 +356,9 @@ export class PostgresStore implements Persistence {
       input: row.input,
       result: row.result ?? undefined,
       leaseToken: row.lease_token ?? undefined,
+      ...(row.first_claimed_at != null && {
+        firstClaimedAt: row.first_claimed_at,
+      }),
       steps: toStoredSteps(row.steps),
       signals: toStoredSignals(row.signals),
       deadlineAt: row.deadline_at ?? undefined,

@@ -261,6 +261,9 @@ export class SqliteStore implements Persistence {
           input: row.input,
           result: row.result ?? undefined,
           leaseToken: row.lease_token ?? undefined,
+          ...(row.first_claimed_at != null && {
+            firstClaimedAt: row.first_claimed_at,
+          }),
           steps: steps.map(toStoredStep),
           signals: sql.signals.of(workflowId),
           deadlineAt: row.deadline_at ?? undefined,

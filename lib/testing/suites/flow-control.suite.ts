@@ -176,6 +176,7 @@ export function flowControlContract(factory: StoreFactory): void {
         options,
       );
       expect(first.map((w) => w.id)).toEqual(['r0', 'r1']);
+      expect((await store.getWorkflow('r0'))?.firstClaimedAt).toBe(T0 + 10);
       // A claim that is not a first one (after a release) is not counted, nor refused.
       await store.releaseLease('r0', first[0].leaseToken, {
         readyAt: T0 + 20,

@@ -10,7 +10,12 @@
  * read what it said. On SIGTERM it drains the engine and closes the store, then exits 0 (1 if
  * either failed).
  */
-import { LidexEngine, type LidexLogger, type Persistence } from '@lidex/nestjs';
+import {
+  LidexEngine,
+  type LidexLogger,
+  type Persistence,
+  type WorkflowFlowOptions,
+} from '@lidex/nestjs';
 import { countingStore, type StoreCall } from '../../../bench/counting-store';
 import type {
   FromWorker,
@@ -83,8 +88,10 @@ function stats(): WorkerStats {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]) as WorkerArgs;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { workerWorkflows } = require(args.workflows.module) as {
+  const { workerWorkflows, workerFlow } = require(args.workflows.module) as {
     workerWorkflows: WorkflowSet;
+    /** Optional: flow options (`concurrency`, `rateLimit`) per workflow name. */
+    workerFlow?: (options: unknown) => Record<string, WorkflowFlowOptions>;
   };
   const store = await openStore(args);
   const engine = new LidexEngine({
@@ -95,6 +102,12 @@ async function main(): Promise<void> {
     logger: stderrLogger,
     handlers: workerWorkflows(args.workflows.options),
   });
+  const handlers = workerWorkflows(args.workflows.options);
+  for (const [name, flow] of Object.entries(
+    workerFlow?.(args.workflows.options) ?? {},
+  )) {
+    engine.register(name, handlers[name], flow);
+  }
   engine.startWorker();
   process.on('message', (message: ToWorker) => {
     if (message.type === 'stats') send({ type: 'stats', stats: stats() });

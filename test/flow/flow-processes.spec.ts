@@ -1,0 +1,301 @@
+import {
+  LidexEngine,
+  type Persistence,
+  type WorkflowFlowOptions,
+} from '@lidex/nestjs';
+import { reportFigures } from '../support/figures';
+import { tempDir } from '../support/temp-dir';
+import {
+  requireBuild,
+  sharedStores,
+  TEST_WORKER_ENGINE,
+  WorkerProcess,
+} from '../support/worker-processes';
+import { builtHarness } from '../support/worker/launcher';
+
+/*
+ * Flow control across three worker processes (real processes, the shared harness) on each
+ * store: a global limit of 5 and a per-key limit of 1 are never exceeded by 500 workflows over
+ * 20 keys (checked from each run's step record: when its work began and when it was recorded);
+ * with the limits not the bottleneck, throughput is within 20% of the same run without them; a
+ * rate limit of 50 runs a second holds within 10% (LIDEX_FLOW_RATE_MS, 15 s by default); and
+ * behind a backlog of 10,000 low-priority workflows a high-priority one starts within one poll.
+ */
+requireBuild();
+
+const COUNT = Number(process.env.LIDEX_FLOW_COUNT ?? 500);
+const KEYS = 20;
+const RATE_MS = Number(process.env.LIDEX_FLOW_RATE_MS ?? 15_000);
+const BACKLOG = Number(process.env.LIDEX_FLOW_BACKLOG ?? 10_000);
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+interface Run {
+  id: string;
+  key?: string;
+  start: number;
+  end: number;
+  /** When it was first claimed: what the rate limit counts. */
+  claimed: number;
+}
+
+/** The most runs that overlap at any instant (an end before a start at the same ms). */
+function mostAtOnce(runs: Run[]): number {
+  const events = runs.flatMap((run) => [
+    [run.start, 1],
+    [run.end, -1],
+  ]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, change] of events) most = Math.max(most, (now += change));
+  return most;
+}
+
+function mostPerKey(runs: Run[]): number {
+  const byKey = new Map<string, Run[]>();
+  for (const run of runs) {
+    const list = byKey.get(run.key!) ?? [];
+    list.push(run);
+    byKey.set(run.key!, list);
+  }
+  return Math.max(...[...byKey.values()].map(mostAtOnce));
+}
+
+describe.each(
+  sharedStores(dir.path).filter((shared) => !shared.label.startsWith('Mongo')),
+)('flow control across three processes on $label', (shared) => {
+  let store: Persistence;
+  let client: LidexEngine;
+
+  beforeAll(async () => {
+    store = shared.open();
+    await store.init();
+    client = new LidexEngine({ store, clientOnly: true, handlers: {} });
+  });
+
+  afterAll(async () => {
+    await client.close();
+  });
+
+  const workers = (
+    flow: WorkflowFlowOptions | undefined,
+    engine: object,
+  ): Promise<WorkerProcess[]> =>
+    Promise.all(
+      [0, 1, 2].map(() =>
+        WorkerProcess.start({
+          store: shared.spec,
+          // Leases long enough that a loaded machine never lets one lapse.
+          engine: {
+            ...TEST_WORKER_ENGINE,
+            timeoutIntervalMs: 20_000,
+            ...engine,
+          },
+          workflows: {
+            module: builtHarness('flow-workflows.js'),
+            options: { flow },
+          },
+        }),
+      ),
+    );
+
+  const stopAll = (running: WorkerProcess[]) =>
+    Promise.all(running.map((worker) => worker.stop(10_000)));
+
+  const startJobs = async (
+    prefix: string,
+    count: number,
+    stepMs: number,
+    more: { priority?: number } = {},
+  ) => {
+    for (let from = 0; from < count; from += 250) {
+      await Promise.all(
+        Array.from({ length: Math.min(250, count - from) }, (_, k) => {
+          const i = from + k;
+          return client.start(
+            `${prefix}${i}`,
+            'job',
+            { stepMs },
+            { concurrencyKey: `k${i % KEYS}`, ...more },
+          );
+        }),
+      );
+    }
+  };
+
+  /** Each run's start and end, from its step record; those that have not run are left out. */
+  const runOf = async (id: string): Promise<Run | undefined> => {
+    const workflow = await store.getWorkflow(id);
+    const work = workflow?.steps.find((step) => step.id === 'work');
+    return (
+      work && {
+        id,
+        key: workflow!.concurrencyKey,
+        start: work.startedAt!,
+        end: work.recordedAt,
+        claimed: workflow!.firstClaimedAt!,
+      }
+    );
+  };
+
+  const runsOf = async (prefix: string, count: number): Promise<Run[]> => {
+    const runs: Run[] = [];
+    for (let i = 0; i < count; i++) {
+      const run = await runOf(`${prefix}${i}`);
+      if (run) runs.push(run);
+    }
+    return runs;
+  };
+
+  const untilFinished = async (prefix: string, count: number) => {
+    const deadline = Date.now() + 240_000;
+    for (let i = 0; i < count; i++) {
+      for (;;) {
+        const status = await client.status(`${prefix}${i}`);
+        if (status === 'finished') break;
+        if (Date.now() > deadline)
+          throw new Error(`${prefix}${i} still ${status}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  };
+
+  /** 500 workflows over 20 keys on three processes: their runs and the throughput. */
+  const batch = async (
+    prefix: string,
+    flow: WorkflowFlowOptions | undefined,
+    concurrency: number,
+  ) => {
+    const running = await workers(flow, { concurrency });
+    try {
+      await startJobs(prefix, COUNT, 20);
+      await untilFinished(prefix, COUNT);
+    } finally {
+      await stopAll(running);
+    }
+    const runs = await runsOf(prefix, COUNT);
+    const first = Math.min(...runs.map((run) => run.start));
+    const last = Math.max(...runs.map((run) => run.end));
+    return { runs, perSecond: (runs.length * 1000) / (last - first) };
+  };
+
+  const limits = { concurrency: { limit: 5, perKey: 1 } };
+
+  it('never runs more than 5 at once, nor 2 of one key, with room for 24', async () => {
+    const { runs, perSecond } = await batch('tight-', limits, 8);
+    expect(runs).toHaveLength(COUNT);
+    const most = mostAtOnce(runs);
+    const perKey = mostPerKey(runs);
+    reportFigures('flow-limits', {
+      store: shared.label,
+      most,
+      perKey,
+      perSecond,
+    });
+    expect(most).toBeLessThanOrEqual(5);
+    expect(perKey).toBe(1);
+    // The limit is reached, not merely respected by a slow run.
+    expect(most).toBeGreaterThanOrEqual(3);
+  }, 240_000);
+
+  it('keeps throughput within 20% of the same run without limits, where they are not the bottleneck', async () => {
+    // Three processes of one workflow at a time: at most 3 run, below the limit of 5.
+    const free = await batch('free-', undefined, 1);
+    const limited = await batch('limited-', limits, 1);
+    const ratio = limited.perSecond / free.perSecond;
+    reportFigures('flow-throughput', {
+      store: shared.label,
+      freePerSecond: free.perSecond,
+      limitedPerSecond: limited.perSecond,
+      ratio,
+    });
+    process.stderr.write(
+      `${shared.label}: ${free.perSecond.toFixed(1)}/s without limits, ${limited.perSecond.toFixed(1)}/s with (${(ratio * 100).toFixed(0)}%)\n`,
+    );
+    expect(mostPerKey(limited.runs)).toBe(1);
+    expect(ratio).toBeGreaterThanOrEqual(0.8);
+  }, 480_000);
+
+  it('starts 50 a second under a rate limit of 50/s, within 10%, across three processes', async () => {
+    const count = Math.ceil((RATE_MS / 1000) * 50 * 1.5) + 100;
+    await startJobs('rated-', count, 5);
+    const running = await workers(
+      { rateLimit: { max: 50, perMs: 1000 } },
+      { concurrency: 20 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, RATE_MS + 1500));
+    await stopAll(running);
+    const starts = (await runsOf('rated-', count))
+      .map((run) => run.claimed)
+      .sort((a, b) => a - b);
+    const first = starts[0];
+    const inWindow = starts.filter((at) => at < first + RATE_MS).length;
+    const perSecond = (inWindow * 1000) / RATE_MS;
+    let mostInASecond = 0;
+    for (let i = 0, j = 0; i < starts.length; i++) {
+      while (starts[i] - starts[j] >= 1000) j++;
+      mostInASecond = Math.max(mostInASecond, i - j + 1);
+    }
+    reportFigures('flow-rate', {
+      store: shared.label,
+      ms: RATE_MS,
+      perSecond,
+      mostInASecond,
+    });
+    process.stderr.write(
+      `${shared.label}: ${perSecond.toFixed(1)} starts/s over ${RATE_MS} ms, at most ${mostInASecond} in any second\n`,
+    );
+    expect(starts.every(Number.isFinite)).toBe(true);
+    expect(perSecond).toBeGreaterThanOrEqual(45);
+    expect(perSecond).toBeLessThanOrEqual(55);
+    expect(mostInASecond).toBeLessThanOrEqual(50);
+  }, 120_000);
+
+  it('starts a high-priority workflow within one poll behind 10,000 low-priority ones', async () => {
+    const pollIntervalMs = 1000;
+    for (let from = 0; from < BACKLOG; from += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, BACKLOG - from) }, (_, k) =>
+          store.insertWorkflow({
+            id: `low-${from + k}`,
+            name: 'job',
+            input: JSON.stringify({ stepMs: 20 }),
+            now: Date.now(),
+            priority: -1,
+          }),
+        ),
+      );
+    }
+    const running = await workers(undefined, {
+      concurrency: 8,
+      pollIntervalMs,
+    });
+    try {
+      // The workers are busy with the backlog.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const startedAt = Date.now();
+      await client.start('vip', 'job', { stepMs: 20 }, { priority: 10 });
+      let vip: Run | undefined;
+      while (!vip && Date.now() < startedAt + 30_000) {
+        vip = await runOf('vip');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const waitedMs = vip!.start - startedAt;
+      const low = await store.countWorkflows({ name: 'job' });
+      reportFigures('flow-priority', {
+        store: shared.label,
+        backlog: BACKLOG,
+        waitedMs,
+        pollIntervalMs,
+      });
+      process.stderr.write(
+        `${shared.label}: the high-priority workflow started ${waitedMs} ms after start(), ${low.idle} low ones still waiting\n`,
+      );
+      expect(low.idle).toBeGreaterThan(BACKLOG / 2);
+      expect(waitedMs).toBeLessThanOrEqual(pollIntervalMs);
+    } finally {
+      await stopAll(running);
+    }
+  }, 180_000);
+});
