@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { ClaimOptions } from '../persistence';
 import type { SchemaConnection } from './postgres.migrate';
 import { wholeMs } from './postgres.queryable';
@@ -33,21 +34,61 @@ export async function claimLimited(
   schema: string,
   values: unknown[],
   options: ClaimOptions,
+  pool?: Pool,
 ): Promise<ClaimedRow[]> {
-  const text = claimSql(schema, {
-    oldest: options.oldestFirst === true,
-    limited: true,
-  });
+  const oldest = options.oldestFirst === true;
+  const text = claimSql(schema, { oldest, limited: true });
+  const params = [
+    ...values,
+    limitsParam(options),
+    scanSize(values[3] as number),
+  ].map(wholeMs);
+  if (pool)
+    return asNumbers(await claimOnPool(pool, schema, oldest, text, params));
   let claimed: ClaimedRow[] = [];
   await transaction(async (query) => {
     await query(flowLockSql, [schema]);
-    const { rows } = await query(
-      text,
-      [...values, limitsParam(options), scanSize(values[3] as number)].map(
-        wholeMs,
-      ),
-    );
+    const { rows } = await query(text, params);
     claimed = rows as unknown as ClaimedRow[];
   });
-  return claimed;
+  return asNumbers(claimed);
+}
+
+/** Bigints as numbers, as the store's own statements read them (these run outside them). */
+const asNumbers = (rows: ClaimedRow[]): ClaimedRow[] =>
+  rows.map((row) => ({
+    ...row,
+    deadline_at: row.deadline_at === null ? null : Number(row.deadline_at),
+  }));
+
+/**
+ * The same on the store's own pool, in three round trips: BEGIN with the lock (one simple
+ * query), the claim (prepared once per connection), COMMIT.
+ */
+async function claimOnPool(
+  pool: Pool,
+  schema: string,
+  oldest: boolean,
+  text: string,
+  params: unknown[],
+): Promise<ClaimedRow[]> {
+  const client = await pool.connect();
+  try {
+    const key = `lidex flow ${schema}`.replace(/'/g, "''");
+    await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('${key}', 0))`,
+    );
+    const { rows } = await client.query<ClaimedRow>({
+      name: `lidex_${schema}_claim_limited${oldest ? '_oldest' : ''}`,
+      text,
+      values: params,
+    });
+    await client.query('COMMIT');
+    return rows;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }

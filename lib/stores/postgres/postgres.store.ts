@@ -231,7 +231,13 @@ export class PostgresStore implements Persistence {
     ];
     const rows =
       options?.limits && options.limits.size > 0
-        ? await claimLimited(this.transaction, this.schema, values, options)
+        ? await claimLimited(
+            this.transaction,
+            this.schema,
+            values,
+            options,
+            this.opened?.pool,
+          )
         : (
             await this.query<ClaimedRow>(
               options?.oldestFirst ? this.sql.claimOldest : this.sql.claim,

@@ -1,7 +1,7 @@
 /**
  * The workflows of the flow-control process tests (test/flow): `job` runs one step of
- * `input.stepMs`, whose record's `startedAt` and `recordedAt` the tests read back as the run's
- * start and end. `workerFlow` gives `job` the flow options the test passes (`options.flow`).
+ * `input.stepMs`, which returns when it began and ended on this machine's clock (`Date.now()`,
+ * one clock for every process, where the engine's follows each process's view of the server's). `workerFlow` gives `job` the flow options the test passes (`options.flow`).
  */
 import type { WorkflowContext, WorkflowFlowOptions } from '@lidex/nestjs';
 import type { WorkflowSet } from './protocol';
@@ -11,7 +11,11 @@ const pause = (ms: number) =>
 
 export const workerWorkflows: WorkflowSet = () => ({
   job: async (ctx: WorkflowContext, input: { stepMs: number }) => {
-    await ctx.step('work', () => pause(input.stepMs).then(() => process.pid));
+    await ctx.step('work', async () => {
+      const start = Date.now();
+      await pause(input.stepMs);
+      return { start, end: Date.now(), pid: process.pid };
+    });
   },
 });
 
