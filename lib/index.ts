@@ -125,6 +125,11 @@ export type {
 } from './stores/persistence';
 export { ScheduleNotFoundError } from './errors/schedule-not-found.error';
 export { WorkflowNotEndedError } from './errors/workflow-not-ended.error';
+export type { CompensationInfo } from './engine/types';
+export type {
+  CompensationKind,
+  CompensationStatusChange,
+} from './stores/persistence';
 export type { PurgeOptions } from './engine/retention/engine-retention';
 export type {
   Duration,

@@ -603,4 +603,21 @@ export const messages = {
     `start recorded: await ctx.startChild() before calling result() on its handle.`,
   childCancelledWithParent: (workflowId: string, parentId: string) =>
     `Workflow ${show(workflowId)} was cancelled because its parent ${show(parentId)} was`,
+  compensationGaveUp: (workflowId: string, stepId: string, cause: string) =>
+    `Workflow ${show(workflowId)}: the compensation of step ${show(stepId)} gave up (${cause}); ` +
+    `the other compensations still run, and the workflow keeps this error`,
+  compensationFailedError: (cause: string) =>
+    `A compensation gave up: ${cause}. See the workflow's compensations for which one.`,
+  workflowCompensated: (workflowId: string, end: string, gaveUp: boolean) =>
+    `Workflow ${show(workflowId)} ran its compensations` +
+    (gaveUp ? ' (one or more gave up)' : '') +
+    ` and is ${end}`,
+  compensationUnsupported: (
+    store: string,
+    workflowId: string,
+    stepId: string,
+  ) =>
+    `ctx.step(${show(stepId)}, fn, { compensate }) in workflow ${show(workflowId)}: ${store} ` +
+    `cannot run compensations (its store has no recordCompensationStatus). Use a Lidex store ` +
+    `(memory, SQLite, MongoDB, PostgreSQL), or implement it for this one.`,
 };

@@ -342,10 +342,13 @@ export class LidexEngine {
       this.deps.family,
       id,
       this.deps.now(),
+      { compensate: true },
     );
     if (cancelled === undefined) throw new WorkflowNotFoundError(id);
     if (cancelled) {
       for (const run of runs) run.halt('cancelled');
+      // Compensating, ready now: this worker may take it at once.
+      this.worker.nudge();
       this.events.emit('cancelled', () => ({
         workflowId: id,
         at: this.deps.now(),
@@ -397,6 +400,10 @@ export class LidexEngine {
   async retry(id: string): Promise<boolean> {
     this.requireOpen('retry()');
     requireWorkflowId(id);
+    // A compensated workflow was undone: running it again would redo what was undone.
+    const stored = await this.store.getWorkflow(id);
+    if (stored?.steps.some((step) => step.kind === 'compensating'))
+      return false;
     const retried = await this.store.retryWorkflow(id, this.deps.now());
     if (retried === undefined) throw new WorkflowNotFoundError(id);
     if (retried) {

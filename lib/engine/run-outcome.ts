@@ -27,10 +27,16 @@ export async function recordOutcome(
   outcome: CodeOutcome,
   deadline: RunDeadline,
   parent?: ParentLink,
+  /**
+   * The run's compensations, given a failure that ends the workflow: `true` when they took the
+   * failure over (the workflow is compensating, then aborted).
+   */
+  compensateAbort?: (error: WorkflowError, abort: boolean) => Promise<boolean>,
 ): Promise<void> {
   if (outcome.kind === 'returned') {
     await finish(writer, deps, outcome.value, deadline, parent);
-  } else await fail(writer, deps, outcome.error, deadline, parent);
+  } else
+    await fail(writer, deps, outcome.error, deadline, parent, compensateAbort);
 }
 
 /** No handler for this workflow here (an older version): hand it back for another to run. */
@@ -119,11 +125,13 @@ async function fail(
   thrown: unknown,
   deadline: RunDeadline,
   parent: ParentLink | undefined,
+  compensateAbort?: (error: WorkflowError, abort: boolean) => Promise<boolean>,
 ): Promise<void> {
   const { store, options, logger, now } = deps;
   const error = toWorkflowError(thrown);
   writer.trace.failed(thrown);
   const abort = cannotSucceedOnRetry(thrown);
+  if (compensateAbort && (await compensateAbort(error, abort))) return;
   const intervalMs = abort ? 0 : await nextRetryIntervalMs(writer, deps);
   if (intervalMs === undefined) return;
   if (parent && !(await tellParentOfAbort(writer, deps, parent, error, abort)))

@@ -110,6 +110,11 @@ export class RunSignals {
     });
   }
 
+  /** Whether this wait (or send) is recorded, so that a replay answers it without writing. */
+  replays(call: 'wait' | 'send', id: string): boolean {
+    return this.recorded.has(call === 'send' ? SENT_PREFIX + id : id);
+  }
+
   async send(
     id: string,
     workflowId: string,

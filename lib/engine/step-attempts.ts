@@ -52,10 +52,11 @@ export function errorFromRecord(recorded: WorkflowError): Error {
 /** Each step's attempt records, by step id, in attempt order. */
 export function attemptsByStep(
   steps: readonly StoredStep[],
+  kind: 'attempt' | 'compensation-attempt' = 'attempt',
 ): Map<string, { attempt: number; record: StoredStep }[]> {
   const byStep = new Map<string, { attempt: number; record: StoredStep }[]>();
   for (const record of steps) {
-    if (record.kind !== 'attempt') continue;
+    if (record.kind !== kind) continue;
     const parsed = parseAttemptId(record.id);
     if (!parsed) continue;
     const list = byStep.get(parsed.stepId) ?? [];

@@ -48,6 +48,8 @@ export async function runAttempts<T>(
   fn: (attempt: StepAttempt) => T | Promise<T>,
   policy: { retry: ResolvedRetryPolicy; timeoutMs?: number },
   recorded: readonly { attempt: number; record: StoredStep }[],
+  /** The kind of the failed attempts' records: a compensation's are its own. */
+  attemptKind: 'attempt' | 'compensation-attempt' = 'attempt',
 ): Promise<{ value: T; startedAt: number; attempt: number }> {
   const { writer, deps, deadline } = run;
   const closed = findLastIndex(recorded, (r) => r.record.wakeAt === undefined);
@@ -112,7 +114,7 @@ export async function runAttempts<T>(
       ? endedAt + backoffMs(policy.retry, failedInRound)
       : undefined;
     const record: StoredStep = {
-      kind: 'attempt',
+      kind: attemptKind,
       id: attemptId(stepId, attempt),
       result: encodeAttemptError(toWorkflowError(outcome.error)),
       startedAt,

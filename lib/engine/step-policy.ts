@@ -55,6 +55,15 @@ export interface StepOptions {
    * @default no limit
    */
   timeoutMs?: number;
+  /**
+   * Undoes the step (a refund for a capture): when the workflow is cancelled (`cancel`, not
+   * `terminate`) or aborted after this step recorded its result, the compensations of its
+   * recorded steps run in reverse order, each recorded, each retried under the step's policy.
+   * Receives the step's result and its own attempt (its own idempotency key).
+   */
+  // `any` so that a compensation typed for the step's result fits every step.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  compensate?: (result: any, attempt: StepAttempt) => unknown;
 }
 
 /** What a step's function receives. */
@@ -87,7 +96,11 @@ const POLICY_KEYS = [
   ...Object.keys(STEP_RETRY_DEFAULTS),
   'retryIf',
 ] as readonly string[];
-const STEP_OPTION_KEYS: readonly (keyof StepOptions)[] = ['retry', 'timeoutMs'];
+const STEP_OPTION_KEYS: readonly (keyof StepOptions)[] = [
+  'retry',
+  'timeoutMs',
+  'compensate',
+];
 /** The longest wait between attempts, and the longest timeout: a year. */
 const MAX_STEP_MS = 365 * 24 * 60 * 60 * 1000;
 
@@ -153,7 +166,9 @@ export function resolveStepOptions(
     return refuse('options', options, 'an object such as { retry, timeoutMs }');
   const unknown = unknownKey(where, options, STEP_OPTION_KEYS);
   if (unknown) throw new InvalidArgumentError(unknown.message);
-  const { retry, timeoutMs } = options as StepOptions;
+  const { retry, timeoutMs, compensate } = options as StepOptions;
+  if (compensate !== undefined && typeof compensate !== 'function')
+    refuse('compensate', compensate, 'a function (result, attempt) => ...');
   if (timeoutMs !== undefined) {
     const wrong = ms(1)(timeoutMs);
     if (wrong) refuse('timeoutMs', timeoutMs, wrong);

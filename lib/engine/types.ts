@@ -253,6 +253,24 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   parent?: { workflowId: string; parentClose: 'cancel' | 'abandon' };
   /** The children it started, in the order started. */
   children: ChildInfo[];
+  /**
+   * Once it is `compensating` (cancelled or aborted after steps with a `compensate`): each
+   * compensation run so far, in the order run (the reverse of its steps). Absent before.
+   */
+  compensations?: CompensationInfo[];
+}
+
+/** One step's compensation (`WorkflowInfo.compensations`). */
+export interface CompensationInfo {
+  stepId: string;
+  /** `compensated`; `failed` when its attempts were spent; `pending` while they go on. */
+  status: 'compensated' | 'failed' | 'pending';
+  /** Why it gave up (`failed`), or why its last attempt failed (`pending`). */
+  error?: WorkflowError;
+  /** When its outcome (or its last failed attempt) was recorded. */
+  recordedAt: Date;
+  /** Its failed attempts, in order. */
+  attempts: StepAttemptInfo[];
 }
 
 /** One line of `list()`: a workflow without its input, result and steps. */

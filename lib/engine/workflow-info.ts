@@ -1,3 +1,7 @@
+import {
+  isCompensationRecord,
+  toCompensationInfos,
+} from './compensation/compensation-info';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import type {
@@ -27,6 +31,7 @@ const toDate = (ms: number | undefined): Date | undefined =>
 
 /** Decodes what a store keeps into what a user reads. */
 export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
+  const compensations = toCompensationInfos(stored.steps);
   return {
     ...toWorkflowSummary(stored),
     input: decodeValue(stored.input),
@@ -37,6 +42,7 @@ export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
     deadlineAt: toDate(stored.deadlineAt),
     ...(stored.parent ? { parent: { ...stored.parent } } : {}),
     children: childrenOf(stored.steps),
+    ...(compensations.length > 0 ? { compensations } : {}),
   };
 }
 
@@ -70,6 +76,7 @@ function toStepInfos(steps: readonly StoredStep[]): StepInfo[] {
   const shown = new Set<string>();
   const infos: StepInfo[] = [];
   for (const step of steps) {
+    if (isCompensationRecord(step)) continue;
     if (step.kind === 'attempt') {
       const stepId = parseAttemptId(step.id)?.stepId;
       if (stepId === undefined || shown.has(stepId)) continue;

@@ -6,9 +6,16 @@ import type { ClaimedWorkflow, StoredStep } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
 import type { LazyText } from './lazy-text';
+import { Deferred } from './deferred';
+import { InvalidArgumentError as CompensationUnsupported } from '../errors/invalid-argument.error';
+import type { Compensation } from './compensation/run-compensations';
 import { attemptsByStep } from './step-attempts';
 import { runAttempts } from './step-execution';
-import { resolveStepOptions, type StepAttempt } from './step-policy';
+import {
+  resolveStepOptions,
+  type StepAttempt,
+  type StepOptions,
+} from './step-policy';
 import { RunChildren } from './run-children';
 import { RunSignals } from './run-signals';
 import type { RunDeadline } from './run-deadline';
@@ -52,12 +59,22 @@ export class WorkflowRun implements ContextTarget {
   private readonly room: WorkflowRoom;
   private readonly signals: RunSignals;
   private readonly children: RunChildren;
+  /** The compensations of the steps recorded so far, in the order their results came. */
+  readonly compensations: Compensation[] = [];
+  /** Steps whose `compensable` record is written. */
+  private readonly compensable = new Set<string>();
+  /**
+   * Replaying only (a compensating workflow): recorded calls answer as recorded, and the first
+   * call that would do anything new settles `replayEnded` and never returns.
+   */
+  readonly replayEnded = new Deferred();
 
   constructor(
     claimed: ClaimedWorkflow,
     private readonly writer: RunWriter,
     private readonly deps: RunDependencies,
     private readonly deadline: RunDeadline,
+    private readonly replayOnly = false,
   ) {
     this.workflowId = claimed.id;
     this.workflowName = claimed.name;
@@ -67,8 +84,14 @@ export class WorkflowRun implements ContextTarget {
     );
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
     for (const step of claimed.steps) {
-      if (step.kind !== 'attempt' && step.kind !== 'signal') {
+      if (
+        step.kind === 'step' ||
+        step.kind === 'sleep' ||
+        step.kind === 'value'
+      ) {
         this.recorded[step.kind].set(step.id, step);
+      } else if (step.kind === 'compensable') {
+        this.compensable.add(step.id);
       }
     }
     this.attempts = attemptsByStep(claimed.steps);
@@ -94,6 +117,8 @@ export class WorkflowRun implements ContextTarget {
     name: string,
     options?: WaitForSignalOptions,
   ): Promise<T | null> {
+    if (this.replayOnly && !this.signals.replays('wait', id))
+      return this.endReplay();
     return this.signals.wait<T>(id, name, options);
   }
 
@@ -103,6 +128,8 @@ export class WorkflowRun implements ContextTarget {
     name: string,
     payload?: unknown,
   ): Promise<boolean> {
+    if (this.replayOnly && !this.signals.replays('send', id))
+      return this.endReplay();
     return this.signals.send(id, workflowId, name, payload);
   }
 
@@ -122,8 +149,15 @@ export class WorkflowRun implements ContextTarget {
             options,
             modulePolicy,
           );
+    const { compensate } = (options ?? {}) as StepOptions;
     const recorded = this.recorded.step.get(id);
-    if (recorded) return decodeValue<T>(recorded.result!);
+    if (recorded) {
+      const value = decodeValue<T>(recorded.result!);
+      if (compensate) this.addCompensation(id, value, compensate, policy);
+      return value;
+    }
+    if (this.replayOnly) return this.endReplay();
+    if (compensate && !(await this.markCompensable(id))) return never();
     const { value, startedAt, attempt } = await runAttempts(
       {
         workflowId: this.workflowId,
@@ -153,7 +187,58 @@ export class WorkflowRun implements ContextTarget {
         ...(this.deps.events.payloads ? { payload: result } : {}),
       };
     });
+    if (compensate) this.addCompensation(id, result, compensate, policy);
     return result;
+  }
+
+  private addCompensation<T>(
+    stepId: string,
+    result: T,
+    compensate: NonNullable<StepOptions['compensate']>,
+    policy: Compensation['policy'],
+  ): void {
+    this.compensations.push({
+      stepId,
+      run: (attempt) => compensate(result, attempt),
+      policy,
+    });
+  }
+
+  /**
+   * Records that a step with a compensation is about to run (once per step), so that a cancel
+   * knows the workflow has compensations; `false` when the lease was lost.
+   */
+  private async markCompensable(stepId: string): Promise<boolean> {
+    if (!this.deps.store.recordCompensationStatus) {
+      throw new CompensationUnsupported(
+        messages.compensationUnsupported(
+          this.deps.store.describe(),
+          this.workflowId,
+          stepId,
+        ),
+      );
+    }
+    if (this.compensable.has(stepId)) return true;
+    const written = await this.writer.leaseSettingWrite((at) =>
+      this.deps.store.recordStep(
+        this.workflowId,
+        this.writer.leaseToken,
+        { kind: 'compensable', id: stepId, recordedAt: at },
+        {
+          readyAt: at + this.deps.options.timeoutIntervalMs,
+          release: false,
+          now: at,
+        },
+      ),
+    );
+    if (written) this.compensable.add(stepId);
+    return written === true;
+  }
+
+  /** A replay-only run reached a call with nothing recorded: the replay is over. */
+  private endReplay<T>(): Promise<T> {
+    this.replayEnded.resolve();
+    return never();
   }
 
   /**
@@ -165,6 +250,7 @@ export class WorkflowRun implements ContextTarget {
     const id = `${helper}#${++this.drawn[helper]}`;
     const recorded = this.recorded.value.get(id);
     if (recorded) return decodeValue(recorded.result!);
+    if (this.replayOnly) return this.endReplay();
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
     const draws = {
       now: () => new Date(this.deps.now()),
@@ -226,6 +312,11 @@ export class WorkflowRun implements ContextTarget {
     this.use('sleep', id);
     const { sleepInMemoryMaxMs, timeoutIntervalMs } = this.deps.options;
     let wakeAt = this.recorded.sleep.get(id)?.wakeAt;
+    if (this.replayOnly) {
+      // A recorded sleep is over as far as compensating goes.
+      if (wakeAt === undefined) return this.endReplay();
+      return;
+    }
 
     if (wakeAt === undefined) {
       const now = this.deps.now();

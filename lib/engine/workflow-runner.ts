@@ -14,6 +14,11 @@ import { type HaltReason, RunWriter } from './run-writer';
 import type { WorkflowContext, WorkflowHandler } from './types';
 import { workflowContext } from './workflow-context';
 import { WorkflowRun } from './workflow-run';
+import {
+  abortCompensator,
+  compensateClaimed,
+  compensatingClaim,
+} from './compensation/compensating-run';
 
 /*
  * How a run flows (docs/architecture.md). Values go one way, one stage per file, no stage
@@ -64,7 +69,14 @@ export class WorkflowRunner {
       this.deps,
       claimed.parent,
     );
-    const run = new WorkflowRun(claimed, writer, this.deps, deadline);
+    const compensating = compensatingClaim(claimed) !== undefined;
+    const run = new WorkflowRun(
+      claimed,
+      writer,
+      this.deps,
+      deadline,
+      compensating,
+    );
     return {
       workflowId: claimed.id,
       requestStop: () => writer.requestStop(),
@@ -106,6 +118,10 @@ export class WorkflowRunner {
     try {
       const calls = new ContextCalls(claimed.id, this.deps.logger);
       const context = workflowContext(run, calls);
+      if (compensatingClaim(claimed)) {
+        const replay = invoke(handler, context, claimed.input);
+        return await compensateClaimed(claimed, writer, this.deps, run, replay);
+      }
       const ended = await this.runCode(
         handler,
         context,
@@ -124,6 +140,7 @@ export class WorkflowRunner {
         misuse ? { kind: 'threw', error: misuse } : ended,
         deadline,
         claimed.parent,
+        abortCompensator(claimed, writer, this.deps, run),
       );
     } finally {
       writer.stopLease();

@@ -193,6 +193,11 @@ export interface FlowLimit {
 export interface CancelRecord {
   /** Why, stored as the workflow's error (a deadline that passed); the error is kept without. */
   reason?: WorkflowError;
+  /**
+   * Run the compensations first: a workflow holding a `compensable` record is moved to
+   * `compensating` instead, ready now, with a `compensating` record of id `cancelled`.
+   */
+  compensate?: boolean;
 }
 
 /**
@@ -201,7 +206,18 @@ export interface CancelRecord {
  * absent when none is), or a value a replay-safe helper drew (`ctx.now()`, `ctx.random()`,
  * `ctx.uuid()`; id `<helper>#<n>`).
  */
-export type StepKind = 'step' | 'sleep' | 'attempt' | 'value' | 'signal';
+export type StepKind =
+  'step' | 'sleep' | 'attempt' | 'value' | 'signal' | CompensationKind;
+
+/**
+ * Compensation's records: `compensable` (a step with a compensation is about to run; id the
+ * step's id), `compensating` (the compensations began; id `cancelled` or `aborted`, how the
+ * workflow ends once they are done), `compensation` (one compensation's outcome; id the step's
+ * id, `result` `{"ok":true}` or the error it gave up with) and `compensation-attempt` (a failed
+ * attempt of one, as `attempt` records are for steps).
+ */
+export type CompensationKind =
+  'compensable' | 'compensating' | 'compensation' | 'compensation-attempt';
 
 export interface StoredStep {
   /** `signal`: a signal consumed by a wait, a wait's timeout, a signal sent (engine's ids). */
@@ -277,4 +293,13 @@ export interface WorkflowPurge {
   status: WorkflowStatus;
   endedBefore: number;
   limit: number;
+}
+
+/** A compensating run's change of status (`recordCompensationStatus`). */
+export interface CompensationStatusChange {
+  /** `compensating` keeps the lease; `cancelled` or `aborted` end the workflow and let it go. */
+  status: 'compensating' | 'cancelled' | 'aborted';
+  /** Stored as the workflow's error when given (a compensation that gave up, the failure). */
+  error?: WorkflowError;
+  now: number;
 }

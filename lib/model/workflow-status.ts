@@ -3,9 +3,18 @@
  * operation moves, counts and the error a failed workflow keeps.
  */
 
-/** The life of a workflow, as in the original Lidex, plus `cancelled` (by `LidexClient.cancel`). */
+/**
+ * The life of a workflow, as in the original Lidex, plus `cancelled` (by `LidexClient.cancel`)
+ * and `compensating` (cancelled or aborted, its steps' compensations running).
+ */
 export type WorkflowStatus =
-  'idle' | 'running' | 'failed' | 'finished' | 'aborted' | 'cancelled';
+  | 'idle'
+  | 'running'
+  | 'failed'
+  | 'finished'
+  | 'aborted'
+  | 'cancelled'
+  | 'compensating';
 
 export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'idle',
@@ -14,6 +23,7 @@ export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'finished',
   'aborted',
   'cancelled',
+  'compensating',
 ];
 
 /** Statuses a workflow never leaves on its own; `retry` moves the last two back to `idle`. */
@@ -30,11 +40,15 @@ export const RETRYABLE_STATUSES: readonly WorkflowStatus[] = [
   'cancelled',
 ];
 
-/** Statuses `cancelWorkflow` moves to `cancelled`. */
+/**
+ * Statuses `cancelWorkflow` moves to `cancelled` (or, asked to compensate, to `compensating`; a
+ * workflow already `compensating` is then left to its compensations).
+ */
 export const CANCELLABLE_STATUSES: readonly WorkflowStatus[] = [
   'idle',
   'running',
   'failed',
+  'compensating',
 ];
 
 /** How many workflows have each status. */

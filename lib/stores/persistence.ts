@@ -2,6 +2,7 @@ import type {
   ClaimOptions,
   CancelRecord,
   ClaimedWorkflow,
+  CompensationStatusChange,
   FailureRecord,
   FinishRecord,
   Lease,
@@ -296,12 +297,28 @@ export interface Persistence {
    * `false` when it had already finished or aborted, `undefined` when there is no such workflow.
    * With `cancel.reason`, the workflow's error becomes that reason (a deadline that passed);
    * without, its error is left as it was. A workflow cancelled before keeps its first reason.
+   * With `cancel.compensate`, a workflow holding a record of kind `compensable` goes to
+   * `compensating` instead (no lease, ready now, a `compensating` record of id `cancelled`
+   * added), and one already `compensating` is left as it is (answering `true`); without it, a
+   * `compensating` workflow is cancelled like the others (its compensations stop).
    */
   cancelWorkflow(
     workflowId: string,
     now: number,
     cancel?: CancelRecord,
   ): Promise<boolean | undefined>;
+
+  /**
+   * Optional (compensation; without it `ctx.step(id, fn, { compensate })` is refused with a
+   * clear error). Sets the status of a workflow whose compensations run, fenced by the lease:
+   * `compensating` keeps the lease and `readyAt`; `cancelled` or `aborted` end it (no lease, no
+   * `readyAt`), repeats answered as the applied try. `error`, when given, is stored.
+   */
+  recordCompensationStatus?(
+    workflowId: string,
+    leaseToken: string,
+    change: CompensationStatusChange,
+  ): Promise<boolean>;
 
   /**
    * Moves an `aborted`, `failed` or `cancelled` workflow back to `idle`, ready at `now`, its

@@ -17,6 +17,7 @@
  * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
  * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
  * childrenContract(myStoreFactory); // parents of child workflows, their ends as signals
+ * compensationContract(myStoreFactory); // a store with `recordCompensationStatus`
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -33,6 +34,7 @@ export {
   retentionContract,
   traceContextContract,
   childrenContract,
+  compensationContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

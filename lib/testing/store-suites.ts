@@ -6,6 +6,7 @@ import { inspectOperations } from './suites/inspect.suite';
 import { leasesContract } from './suites/leases.suite';
 import { recordsContract } from './suites/records.suite';
 import { retentionRules } from './suites/retention.suite';
+import { compensationRules } from './suites/compensation.suite';
 import { stepAttemptsContract } from './suites/step-attempts.suite';
 import { scheduleRules } from './suites/schedules.suite';
 import { testGlobals } from './test-globals';
@@ -63,5 +64,14 @@ export function retentionContract(factory: StoreFactory): void {
   describe(`${factory.label} store retention`, () => {
     afterAll(() => factory.cleanup());
     retentionRules(factory);
+  });
+}
+
+/** Compensation: the cancel that compensates, and the compensating run's fenced status. */
+export function compensationContract(factory: StoreFactory): void {
+  const { describe, afterAll } = testGlobals();
+  describe(`${factory.label} store compensation`, () => {
+    afterAll(() => factory.cleanup());
+    compensationRules(factory);
   });
 }

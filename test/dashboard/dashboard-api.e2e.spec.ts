@@ -64,6 +64,7 @@ describe('dashboard JSON API (Express, SQLite)', () => {
         finished: 2,
         aborted: 1,
         cancelled: 0,
+        compensating: 0,
       },
     });
     const greetOnly = await json(get(`${api}/counts?name=greet`));

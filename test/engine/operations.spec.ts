@@ -220,6 +220,7 @@ describe('operating workflows', () => {
         finished: 0,
         aborted: 0,
         cancelled: 1,
+        compensating: 0,
       });
       expect((await engine.counts({ name: 'wf' })).idle).toBe(4);
     });

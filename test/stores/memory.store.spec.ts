@@ -5,6 +5,7 @@ import {
   schedulesContract,
   signalsContract,
   retentionContract,
+  compensationContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(memoryStoreFactory());
@@ -13,3 +14,4 @@ signalsContract(memoryStoreFactory());
 operationsContract(memoryStoreFactory());
 schedulesContract(memoryStoreFactory());
 retentionContract(memoryStoreFactory());
+compensationContract(memoryStoreFactory());

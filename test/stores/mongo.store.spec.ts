@@ -16,6 +16,7 @@ import {
   schedulesContract,
   signalsContract,
   retentionContract,
+  compensationContract,
 } from '@lidex/nestjs/testing';
 
 describeEachMongo('MongoDB store on $label', (server) => {
@@ -25,6 +26,7 @@ describeEachMongo('MongoDB store on $label', (server) => {
   operationsContract(mongoStoreFactory(server));
   schedulesContract(mongoStoreFactory(server));
   retentionContract(mongoStoreFactory(server));
+  compensationContract(mongoStoreFactory(server));
   clockContract(mongoStoreFactory(server), 'server-clock');
 
   afterAll(dropTestDatabases);

@@ -25,6 +25,7 @@ import {
   schedulesContract,
   signalsContract,
   retentionContract,
+  compensationContract,
 } from '@lidex/nestjs/testing';
 
 describePostgres('PostgreSQL', () => {
@@ -33,6 +34,7 @@ describePostgres('PostgreSQL', () => {
   operationsContract(postgresStoreFactory());
   schedulesContract(postgresStoreFactory());
   retentionContract(postgresStoreFactory());
+  compensationContract(postgresStoreFactory());
   clockContract(postgresStoreFactory(), 'server-clock');
 });
 

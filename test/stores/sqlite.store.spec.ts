@@ -24,6 +24,7 @@ import {
   schedulesContract,
   signalsContract,
   retentionContract,
+  compensationContract,
 } from '@lidex/nestjs/testing';
 
 persistenceContract(sqliteStoreFactory());
@@ -32,6 +33,7 @@ signalsContract(sqliteStoreFactory());
 operationsContract(sqliteStoreFactory());
 schedulesContract(sqliteStoreFactory());
 retentionContract(sqliteStoreFactory());
+compensationContract(sqliteStoreFactory());
 clockContract(sqliteStoreFactory(), 'lease-watch');
 
 describe('SqliteStore', () => {

@@ -11,7 +11,7 @@ import { DASHBOARD_SIGNALS_PART } from './dashboard-signals.part';
 export const DASHBOARD_SCRIPT = String.raw`(() => {
   'use strict';
 
-  const STATUSES = ['idle', 'running', 'failed', 'finished', 'aborted', 'cancelled'];
+  const STATUSES = ['idle', 'running', 'failed', 'compensating', 'finished', 'aborted', 'cancelled'];
   const CANCELLABLE = ['idle', 'running', 'failed'];
   const RETRYABLE = ['aborted', 'failed', 'cancelled'];
   const PAGE_SIZE = 50;

@@ -3,6 +3,11 @@ import { MemorySchedules } from './memory.schedules';
 import { MemoryFlowGate, PriorityReady } from './memory.flow-control';
 import { claimableVersion } from './memory.versions';
 import { hasEnded, purgeable } from './memory.retention';
+import {
+  applyCompensationStatus,
+  cancelledBegin,
+  hasCompensable,
+} from './memory.compensation';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   CANCELLABLE_STATUSES,
@@ -11,6 +16,7 @@ import {
   type CancelRecord,
   noCounts,
   type ClaimedWorkflow,
+  type CompensationStatusChange,
   type FailureRecord,
   type FinishRecord,
   type LeaseRelease,
@@ -320,6 +326,23 @@ export class MemoryStore implements Persistence {
   ): Promise<boolean | undefined> {
     const workflow = this.workflows.get(workflowId);
     if (!workflow) return Promise.resolve(undefined);
+    if (cancel.compensate && workflow.status === 'compensating') {
+      return Promise.resolve(true);
+    }
+    if (
+      cancel.compensate &&
+      CANCELLABLE_STATUSES.includes(workflow.status) &&
+      hasCompensable(workflow)
+    ) {
+      workflow.status = 'compensating';
+      workflow.leaseToken = undefined;
+      workflow.waitingFor = undefined;
+      this.lastLease.delete(workflowId);
+      this.addStep(workflow, cancelledBegin(now));
+      this.setReadyAt(workflow, now);
+      workflow.updatedAt = now;
+      return Promise.resolve(true);
+    }
     if (CANCELLABLE_STATUSES.includes(workflow.status)) {
       workflow.status = 'cancelled';
       if (cancel.reason) workflow.error = { ...cancel.reason };
@@ -330,6 +353,36 @@ export class MemoryStore implements Persistence {
       workflow.updatedAt = now;
     }
     return Promise.resolve(workflow.status === 'cancelled');
+  }
+
+  recordCompensationStatus(
+    workflowId: string,
+    leaseToken: string,
+    change: CompensationStatusChange,
+  ): Promise<boolean> {
+    const workflow = this.leased(workflowId, leaseToken);
+    if (!workflow) {
+      return Promise.resolve(
+        change.status !== 'compensating' &&
+          this.letGoBy(workflowId, leaseToken, change.status),
+      );
+    }
+    applyCompensationStatus(workflow, change);
+    if (change.status !== 'compensating') {
+      this.letGo(workflow);
+      this.setReadyAt(workflow, undefined);
+    }
+    return Promise.resolve(true);
+  }
+
+  /** Adds a record the store writes itself, once per kind and id. */
+  private addStep(workflow: StoredWorkflow, step: StoredStep): void {
+    const key = `${step.kind}:${step.id}`;
+    let keys = this.stepKeys.get(workflow.id);
+    if (!keys) this.stepKeys.set(workflow.id, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
+    workflow.steps.push({ ...step });
   }
 
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {

@@ -1,3 +1,4 @@
+import { cancelToCompensating } from './mongo.compensation';
 import { ensureRetentionIndex, MongoRetention } from './mongo.retention';
 import type { Collection, MongoClient } from 'mongodb';
 import { mongoServerTime } from './mongo.clock';
@@ -25,6 +26,7 @@ import type {
   StoreContext,
   StoredWorkflow,
   WorkflowPurge,
+  CompensationStatusChange,
   WorkflowQuery,
   WorkflowSummaryRecord,
 } from '../persistence';
@@ -466,12 +468,46 @@ export class MongoStore implements Persistence {
     return this.open().operations.count(filter);
   }
 
-  cancelWorkflow(
+  async cancelWorkflow(
     workflowId: string,
     now: number,
     cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
-    return this.open().operations.cancel(workflowId, now, cancel.reason);
+    const { workflows, operations } = this.open();
+    if (
+      cancel.compensate &&
+      (await cancelToCompensating(workflows, workflowId, now))
+    )
+      return true;
+    return operations.cancel(workflowId, now, cancel.reason);
+  }
+
+  async recordCompensationStatus(
+    workflowId: string,
+    leaseToken: string,
+    change: CompensationStatusChange,
+  ): Promise<boolean> {
+    const { workflows } = this.open();
+    const ends = change.status !== 'compensating';
+    if (ends) this.held.ended(leaseToken);
+    const { matchedCount } = await this.inFlight.track(workflowId, () =>
+      writing(() =>
+        workflows.updateOne(leased(workflowId, leaseToken), {
+          $set: {
+            status: change.status,
+            updatedAt: change.now,
+            ...(change.error ? { error: { ...change.error } } : {}),
+            ...(ends ? { lastLease: leaseToken } : {}),
+          },
+          ...(ends ? { $unset: { leaseToken: '', readyAt: '' } } : {}),
+        }),
+      ),
+    );
+    return (
+      matchedCount === 1 ||
+      (ends &&
+        (await this.letGoBy(workflowId, leaseToken))?.status === change.status)
+    );
   }
 
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {

@@ -1,5 +1,6 @@
 import { PostgresSchedules } from './postgres.schedules';
 import { PostgresRetention } from './postgres.retention';
+import { PostgresCompensation } from './postgres.compensation';
 import type { Pool } from 'pg';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { LidexError } from '../../errors/lidex.error';
@@ -24,6 +25,7 @@ import {
   type StoredStep,
   type StoredWorkflow,
   type WorkflowPurge,
+  type CompensationStatusChange,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
@@ -89,6 +91,7 @@ export class PostgresStore implements Persistence {
   /** Inserts, steps and finishes: those written in one turn share a statement. */
   private readonly writes: PostgresWrites;
   private readonly retention: PostgresRetention;
+  private readonly compensation: PostgresCompensation;
   private opened?: Opened;
 
   /**
@@ -113,6 +116,11 @@ export class PostgresStore implements Persistence {
     );
     this.signalSql = signalStatements(this.schema);
     this.retention = new PostgresRetention(this.query, this.schema);
+    this.compensation = new PostgresCompensation(
+      this.query,
+      this.schema,
+      this.channel,
+    );
     this.writes = new PostgresWrites(
       this.query,
       this.sql,
@@ -412,6 +420,8 @@ export class PostgresStore implements Persistence {
     cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
     const reason = cancel.reason ? JSON.stringify(cancel.reason) : null;
+    if (cancel.compensate && (await this.compensation.cancel(workflowId, now)))
+      return true;
     const { rows } = await this.query<{ status: WorkflowStatus }>(
       this.sql.cancel,
       [workflowId, now, reason],
@@ -429,6 +439,14 @@ export class PostgresStore implements Persistence {
     );
     if (rows[0].retried) return true;
     return rows[0].found ? false : undefined;
+  }
+
+  recordCompensationStatus(
+    workflowId: string,
+    leaseToken: string,
+    change: CompensationStatusChange,
+  ): Promise<boolean> {
+    return this.compensation.record(workflowId, leaseToken, change);
   }
 
   deleteWorkflow(workflowId: string): Promise<boolean | undefined> {

@@ -9,6 +9,7 @@ import {
   SqliteFlowStatements,
 } from './sqlite.flow-control';
 import { SqliteRetentionStatements } from './sqlite.retention';
+import { SqliteCompensationStatements } from './sqlite.compensation';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -39,6 +40,7 @@ export class SqliteStatements {
   readonly selectLetGo: BetterSqlite3.Statement;
   readonly selectStepKey: BetterSqlite3.Statement;
   readonly retention: SqliteRetentionStatements;
+  readonly compensation: SqliteCompensationStatements;
   readonly signals: SqliteSignalStatements;
   private readonly lists = new Map<string, BetterSqlite3.Statement>();
   private readonly workflows: string;
@@ -52,6 +54,7 @@ export class SqliteStatements {
     const steps = `${prefix}steps`;
     this.signals = new SqliteSignalStatements(db, prefix);
     this.retention = new SqliteRetentionStatements(db, prefix);
+    this.compensation = new SqliteCompensationStatements(db, prefix);
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,

@@ -3,6 +3,7 @@ import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
   type ClaimOptions,
   type CancelRecord,
+  type CompensationStatusChange,
   type ClaimedWorkflow,
   type FailureRecord,
   type FinishRecord,
@@ -320,6 +321,8 @@ export class SqliteStore implements Persistence {
     const error = cancel.reason ? JSON.stringify(cancel.reason) : null;
     return this.write((sql) =>
       sql.transaction(() => {
+        if (cancel.compensate && sql.compensation.cancel(workflowId, now))
+          return true;
         sql.cancel.run({ id: workflowId, now, error });
         const row = sql.selectStatus.get(workflowId) as
           Pick<WorkflowRow, 'status'> | undefined;
@@ -336,6 +339,18 @@ export class SqliteStore implements Persistence {
           ? undefined
           : false;
       }),
+    );
+  }
+
+  recordCompensationStatus(
+    workflowId: string,
+    leaseToken: string,
+    change: CompensationStatusChange,
+  ): Promise<boolean> {
+    return this.write((sql) =>
+      sql.transaction(() =>
+        sql.compensation.record(workflowId, leaseToken, change),
+      ),
     );
   }
 

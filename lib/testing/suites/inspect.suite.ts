@@ -197,6 +197,7 @@ export function inspectOperations(factory: StoreFactory): void {
           finished: 2,
           aborted: 1,
           cancelled: 1,
+          compensating: 0,
         });
         expect(await store.countWorkflows({ name: 'report' })).toEqual({
           idle: 1,
@@ -205,6 +206,7 @@ export function inspectOperations(factory: StoreFactory): void {
           finished: 0,
           aborted: 0,
           cancelled: 0,
+          compensating: 0,
         });
       });
     });
