@@ -28,9 +28,25 @@ const GO = 'go';
  */
 const SIZES: Record<
   string,
-  { workflows: number; kills: number; concurrency: number; leaseMs: number }
+  {
+    workflows: number;
+    kills: number;
+    concurrency: number;
+    leaseMs: number;
+    /**
+     * Each workflow also runs a child, on the stores that keep a workflow's parent so far
+     * (children landed on memory and SQLite first); add it to the others as they do.
+     */
+    children?: boolean;
+  }
 > = {
-  SQLite: { workflows: 100, kills: 6, concurrency: 8, leaseMs: 1000 },
+  SQLite: {
+    workflows: 100,
+    kills: 6,
+    concurrency: 8,
+    leaseMs: 1000,
+    children: true,
+  },
   MongoDB: { workflows: 30, kills: 4, concurrency: 4, leaseMs: 5000 },
   'mongo-java-server': {
     workflows: 60,
@@ -43,6 +59,9 @@ const SIZES: Record<
 
 const pause = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const runsInWorkers = (() =>
+  Promise.reject(new Error('runs in the workers'))) as WorkflowHandler;
 
 const suite = processSuite('lidex-signal-chaos-');
 
@@ -102,7 +121,7 @@ describe.each(signalStores)(
     const WORKFLOWS = size.workflows * SCALE;
     const KILLS = size.kills * SCALE;
 
-    it(`every one of ${WORKFLOWS} workflows consumes its two signals once and finishes, while ${KILLS} of ${WORKERS} workers are SIGKILLed`, async () => {
+    it(`every one of ${WORKFLOWS} workflows consumes its two signals once${size.children ? ", gets its child's result" : ''} and finishes, while ${KILLS} of ${WORKERS} workers are SIGKILLed`, async () => {
       const journal = join(suite.dir, `signals-${store.label}.log`);
       writeFileSync(journal, '');
       const persistence = store.open();
@@ -110,14 +129,14 @@ describe.each(signalStores)(
       const client = new LidexEngine({
         store: persistence,
         handlers: {
-          'two-signals': (() =>
-            Promise.reject(
-              new Error('runs in the workers'),
-            )) as WorkflowHandler,
+          'two-signals': runsInWorkers,
+          leaf: runsInWorkers,
         },
       });
       const ids = Array.from({ length: WORKFLOWS }, (_, i) => `s-${i}`);
-      for (const id of ids) await client.start(id, 'two-signals', null);
+      const children = size.children === true;
+      for (const id of ids)
+        await client.start(id, 'two-signals', { child: children });
 
       const options = {
         concurrency: size.concurrency,
@@ -183,13 +202,28 @@ describe.each(signalStores)(
 
       // From the stored records: two signals each (the repeats stored once), the first
       // consumed by the first wait, the second by the second, each wait recorded once.
+      // With a child: its end stored once as a signal of its own, its result in the parent's.
       const problems: unknown[] = [];
       for (const id of ids) {
         const info = await client.get(id);
-        const signals = info?.signals.map((s) => [s.seq, s.consumedBy]);
+        const goSignals = info?.signals.filter((s) => s.name === GO) ?? [];
+        const signals = goSignals.map((s, i) => [i + 1, s.consumedBy]);
         const waits = info?.steps
-          .filter((step) => step.kind === 'signal')
-          .map((step) => [step.id, step.signal?.seq]);
+          .filter((step) => step.kind === 'signal' && step.signal?.name === GO)
+          .map((step) => [
+            step.id,
+            1 + goSignals.findIndex((s) => s.seq === step.signal?.seq),
+          ]);
+        const childId = `${id}/kid`;
+        const child = children ? await client.get(childId) : undefined;
+        const family = children
+          ? {
+              childSignals: info?.signals.filter((s) => s.name !== GO).length,
+              children: info?.children.map((c) => c.workflowId),
+              childStatus: child?.status,
+              childParent: child?.parent?.workflowId,
+            }
+          : {};
         const stepIds = info?.steps.map((step) => step.id) ?? [];
         const seen = {
           id,
@@ -198,11 +232,14 @@ describe.each(signalStores)(
           signals,
           waits,
           unique: new Set(stepIds).size === stepIds.length,
+          ...family,
         };
         const expected = {
           id,
           status: 'finished',
-          result: [{ round: 1 }, { round: 2 }],
+          result: children
+            ? [{ round: 1 }, { round: 2 }, `${childId} done`]
+            : [{ round: 1 }, { round: 2 }],
           signals: [
             [1, 'first'],
             [2, 'second'],
@@ -212,17 +249,29 @@ describe.each(signalStores)(
             ['second', 2],
           ],
           unique: true,
+          ...(children
+            ? {
+                childSignals: 1,
+                children: [childId],
+                childStatus: 'finished',
+                childParent: id,
+              }
+            : {}),
         };
         if (JSON.stringify(seen) !== JSON.stringify(expected))
           problems.push(seen);
       }
       expect(problems).toEqual([]);
+      // No parent left waiting, for a child or anything else.
+      expect((await client.list({ waiting: 'child' })).workflows).toEqual([]);
+      expect((await client.list({ waiting: 'signal' })).workflows).toEqual([]);
       // Every workflow's last step ran (at least once: a kill may repeat it).
       const runs = stepRuns(journal);
       expect(ids.filter((id) => !runs.has(`${id} after`))).toEqual([]);
       await eventually(() => true);
       reportFigures(`signal-chaos-${store.label}`, {
         workflows: WORKFLOWS,
+        children: children ? WORKFLOWS : 0,
         signals: 2 * WORKFLOWS,
         repeatedSignals: duplicates,
         workers: WORKERS,

@@ -17,13 +17,30 @@ export const workerWorkflows: WorkflowSet = (options) => {
       appendFileSync(journal, `${ctx.workflowId} ${step} ${process.pid}\n`);
   };
   return {
-    /** A step, two waits for `go`, a step; the result is both payloads, in the order consumed. */
-    'two-signals': async (ctx: WorkflowContext) => {
+    /**
+     * A step, two waits for `go`, a step; the result is both payloads, in the order consumed.
+     * With `{ child: true }` it also starts a `leaf` child before the waits and waits for the
+     * child's result after them (its end arrives as a signal while the parent waits for `go`).
+     */
+    'two-signals': async (
+      ctx: WorkflowContext,
+      input: { child?: boolean } | null,
+    ) => {
       await ctx.step('before', () => note(ctx, 'before'));
+      const child = input?.child
+        ? await ctx.startChild<string>('kid', 'leaf', null)
+        : undefined;
       const first = await ctx.waitForSignal('first', GO_SIGNAL);
       const second = await ctx.waitForSignal('second', GO_SIGNAL);
+      const kid = child ? await child.result() : undefined;
       await ctx.step('after', () => note(ctx, 'after'));
-      return [first, second];
+      return child ? [first, second, kid] : [first, second];
     },
+    /** A child: one noted step; its result names it. */
+    leaf: async (ctx: WorkflowContext) =>
+      ctx.step('work', () => {
+        note(ctx, 'work');
+        return `${ctx.workflowId} done`;
+      }),
   };
 };
