@@ -282,6 +282,10 @@ export interface WorkflowSummary {
   attempts: number;
   /** The version of the workflow's code it started on. */
   version: number;
+  /** The priority it started with (`start({ priority })`), when not 0. */
+  priority?: number;
+  /** The key its per-key concurrency limit counts it under (`start({ concurrencyKey })`). */
+  concurrencyKey?: string;
   /** The last failure, if any. */
   error?: WorkflowError;
   readyAt?: Date;

@@ -56,6 +56,10 @@ export function toWorkflowSummary(
     failures: stored.failures,
     attempts: stored.attempts,
     version: stored.version,
+    ...(stored.priority ? { priority: stored.priority } : {}),
+    ...(stored.concurrencyKey !== undefined
+      ? { concurrencyKey: stored.concurrencyKey }
+      : {}),
     error: stored.error,
     readyAt: toDate(stored.readyAt),
     ...(stored.waitingFor

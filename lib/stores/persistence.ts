@@ -90,7 +90,9 @@ export * from '../model';
  *
  * Flow control (`flowControlContract`; stores with `flowControl`):
  * - A workflow keeps the `priority` (0 when absent) and `concurrencyKey` it was inserted with,
- *   shown by `getWorkflow` and `listWorkflows`. A claim takes ready workflows by priority,
+ *   shown by `getWorkflow` and `listWorkflows` (each only when set; a priority of 0 left out), and
+ *   `getWorkflow` shows `firstClaimedAt`, the `now` of its first claim (or of an insert with a
+ *   lease), kept through later claims. A claim takes ready workflows by priority,
  *   highest first, then oldest `readyAt`; with `oldestFirst`, by `readyAt` alone.
  * - With `limits`, a claim never takes a workflow that is not leased when that would make more
  *   workflows of its name hold a lease than `concurrency`, or more of its name and

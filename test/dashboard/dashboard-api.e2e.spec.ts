@@ -75,6 +75,32 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     });
   });
 
+  it('shows the priority and concurrency key of each workflow in the list and its detail', async () => {
+    const { client, get } = running;
+    await client.start(
+      'vip-1',
+      'greet',
+      { name: 'vip' },
+      {
+        priority: 5,
+        concurrencyKey: 'customer-9',
+      },
+    );
+    await client.wait('vip-1');
+    const page = await json<{
+      workflows: { id: string; priority?: number; concurrencyKey?: string }[];
+    }>(get(`${api}/workflows`));
+    expect(page.body.workflows.find((w) => w.id === 'vip-1')).toMatchObject({
+      priority: 5,
+      concurrencyKey: 'customer-9',
+    });
+    const detail = await json(get(`${api}/workflows/vip-1`));
+    expect(detail.body).toMatchObject({
+      priority: 5,
+      concurrencyKey: 'customer-9',
+    });
+  });
+
   it('lists newest first, filters by status and name, and pages with a cursor', async () => {
     const { client, get } = running;
     for (const id of ['greet-1', 'greet-2', 'greet-3']) {

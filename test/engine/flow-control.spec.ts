@@ -118,3 +118,22 @@ describe('flow control on a store without it', () => {
     );
   });
 });
+
+describe('priority and key in list() and get()', () => {
+  it('shows the priority and concurrency key a workflow started with', async () => {
+    const { engine } = makeEngine({}, { worker: false });
+    engine.register('job', () => Promise.resolve());
+    await engine.start('vip', 'job', 1, { priority: 7, concurrencyKey: 'c1' });
+    await engine.start('plain', 'job', 1);
+    const { workflows } = await engine.list({});
+    expect(workflows.find((w) => w.id === 'vip')).toMatchObject({
+      priority: 7,
+      concurrencyKey: 'c1',
+    });
+    expect(workflows.find((w) => w.id === 'plain')?.priority).toBeUndefined();
+    expect(await engine.get('vip')).toMatchObject({
+      priority: 7,
+      concurrencyKey: 'c1',
+    });
+  });
+});

@@ -37,7 +37,7 @@ export function renderDashboardPage(assetPrefix: string): string {
     </div>
     <table id="workflows">
       <thead>
-        <tr><th>Id</th><th>Name</th><th>Version</th><th>Status</th><th>Attempts</th><th>Created</th><th>Updated</th></tr>
+        <tr><th>Id</th><th>Name</th><th>Version</th><th>Status</th><th>Attempts</th><th>Created</th><th>Updated</th><th>Priority</th><th>Key</th></tr>
       </thead>
       <tbody></tbody>
     </table>

@@ -308,6 +308,8 @@ ${DASHBOARD_SIGNALS_PART}
       el('td', 'attempts', String(workflow.attempts)),
       timeCell(workflow.createdAt),
       timeCell(workflow.updatedAt),
+      el('td', 'priority', String(workflow.priority || 0)),
+      el('td', 'key', workflow.concurrencyKey || ''),
     );
     row.addEventListener('click', () => select(workflow.id));
     return row;
@@ -384,6 +386,8 @@ ${DASHBOARD_SIGNALS_PART}
     };
     fact('Name', workflow.name);
     fact('Version', String(workflow.version));
+    fact('Priority', String(workflow.priority || 0));
+    fact('Concurrency key', workflow.concurrencyKey);
     fact('Attempts', String(workflow.attempts));
     fact('Failures', String(workflow.failures));
     fact('Created', formatTime(workflow.createdAt, true));
