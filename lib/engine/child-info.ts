@@ -24,7 +24,7 @@ export function childStepInfo(step: StoredStep): StepInfo {
   if (step.id.startsWith(CHILD_START_PREFIX)) {
     const start = decodeChildRecord<ChildStart>(step);
     return {
-      kind: 'signal',
+      kind: 'child',
       id: step.id.slice(CHILD_START_PREFIX.length),
       result: start.workflowId,
       signal: {
@@ -37,7 +37,7 @@ export function childStepInfo(step: StoredStep): StepInfo {
   const end = decodeChildRecord<ChildEnd>(step);
   const outcome = decodeValue<ChildOutcome>(end.payload);
   return {
-    kind: 'signal',
+    kind: 'child',
     id: step.id.slice(CHILD_END_PREFIX.length) + '.result',
     result: outcome,
     signal: { name: 'lidex:child', seq: end.seq },

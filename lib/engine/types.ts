@@ -179,14 +179,17 @@ export interface StepAttemptInfo {
 
 /** One recorded step, sleep, value of `ctx.now()`/`random()`/`uuid()` or signal record, decoded. */
 export interface StepInfo {
-  kind: 'step' | 'sleep' | 'value' | 'signal';
+  kind: 'step' | 'sleep' | 'value' | 'signal' | 'child';
   id: string;
   /**
    * The step's result; for a wait (`signal`), the payload it received, `null` if it timed out;
    * for a `ctx.signal()` sent, whether it was delivered.
    */
   result?: unknown;
-  /** Waits: the signal consumed (`seq` in `signals`); sent signals: to whom, and its name. */
+  /**
+   * Waits: the signal consumed (`seq` in `signals`); sent signals: to whom, and its name;
+   * children (`child`): the child's id, and the end it sends.
+   */
   signal?: { name: string; seq?: number; workflowId?: string };
   /** When the sleep ends (sleeps only). */
   wakeAt?: Date;

@@ -1,9 +1,22 @@
 import { childrenContract } from '@lidex/nestjs/testing';
 import {
+  describeEachMongo,
+  dropTestDatabases,
+  mongoStoreFactory,
+} from '../support/mongo';
+import { describePostgres, postgresStoreFactory } from '../support/postgres';
+import {
   memoryStoreFactory,
   sqliteStoreFactory,
 } from '../support/store-factories';
 
-// The stores that keep child workflows so far; each runs the shipped suite.
+// Child workflows' parents and their ends as signals, on every store that keeps them.
 childrenContract(memoryStoreFactory());
 childrenContract(sqliteStoreFactory());
+describeEachMongo('MongoDB store on $label', (server) => {
+  childrenContract(mongoStoreFactory(server));
+  afterAll(dropTestDatabases);
+});
+describePostgres('PostgreSQL', () => {
+  childrenContract(postgresStoreFactory());
+});

@@ -4,6 +4,7 @@ import {
   byId,
   claimId,
   type ClaimDocument,
+  parentOf,
   toStoredStep,
   type WorkflowDocument,
 } from './mongo.documents';
@@ -82,6 +83,7 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   signals: toStoredSignals(doc.signals),
   deadlineAt: doc.deadlineAt ?? undefined,
   ...(doc.traceContext === undefined ? {} : { traceContext: doc.traceContext }),
+  ...parentOf(doc),
 });
 
 /**

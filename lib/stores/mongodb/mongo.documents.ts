@@ -2,6 +2,7 @@ import type { WorkflowError, WorkflowStatus } from '../../model';
 import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { messages } from '../../lidex.messages';
 import type {
+  ParentLink,
   StoredStep,
   StoredWorkflow,
   WaitTarget,
@@ -47,6 +48,8 @@ export interface WorkflowDocument {
   waitingKind?: WaitTarget['kind'];
   /** When the workflow is cancelled if it has not ended (`start()`'s `timeoutMs`). */
   deadlineAt?: number;
+  /** The workflow that started it as a child; absent for one no parent started. */
+  parent?: ParentLink;
 }
 
 /**
@@ -125,6 +128,7 @@ export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
     steps: doc.steps.map(toStoredStep),
     signals: toStoredSignals(doc.signals),
     deadlineAt: doc.deadlineAt ?? undefined,
+    ...parentOf(doc),
   };
 }
 
@@ -142,3 +146,16 @@ export function toStoredStep(step: StoredStep): StoredStep {
     stored.startedAt = step.startedAt;
   return stored;
 }
+
+/** `{ parent }` of a child's document (only the link's two fields), or nothing. */
+export const parentOf = (doc: {
+  parent?: ParentLink | null;
+}): { parent?: ParentLink } =>
+  doc.parent
+    ? {
+        parent: {
+          workflowId: doc.parent.workflowId,
+          parentClose: doc.parent.parentClose,
+        },
+      }
+    : {};

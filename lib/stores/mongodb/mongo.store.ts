@@ -38,6 +38,7 @@ import {
 import {
   byId,
   type ClaimDocument,
+  parentOf,
   stepKey,
   toStoredStep,
   toStoredWorkflow,
@@ -250,6 +251,7 @@ export class MongoStore implements Persistence {
           updatedAt: workflow.now,
           steps: [],
           stepKeys: [],
+          ...parentOf(workflow),
           ...(workflow.deadlineAt === undefined
             ? {}
             : { deadlineAt: workflow.deadlineAt }),

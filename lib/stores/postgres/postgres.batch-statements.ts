@@ -18,26 +18,27 @@ export function postgresBatchStatements(schema: string) {
     /**
      * $1 ids, $2 names, $3 statuses, $4 inputs, $5 attempts, $6 ready_at, $7 lease tokens,
      * $8 now, $9 versions, $10 deadlines (null: none), $11 priorities, $12 concurrency keys,
-     * $13 trace contexts; $14 the channel to notify (null: none of them is ready). Answers the ids inserted.
+     * $13 trace contexts, $14 parents; $15 the channel to notify (null: none of them is ready). Answers the ids inserted.
      */
     insert: statement(
       'insert',
       `WITH inserted AS (
         INSERT INTO ${workflows}
           (id, name, status, input, failures, attempts, ready_at, lease_token, created_at, updated_at,
-           version, deadline_at, priority, concurrency_key, first_claimed_at, trace_context)
+           version, deadline_at, priority, concurrency_key, first_claimed_at, trace_context, parent)
         SELECT i.id, i.name, i.status, i.input, 0, i.attempts, i.ready_at, i.token, i.now, i.now,
           i.version, i.deadline_at, i.priority, i.concurrency_key,
-          CASE WHEN i.token IS NULL THEN NULL ELSE i.now END, i.trace_context
+          CASE WHEN i.token IS NULL THEN NULL ELSE i.now END, i.trace_context, i.parent
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[],
-          $7::text[], $8::bigint[], $9::int[], $10::bigint[], $11::int[], $12::text[], $13::text[])
+          $7::text[], $8::bigint[], $9::int[], $10::bigint[], $11::int[], $12::text[], $13::text[],
+          $14::text[])
           AS i(id, name, status, input, attempts, ready_at, token, now, version, deadline_at,
-            priority, concurrency_key, trace_context)
+            priority, concurrency_key, trace_context, parent)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
       )
       SELECT array_agg(id) AS ids,
-        CASE WHEN $14::text IS NULL THEN NULL ELSE pg_notify($14, '') END AS notified
+        CASE WHEN $15::text IS NULL THEN NULL ELSE pg_notify($15, '') END AS notified
       FROM inserted`,
     ),
     /**

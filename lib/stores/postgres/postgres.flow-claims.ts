@@ -19,6 +19,7 @@ export interface ClaimedRow {
   version: number;
   deadline_at: number | null;
   trace_context?: string | null;
+  parent?: string | null;
   token: string;
   steps: StepTuple[] | null;
   signals: SignalTuple[] | null;

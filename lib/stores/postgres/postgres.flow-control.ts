@@ -118,10 +118,12 @@ export function claimSql(
           first_claimed_at = COALESCE(w.first_claimed_at, $1)
       FROM ranked JOIN leases ON leases.n = ranked.n
       WHERE w.id = ranked.id
-      RETURNING w.id, w.name, w.input, w.version, w.deadline_at, w.trace_context, leases.token,
+      RETURNING w.id, w.name, w.input, w.version, w.deadline_at, w.trace_context, w.parent,
+        leases.token,
         ranked.n
     )
-    SELECT c.id, c.name, c.input, c.version, c.deadline_at, c.trace_context, c.token,
+    SELECT c.id, c.name, c.input, c.version, c.deadline_at, c.trace_context, c.parent,
+      c.token,
       (SELECT json_agg(json_build_array(st.kind, st.step_id, st.result, st.wake_at,
         st.started_at, st.recorded_at) ORDER BY st.seq)
        FROM ${steps} st WHERE st.workflow_id = c.id) AS steps,

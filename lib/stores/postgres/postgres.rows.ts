@@ -21,6 +21,7 @@ export interface WorkflowRow {
   first_claimed_at?: number | null;
   waiting_for?: string | null;
   deadline_at: number | null;
+  parent?: string | null;
   created_at: number;
   updated_at: number;
 }

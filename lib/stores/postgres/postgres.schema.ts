@@ -1,4 +1,5 @@
 import { traceContextMigration } from './postgres.trace-context';
+import { childrenMigration } from './postgres.children';
 import { signalsMigration } from './postgres.signals';
 import { versionMigration } from './postgres.versions';
 import { schedulesMigration } from './postgres.schedules';
@@ -10,7 +11,7 @@ import { flowMigration } from './postgres.flow-control';
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -75,6 +76,8 @@ const migrations = (schema: string): string[][] => [
   flowMigration(schema),
   // 8: the trace context each workflow started with (postgres.trace-context.ts).
   traceContextMigration(schema),
+  // 9: the parent of a child workflow (postgres.children.ts).
+  childrenMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

@@ -26,21 +26,22 @@ export function postgresStatements(schema: string) {
   });
   const insertValues = `INSERT INTO ${workflows}
       (id, name, status, input, failures, attempts, ready_at, lease_token, created_at, updated_at,
-       version, deadline_at, priority, concurrency_key, first_claimed_at, trace_context)
+       version, deadline_at, priority, concurrency_key, first_claimed_at, trace_context, parent)
     VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $8, $9, $10, $11, $12,
-      CASE WHEN $7::text IS NULL THEN NULL ELSE $8::bigint END, $13)
+      CASE WHEN $7::text IS NULL THEN NULL ELSE $8::bigint END, $13, $14)
     ON CONFLICT (id) DO NOTHING`;
   return {
     /**
      * $1 id, $2 name, $3 status, $4 input, $5 attempts, $6 ready_at, $7 lease_token, $8 now,
-     * $9 version, $10 deadline_at, $11 priority, $12 concurrency key, $13 trace context
+     * $9 version, $10 deadline_at, $11 priority, $12 concurrency key, $13 trace context,
+     * $14 parent
      */
     insertLeased: statement('insert_leased', `${insertValues} RETURNING 1`),
-    /** The same for a workflow ready now (no lease), notifying listeners on $14. */
+    /** The same for a workflow ready now (no lease), notifying listeners on $15. */
     insertReady: statement(
       'insert_ready',
       `WITH inserted AS (${insertValues} RETURNING 1)
-      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($14, '') AS notified`,
+      SELECT (SELECT count(*) FROM inserted) AS inserted, pg_notify($15, '') AS notified`,
     ),
     /**
      * $1 now, $2 lease tokens, $3 lease expiries, $4 how many, $5 the versions the worker runs:

@@ -56,6 +56,7 @@ import {
 import { migrationScript } from './postgres.schema';
 import { versionsParam } from './postgres.versions';
 import { traceContextOf } from './postgres.trace-context';
+import { parentField } from './postgres.children';
 import { postgresBatchStatements } from './postgres.batch-statements';
 import { insertRow, PostgresWrites } from './postgres.writes';
 import { claimLimited, type ClaimedRow } from './postgres.flow-claims';
@@ -262,6 +263,7 @@ export class PostgresStore implements Persistence {
       signals: toStoredSignals(row.signals),
       deadlineAt: row.deadline_at ?? undefined,
       ...traceContextOf(row),
+      ...parentField(row),
     }));
   }
 
@@ -376,6 +378,7 @@ export class PostgresStore implements Persistence {
       steps: toStoredSteps(row.steps),
       signals: toStoredSignals(row.signals),
       deadlineAt: row.deadline_at ?? undefined,
+      ...parentField(row),
     };
   }
 

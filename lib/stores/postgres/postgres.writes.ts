@@ -1,3 +1,4 @@
+import { parentParam } from './postgres.children';
 import type {
   Lease,
   NewWorkflow,
@@ -28,7 +29,7 @@ interface Finish {
   now: number;
 }
 
-/** $1..$13 of the insert statements: leased (claimed by its starter) or ready now. */
+/** $1..$14 of the insert statements: leased (claimed by its starter) or ready now. */
 export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.id,
   workflow.name,
@@ -43,6 +44,7 @@ export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
   workflow.priority ?? 0,
   workflow.concurrencyKey ?? null,
   workflow.traceContext ?? null,
+  parentParam(workflow.parent),
 ];
 
 const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [
