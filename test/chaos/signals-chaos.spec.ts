@@ -28,25 +28,9 @@ const GO = 'go';
  */
 const SIZES: Record<
   string,
-  {
-    workflows: number;
-    kills: number;
-    concurrency: number;
-    leaseMs: number;
-    /**
-     * Each workflow also runs a child, on the stores that keep a workflow's parent so far
-     * (children landed on memory and SQLite first); add it to the others as they do.
-     */
-    children?: boolean;
-  }
+  { workflows: number; kills: number; concurrency: number; leaseMs: number }
 > = {
-  SQLite: {
-    workflows: 100,
-    kills: 6,
-    concurrency: 8,
-    leaseMs: 1000,
-    children: true,
-  },
+  SQLite: { workflows: 100, kills: 6, concurrency: 8, leaseMs: 1000 },
   MongoDB: { workflows: 30, kills: 4, concurrency: 4, leaseMs: 5000 },
   'mongo-java-server': {
     workflows: 60,
@@ -121,7 +105,7 @@ describe.each(signalStores)(
     const WORKFLOWS = size.workflows * SCALE;
     const KILLS = size.kills * SCALE;
 
-    it(`every one of ${WORKFLOWS} workflows consumes its two signals once${size.children ? ", gets its child's result" : ''} and finishes, while ${KILLS} of ${WORKERS} workers are SIGKILLed`, async () => {
+    it(`every one of ${WORKFLOWS} workflows consumes its two signals once, gets its child's result and finishes, while ${KILLS} of ${WORKERS} workers are SIGKILLed`, async () => {
       const journal = join(suite.dir, `signals-${store.label}.log`);
       writeFileSync(journal, '');
       const persistence = store.open();
@@ -134,9 +118,8 @@ describe.each(signalStores)(
         },
       });
       const ids = Array.from({ length: WORKFLOWS }, (_, i) => `s-${i}`);
-      const children = size.children === true;
       for (const id of ids)
-        await client.start(id, 'two-signals', { child: children });
+        await client.start(id, 'two-signals', { child: true });
 
       const options = {
         concurrency: size.concurrency,
@@ -202,7 +185,8 @@ describe.each(signalStores)(
 
       // From the stored records: two signals each (the repeats stored once), the first
       // consumed by the first wait, the second by the second, each wait recorded once.
-      // With a child: its end stored once as a signal of its own, its result in the parent's.
+      // The child finished, its parent recorded; its end stored once as a signal of its own,
+      // its result in the parent's.
       const problems: unknown[] = [];
       for (const id of ids) {
         const info = await client.get(id);
@@ -215,15 +199,7 @@ describe.each(signalStores)(
             1 + goSignals.findIndex((s) => s.seq === step.signal?.seq),
           ]);
         const childId = `${id}/kid`;
-        const child = children ? await client.get(childId) : undefined;
-        const family = children
-          ? {
-              childSignals: info?.signals.filter((s) => s.name !== GO).length,
-              children: info?.children.map((c) => c.workflowId),
-              childStatus: child?.status,
-              childParent: child?.parent?.workflowId,
-            }
-          : {};
+        const child = await client.get(childId);
         const stepIds = info?.steps.map((step) => step.id) ?? [];
         const seen = {
           id,
@@ -232,14 +208,15 @@ describe.each(signalStores)(
           signals,
           waits,
           unique: new Set(stepIds).size === stepIds.length,
-          ...family,
+          childSignals: info?.signals.filter((s) => s.name !== GO).length,
+          children: info?.children.map((c) => c.workflowId),
+          childStatus: child?.status,
+          childParent: child?.parent?.workflowId,
         };
         const expected = {
           id,
           status: 'finished',
-          result: children
-            ? [{ round: 1 }, { round: 2 }, `${childId} done`]
-            : [{ round: 1 }, { round: 2 }],
+          result: [{ round: 1 }, { round: 2 }, `${childId} done`],
           signals: [
             [1, 'first'],
             [2, 'second'],
@@ -249,14 +226,10 @@ describe.each(signalStores)(
             ['second', 2],
           ],
           unique: true,
-          ...(children
-            ? {
-                childSignals: 1,
-                children: [childId],
-                childStatus: 'finished',
-                childParent: id,
-              }
-            : {}),
+          childSignals: 1,
+          children: [childId],
+          childStatus: 'finished',
+          childParent: id,
         };
         if (JSON.stringify(seen) !== JSON.stringify(expected))
           problems.push(seen);
@@ -271,7 +244,7 @@ describe.each(signalStores)(
       await eventually(() => true);
       reportFigures(`signal-chaos-${store.label}`, {
         workflows: WORKFLOWS,
-        children: children ? WORKFLOWS : 0,
+        children: WORKFLOWS,
         signals: 2 * WORKFLOWS,
         repeatedSignals: duplicates,
         workers: WORKERS,
