@@ -158,6 +158,29 @@ export class DashboardController implements OnModuleInit {
     return this.retryWorkflow(id);
   }
 
+  @Post('api/workflows/:id/terminate')
+  @HttpCode(200)
+  @DashboardHeaders()
+  terminate(
+    @Param('id') id: string,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ terminated: boolean }> {
+    requireMarker(marker);
+    return this.terminateWorkflow(id);
+  }
+
+  /** Deletes an ended workflow; 409 for one that has not ended. */
+  @Post('api/workflows/:id/delete')
+  @HttpCode(200)
+  @DashboardHeaders()
+  delete(
+    @Param('id') id: string,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ deleted: boolean }> {
+    requireMarker(marker);
+    return this.deleteWorkflow(id);
+  }
+
   /** Sends a signal (`{ name, payload }`, payload as JSON text) to a workflow. */
   @Post('api/workflows/:id/signal')
   @HttpCode(200)
@@ -202,6 +225,28 @@ export class DashboardController implements OnModuleInit {
     return this.retryWorkflow(requireId(id));
   }
 
+  @Post('api/workflow/terminate')
+  @HttpCode(200)
+  @DashboardHeaders()
+  terminateById(
+    @Query('id') id: unknown,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ terminated: boolean }> {
+    requireMarker(marker);
+    return this.terminateWorkflow(requireId(id));
+  }
+
+  @Post('api/workflow/delete')
+  @HttpCode(200)
+  @DashboardHeaders()
+  deleteById(
+    @Query('id') id: unknown,
+    @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
+  ): Promise<{ deleted: boolean }> {
+    requireMarker(marker);
+    return this.deleteWorkflow(requireId(id));
+  }
+
   @Post('api/workflow/signal')
   @HttpCode(200)
   @DashboardHeaders()
@@ -231,6 +276,17 @@ export class DashboardController implements OnModuleInit {
   ): Promise<{ delivered: boolean }> {
     const { name, payload } = readSignalBody(body);
     return { delivered: await this.lidex.signal(id, name, payload) };
+  }
+
+  private async terminateWorkflow(
+    id: string,
+  ): Promise<{ terminated: boolean }> {
+    return { terminated: await this.lidex.terminate(id) };
+  }
+
+  private async deleteWorkflow(id: string): Promise<{ deleted: boolean }> {
+    await this.lidex.delete(id);
+    return { deleted: true };
   }
 
   private async retryWorkflow(id: string): Promise<{ retried: boolean }> {

@@ -242,6 +242,33 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     expect(counts.body).toMatchObject({ finished: 1, cancelled: 1 });
   });
 
+  it('terminates a running workflow and deletes an ended one, behind the request header', async () => {
+    const { client, post } = running;
+    await client.start('wait-t', 'wait-a-day', null);
+    await eventually(async () => (await client.status('wait-t')) === 'running');
+    expect((await json(post(`${api}/workflows/wait-t/delete`))).status).toBe(
+      409,
+    );
+    expect(
+      (await json(post(`${api}/workflows/wait-t/terminate`, {}))).status,
+    ).toBe(403);
+    expect(await client.status('wait-t')).toBe('running');
+    expect(await json(post(`${api}/workflows/wait-t/terminate`))).toEqual({
+      status: 200,
+      body: { terminated: true },
+    });
+    expect(await client.status('wait-t')).toBe('cancelled');
+    expect(
+      (await json(post(`${api}/workflows/wait-t/delete`, {}))).status,
+    ).toBe(403);
+    expect(await json(post(`${api}/workflow/delete?id=wait-t`))).toEqual({
+      status: 200,
+      body: { deleted: true },
+    });
+    expect(await client.status('wait-t')).toBeUndefined();
+    expect((await post(`${api}/workflows/wait-t/delete`)).status).toBe(404);
+  });
+
   it('refuses to cancel or retry without the dashboard request header', async () => {
     const { client, post } = running;
     await client.start('wait-1', 'wait-a-day', null);

@@ -14,6 +14,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   const STATUSES = ['idle', 'running', 'failed', 'compensating', 'finished', 'aborted', 'cancelled'];
   const CANCELLABLE = ['idle', 'running', 'failed'];
   const RETRYABLE = ['aborted', 'failed', 'cancelled'];
+  const ENDED = ['finished', 'aborted', 'cancelled'];
   const PAGE_SIZE = 50;
   const MAX_PAGE_SIZE = 500;
   const REFRESH_MS = 2000;
@@ -375,8 +376,12 @@ ${DASHBOARD_SIGNALS_PART}
     const actions = el('div', 'actions');
     if (CANCELLABLE.includes(workflow.status))
       actions.append(button('Cancel', 'cancel', (event) => act('cancel', workflow, event.target)));
+    if (CANCELLABLE.includes(workflow.status) || workflow.status === 'compensating')
+      actions.append(button('Terminate', 'terminate', (event) => act('terminate', workflow, event.target)));
     if (RETRYABLE.includes(workflow.status))
       actions.append(button('Retry', 'retry', (event) => act('retry', workflow, event.target)));
+    if (ENDED.includes(workflow.status))
+      actions.append(button('Delete', 'delete', (event) => act('delete', workflow, event.target)));
     actions.append(button('Close', 'close', () => select(undefined)));
 
     const facts = el('dl', 'facts');
@@ -452,6 +457,14 @@ ${DASHBOARD_SIGNALS_PART}
         if (step.attempts) entry.append(attempts(step.attempts));
       }
     }
+    for (const undo of workflow.compensations || []) {
+      const entry = item('compensation ' + undo.status, 'undo', undo.stepId, [
+        undo.status,
+        'recorded ' + formatTime(undo.recordedAt, true),
+      ].join(' · '));
+      if (undo.error) entry.append(el('div', 'attempt-error', undo.error.name + ': ' + undo.error.message));
+      if (undo.attempts.length > 0) entry.append(attempts(undo.attempts));
+    }
     waitEntry(workflow, item);
     if (['finished', 'aborted', 'cancelled'].includes(workflow.status))
       item('end', 'end', workflow.status, formatTime(workflow.updatedAt, true));
@@ -483,7 +496,11 @@ ${DASHBOARD_SIGNALS_PART}
       return true;
     };
     if (stale()) return;
-    if (action === 'cancel' && !confirm('Cancel workflow ' + workflow.id + '? It stops at its next step or sleep.'))
+    if (action === 'cancel' && !confirm('Cancel workflow ' + workflow.id + '? It stops at its next step or sleep, and its compensations run.'))
+      return;
+    if (action === 'terminate' && !confirm('Terminate workflow ' + workflow.id + '? It is cancelled without running compensations.'))
+      return;
+    if (action === 'delete' && !confirm('Delete workflow ' + workflow.id + ' with its steps and signals? This cannot be undone.'))
       return;
     // Another workflow may have been chosen while the question was open.
     if (stale()) return;
@@ -491,7 +508,14 @@ ${DASHBOARD_SIGNALS_PART}
     try {
       const query = new URLSearchParams({ id: workflow.id });
       const answer = await api('api/workflow/' + action + '?' + query, 'POST');
-      if (action === 'retry')
+      if (action === 'terminate')
+        notify(answer.terminated
+          ? 'Terminated ' + workflow.id + ' (cancelled, without compensating).'
+          : 'Not terminated: ' + workflow.id + ' had already ended.');
+      else if (action === 'delete') {
+        notify('Deleted ' + workflow.id + '.');
+        select(undefined);
+      } else if (action === 'retry')
         notify(answer.retried
           ? 'Retrying ' + workflow.id + ': it runs again from its recorded steps.'
           : 'Not retried: ' + workflow.id + ' is no longer aborted, failed or cancelled.');
