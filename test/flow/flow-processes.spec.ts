@@ -172,15 +172,16 @@ describe.each(
     prefix: string,
     flow: WorkflowFlowOptions | undefined,
     concurrency: number,
+    count = COUNT,
   ) => {
     const running = await workers(flow, { concurrency });
     try {
-      await startJobs(prefix, COUNT, 20);
-      await untilFinished(prefix, COUNT);
+      await startJobs(prefix, count, 20);
+      await untilFinished(prefix, count);
     } finally {
       await stopAll(running);
     }
-    const runs = await runsOf(prefix, COUNT);
+    const runs = await runsOf(prefix, count);
     const first = Math.min(...runs.map((run) => run.start));
     const last = Math.max(...runs.map((run) => run.end));
     return { runs, perSecond: (runs.length * 1000) / (last - first) };
@@ -206,9 +207,22 @@ describe.each(
   }, 240_000);
 
   it('keeps throughput within 20% of the same run without limits, where they are not the bottleneck', async () => {
-    // Three processes of one workflow at a time: at most 3 run, below the limit of 5.
-    const free = await batch('free-', undefined, 1);
-    const limited = await batch('limited-', limits, 1);
+    // Three processes of one workflow at a time: at most 3 run, below the limit of 5. The machine
+    // is shared, so its load moves between two runs: free and limited runs alternate, half the
+    // workflows each, and the best round of each is compared.
+    const half = Math.ceil(COUNT / 2);
+    type Batch = Awaited<ReturnType<typeof batch>>;
+    const rounds: { free: Batch; limited: Batch }[] = [];
+    for (const round of [1, 2]) {
+      rounds.push({
+        free: await batch(`free${round}-`, undefined, 1, half),
+        limited: await batch(`limited${round}-`, limits, 1, half),
+      });
+    }
+    const best = (runs: Batch[]) =>
+      runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    const free = best(rounds.map((round) => round.free));
+    const limited = best(rounds.map((round) => round.limited));
     const ratio = limited.perSecond / free.perSecond;
     reportFigures('flow-throughput', {
       store: shared.label,
