@@ -33,6 +33,7 @@ export type {
 } from './engine/lifecycle-emitter';
 export type { ObservabilityOptions } from './engine/observability-options';
 export type { LidexEventFilter } from './lidex-events';
+export type { Activity, ActivityMinute } from './engine/engine-activity';
 export { ENGINE_DEFAULTS, type EngineOptions } from './engine/options';
 export type {
   StepAttempt,

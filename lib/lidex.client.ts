@@ -23,6 +23,7 @@ import type { PurgeOptions } from './engine/retention/engine-retention';
 import { LIDEX_ENGINE } from './lidex.constants';
 import type { Observable } from 'rxjs';
 import type { LidexEvent } from './engine/lifecycle-events';
+import type { Activity } from './engine/engine-activity';
 import {
   filterEvents,
   lifecycleEvents$,
@@ -139,6 +140,15 @@ export class LidexClient {
    */
   list(options?: ListOptions): Promise<WorkflowPage> {
     return this.engine.list(options);
+  }
+
+  /**
+   * The last `minutes` minutes (default 60), per minute, from the store: workflows created,
+   * finished and ended, the backlog, step latency. `supported: false` on a store without
+   * `activity` (memory and SQLite have it).
+   */
+  activity(minutes?: number): Promise<Activity> {
+    return this.engine.activity(minutes);
   }
 
   /** How many workflows have each status, optionally of one name. */

@@ -27,6 +27,8 @@ import { messages } from '../lidex.messages';
 import type { ScheduleInfo } from '../engine/schedules/schedule-options';
 import { DASHBOARD_SCHEDULES_SCRIPT } from './assets/dashboard-schedules.script';
 import { DASHBOARD_SCRIPT } from './assets/dashboard.script';
+import { DASHBOARD_CHARTS_SCRIPT } from './assets/dashboard-charts.script';
+import type { Activity } from '../engine/engine-activity';
 import { DASHBOARD_STYLE } from './assets/dashboard.style';
 import { renderDashboardPage } from './assets/dashboard.page';
 import {
@@ -80,6 +82,19 @@ export class DashboardController implements OnModuleInit {
   @DashboardHeaders('text/javascript; charset=utf-8')
   schedulesScript(): string {
     return DASHBOARD_SCHEDULES_SCRIPT;
+  }
+
+  @Get('charts.js')
+  @DashboardHeaders('text/javascript; charset=utf-8')
+  chartsScript(): string {
+    return DASHBOARD_CHARTS_SCRIPT;
+  }
+
+  /** The last hour per minute, from the store, for the charts. */
+  @Get('api/activity')
+  @DashboardHeaders()
+  activity(): Promise<Activity> {
+    return this.lidex.activity(60);
   }
 
   @Get('app.css')

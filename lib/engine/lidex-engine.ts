@@ -39,6 +39,7 @@ import {
   type SignalTarget,
 } from './engine-signal';
 import { LifecycleEmitter } from './lifecycle-emitter';
+import { type Activity, readActivity } from './engine-activity';
 import { resultOf } from './engine-result';
 import { cancelWithFamily } from './child-family';
 import { LocalEnds } from './local-ends';
@@ -317,6 +318,13 @@ export class LidexEngine {
       query,
     );
     return { workflows: page.map(toWorkflowSummary), nextCursor };
+  }
+
+  /** The last `minutes` minutes (at most a day) per minute, from the store: the dashboard's charts. */
+  async activity(minutes = 60): Promise<Activity> {
+    this.requireOpen('activity()');
+    const span = Math.min(Math.max(1, Math.floor(minutes) || 60), 24 * 60);
+    return readActivity(this.store, this.deps.now(), span);
   }
 
   /** How many workflows have each status, of one name when `filter.name` is given. */

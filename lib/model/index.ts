@@ -6,3 +6,4 @@ export * from './workflow-status';
 export * from './records';
 export * from './schedule-records';
 export * from './flow-fields';
+export * from './activity-records';

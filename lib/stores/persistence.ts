@@ -1,4 +1,6 @@
 import type {
+  ActivityBucket,
+  ActivityQuery,
   ClaimOptions,
   CancelRecord,
   ClaimedWorkflow,
@@ -279,6 +281,14 @@ export interface Persistence {
    * of a lease, and counts leases, sleeps and retries on the server's time.
    */
   serverTime?(): Promise<number>;
+
+  /**
+   * Optional (the dashboard's charts): per bucket of `query.bucketMs` from `query.since` to
+   * `query.until`, the workflows created, those that ended (by their last write) and the steps
+   * recorded with their durations, read through indexes. Every bucket is answered, empty ones with
+   * zeros. Without it the charts are drawn from `listWorkflows` and show no step latency.
+   */
+  activity?(query: ActivityQuery): Promise<ActivityBucket[]>;
 
   /** Everything stored about one workflow, steps in the order they were recorded. */
   getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined>;

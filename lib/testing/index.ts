@@ -33,6 +33,7 @@ export {
   flowControlContract,
   retentionContract,
   traceContextContract,
+  activityContract,
   childrenContract,
   compensationContract,
 } from './store-suites';

@@ -102,6 +102,20 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await countIs(page, 'running', '1');
     await countIs(page, 'aborted', '1');
     await countIs(page, 'all', '4');
+
+    // Charts of the last hour, from the store, as inline SVG: the two finished workflows in the
+    // throughput, some backlog, and the steps' latency.
+    const barsOf = (chart: string): Promise<number[]> =>
+      page.evaluate<number[]>(
+        `[...document.querySelectorAll('#charts [data-chart="${chart}"] svg rect.bar')].map((bar) => Number(bar.dataset.value))`,
+      );
+    await page.locator('#charts [data-chart="latency"] svg').waitFor();
+    expect(await page.locator('#charts svg').count()).toBe(3);
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    expect((await barsOf('throughput')).length).toBe(60);
+    expect(sum(await barsOf('throughput'))).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...(await barsOf('backlog')))).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...(await barsOf('latency')))).toBeGreaterThan(0);
     const row = (id: string) =>
       page.locator('#workflows tbody tr', { hasText: id });
     await row('collect-payment-42').getByText('running').waitFor();

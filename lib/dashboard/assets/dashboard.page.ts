@@ -14,6 +14,7 @@ export function renderDashboardPage(assetPrefix: string): string {
 <link rel="stylesheet" href="${prefix}app.css">
 <script src="${prefix}app.js" defer></script>
 <script src="${prefix}schedules.js" defer></script>
+<script src="${prefix}charts.js" defer></script>
 </head>
 <body>
 <header class="top">
@@ -22,6 +23,12 @@ export function renderDashboardPage(assetPrefix: string): string {
 </header>
 <div id="problem" class="problem" role="alert" hidden></div>
 <nav id="counts" class="counts" aria-label="Workflows by status"></nav>
+<section id="charts" class="charts" aria-label="The last hour">
+  <figure data-chart="throughput" data-title="Throughput"><figcaption>Throughput <span class="latest muted"></span></figcaption><div class="plot"></div></figure>
+  <figure data-chart="backlog" data-title="Backlog"><figcaption>Backlog <span class="latest muted"></span></figcaption><div class="plot"></div></figure>
+  <figure data-chart="latency" data-title="Step latency"><figcaption>Step latency <span class="latest muted"></span></figcaption><div class="plot"></div></figure>
+  <p id="charts-note" class="muted" hidden>This store does not answer activity: no charts.</p>
+</section>
 <main class="layout">
   <section class="list-pane" aria-label="Workflows">
     <div class="filters">

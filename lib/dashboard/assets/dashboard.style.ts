@@ -86,4 +86,8 @@ form.send-signal button { justify-self: start; padding: 5px 14px; border-radius:
 .schedules-pane h2 { margin: 0 0 8px; font-size: 15px; }
 .schedules-pane tbody tr { cursor: default; }
 .schedules-pane tr.paused td.next { color: var(--muted); font-style: italic; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 0 20px 12px; }
+.charts figure { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
+.charts figcaption { font-size: 13px; margin-bottom: 4px; }
+.charts .bar { fill: #3b82f6; }
 `;

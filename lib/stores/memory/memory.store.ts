@@ -1,3 +1,5 @@
+import { memoryActivity } from './memory.activity';
+import type { ActivityBucket, ActivityQuery } from '../../model';
 import { MemorySignals } from './memory.signals';
 import { MemorySchedules } from './memory.schedules';
 import { MemoryFlowGate, PriorityReady } from './memory.flow-control';
@@ -307,6 +309,10 @@ export class MemoryStore implements Persistence {
         updatedAt: workflow.updatedAt,
       })),
     );
+  }
+
+  activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    return Promise.resolve(memoryActivity(this.workflows.values(), query));
   }
 
   countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {

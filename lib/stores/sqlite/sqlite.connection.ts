@@ -1,3 +1,4 @@
+import { sqliteActivityIndexes } from './sqlite.activity';
 import { type BigIntStats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -148,6 +149,7 @@ export class SqliteConnection {
       addMissingColumns(db, prefix);
       db.exec(sqliteSignalsIndexes(prefix));
       db.exec(sqliteFlowIndexes(prefix));
+      db.exec(sqliteActivityIndexes(prefix));
       checkWritable(db);
       return {
         kind: 'open',

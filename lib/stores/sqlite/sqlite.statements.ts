@@ -1,3 +1,4 @@
+import { SqliteActivityStatements } from './sqlite.activity';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
@@ -41,6 +42,7 @@ export class SqliteStatements {
   readonly selectStepKey: BetterSqlite3.Statement;
   readonly retention: SqliteRetentionStatements;
   readonly compensation: SqliteCompensationStatements;
+  readonly activity: SqliteActivityStatements;
   readonly signals: SqliteSignalStatements;
   private readonly lists = new Map<string, BetterSqlite3.Statement>();
   private readonly workflows: string;
@@ -55,6 +57,7 @@ export class SqliteStatements {
     this.signals = new SqliteSignalStatements(db, prefix);
     this.retention = new SqliteRetentionStatements(db, prefix);
     this.compensation = new SqliteCompensationStatements(db, prefix);
+    this.activity = new SqliteActivityStatements(db, prefix);
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,

@@ -1,3 +1,4 @@
+import type { ActivityBucket, ActivityQuery } from '../../model';
 import { resolve } from 'node:path';
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import {
@@ -298,6 +299,10 @@ export class SqliteStore implements Persistence {
       }) as WorkflowRow[];
       return rows.map(toSummary);
     });
+  }
+
+  activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    return this.run((sql) => sql.activity.read(query));
   }
 
   countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
