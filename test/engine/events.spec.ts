@@ -146,6 +146,29 @@ describe('lifecycle events', () => {
     ]);
   });
 
+  it('tells each compensation that ran, with its step', async () => {
+    const { engine } = makeEngine(
+      {
+        order: async (ctx: WorkflowContext) => {
+          await ctx.step('reserve', () => 'seat-1', {
+            compensate: () => undefined,
+          });
+          throw new Error('out of stock');
+        },
+      },
+      { maxFailures: 1 },
+    );
+    const { events, stop } = collect(engine);
+    await engine.start('o', 'order', null);
+    await until(events, 'compensated');
+    stop();
+    expect(events.find((e) => e.type === 'compensated')).toMatchObject({
+      workflowId: 'o',
+      workflowName: 'order',
+      stepId: 'reserve',
+    });
+  });
+
   it('publishes on node:diagnostics_channel channels named lidex:<event>', async () => {
     expect(LIDEX_CHANNELS.started).toBe('lidex:workflow:started');
     expect(LIDEX_CHANNELS['step-recorded']).toBe('lidex:step:recorded');

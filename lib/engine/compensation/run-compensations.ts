@@ -1,3 +1,4 @@
+import { eventError } from '../lifecycle-events';
 import { messages } from '../../lidex.messages';
 import type { StoredStep, WorkflowError } from '../../model';
 import { never } from '../deferred';
@@ -90,6 +91,14 @@ export async function runCompensations(
       }),
     );
     if (!written) return never();
+    const told = outcome;
+    deps.events.emit('compensated', () => ({
+      workflowId: run.workflowId,
+      workflowName: writer.workflowName,
+      at: now,
+      stepId: compensation.stepId,
+      ...(told.ok ? {} : { error: eventError(told.error) }),
+    }));
     if (!outcome.ok) gaveUp ??= outcome;
   }
   const error =
