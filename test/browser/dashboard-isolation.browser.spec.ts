@@ -145,12 +145,12 @@ describeBrowser(
         page.locator('#detail .actions button').allTextContents();
 
       await open('ordinary', 'running');
-      expect(await buttons()).toEqual(['Cancel', 'Close']);
+      expect(await buttons()).toEqual(['Cancel', 'Terminate', 'Close']);
       await open('.', 'aborted');
-      expect(await buttons()).toEqual(['Retry', 'Close']);
+      expect(await buttons()).toEqual(['Retry', 'Delete', 'Close']);
       await page.locator('#detail pre.input', { hasText: '1' }).waitFor();
       await open('..', 'finished');
-      expect(await buttons()).toEqual(['Close']);
+      expect(await buttons()).toEqual(['Delete', 'Close']);
       await page
         .locator('#detail pre.result', { hasText: 'Hello, dots!' })
         .waitFor();
@@ -166,7 +166,7 @@ describeBrowser(
       await page
         .locator('#detail .workflow-id', { hasText: /^\.\.$/ })
         .waitFor();
-      expect(await buttons()).toEqual(['Close']);
+      expect(await buttons()).toEqual(['Delete', 'Close']);
     }, 60_000);
 
     it('under app.enableCors(), keeps a page on another site from reading or cancelling', async () => {
