@@ -24,6 +24,10 @@ function openStore() {
     const { MongoStore } = require('../../dist/mongodb');
     return new MongoStore(spec.mongodb);
   }
+  if (spec.mysql) {
+    const { MysqlStore } = require('../../dist/mysql');
+    return new MysqlStore(spec.mysql);
+  }
   const { SqliteStore } = require('../../dist/sqlite');
   return new SqliteStore({ path: spec.sqlite });
 }
