@@ -90,6 +90,8 @@ export default tseslint.config(
         console: 'readonly',
         __dirname: 'readonly',
         setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
       },
     },
     rules: {

@@ -17,6 +17,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
+  // Bounds every suite (a blocked worker is not bounded by testTimeout) and lists the slowest.
+  reporters: ['default', '<rootDir>/test/support/suite-clock-reporter.js'],
   // The whole run left a handle open after its last suite at the end of this session (Jest
   // printed "did not exit one second after the test run has completed" and hung); until that
   // handle is found (an open finding of the closing note), CI must end when the tests do.

@@ -83,6 +83,8 @@ export async function startMysqlServer(dir: string): Promise<MysqlServer> {
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     `--pid-file=${join(run, 'mysqld.pid')}`,
+    // Its temporary files beside its data: the process's TMPDIR may not be writable by `mysql`.
+    `--tmpdir=${run}`,
     '--innodb-flush-log-at-trx-commit=1',
     '--innodb-buffer-pool-size=64M',
     '--max-connections=500',
