@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { defineWorkflow, Workflow, type WorkflowContext } from '@lidex/nestjs';
 import { AccountRepository } from './account.repository';
 
-/** Blocks an account (its id); collect-payment starts it after three failed attempts. */
+/** Blocks an account (its id); collect-payment runs it as a child after three failed attempts. */
 export const BlockAccount = defineWorkflow<string, { blocked: string }>(
   'block-account',
 );

@@ -17,7 +17,7 @@ export const PAYMENT_CONFIRMED = 'payment-confirmed';
 export type CollectPaymentResult =
   | { outcome: 'paid'; attempts: number }
   | { outcome: 'already-paid' | 'no-invoice' | 'no-account' }
-  | { outcome: 'account-blocked'; blockWorkflowId: string };
+  | { outcome: 'account-blocked'; blockWorkflowId: string; blocked: string };
 
 /**
  * The workflow's name with its input (the invoice id) and result types: `@Workflow` below and
@@ -84,9 +84,15 @@ export class CollectPaymentWorkflow {
       await ctx.sleep(`sleep-${i}`, sampleConfig.paymentRetryDelayMs);
     }
 
-    // Start the blocking workflow.
-    const blockWorkflowId = `block-account-${account.id}`;
-    await ctx.start(blockWorkflowId, BlockAccount, account.id);
-    return { outcome: 'account-blocked', blockWorkflowId };
+    // Block the account in a child workflow, wait for it and report what it did. The child's id
+    // comes from this workflow's, so collecting the invoice again starts a child of its own.
+    const blockWorkflowId = `${ctx.workflowId}-block-account`;
+    const { blocked } = await ctx.executeChild(
+      'block-account',
+      BlockAccount,
+      account.id,
+      { workflowId: blockWorkflowId },
+    );
+    return { outcome: 'account-blocked', blockWorkflowId, blocked };
   }
 }

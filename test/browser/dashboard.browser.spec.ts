@@ -70,7 +70,7 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await send('/invoices/13/collect', { method: 'POST' });
     // The paid invoice's capture waits for the provider's confirmation (sent below, from the
     // dashboard).
-    for (const id of ['collect-payment-13', 'block-account-acc-13'])
+    for (const id of ['collect-payment-13', 'collect-payment-13-block-account'])
       await eventually(async () => (await statusOf(id)) === 'finished');
     await send('/payment-provider/outage', { method: 'POST' });
     await send('/invoices/7/collect', { method: 'POST' });
@@ -116,10 +116,13 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     expect(sum(await barsOf('throughput'))).toBeGreaterThanOrEqual(2);
     expect(Math.max(...(await barsOf('backlog')))).toBeGreaterThanOrEqual(1);
     expect(Math.max(...(await barsOf('latency')))).toBeGreaterThan(0);
+    // By its id exactly: collect-payment-13's child's id begins with the parent's.
     const row = (id: string) =>
-      page.locator('#workflows tbody tr', { hasText: id });
+      page.locator(`#workflows tbody tr[data-id="${id}"]`);
     await row('collect-payment-42').getByText('running').waitFor();
-    await row('block-account-acc-13').getByText('finished').waitFor();
+    await row('collect-payment-13-block-account')
+      .getByText('finished')
+      .waitFor();
     await row('collect-payment-7').getByText('aborted').waitFor();
 
     // Each count is a filter, and so is the workflow name. The ids are read in one go in the
@@ -136,7 +139,7 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
       );
     const all = [
       'collect-payment-7',
-      'block-account-acc-13',
+      'collect-payment-13-block-account',
       'collect-payment-13',
       'collect-payment-42',
     ];
@@ -146,7 +149,7 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     await page.locator('#counts [data-status="all"]').click();
     await showing(all);
     await page.locator('#name-filter').selectOption('block-account');
-    await showing(['block-account-acc-13']);
+    await showing(['collect-payment-13-block-account']);
     await countIs(page, 'all', '1');
     await page.locator('#name-filter').selectOption('');
     await showing(all);

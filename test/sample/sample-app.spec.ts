@@ -22,6 +22,7 @@ interface WorkflowJson {
   waitingFor?: { name?: string };
   signals?: unknown[];
   delivered?: boolean;
+  parent?: unknown;
 }
 
 async function json(url: string, init?: RequestInit): Promise<WorkflowJson> {
@@ -132,7 +133,8 @@ describe.each(stores)(
       );
       expect(done13.result).toEqual({
         outcome: 'account-blocked',
-        blockWorkflowId: 'block-account-acc-13',
+        blockWorkflowId: 'collect-payment-13-block-account',
+        blocked: 'acc-13',
       });
       expect(done13.steps.map((s) => s.id)).toEqual([
         'find-invoice',
@@ -143,12 +145,20 @@ describe.each(stores)(
         'sleep-1',
         'capture-payment-2',
         'sleep-2',
+        'block-account',
+        'block-account.result',
       ]);
       const blocked = await eventually(async () => {
-        const wf = await json(`${sample.url}/workflows/block-account-acc-13`);
+        const wf = await json(
+          `${sample.url}/workflows/collect-payment-13-block-account`,
+        );
         return wf.status === 'finished' ? wf : undefined;
       });
       expect(blocked.result).toEqual({ blocked: 'acc-13' });
+      expect(blocked.parent).toEqual({
+        workflowId: 'collect-payment-13',
+        parentClose: 'cancel',
+      });
 
       const missing = await fetch(`${sample.url}/workflows/nope`);
       expect(missing.status).toBe(404);

@@ -54,10 +54,19 @@ describe.each([
 
       const payment = await lidex.get('collect-payment-13', CollectPayment);
       expect(payment?.status).toBe('finished');
+      // block-account ran as a child, and the parent reports its result.
       expect(payment?.result).toEqual({
         outcome: 'account-blocked',
-        blockWorkflowId: 'block-account-acc-13',
+        blockWorkflowId: 'collect-payment-13-block-account',
+        blocked: 'acc-13',
       });
+      expect(payment?.children).toEqual([
+        {
+          workflowId: 'collect-payment-13-block-account',
+          name: 'block-account',
+          parentClose: 'cancel',
+        },
+      ]);
       const sleeps = payment!.steps.filter((step) => step.kind === 'sleep');
       expect(sleeps.map((sleep) => sleep.id)).toEqual([
         'sleep-0',
@@ -70,20 +79,25 @@ describe.each([
       // Each attempt ran when the day before it was over: on the clock, not on the wall.
       expect(sleeps[2].wakeAt!.toISOString()).toBe('2030-01-04T09:00:00.000Z');
       expect(payment!.updatedAt.toISOString()).toBe('2030-01-04T09:00:00.000Z');
-      const block = await lidex.get('block-account-acc-13', BlockAccount);
+      const block = await lidex.get(
+        'collect-payment-13-block-account',
+        BlockAccount,
+      );
       expect(block).toMatchObject({
         status: 'finished',
         result: { blocked: 'acc-13' },
+        parent: { workflowId: 'collect-payment-13', parentClose: 'cancel' },
       });
+      expect(block!.updatedAt.toISOString()).toBe('2030-01-04T09:00:00.000Z');
 
-      // Measured, not asserted tightly: a loaded machine may be slow. The bound is a sanity check.
+      // Measured (tens of ms); the bound leaves a loaded machine a wide margin.
       reportFigures(`collect-payment on the manual clock (${label})`, {
         wallMs: Math.round(wallMs),
       });
       process.stdout.write(
         `collect-payment, three days on the manual clock (${label}): ${wallMs.toFixed(1)} ms of wall time\n`,
       );
-      expect(wallMs).toBeLessThan(10_000);
+      expect(wallMs).toBeLessThan(1_000);
     } finally {
       await app.close();
     }
@@ -107,6 +121,8 @@ describe.each([
   it('counts a capture the provider never confirms as failed: each waits a day, then the account is blocked', async () => {
     const { clock, app, lidex } = await bootCapturing();
     try {
+      // Invoice 13 collected again (on SQLite, in the store where collect-payment-13 blocked its
+      // account): this collection runs a child of its own.
       await lidex.start('unconfirmed-13', CollectPayment, '13');
       await clock.advance(6 * DAY - 1);
       expect((await lidex.get('unconfirmed-13'))?.status).toBe('running');
@@ -114,7 +130,8 @@ describe.each([
       const payment = await lidex.get('unconfirmed-13', CollectPayment);
       expect(payment?.result).toEqual({
         outcome: 'account-blocked',
-        blockWorkflowId: 'block-account-acc-13',
+        blockWorkflowId: 'unconfirmed-13-block-account',
+        blocked: 'acc-13',
       });
       const waits = payment!.steps.filter((step) => step.kind === 'signal');
       expect(waits.map((wait) => [wait.id, wait.result])).toEqual([
