@@ -74,14 +74,20 @@ export class MongoSignals {
     const { locks } = this;
     if (!locks) return write();
     const _id = lockId(workflowId);
+    // `now` is when the call began: the time spent waiting counts too, or a lock left by a
+    // process that died less than STALE_LOCK_MS before it would never go stale for this call.
+    const waitingSince = performance.now();
+    const current = () => now + Math.round(performance.now() - waitingSince);
+    let at = now;
     for (;;) {
       try {
-        await locks.insertOne({ _id, workflowId, at: now });
+        await locks.insertOne({ _id, workflowId, at });
         break;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         const held = await locks.findOne({ _id });
-        if (held && held.at < now - STALE_LOCK_MS) {
+        at = current();
+        if (held && held.at < at - STALE_LOCK_MS) {
           await locks.deleteOne({ _id, at: held.at });
         } else {
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -91,7 +97,8 @@ export class MongoSignals {
     try {
       return await write();
     } finally {
-      await locks.deleteOne({ _id });
+      // Only this call's lock: one taken over after going stale is the new holder's.
+      await locks.deleteOne({ _id, at });
     }
   }
 
