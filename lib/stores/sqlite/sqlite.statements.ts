@@ -46,6 +46,10 @@ export class SqliteStatements {
   readonly signals: SqliteSignalStatements;
   private readonly lists = new Map<string, BetterSqlite3.Statement>();
   private readonly workflows: string;
+  /** One transaction function for every call: better-sqlite3 builds a new one per `transaction()`. */
+  private readonly inTransaction: BetterSqlite3.Transaction<
+    (work: () => unknown) => unknown
+  >;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -53,6 +57,7 @@ export class SqliteStatements {
   ) {
     const workflows = `${prefix}workflows`;
     this.workflows = workflows;
+    this.inTransaction = db.transaction((work: () => unknown) => work());
     const steps = `${prefix}steps`;
     this.signals = new SqliteSignalStatements(db, prefix);
     this.retention = new SqliteRetentionStatements(db, prefix);
@@ -208,11 +213,11 @@ export class SqliteStatements {
 
   /** Runs `work` in a transaction that takes the write lock at once (BEGIN IMMEDIATE). */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+    return this.inTransaction.immediate(work) as T;
   }
 
   /** Runs `work` on one consistent snapshot. */
   readTransaction<T>(work: () => T): T {
-    return this.db.transaction(work).deferred();
+    return this.inTransaction.deferred(work) as T;
   }
 }
