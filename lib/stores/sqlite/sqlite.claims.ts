@@ -92,9 +92,14 @@ export function claimInTransaction(
   let priority = oldest ? 0 : nextPriority(sql, Infinity);
   while (claimed.length < leases.length && priority !== undefined) {
     const lease = leases[claimed.length];
-    const row = next.get({ ...claiming(lease), priority }) as
-      ClaimedRow | undefined;
-    if (take(row, lease)) continue;
+    const params = { ...claiming(lease), priority };
+    const row = next.get(params) as ClaimedRow | undefined;
+    if (row) {
+      sql.claimPicked.run({ ...params, id: row.id });
+      // As the claim left it: one more attempt.
+      take({ ...row, attempts: row.attempts + 1 }, lease);
+      continue;
+    }
     if (oldest) break;
     priority = nextPriority(sql, priority);
   }

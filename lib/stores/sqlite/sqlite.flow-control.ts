@@ -54,8 +54,11 @@ const WITHIN_LIMITS = `(lease_token IS NOT NULL OR (
     SELECT 1 FROM json_each(@rated_names) AS r WHERE r.value = name))))`;
 
 /**
- * One claim statement: the next ready workflow of priority `@priority`, oldest first (a range
- * of the priority index), or with `oldest` the oldest whatever its priority (the ready index).
+ * One claim's pick: the next ready workflow of priority `@priority`, oldest first (a range of
+ * the priority index), or with `oldest` the oldest whatever its priority (the ready index). The
+ * claim then takes it by id (`claimPickedStatement`), in the same write transaction: SQLite has
+ * one writer, so nothing comes between. Two statements cost less than one UPDATE with RETURNING
+ * (measured: about 9 against 18 µs per claimed workflow).
  */
 export function claimStatement(
   db: BetterSqlite3.Database,
@@ -63,21 +66,30 @@ export function claimStatement(
   { unleased, oldest }: { unleased: boolean; oldest: boolean },
 ): BetterSqlite3.Statement {
   return db.prepare(
+    `SELECT id, name, input, version, concurrency_key, attempts, deadline_at, trace_context,
+            parent
+     FROM ${workflows}
+     ${oldest ? '' : `INDEXED BY ${workflows}_priority_ready`}
+     WHERE ${oldest ? '' : 'priority = @priority AND'}
+       ready_at IS NOT NULL AND ready_at <= @now
+       ${unleased ? 'AND lease_token IS NULL' : ''}
+       AND ${SKIP_NEWER_VERSIONS} AND ${WITHIN_LIMITS}
+     ORDER BY ready_at LIMIT 1`,
+  );
+}
+
+/** Takes the workflow a claim's pick found (`@id`) with the claim's lease. */
+export const claimPickedStatement = (
+  db: BetterSqlite3.Database,
+  workflows: string,
+): BetterSqlite3.Statement =>
+  db.prepare(
     `UPDATE ${workflows}
        SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
            attempts = attempts + 1, updated_at = @now, ${NOT_WAITING},
            first_claimed_at = COALESCE(first_claimed_at, @now)
-     WHERE id = (SELECT id FROM ${workflows}
-                 ${oldest ? '' : `INDEXED BY ${workflows}_priority_ready`}
-                 WHERE ${oldest ? '' : 'priority = @priority AND'}
-                   ready_at IS NOT NULL AND ready_at <= @now
-                   ${unleased ? 'AND lease_token IS NULL' : ''}
-                   AND ${SKIP_NEWER_VERSIONS} AND ${WITHIN_LIMITS}
-                 ORDER BY ready_at LIMIT 1)
-     RETURNING id, name, input, version, concurrency_key, attempts, deadline_at, trace_context,
-               parent`,
+     WHERE id = @id`,
   );
-}
 
 /** The next priority below `@below` that any workflow that can still run has (an index seek). */
 export const nextPriorityStatement = (
@@ -131,6 +143,13 @@ export class SqliteFlowStatements {
   }
 }
 
+/** The parameters of a claim without flow limits: nothing is full. */
+const NO_LIMITS = Object.freeze({
+  full_names: '[]',
+  full_keys: '[]',
+  rated_names: '[]',
+});
+
 const keyOf = (name: string, key: string) => JSON.stringify([name, key]);
 
 /** What a claim has counted so far, as the claim statements' parameters. */
@@ -143,6 +162,7 @@ export class SqliteFlowGate {
 
   /** `@full_names`, `@full_keys` and `@rated_names` for the next claim statement. */
   params(): { full_names: string; full_keys: string; rated_names: string } {
+    if (!this.limits || this.limits.size === 0) return NO_LIMITS;
     const full: string[] = [];
     const rated: string[] = [];
     const keys: [string, string][] = [];

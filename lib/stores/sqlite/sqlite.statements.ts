@@ -5,6 +5,7 @@ import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import { SKIP_NEWER_VERSIONS } from './sqlite.versions';
 import { NOT_WAITING, SqliteSignalStatements } from './sqlite.signals';
 import {
+  claimPickedStatement,
   claimStatement,
   nextPriorityStatement,
   SqliteFlowStatements,
@@ -22,6 +23,7 @@ export class SqliteStatements {
   readonly claimNextUnleased: BetterSqlite3.Statement;
   readonly claimOldestReady: BetterSqlite3.Statement;
   readonly claimOldestUnleased: BetterSqlite3.Statement;
+  readonly claimPicked: BetterSqlite3.Statement;
   readonly flow: SqliteFlowStatements;
   readonly nextPriority: BetterSqlite3.Statement;
   readonly takeOverLease: BetterSqlite3.Statement;
@@ -89,6 +91,7 @@ export class SqliteStatements {
       unleased: true,
       oldest: true,
     });
+    this.claimPicked = claimPickedStatement(db, workflows);
     this.flow = new SqliteFlowStatements(db, prefix);
     this.nextPriority = nextPriorityStatement(db, workflows);
     this.takeOverLease = db.prepare(
