@@ -12,6 +12,8 @@ module.exports = {
     '^@lidex/nestjs/mongodb$': '<rootDir>/lib/mongodb.ts',
     '^@lidex/nestjs/postgres$': '<rootDir>/lib/postgres.ts',
     '^@lidex/nestjs/mysql$': '<rootDir>/lib/mysql.ts',
+    '^@lidex/nestjs/cqrs$': '<rootDir>/lib/cqrs.ts',
+    '^@lidex/nestjs/event-emitter$': '<rootDir>/lib/event-emitter.ts',
     '^@lidex/nestjs/testing$': '<rootDir>/lib/testing/index.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -143,3 +143,4 @@ export { WorkflowAbortedError } from './errors/workflow-aborted.error';
 export { WorkflowCancelledError } from './errors/workflow-cancelled.error';
 export { ChildWorkflowError } from './errors/child-workflow.error';
 export { WorkflowTimeoutError } from './errors/workflow-timeout.error';
+export { EventBusMissingError } from './errors/event-bus-missing.error';

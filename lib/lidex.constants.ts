@@ -12,3 +12,6 @@ export const LIDEX_ENGINE = Symbol('LIDEX_ENGINE');
 
 /** The Nest logger context of every Lidex log line. */
 export const LIDEX_LOGGER_CONTEXT = 'Lidex';
+
+/** Metadata key of the `@StartWorkflowOn` / `@SignalWorkflowOn` triggers on a class or method. */
+export const LIDEX_EVENT_TRIGGERS_METADATA = 'lidex:event-triggers';

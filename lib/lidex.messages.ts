@@ -620,4 +620,50 @@ export const messages = {
     `ctx.step(${show(stepId)}, fn, { compensate }) in workflow ${show(workflowId)}: ${store} ` +
     `cannot run compensations (its store has no recordCompensationStatus). Use a Lidex store ` +
     `(memory, SQLite, MongoDB, PostgreSQL), or implement it for this one.`,
+  eventTriggerFailed: (decorator: string, where: string, cause: string) =>
+    `${decorator} on ${where} could not handle an event: ${cause}. The event bus goes on; ` +
+    `fix the decorator's options or the event`,
+  eventTriggerAlreadyStarted: (
+    decorator: string,
+    where: string,
+    workflowId: string,
+  ) =>
+    `${decorator} on ${where}: workflow ${show(workflowId)} exists already (the event was ` +
+    `delivered again); nothing started`,
+  eventTriggerSignalNotDelivered: (
+    decorator: string,
+    where: string,
+    workflowId: string,
+  ) =>
+    `${decorator} on ${where}: workflow ${show(workflowId)} has ended; the signal was not ` +
+    `delivered`,
+  eventTriggerOptionInvalid: (
+    decorator: string,
+    option: string,
+    value: unknown,
+    expected: string,
+  ) =>
+    `${decorator}: option ${show(option)} must be ${expected}, got ` +
+    `${value === undefined ? 'undefined' : show(value)}.`,
+  eventTriggerEventInvalid: (
+    decorator: string,
+    value: unknown,
+    expected: string,
+  ) =>
+    `${decorator} needs ${expected} as its first argument, got ` +
+    `${value === undefined ? 'undefined' : show(value)}.`,
+  eventTriggerNeedsWorkflow: (decorator: string, where: string) =>
+    `${decorator} on ${where} names no workflow to start: give { workflow: 'name' } (or a ` +
+    `reference made by defineWorkflow()), or put the decorator on a @Workflow() method.`,
+  eventTriggerOnStatic: (decorator: string, where: string) =>
+    `${decorator} is on the static method ${where}, which Lidex never looks at: put it on an ` +
+    `instance method marked @Workflow(), or on the provider's class.`,
+  eventBusMissing: (
+    decorator: string,
+    where: string,
+    packageName: string,
+    moduleName: string,
+  ) =>
+    `${decorator} on ${where} listens to ${packageName}'s events, but the app has no such bus: ` +
+    `import ${moduleName} in the app's root module.`,
 };

@@ -15,6 +15,8 @@ import {
 } from './lidex-options.check';
 import { LidexWorker } from './lidex.worker';
 import { WorkflowExplorer } from './workflow.explorer';
+import { EventTriggerExplorer } from './nest-events/event-trigger.explorer';
+import { EventTriggerRunner } from './nest-events/event-trigger.runner';
 
 /**
  * Durable workflows for a Nest app. Import once, in the root module:
@@ -36,6 +38,8 @@ import { WorkflowExplorer } from './workflow.explorer';
     WorkflowExplorer,
     LidexWorker,
     LidexClient,
+    EventTriggerExplorer,
+    EventTriggerRunner,
   ],
   exports: [LidexClient],
 })
