@@ -28,6 +28,13 @@ const COMMON_PACKAGES = [
 export const DRIVER_PACKAGES = {
   sqlite: ['better-sqlite3', '@types/better-sqlite3'],
   mongodb: ['mongodb'],
+  // SQLite, and the two event buses of `@lidex/nestjs/cqrs` and `/event-emitter`.
+  events: [
+    'better-sqlite3',
+    '@types/better-sqlite3',
+    '@nestjs/cqrs',
+    '@nestjs/event-emitter',
+  ],
 } as const;
 
 export type Driver = keyof typeof DRIVER_PACKAGES;
