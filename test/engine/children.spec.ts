@@ -9,6 +9,7 @@ import {
   type Persistence,
   type WorkflowContext,
 } from '@lidex/nestjs';
+import { MysqlStore } from '@lidex/nestjs/mysql';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { ManualClock } from '@lidex/nestjs/testing';
 import { encodeValue } from '../../lib/engine/codec';
@@ -16,25 +17,41 @@ import { messages } from '../../lib/lidex.messages';
 import { clockEngine } from '../support/clock-engine';
 import { gate, makeEngine } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
+import { dropTestTables, mysqlUrl, testPrefix } from '../support/mysql';
 import { tempDir } from '../support/temp-dir';
 
 const HOUR = 60 * 60 * 1000;
 const T0 = new Date('2030-01-01T09:00:00Z').getTime();
 
 const dir = tempDir('lidex-children-');
-afterAll(() => dir.remove());
+afterAll(async () => {
+  dir.remove();
+  await dropTestTables();
+});
 let files = 0;
 
 const Block = defineWorkflow<{ account: string }, { blocked: string }>('block');
 
-describe.each([
-  ['memory', (): Persistence => new MemoryStore()],
+const stores: [string, () => Persistence][] = [
+  ['memory', () => new MemoryStore()],
   [
     'sqlite',
-    (): Persistence =>
-      new SqliteStore({ path: join(dir.path, `lidex-${++files}.sqlite`) }),
+    () => new SqliteStore({ path: join(dir.path, `lidex-${++files}.sqlite`) }),
   ],
-])('child workflows (%s store)', (_label, makeStore) => {
+];
+if (mysqlUrl) {
+  stores.push([
+    'mysql',
+    () =>
+      new MysqlStore({
+        url: mysqlUrl!,
+        tablePrefix: testPrefix(),
+        poolSize: 4,
+      }),
+  ]);
+}
+
+describe.each(stores)('child workflows (%s store)', (_label, makeStore) => {
   let store: Persistence;
   beforeEach(async () => {
     store = makeStore();

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { messages } from '../../lib/lidex.messages';
 import { eventually } from '../support/eventually';
 import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
+import { dropTestTables, mysqlUrl, testPrefix } from '../support/mysql';
 import { dropTestSchemas, postgresUrl, testSchema } from '../support/postgres';
 import { startSample as startSampleWith } from '../support/sample-process';
 import { tempDir } from '../support/temp-dir';
@@ -54,9 +55,17 @@ if (postgresUrl) {
   });
 }
 
+if (mysqlUrl) {
+  stores.push({
+    label: 'MySQL',
+    env: { LIDEX_MYSQL_URL: mysqlUrl, LIDEX_MYSQL_TABLE_PREFIX: testPrefix() },
+  });
+}
+
 afterAll(async () => {
   await dropTestDatabases();
   await dropTestSchemas();
+  await dropTestTables();
   dir.remove();
 });
 

@@ -4,6 +4,7 @@ import {
   dropTestDatabases,
   mongoStoreFactory,
 } from '../support/mongo';
+import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -19,4 +20,7 @@ describeEachMongo('MongoDB store on $label', (server) => {
 });
 describePostgres('PostgreSQL', () => {
   childrenContract(postgresStoreFactory());
+});
+describeMysql('MySQL', () => {
+  childrenContract(mysqlStoreFactory());
 });

@@ -4,11 +4,13 @@ import {
   persistenceContract,
   retentionContract,
   schedulesContract,
+  signalsContract,
 } from '@lidex/nestjs/testing';
 import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 
 describeMysql('MySQL', () => {
   persistenceContract(mysqlStoreFactory());
+  signalsContract(mysqlStoreFactory());
   operationsContract(mysqlStoreFactory());
   schedulesContract(mysqlStoreFactory());
   retentionContract(mysqlStoreFactory());

@@ -7,6 +7,7 @@ export function mysqlNames(prefix: string) {
   return {
     workflows: q('workflows'),
     steps: q('steps'),
+    signals: q('signals'),
     schedules: q('schedules'),
     version: q('schema_version'),
     procedure: (role: string): string => q(role),

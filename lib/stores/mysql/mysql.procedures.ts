@@ -1,4 +1,6 @@
 import { keyOf, mysqlNames } from './mysql.names';
+import { procedureParts } from './mysql.procedure-parts';
+import { signalsSelect } from './mysql.signals';
 
 /**
  * The store's writes that belong to a run, as stored procedures: each is one statement from the
@@ -12,25 +14,13 @@ export function mysqlProcedures(
 ): { name: string; body: string }[] {
   const n = mysqlNames(prefix);
   const w = n.workflows;
-  const opening = `
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
-    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
-    START TRANSACTION;`;
-  /** Locks the workflow's row and reads its lease token into v_token (NULL: none or no row). */
-  const fence = `
-    SET v_key = ${keyOf('p_id')};
-    SELECT lease_token INTO v_token FROM ${w} WHERE id_key = v_key FOR UPDATE;`;
-  const declarations = `
-    DECLARE v_key BINARY(32);
-    DECLARE v_token VARCHAR(64) DEFAULT NULL;
-    DECLARE v_held BOOLEAN DEFAULT FALSE;
-    DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_token = NULL;`;
+  const { opening, fence, declarations } = procedureParts(prefix);
   return [
     {
       // The oldest ready first, skipping rows another claim holds and workflows of a newer
       // version than the worker runs (p_versions: [[name, version], ...], matched as data); each
       // under the lease of its rank (p_leases: [[token, until], ...]). Answers, per workflow,
-      // one result set with its row and one with its steps.
+      // three result sets: its row, its steps and its signals (mysql.signals.ts).
       name: n.procedure('claim'),
       body: `(IN p_now BIGINT, IN p_leases LONGTEXT, IN p_limit INT, IN p_versions LONGTEXT)
       BEGIN
@@ -55,12 +45,15 @@ export function mysqlProcedures(
           UPDATE ${w}
           SET status = 'running', attempts = attempts + 1, updated_at = p_now,
               lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
-              ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]'))
+              ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]')),
+              waiting_for = NULL, waiting_kind = NULL
           WHERE id_key = v_key;
-          SELECT id, name, input, version, deadline_at, lease_token AS token FROM ${w}
+          SELECT id, name, input, version, deadline_at, parent, trace_context,
+            lease_token AS token FROM ${w}
           WHERE id_key = v_key;
           SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${n.steps}
           WHERE workflow_key = v_key ORDER BY seq;
+          ${signalsSelect(n.signals, 'v_key')};
           SET v_rank = v_rank + 1;
         END LOOP;
         CLOSE ready;

@@ -8,7 +8,7 @@ const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
  * Migration 3 of the MySQL store: the index a purge reads (ended workflows by status, oldest
  * first), added only when missing (MySQL has no `CREATE INDEX IF NOT EXISTS`), and the purge's
  * procedure: one bounded batch, oldest first, skipping rows another transaction holds, each
- * workflow deleted with its steps in the procedure's one transaction.
+ * workflow deleted with its steps and signals in the procedure's one transaction.
  */
 export function retentionMigration(prefix: string): string[] {
   const n = mysqlNames(prefix);
@@ -46,6 +46,7 @@ export function retentionMigration(prefix: string): string[] {
         FETCH doomed INTO v_key;
         IF v_done THEN LEAVE purging; END IF;
         DELETE FROM ${n.steps} WHERE workflow_key = v_key;
+        DELETE FROM ${n.signals} WHERE workflow_key = v_key;
         DELETE FROM ${n.workflows} WHERE id_key = v_key;
         SET v_count = v_count + 1;
       END LOOP;
@@ -69,8 +70,9 @@ export class MysqlRetention {
 
   async delete(workflowId: string): Promise<boolean | undefined> {
     const { affectedRows } = await this.query(
-      `DELETE w, s FROM ${this.names.workflows} w
+      `DELETE w, s, g FROM ${this.names.workflows} w
        LEFT JOIN ${this.names.steps} s ON s.workflow_key = w.id_key
+       LEFT JOIN ${this.names.signals} g ON g.workflow_key = w.id_key
        WHERE w.id_key = ${keyOf('?')} AND w.status IN (${ENDED})`,
       [workflowId],
     );

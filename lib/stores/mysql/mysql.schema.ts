@@ -1,7 +1,10 @@
+import { childrenMigration } from './mysql.children';
 import { deadlinesMigration } from './mysql.deadlines';
 import { retentionMigration } from './mysql.retention';
 import { mysqlNames } from './mysql.names';
 import { mysqlProcedures } from './mysql.procedures';
+import { signalsMigration } from './mysql.signals';
+import { traceContextMigration } from './mysql.trace-context';
 
 /**
  * The MySQL store's tables and procedures, as numbered migrations, for one table prefix. Every
@@ -10,7 +13,7 @@ import { mysqlProcedures } from './mysql.procedures';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -84,6 +87,10 @@ export function migrationStatements(prefix: string): string[] {
   return [
     ...tables(prefix),
     ...deadlinesMigration(prefix),
+    // 4: signals and waits, a child's parent, the trace context.
+    ...signalsMigration(prefix),
+    ...childrenMigration(prefix),
+    ...traceContextMigration(prefix),
     ...retentionMigration(prefix),
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,

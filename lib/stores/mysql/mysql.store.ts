@@ -1,5 +1,4 @@
 import type { WorkflowCounts, WorkflowStatus } from '../../model';
-import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
@@ -13,10 +12,12 @@ import {
   type FinishRecord,
   type Lease,
   type LeaseRelease,
+  type NewSignal,
   type NewWorkflow,
   noCounts,
   type Persistence,
   RETRYABLE_STATUSES,
+  type SignalDelivery,
   type StepOutcome,
   type StoreContext,
   type StoredStep,
@@ -25,6 +26,7 @@ import {
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
+import { parentField, parentParam } from './mysql.children';
 import type { MysqlQuery, MysqlSource } from './mysql.connection';
 import { migrateSchema } from './mysql.migrate';
 import { keyOf, mysqlNames } from './mysql.names';
@@ -45,7 +47,16 @@ import { DUPLICATE_KEY, MysqlSchedules } from './mysql.schedules';
 import { MysqlRetention } from './mysql.retention';
 import { migrationScript } from './mysql.schema';
 import { mysqlErrno } from './mysql.retry';
+import {
+  NOT_WAITING,
+  releaseToWait,
+  sendSignal,
+  signalsOf,
+  toStoredSignals,
+  waitingField,
+} from './mysql.signals';
 import { openSource, sourceName, transactionQuery } from './mysql.source';
+import { traceContextOf } from './mysql.trace-context';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -144,6 +155,8 @@ export class MysqlStore implements Persistence {
       workflow.now,
       workflow.version ?? 1,
       workflow.deadlineAt ?? null,
+      parentParam(workflow.parent),
+      workflow.traceContext ?? null,
     ];
   }
 
@@ -155,8 +168,8 @@ export class MysqlStore implements Persistence {
       await query(
         `INSERT INTO ${this.names.workflows}
           (id_key, id, name, status, input, attempts, ready_at, lease_token, created_at, updated_at,
-           version, deadline_at)
-        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           version, deadline_at, parent, trace_context)
+        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         values,
       );
       return true;
@@ -202,7 +215,8 @@ export class MysqlStore implements Persistence {
       ],
     );
     const claimed: ClaimedWorkflow[] = [];
-    for (let i = 0; i + 1 < sets.length; i += 2) {
+    // Three result sets per workflow: its row, its steps, its signals.
+    for (let i = 0; i + 2 < sets.length; i += 3) {
       const row = sets[i][0];
       claimed.push({
         id: text(row.id),
@@ -211,8 +225,10 @@ export class MysqlStore implements Persistence {
         leaseToken: text(row.token),
         version: Number(row.version),
         steps: toStoredSteps(sets[i + 1]),
-        signals: [],
+        signals: toStoredSignals(sets[i + 2]),
         deadlineAt: deadlineOf(row.deadline_at),
+        ...traceContextOf(row),
+        ...parentField(row),
       });
     }
     return claimed;
@@ -248,6 +264,15 @@ export class MysqlStore implements Persistence {
     leaseToken: string,
     release: LeaseRelease,
   ): Promise<boolean> {
+    const { wait } = release;
+    if (wait) {
+      return releaseToWait(this.query, this.tablePrefix, {
+        ...release,
+        workflowId,
+        leaseToken,
+        wait,
+      });
+    }
     return this.held('release', [
       workflowId,
       leaseToken,
@@ -303,11 +328,9 @@ export class MysqlStore implements Persistence {
     return Number(sets[0][0].now);
   }
 
-  /** Signals reach this store in a later landing; until then it refuses them, saying so. */
-  sendSignal(): Promise<never> {
-    return Promise.reject(
-      new InvalidArgumentError(messages.signalsUnsupported(this.describe())),
-    );
+  /** One `CALL` (mysql.signals.ts): stored, and a waiting workflow woken, in one transaction. */
+  sendSignal(signal: NewSignal): Promise<SignalDelivery> {
+    return sendSignal(this.query, this.tablePrefix, signal);
   }
 
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
@@ -324,12 +347,15 @@ export class MysqlStore implements Persistence {
     );
     return {
       ...toSummary(row),
+      ...waitingField(row),
       input: text(row.input),
       result: optionalText(row.result),
       leaseToken: optionalText(row.lease_token),
       steps: toStoredSteps(steps.sets[0]),
-      signals: [],
+      signals: await signalsOf(this.query, this.tablePrefix, workflowId),
       deadlineAt: deadlineOf(row.deadline_at),
+      ...traceContextOf(row),
+      ...parentField(row),
     };
   }
 
@@ -348,19 +374,27 @@ export class MysqlStore implements Persistence {
       where.push('version = ?');
       values.push(query.version);
     }
+    if (query.waiting !== undefined) {
+      where.push('waiting_kind = ?');
+      values.push(query.waiting);
+    }
     if (query.after) {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       values.push(query.after.createdAt, query.after.createdAt, query.after.id);
     }
     values.push(query.limit);
     const { sets } = await this.query(
-      `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at, version
+      `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at, version,
+        waiting_for
       FROM ${this.names.workflows}
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT ?`,
       values,
     );
-    return (sets[0] ?? []).map(toSummary);
+    return (sets[0] ?? []).map((row) => ({
+      ...toSummary(row),
+      ...waitingField(row),
+    }));
   }
 
   async countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
@@ -384,7 +418,7 @@ export class MysqlStore implements Persistence {
     await this.query(
       `UPDATE ${this.names.workflows}
       SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = ?,
-          error = COALESCE(?, error)
+          error = COALESCE(?, error), ${NOT_WAITING}
       WHERE id_key = ${keyOf('?')} AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
       [now, reason, workflowId],
     );
