@@ -19,6 +19,11 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
+  // One suite at a time, whatever number of CPUs the machine reports: the suites share one server
+  // of each kind, several of them start worker processes, and some compare rates. Jest's default
+  // (one worker per reported CPU, less one) depends on the machine, so the run would differ
+  // between this one and a CI machine that reports more CPUs than it gives.
+  maxWorkers: 1,
   // Bounds every suite (a blocked worker is not bounded by testTimeout) and lists the slowest.
   reporters: ['default', '<rootDir>/test/support/suite-clock-reporter.js'],
   // The whole run left a handle open after its last suite at the end of this session (Jest
