@@ -10,29 +10,55 @@ import { tempDir } from '../support/temp-dir';
 const WORKFLOWS = 30;
 const LOCK_MS = 3_000;
 
-/** Another process takes the SQLite file's write lock and keeps it for `ms`. */
-function lockFile(
+/**
+ * Another process, started and with its driver loaded before `take()`, takes the SQLite file's
+ * write lock when told to and keeps it for `ms` (told, not started then: starting a process
+ * takes longer than the rest of the run on a loaded machine).
+ */
+async function lockingProcess(
   path: string,
   ms: number,
-): Promise<{ released: Promise<void> }> {
+): Promise<{ take(): Promise<{ released: Promise<void> }>; kill(): void }> {
   const code = `
     const Database = require('better-sqlite3');
     const db = new Database(process.argv[1]);
-    db.exec('BEGIN EXCLUSIVE');
-    process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});
+    process.stdout.write('ready\\n');
+    process.stdin.once('data', () => {
+      db.exec('BEGIN EXCLUSIVE');
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); process.exit(0); }, ${ms});
+    });
   `;
   const child = spawn(process.execPath, ['-e', code, path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
     cwd: join(__dirname, '../..'),
   });
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => resolve()),
   );
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve({ released: exited }));
-    child.once('error', reject);
-  });
+  const said = (word: string) =>
+    new Promise<void>((resolve, reject) => {
+      const listen = (chunk: Buffer) => {
+        if (!chunk.toString().includes(word)) return;
+        child.stdout.off('data', listen);
+        resolve();
+      };
+      child.stdout.on('data', listen);
+      child.once('error', reject);
+      void exited.then(() =>
+        reject(new Error(`the locking process exited before "${word}"`)),
+      );
+    });
+  await said('ready');
+  return {
+    kill: () => child.kill('SIGKILL'),
+    take: async () => {
+      const locked = said('locked');
+      child.stdin.write('go\n');
+      await locked;
+      return { released: exited };
+    },
+  };
 }
 
 describe('SQLite file locked by another process', () => {
@@ -57,19 +83,21 @@ describe('SQLite file locked by another process', () => {
             await ctx.step(`step-${i}`, async () => {
               const key = `${ctx.workflowId}/${i}`;
               runs.set(key, (runs.get(key) ?? 0) + 1);
-              await new Promise((resolve) => setTimeout(resolve, 20));
+              await new Promise((resolve) => setTimeout(resolve, 50));
             });
           }
           return 'done';
         },
       },
     });
+    let locker: Awaited<ReturnType<typeof lockingProcess>> | undefined;
     try {
       for (let i = 0; i < WORKFLOWS; i++)
         await engine.start(`w${i}`, 'chain', null);
+      locker = await lockingProcess(path, LOCK_MS);
       engine.startWorker();
       await eventually(() => runs.size >= 20, 10_000, '20 steps');
-      const { released } = await lockFile(path, LOCK_MS);
+      const { released } = await locker.take();
       await released;
       for (let i = 0; i < WORKFLOWS; i++) {
         expect(await engine.wait(`w${i}`, { timeoutMs: 30_000 })).toBe(
@@ -78,6 +106,7 @@ describe('SQLite file locked by another process', () => {
         expect((await engine.get(`w${i}`))?.steps).toHaveLength(3);
       }
     } finally {
+      locker?.kill();
       await engine.stopWorker();
       await store.close();
     }
