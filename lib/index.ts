@@ -144,3 +144,9 @@ export { WorkflowCancelledError } from './errors/workflow-cancelled.error';
 export { ChildWorkflowError } from './errors/child-workflow.error';
 export { WorkflowTimeoutError } from './errors/workflow-timeout.error';
 export { EventBusMissingError } from './errors/event-bus-missing.error';
+export { PayloadCodecError } from './errors/payload-codec.error';
+export type { PayloadCodec } from './engine/payloads/payload-codec';
+export {
+  aesGcmCodec,
+  type AesGcmCodecOptions,
+} from './engine/payloads/aes-gcm-codec';

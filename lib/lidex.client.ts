@@ -106,6 +106,15 @@ export class LidexClient {
   }
 
   /**
+   * The workflow as `get()` reads it, for showing rather than computing with: a value this
+   * process cannot decode (encrypted with a key it does not have) reads as its description,
+   * `'encrypted (key k1)'`, where `get()` throws `PayloadCodecError`. What the dashboard shows.
+   */
+  inspect(id: string): Promise<WorkflowInfo | undefined> {
+    return this.engine.inspect(id);
+  }
+
+  /**
    * The workflow's output once it has finished, typed by a reference. Throws
    * `WorkflowAbortedError` for a workflow that failed for good (its error on `error`),
    * `WorkflowCancelledError` for a cancelled one (`reason`: a deadline that passed),

@@ -666,4 +666,38 @@ export const messages = {
   ) =>
     `${decorator} on ${where} listens to ${packageName}'s events, but the app has no such bus: ` +
     `import ${moduleName} in the app's root module.`,
+  notACodec: () =>
+    'a payload codec: an object with encode(text) and decode(stored), synchronous, such as ' +
+    'aesGcmCodec({ keys, current }) from @lidex/nestjs',
+  aesGcmOptionsShape: () =>
+    "an object such as { keys: { k1: process.env.LIDEX_KEY_K1 }, current: 'k1' }",
+  aesGcmKeyIdInvalid: () =>
+    'a key id of letters, digits, "_", "." or "-" (1 to 64 characters)',
+  aesGcmKeyLength: (keyId: string, bytes: number | undefined) =>
+    `a 32-byte key for AES-256 (a Buffer, or 32 bytes in base64 or hex: ` +
+    `openssl rand -base64 32); key ${show(keyId)} is ` +
+    (bytes === undefined ? 'neither' : `${bytes} bytes`),
+  aesGcmCurrentUnknown: (keyIds: string[]) =>
+    `the id of one of the keys given (${keyIds.map(show).join(', ') || 'none'})`,
+  payloadKeyMissing: (keyId: string, keyIds: string[]) =>
+    `Lidex cannot decrypt a stored value: it was encrypted with key ${show(keyId)}, which is ` +
+    `not among this process's keys (${keyIds.map(show).join(', ')}). Add key ${show(keyId)} ` +
+    `to aesGcmCodec({ keys }) (keep retired keys listed while values encrypted with them remain).`,
+  payloadKeyWrong: (keyId: string) =>
+    `Lidex cannot decrypt a stored value encrypted with key ${show(keyId)}: it does not ` +
+    `authenticate with the key this process has under that id. Give aesGcmCodec({ keys }) the ` +
+    `same key ${show(keyId)} the writing process had (a key id must never be reused for a new key).`,
+  payloadMalformed: () =>
+    'Lidex cannot decrypt a stored value: it starts like an AES-256-GCM value but is not one ' +
+    '(truncated or edited in the store).',
+  payloadNeedsCodec: (keyId: string | undefined) =>
+    (keyId === undefined
+      ? 'Lidex cannot read a stored value: it is not JSON, so a payload codec wrote it. '
+      : `Lidex cannot read a stored value: it is encrypted (key ${show(keyId)}) and this ` +
+        'engine has no payload codec. ') +
+    'Configure the same codec as the processes that write the workflows: ' +
+    "codec: aesGcmCodec({ keys: { ... }, current: '...' }).",
+  payloadEncrypted: (keyId: string) => `encrypted (key ${keyId})`,
+  payloadUndecodable: () =>
+    'encoded by a payload codec this process does not have',
 };

@@ -275,7 +275,8 @@ export class DashboardController implements OnModuleInit {
   }
 
   private async workflow(id: string): Promise<WorkflowInfo> {
-    const workflow = await this.lidex.get(id);
+    // Values this process cannot decrypt show as such (`encrypted (key k1)`), not as an error.
+    const workflow = await this.lidex.inspect(id);
     if (!workflow) throw new WorkflowNotFoundError(id);
     return workflow;
   }

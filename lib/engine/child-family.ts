@@ -14,11 +14,12 @@ import {
   childrenOf,
   childSignalName,
 } from './child-records';
-import { encodeValue } from './codec';
+import type { StoredValues } from './payloads/stored-values';
 
 /** What telling a parent and cancelling children needs. */
 export interface FamilyDependencies {
   store: Persistence;
+  values: StoredValues;
   now: () => number;
   /** The engine's own send (`deliverSignal`), which wakes this process's worker. */
   sendSignal: (signal: Omit<NewSignal, 'now'>) => Promise<SignalDelivery>;
@@ -41,14 +42,14 @@ export const cancelledError = (workflowId: string): WorkflowError => ({
  * to be claimed again and send it again, stored once. Nothing for a workflow with no parent.
  */
 export async function tellParent(
-  deps: Pick<FamilyDependencies, 'store' | 'sendSignal'>,
+  deps: Pick<FamilyDependencies, 'store' | 'values' | 'sendSignal'>,
   childId: string,
   parent: ParentLink | undefined,
   outcome: ChildOutcome,
 ): Promise<void> {
   if (!parent) return;
   const name = childSignalName(childId);
-  const payload = encodeValue(
+  const payload = deps.values.encode(
     outcome,
     `end of child workflow ${JSON.stringify(childId)}`,
     deps.store.maxValueBytes,

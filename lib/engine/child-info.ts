@@ -8,7 +8,7 @@ import {
   childSignalName,
   decodeChildRecord,
 } from './child-records';
-import { decodeValue } from './codec';
+import type { ValueReader } from './payloads/stored-values';
 import type { StepInfo } from './types';
 
 export const isChildRecord = (step: StoredStep): boolean =>
@@ -19,7 +19,7 @@ export const isChildRecord = (step: StoredStep): boolean =>
  * A child record as a step line: the start (its result the child's id, `signal` the end it
  * waits for) or the end a `result()` received (its result the child's outcome).
  */
-export function childStepInfo(step: StoredStep): StepInfo {
+export function childStepInfo(step: StoredStep, read: ValueReader): StepInfo {
   const recordedAt = new Date(step.recordedAt);
   if (step.id.startsWith(CHILD_START_PREFIX)) {
     const start = decodeChildRecord<ChildStart>(step);
@@ -35,7 +35,7 @@ export function childStepInfo(step: StoredStep): StepInfo {
     };
   }
   const end = decodeChildRecord<ChildEnd>(step);
-  const outcome = decodeValue<ChildOutcome>(end.payload);
+  const outcome = read(end.payload) as ChildOutcome;
   return {
     kind: 'child',
     id: step.id.slice(CHILD_END_PREFIX.length) + '.result',

@@ -49,6 +49,16 @@ export function encodeValue(
       );
     }
   }
+  requireEncodedSize(encoded, what, maxBytes);
+  return encoded;
+}
+
+/** Refuses an encoded value over the store's limit (`maxBytes`, when it has one). */
+export function requireEncodedSize(
+  encoded: string,
+  what: LazyText,
+  maxBytes: number | undefined,
+): void {
   // A UTF-16 unit takes at most 3 bytes in UTF-8: most values need no count.
   if (maxBytes !== undefined && encoded.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(encoded);
@@ -58,7 +68,6 @@ export function encodeValue(
       );
     }
   }
-  return encoded;
 }
 
 function isPlainJson(

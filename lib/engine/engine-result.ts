@@ -75,7 +75,15 @@ async function look(
   try {
     deps.requireOpen('result()');
     return (
-      (await readWorkflowInfo(deps.store, 'result()', id, workflow)) ?? null
+      (await readWorkflowInfo(
+        deps.store,
+        'result()',
+        id,
+        workflow,
+        // Only the result is needed: an input this process cannot decrypt does not stop it.
+        deps.values.display,
+        deps.values.decode,
+      )) ?? null
     );
   } catch (error) {
     // Lidex's own errors (closed, a reference of another workflow) are final; a store that is

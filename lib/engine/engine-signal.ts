@@ -8,7 +8,7 @@ import type {
   SignalDelivery,
 } from '../stores/persistence';
 import { requireWorkflowId } from './arguments';
-import { decodeValue, encodeValue } from './codec';
+import type { StoredValues } from './payloads/stored-values';
 import type { LifecycleEmitter } from './lifecycle-emitter';
 import { requireSignalName } from './signal-records';
 
@@ -26,6 +26,7 @@ export type SignalTarget = string | { readonly workflowId: string };
 
 export interface SignalDependencies {
   store: Persistence;
+  values: StoredValues;
   now: () => number;
   /** A signal was stored: this process's worker looks for work at once (it may have woken one). */
   delivered: () => void;
@@ -48,7 +49,9 @@ export async function deliverSignal(
       at: deps.now(),
       signal: signal.name,
       signalId: signal.signalId,
-      ...(deps.events.payloads ? { payload: decodeValue(signal.payload) } : {}),
+      ...(deps.events.payloads
+        ? { payload: deps.values.decode(signal.payload) }
+        : {}),
     }));
     deps.delivered();
   }
@@ -83,7 +86,7 @@ export async function sendSignal(
     );
   }
   const what = `payload of signal ${JSON.stringify(name)} to workflow ${JSON.stringify(workflowId)}`;
-  const encoded = encodeValue(payload, what, deps.store.maxValueBytes);
+  const encoded = deps.values.encode(payload, what, deps.store.maxValueBytes);
   const delivery = await deliverSignal(deps, {
     workflowId,
     name,

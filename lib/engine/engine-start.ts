@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
-import { encodeValue } from './codec';
 import type { ParentLink } from '../stores/persistence';
 import type { RunDependencies } from './run-dependencies';
 import type { Worker } from './worker';
@@ -42,7 +41,7 @@ export async function insertWorkflow(
       messages.transactionUnsupported(deps.store.describe()),
     );
   }
-  const encoded = encodeValue(
+  const encoded = deps.values.encode(
     input,
     `input of workflow ${JSON.stringify(id)}`,
     deps.store.maxValueBytes,

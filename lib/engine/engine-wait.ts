@@ -4,12 +4,14 @@ import { requireWorkflowId } from './arguments';
 import { type Clock, sleepOn } from './clock';
 import type { WaitOptions, WorkflowInfo, WorkflowStatus } from './types';
 import { waitPlan } from './wait-plan';
+import type { StoredValues } from './payloads/stored-values';
 import { readWorkflowInfo } from './workflow-info';
 import { isWorkflowRef, type WorkflowRef } from './workflow-ref';
 
 /** What `wait()` needs from the engine. */
 export interface WaitDependencies {
   store: Persistence;
+  values: StoredValues;
   /** The engine's clock: the looks are spaced on its timers. */
   clock: Clock;
   /** Throws `LidexClosedError` once the engine is closed. */
@@ -40,10 +42,19 @@ export async function waitFor(
   requireWorkflowId(id);
   const workflow = statusesOrOptions;
   // A reference of another workflow is refused before waiting, when the workflow exists.
-  await readWorkflowInfo(deps.store, 'wait()', id, workflow);
+  await readWorkflowInfo(
+    deps.store,
+    'wait()',
+    id,
+    workflow,
+    deps.values.decode,
+  );
   const options = (timesOrOptions ?? {}) as WaitOptions;
   const status = await waitForStatus(deps, id, options);
-  return status && readWorkflowInfo(deps.store, 'wait()', id, workflow);
+  return (
+    status &&
+    readWorkflowInfo(deps.store, 'wait()', id, workflow, deps.values.decode)
+  );
 }
 
 async function waitForStatus(

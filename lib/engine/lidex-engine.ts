@@ -30,6 +30,7 @@ import {
 import { readWorkflowInfo, toWorkflowSummary } from './workflow-info';
 import type { RunDependencies } from './run-dependencies';
 import { WorkflowRunner } from './workflow-runner';
+import { StoredValues } from './payloads/stored-values';
 import { waitFor, type WaitDependencies } from './engine-wait';
 import {
   deliverSignal,
@@ -97,6 +98,8 @@ export class LidexEngine {
   private readonly limits = new Map<string, FlowLimit>();
   private readonly worker: Worker;
   private readonly deps: RunDependencies;
+  /** Values as the store keeps them (through the payload codec, when one is configured). */
+  private readonly values: StoredValues;
   private readonly clientOnly: boolean;
   private closed?: Promise<void>;
   private readonly waitDeps: WaitDependencies;
@@ -110,6 +113,7 @@ export class LidexEngine {
     checkEngineConfig(config);
     this.options = resolveEngineOptions(config);
     this.store = config.store;
+    this.values = new StoredValues(this.options.codec);
     this.clientOnly = config.clientOnly === true;
     for (const [name, handler] of handlerEntries(config.handlers)) {
       this.register(name, handler);
@@ -122,6 +126,7 @@ export class LidexEngine {
     const { clock, own } = engineClock(config);
     this.waitDeps = {
       store: this.store,
+      values: this.values,
       clock,
       requireOpen: (call) => this.requireOpen(call),
     };
@@ -136,6 +141,7 @@ export class LidexEngine {
     });
     this.deps = {
       store: this.store,
+      values: this.values,
       options: this.options,
       logger,
       now: () => check.now(),
@@ -150,6 +156,7 @@ export class LidexEngine {
         this.start(id, name, input, { timeoutMs }, parent),
       family: {
         store: this.store,
+        values: this.values,
         now: () => check.now(),
         sendSignal: (signal) => deliverSignal(this.signalDeps, signal),
         cancelled: (workflowId) => {
@@ -169,6 +176,7 @@ export class LidexEngine {
     };
     this.signalDeps = {
       store: this.store,
+      values: this.values,
       now: this.deps.now,
       delivered: () => this.worker.nudge(),
       events: this.events,
@@ -187,6 +195,7 @@ export class LidexEngine {
     this.sweeper = new RetentionSweeper({ ...this.retention, logger });
     this.schedules = new Schedules({
       store: this.store,
+      values: this.values,
       clock,
       now: this.deps.now,
       logger,
@@ -300,7 +309,26 @@ export class LidexEngine {
   ): Promise<WorkflowInfo | undefined> {
     this.requireOpen('get()');
     requireWorkflowId(id);
-    return readWorkflowInfo(this.store, 'get()', id, workflow);
+    return readWorkflowInfo(
+      this.store,
+      'get()',
+      id,
+      workflow,
+      this.values.decode,
+    );
+  }
+
+  /** `get()` with values this process cannot decode described (`encrypted (key k1)`). */
+  async inspect(id: string): Promise<WorkflowInfo | undefined> {
+    this.requireOpen('inspect()');
+    requireWorkflowId(id);
+    return readWorkflowInfo(
+      this.store,
+      'inspect()',
+      id,
+      undefined,
+      this.values.display,
+    );
   }
 
   async status(id: string): Promise<WorkflowStatus | undefined> {

@@ -18,6 +18,7 @@ import {
   resolveRetention,
   type RetentionOptions,
 } from './retention/retention-options';
+import { type PayloadCodec, requireCodec } from './payloads/payload-codec';
 
 /** How the engine runs workflows. Every option has its default in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -85,11 +86,21 @@ export interface EngineOptions {
    * @default {} (everything is kept)
    */
   retention?: RetentionOptions;
+  /**
+   * Encodes every value stored from user code (inputs, step results, signal payloads, results)
+   * before the store sees it, and decodes it when read: `aesGcmCodec({ keys, current })`
+   * encrypts them, or pass a `PayloadCodec` of your own. Every process that reads the
+   * workflows needs the same codec (and keys); a dashboard without them shows values as
+   * `encrypted (key k1)`.
+   * @default undefined (values are stored as JSON text)
+   */
+  codec?: PayloadCodec;
 }
 
 export type ResolvedEngineOptions = Required<
-  Omit<EngineOptions, 'stepRetry' | 'observability' | 'retention'>
+  Omit<EngineOptions, 'stepRetry' | 'observability' | 'retention' | 'codec'>
 > & {
+  codec: PayloadCodec | null;
   stepRetry: ResolvedRetryPolicy;
   observability: ResolvedObservability;
   retention: ResolvedRetention;
@@ -111,6 +122,7 @@ export const ENGINE_DEFAULTS: ResolvedEngineOptions = {
   shutdownGraceMs: 10_000,
   observability: OBSERVABILITY_DEFAULTS,
   retention: { keep: {}, ...RETENTION_DEFAULTS },
+  codec: null,
 };
 
 /** Node's timers cannot wait longer than this (about 24.8 days). */
@@ -130,6 +142,7 @@ export function resolveEngineOptions(
   resolved.stepRetry = resolveModulePolicy(options.stepRetry);
   resolved.observability = resolveObservability(options.observability);
   resolved.retention = resolveRetention(options.retention);
+  requireCodec('codec', resolved.codec);
   requireInteger('maxFailures', resolved.maxFailures, 1);
   requireInteger('concurrency', resolved.concurrency, 1);
   requireDuration(

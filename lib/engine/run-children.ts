@@ -19,9 +19,9 @@ import {
   encodeChildRecord,
   type ParentClose,
 } from './child-records';
-import { decodeValue } from './codec';
 import { never } from './deferred';
 import type { RunDeadline } from './run-deadline';
+import type { StoredValues } from './payloads/stored-values';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import { RESERVED_PREFIX } from './signal-records';
@@ -115,14 +115,19 @@ export class RunChildren {
     }
     const { workflowId: childId } = decodeChildRecord<ChildStart>(start);
     const recorded = this.recorded.get(CHILD_END_PREFIX + id);
-    if (recorded) return outcomeOf<R>(childId, decodeChildRecord(recorded));
+    if (recorded)
+      return outcomeOf<R>(
+        this.deps.values,
+        childId,
+        decodeChildRecord(recorded),
+      );
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
     const signalName = childSignalName(childId);
     const signal = this.signals.find((s) => s.name === signalName);
     if (signal) {
       const end: ChildEnd = { seq: signal.seq, payload: signal.payload };
       await this.record(CHILD_END_PREFIX + id, encodeChildRecord(end));
-      return outcomeOf<R>(childId, end);
+      return outcomeOf<R>(this.deps.values, childId, end);
     }
     if (await this.deadline.enforce()) return never();
     this.deps.events.emit('waiting', () => ({
@@ -206,8 +211,8 @@ export class RunChildren {
   }
 }
 
-function outcomeOf<R>(childId: string, end: ChildEnd): R {
-  const outcome = decodeValue<ChildOutcome>(end.payload);
+function outcomeOf<R>(values: StoredValues, childId: string, end: ChildEnd): R {
+  const outcome = values.decode<ChildOutcome>(end.payload);
   if (outcome.status === 'finished') return outcome.result as R;
   throw new ChildWorkflowError(childId, outcome.status, outcome.error);
 }

@@ -11,10 +11,13 @@ import type { LifecycleEmitter } from './lifecycle-emitter';
 import type { Tracing } from './tracing/run-tracing';
 import type { ResolvedEngineOptions } from './options';
 import type { LidexLogger } from './types';
+import type { StoredValues } from './payloads/stored-values';
 
 /** What the engine hands every stage of a run: the store, the options, the clocks, the log. */
 export interface RunDependencies {
   store: Persistence;
+  /** Values as the store keeps them: serialised, then through the payload codec if any. */
+  values: StoredValues;
   options: ResolvedEngineOptions;
   logger: LidexLogger;
   now: () => number;

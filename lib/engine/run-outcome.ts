@@ -5,7 +5,6 @@ import type {
   WorkflowStatus,
 } from '../stores/persistence';
 import { tellParent } from './child-family';
-import { encodeValue } from './codec';
 import { eventError } from './lifecycle-events';
 import { workflowRetryIntervalMs } from './options';
 import type { RunDeadline } from './run-deadline';
@@ -73,7 +72,7 @@ async function finish(
 ): Promise<void> {
   let written: boolean | undefined;
   try {
-    const encoded = encodeValue(
+    const encoded = deps.values.encode(
       value,
       `result of workflow ${JSON.stringify(writer.workflowId)}`,
       deps.store.maxValueBytes,

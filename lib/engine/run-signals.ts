@@ -7,9 +7,9 @@ import type {
   StoredSignal,
   StoredStep,
 } from '../stores/persistence';
-import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
 import type { RunDeadline } from './run-deadline';
+import type { StoredValues } from './payloads/stored-values';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import {
@@ -72,7 +72,11 @@ export class RunSignals {
     if (this.writer.halted.settled) return never();
     const timeoutMs = this.checkWait(id, name, options);
     const recorded = this.recorded.get(id);
-    if (recorded) return payloadOf<T>(decodeRecord<WaitOutcome>(recorded));
+    if (recorded)
+      return payloadOf<T>(
+        this.deps.values,
+        decodeRecord<WaitOutcome>(recorded),
+      );
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
 
     const signal = this.signals.find(
@@ -83,7 +87,7 @@ export class RunSignals {
       this.consumed.add(signal.seq);
       const { seq, payload } = signal;
       await this.record(id, { name, seq, payload });
-      return decodeValue<T>(payload);
+      return this.deps.values.decode<T>(payload);
     }
     let until = this.recorded.get(UNTIL_PREFIX + id)?.wakeAt;
     if (timeoutMs !== undefined && until === undefined) {
@@ -132,7 +136,11 @@ export class RunSignals {
       );
     }
     const what = `payload of signal ${JSON.stringify(name)} sent by ctx.signal(${JSON.stringify(id)}) in workflow ${JSON.stringify(this.writer.workflowId)}`;
-    const encoded = encodeValue(payload, what, this.deps.store.maxValueBytes);
+    const encoded = this.deps.values.encode(
+      payload,
+      what,
+      this.deps.store.maxValueBytes,
+    );
     if (!(await this.writer.leaseHolds())) return never();
     const signalId = sentSignalId(this.writer.workflowId, id);
     const delivery = await this.writer.write(() =>
@@ -233,8 +241,8 @@ export class RunSignals {
   }
 }
 
-function payloadOf<T>(outcome: WaitOutcome): T | null {
-  return 'timedOut' in outcome ? null : decodeValue<T>(outcome.payload);
+function payloadOf<T>(values: StoredValues, outcome: WaitOutcome): T | null {
+  return 'timedOut' in outcome ? null : values.decode<T>(outcome.payload);
 }
 
 function deliveredOf(outcome: SentOutcome): boolean {

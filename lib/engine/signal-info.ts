@@ -4,7 +4,7 @@ import type {
   WaitTarget,
 } from '../stores/persistence';
 import { childStepInfo, isChildRecord } from './child-info';
-import { decodeValue } from './codec';
+import type { ValueReader } from './payloads/stored-values';
 import {
   decodeRecord,
   SENT_PREFIX,
@@ -30,6 +30,7 @@ export function toWaitingFor(
 export function toSignalInfos(
   signals: StoredSignal[],
   steps: StoredStep[],
+  read: ValueReader,
 ): SignalInfo[] {
   const consumedBy = new Map<number, string>();
   for (const step of steps) {
@@ -40,7 +41,7 @@ export function toSignalInfos(
   return signals.map((signal) => ({
     seq: signal.seq,
     name: signal.name,
-    payload: decodeValue(signal.payload),
+    payload: read(signal.payload),
     signalId: signal.signalId,
     sentAt: new Date(signal.sentAt),
     ...(consumedBy.has(signal.seq)
@@ -53,9 +54,12 @@ export function toSignalInfos(
  * A signal record as a step line: a wait and what it received, or a signal sent. A wait's
  * timeout record is not a line of its own (`waitingFor.until` shows it): `undefined`.
  */
-export function toSignalStepInfo(step: StoredStep): StepInfo | undefined {
+export function toSignalStepInfo(
+  step: StoredStep,
+  read: ValueReader,
+): StepInfo | undefined {
   if (step.id.startsWith(UNTIL_PREFIX)) return undefined;
-  if (isChildRecord(step)) return childStepInfo(step);
+  if (isChildRecord(step)) return childStepInfo(step, read);
   const recordedAt = new Date(step.recordedAt);
   if (step.id.startsWith(SENT_PREFIX)) {
     const sent = decodeRecord<SentOutcome>(step);
@@ -73,7 +77,7 @@ export function toSignalStepInfo(step: StoredStep): StepInfo | undefined {
     : {
         kind: 'signal',
         id: step.id,
-        result: decodeValue(outcome.payload),
+        result: read(outcome.payload),
         signal: { name: outcome.name, seq: outcome.seq },
         recordedAt,
       };

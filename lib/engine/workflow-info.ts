@@ -11,7 +11,7 @@ import type {
   WorkflowSummaryRecord,
 } from '../stores/persistence';
 import { childrenOf } from './child-records';
-import { decodeValue } from './codec';
+import type { ValueReader } from './payloads/stored-values';
 import {
   attemptsByStep,
   decodeAttemptError,
@@ -29,16 +29,19 @@ import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 const toDate = (ms: number | undefined): Date | undefined =>
   ms === undefined ? undefined : new Date(ms);
 
-/** Decodes what a store keeps into what a user reads. */
-export function toWorkflowInfo(stored: StoredWorkflow): WorkflowInfo {
+/** Decodes what a store keeps into what a user reads; `read` decodes each value (`readResult` the result). */
+export function toWorkflowInfo(
+  stored: StoredWorkflow,
+  read: ValueReader,
+  readResult: ValueReader = read,
+): WorkflowInfo {
   const compensations = toCompensationInfos(stored.steps);
   return {
     ...toWorkflowSummary(stored),
-    input: decodeValue(stored.input),
-    result:
-      stored.result === undefined ? undefined : decodeValue(stored.result),
-    steps: toStepInfos(stored.steps),
-    signals: toSignalInfos(stored.signals, stored.steps),
+    input: read(stored.input),
+    result: stored.result === undefined ? undefined : readResult(stored.result),
+    steps: toStepInfos(stored.steps, read),
+    signals: toSignalInfos(stored.signals, stored.steps, read),
     deadlineAt: toDate(stored.deadlineAt),
     ...(stored.parent ? { parent: { ...stored.parent } } : {}),
     children: childrenOf(stored.steps),
@@ -75,7 +78,10 @@ export function toWorkflowSummary(
  * last attempt, the one that succeeded); a step with failed attempts only shown where its first
  * attempt was recorded.
  */
-function toStepInfos(steps: readonly StoredStep[]): StepInfo[] {
+function toStepInfos(
+  steps: readonly StoredStep[],
+  read: ValueReader,
+): StepInfo[] {
   const attempts = attemptsByStep(steps);
   const shown = new Set<string>();
   const infos: StepInfo[] = [];
@@ -90,11 +96,11 @@ function toStepInfos(steps: readonly StoredStep[]): StepInfo[] {
       continue;
     }
     if (step.kind === 'signal') {
-      const signal = toSignalStepInfo(step);
+      const signal = toSignalStepInfo(step, read);
       if (signal) infos.push(signal);
       continue;
     }
-    const info = toStepInfo(step);
+    const info = toStepInfo(step, read);
     const failed = step.kind === 'step' ? attempts.get(step.id) : undefined;
     if (failed) {
       shown.add(step.id);
@@ -146,7 +152,7 @@ function toAttemptInfo({
   };
 }
 
-function toStepInfo(step: StoredStep): StepInfo {
+function toStepInfo(step: StoredStep, read: ValueReader): StepInfo {
   const durationMs =
     step.kind === 'sleep'
       ? step.wakeAt! - step.recordedAt
@@ -156,7 +162,7 @@ function toStepInfo(step: StoredStep): StepInfo {
   return {
     kind: step.kind as StepInfo['kind'],
     id: step.id,
-    result: step.result === undefined ? undefined : decodeValue(step.result),
+    result: step.result === undefined ? undefined : read(step.result),
     wakeAt: toDate(step.wakeAt),
     startedAt: toDate(step.startedAt),
     recordedAt: new Date(step.recordedAt),
@@ -169,7 +175,9 @@ export async function readWorkflowInfo(
   store: Pick<Persistence, 'getWorkflow'>,
   call: string,
   id: string,
-  workflow?: WorkflowRef,
+  workflow: WorkflowRef | undefined,
+  read: ValueReader,
+  readResult: ValueReader = read,
 ): Promise<WorkflowInfo | undefined> {
   const expected =
     workflow === undefined ? undefined : workflowNameOf(workflow, call);
@@ -179,5 +187,5 @@ export async function readWorkflowInfo(
       messages.workflowRefMismatch(call, id, stored.name, expected),
     );
   }
-  return stored && toWorkflowInfo(stored);
+  return stored && toWorkflowInfo(stored, read, readResult);
 }

@@ -152,7 +152,7 @@ export class WorkflowRun implements ContextTarget {
     const { compensate } = (options ?? {}) as StepOptions;
     const recorded = this.recorded.step.get(id);
     if (recorded) {
-      const value = decodeValue<T>(recorded.result!);
+      const value = this.deps.values.decode<T>(recorded.result!);
       if (compensate) this.addCompensation(id, value, compensate, policy);
       return value;
     }
@@ -249,7 +249,7 @@ export class WorkflowRun implements ContextTarget {
     if (this.writer.halted.settled) return never();
     const id = `${helper}#${++this.drawn[helper]}`;
     const recorded = this.recorded.value.get(id);
-    if (recorded) return decodeValue(recorded.result!);
+    if (recorded) return this.deps.values.decode(recorded.result!);
     if (this.replayOnly) return this.endReplay();
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
     const draws = {
@@ -271,12 +271,13 @@ export class WorkflowRun implements ContextTarget {
     what: LazyText,
     startedAt?: number,
   ): Promise<T> {
-    const encoded = encodeValue(value, what, this.deps.store.maxValueBytes);
+    const maxBytes = this.deps.store.maxValueBytes;
+    const encoded = encodeValue(value, what, maxBytes);
     const now = this.deps.now();
     const step: StoredStep = {
       kind,
       id,
-      result: encoded,
+      result: this.deps.values.seal(encoded, what, maxBytes),
       ...(startedAt === undefined ? {} : { startedAt }),
       recordedAt: now,
     };

@@ -1,8 +1,8 @@
 import type { ClaimedWorkflow } from '../stores/persistence';
 import { messages } from '../lidex.messages';
 import { cancelChildren, parentWasCancelled } from './child-family';
-import { decodeValue } from './codec';
 import { ContextCalls } from './context-calls';
+import type { StoredValues } from './payloads/stored-values';
 import type { RunDependencies } from './run-dependencies';
 import {
   type CodeOutcome,
@@ -119,7 +119,12 @@ export class WorkflowRunner {
       const calls = new ContextCalls(claimed.id, this.deps.logger);
       const context = workflowContext(run, calls);
       if (compensatingClaim(claimed)) {
-        const replay = invoke(handler, context, claimed.input);
+        const replay = invoke(
+          handler,
+          context,
+          claimed.input,
+          this.deps.values,
+        );
         return await compensateClaimed(claimed, writer, this.deps, run, replay);
       }
       const ended = await this.runCode(
@@ -197,7 +202,9 @@ export class WorkflowRunner {
       reason,
     }));
     const ended = await Promise.race([
-      writer.trace.within(() => invoke(handler, context, encodedInput)),
+      writer.trace.within(() =>
+        invoke(handler, context, encodedInput, this.deps.values),
+      ),
       halted,
     ]);
     if (ended.kind === 'halted') return ended;
@@ -210,9 +217,10 @@ async function invoke(
   handler: WorkflowHandler,
   context: WorkflowContext,
   encodedInput: string,
+  values: StoredValues,
 ): Promise<CodeOutcome> {
   try {
-    const input = decodeValue(encodedInput);
+    const input = values.decode(encodedInput);
     return { kind: 'returned', value: await handler(context, input) };
   } catch (error) {
     return { kind: 'threw', error };

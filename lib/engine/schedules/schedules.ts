@@ -9,7 +9,7 @@ import type {
   WorkflowStatus,
 } from '../../stores/persistence';
 import type { Clock } from '../clock';
-import { decodeValue, encodeValue } from '../codec';
+import type { StoredValues } from '../payloads/stored-values';
 import type { LidexLogger } from '../types';
 import {
   decodeDefinition,
@@ -26,6 +26,7 @@ import { TickTimes, triggeredWorkflowId } from './schedule-ticks';
 
 export interface SchedulesDependencies {
   store: Persistence;
+  values: StoredValues;
   clock: Clock;
   now: () => number;
   logger: LidexLogger;
@@ -105,7 +106,7 @@ export class Schedules {
     await this.deps.start(
       workflowId,
       definition.workflow,
-      decodeValue(definition.input),
+      this.deps.values.decode(definition.input),
     );
     return workflowId;
   }
@@ -142,7 +143,7 @@ export class Schedules {
       logger: this.deps.logger,
       runs: this.deps.runs,
       start: (id, workflow, input) =>
-        this.deps.start(id, workflow, decodeValue(input)),
+        this.deps.start(id, workflow, this.deps.values.decode(input)),
       status: this.deps.status,
       hearsElsewhere: typeof this.deps.store.hasForeignWrites === 'function',
     });
@@ -164,7 +165,7 @@ export class Schedules {
     input: unknown,
     timing: ReturnType<typeof resolveTiming>,
   ): Promise<ScheduleSaved> {
-    const encodedInput = encodeValue(
+    const encodedInput = this.deps.values.encode(
       input,
       `input of schedule ${JSON.stringify(id)}`,
       this.deps.store.maxValueBytes,
@@ -228,7 +229,8 @@ export class Schedules {
     return {
       id: record.id,
       workflow,
-      input: decodeValue(input),
+      // Shown, not computed with: an input this process cannot decrypt reads as its key.
+      input: this.deps.values.display(input),
       ...(cron === undefined ? {} : { cron, timezone }),
       ...(every === undefined ? {} : { every }),
       missed,

@@ -1,0 +1,144 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
+import { InvalidOptionsError } from '../../errors/invalid-options.error';
+import { PayloadCodecError } from '../../errors/payload-codec.error';
+import { messages } from '../../lidex.messages';
+import {
+  AES_GCM_PREFIX,
+  describeSealed,
+  KEY_ID_PATTERN,
+} from './aes-gcm-format';
+import type { PayloadCodec } from './payload-codec';
+
+/** What `aesGcmCodec()` takes. */
+export interface AesGcmCodecOptions {
+  /**
+   * Every key that may have encrypted a stored value, by key id: 32 bytes each, as a `Buffer` or
+   * as text in base64 or hex (`openssl rand -base64 32`). Keep retired keys listed for as long as
+   * values encrypted with them may be read.
+   */
+  keys: Readonly<Record<string, Buffer | Uint8Array | string>>;
+  /** The id (in `keys`) of the key new values are encrypted with. */
+  current: string;
+}
+
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+/**
+ * A payload codec that encrypts each value with AES-256-GCM (Node's `crypto`): a random 96-bit IV
+ * per value, its authentication tag, and the id of its key, so that keys rotate: encrypt with
+ * `current`, decrypt with whichever listed key a value names. Values stored before encryption
+ * (plain JSON) still read. A value whose key is not listed, or that does not authenticate, is a
+ * `PayloadCodecError` naming the key; nothing is ever decoded wrong.
+ */
+export function aesGcmCodec(options: AesGcmCodecOptions): PayloadCodec {
+  const keys = readKeys(options);
+  const current = keys.get(options.current)!;
+  const prefix = `${AES_GCM_PREFIX}${options.current}:`;
+  return {
+    encode(text) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv(ALGORITHM, current, iv);
+      const ciphertext = Buffer.concat([
+        cipher.update(text, 'utf8'),
+        cipher.final(),
+      ]);
+      const tag = cipher.getAuthTag();
+      return `${prefix}${iv.toString('base64')}:${tag.toString('base64')}:${ciphertext.toString('base64')}`;
+    },
+    decode(stored) {
+      if (!stored.startsWith(AES_GCM_PREFIX)) return stored;
+      const parts = describeSealed(stored);
+      if (parts === undefined)
+        throw new PayloadCodecError(messages.payloadMalformed());
+      const key = keys.get(parts.keyId);
+      if (key === undefined) {
+        throw new PayloadCodecError(
+          messages.payloadKeyMissing(parts.keyId, [...keys.keys()]),
+          parts.keyId,
+        );
+      }
+      const iv = Buffer.from(parts.iv, 'base64');
+      const tag = Buffer.from(parts.tag, 'base64');
+      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+        throw new PayloadCodecError(messages.payloadMalformed(), parts.keyId);
+      try {
+        const decipher = createDecipheriv(ALGORITHM, key, iv);
+        decipher.setAuthTag(tag);
+        return Buffer.concat([
+          decipher.update(Buffer.from(parts.ciphertext, 'base64')),
+          decipher.final(),
+        ]).toString('utf8');
+      } catch {
+        throw new PayloadCodecError(
+          messages.payloadKeyWrong(parts.keyId),
+          parts.keyId,
+        );
+      }
+    },
+    describe(stored) {
+      const parts = describeSealed(stored);
+      return parts && messages.payloadEncrypted(parts.keyId);
+    },
+  };
+}
+
+/** The keys as `KeyObject`s, each checked once, when the codec is made. */
+function readKeys(options: AesGcmCodecOptions): Map<string, KeyObject> {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionsError(
+      'aesGcmCodec()',
+      options,
+      messages.aesGcmOptionsShape(),
+    );
+  const { keys, current } = options;
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys))
+    throw new InvalidOptionsError(
+      'aesGcmCodec() keys',
+      keys,
+      messages.aesGcmOptionsShape(),
+    );
+  const read = new Map<string, KeyObject>();
+  for (const [id, key] of Object.entries(keys)) {
+    if (!KEY_ID_PATTERN.test(id))
+      throw new InvalidOptionsError(
+        'aesGcmCodec() key id',
+        id,
+        messages.aesGcmKeyIdInvalid(),
+      );
+    read.set(id, createSecretKey(keyBytes(id, key)));
+  }
+  if (typeof current !== 'string' || !read.has(current))
+    throw new InvalidOptionsError(
+      'aesGcmCodec() current',
+      current,
+      messages.aesGcmCurrentUnknown([...read.keys()]),
+    );
+  return read;
+}
+
+function keyBytes(id: string, key: unknown): Buffer {
+  let bytes: Buffer | undefined;
+  if (key instanceof Uint8Array) bytes = Buffer.from(key);
+  else if (typeof key === 'string') {
+    const text = key.trim();
+    bytes = /^[0-9a-fA-F]{64}$/.test(text)
+      ? Buffer.from(text, 'hex')
+      : Buffer.from(text, 'base64');
+  }
+  if (bytes?.length !== KEY_BYTES)
+    throw new InvalidOptionsError(
+      `aesGcmCodec() keys.${id}`,
+      '(key not shown)',
+      messages.aesGcmKeyLength(id, bytes?.length),
+    );
+  return bytes;
+}

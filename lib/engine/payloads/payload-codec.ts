@@ -1,0 +1,41 @@
+import { InvalidOptionsError } from '../../errors/invalid-options.error';
+import { messages } from '../../lidex.messages';
+
+/**
+ * Transforms every value Lidex stores from user code (workflow inputs and results, step results,
+ * signal payloads, child results, schedule inputs) after it is serialised to text and before the
+ * store sees it, and back when it is read. The AES-256-GCM codec (`aesGcmCodec`) is one; a codec
+ * of your own (a KMS envelope, compression) implements this.
+ *
+ * Both calls are synchronous: they run on every step, and a step costs no more than the codec.
+ */
+export interface PayloadCodec {
+  /** What stores keep for `text` (the value as Lidex serialises it, JSON text). */
+  encode(text: string): string;
+  /**
+   * The text `encode` was given, from what it returned. It is also handed values stored before
+   * the codec was configured (JSON text, which starts with one of `{["-0123456789tfn`): answer
+   * those unchanged. Throw (a `PayloadCodecError` naming the fix) when a value cannot be decoded;
+   * never answer something else.
+   */
+  decode(stored: string): string;
+  /**
+   * What a reader without the means to decode `stored` is shown instead (the dashboard of a
+   * process without the key): `encrypted (key k1)`. `undefined` when `stored` is not this
+   * codec's.
+   */
+  describe?(stored: string): string | undefined;
+}
+
+/** Refuses what is not a codec, when the engine is built rather than at the first step. */
+export function requireCodec(option: string, codec: unknown): void {
+  if (codec === null || codec === undefined) return;
+  const calls = codec as Partial<Record<keyof PayloadCodec, unknown>>;
+  if (
+    typeof codec !== 'object' ||
+    typeof calls.encode !== 'function' ||
+    typeof calls.decode !== 'function' ||
+    (calls.describe !== undefined && typeof calls.describe !== 'function')
+  )
+    throw new InvalidOptionsError(option, codec, messages.notACodec());
+}
