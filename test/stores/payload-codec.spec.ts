@@ -123,6 +123,5 @@ describeMysql('MySQL', () => {
       mysqlRawText,
       () => dropTestTables(),
     ),
-    { signals: false },
   );
 });

@@ -104,7 +104,7 @@ const engine = (store: Persistence, codec?: PayloadCodec, worker = false) => {
 export function payloadCodecCases(
   label: string,
   stores_: CodecCaseStores,
-  // A store without signals or parent links (MySQL today) runs no child workflows and pauses
+  // A store without signals or parent links runs no child workflows and pauses
   // in a durable sleep instead of a signal wait.
   { signals = true }: { signals?: boolean } = {},
 ) {
