@@ -511,6 +511,11 @@ export const messages = {
     `${names.map((name) => show(name)).join(', ')} declare. Remove \`concurrency\` and ` +
     `\`rateLimit\` from their @Workflow() options, or use a store that has them (memory, ` +
     `SQLite, PostgreSQL).`,
+  keyedRateLimitsUnsupported: (store: string, names: string[]) =>
+    `${store} cannot enforce rate limits per key, which workflows ` +
+    `${names.map((name) => show(name)).join(', ')} declare. Remove \`perKey\` from their ` +
+    `@Workflow() option \`rateLimit\`, or use a store that has them (memory, SQLite, ` +
+    `PostgreSQL).`,
   priorityInvalid: (value: unknown) =>
     `start() option "priority" must be an integer between -1000000 and 1000000 (higher runs ` +
     `first, 0 by default), got ${show(value)}.`,

@@ -11,8 +11,11 @@ export interface WorkflowFlowOptions {
    * sleeps long, waits for a signal or a child, or waits for a retry holds none.
    */
   concurrency?: { limit?: number; perKey?: number };
-  /** The most workflows of this name that start (are first claimed) in any `perMs` ms. */
-  rateLimit?: { max: number; perMs: number };
+  /**
+   * The most workflows of this name that start (are first claimed) in any `perMs` ms (`max`),
+   * and per `concurrencyKey` given at start (`perKey`): one or both.
+   */
+  rateLimit?: { max?: number; perKey?: number; perMs: number };
 }
 
 /**
@@ -58,11 +61,16 @@ export function checkFlowOptions(
   }
   if (options?.rateLimit !== undefined) {
     const at = `${where} option "rateLimit"`;
-    const given = object(at, options.rateLimit, ['max', 'perMs']);
-    limit.rate = {
-      max: positive(`${at} "max"`, given.max),
-      perMs: positive(`${at} "perMs"`, given.perMs),
-    };
+    const given = object(at, options.rateLimit, ['max', 'perKey', 'perMs']);
+    if (given.max === undefined && given.perKey === undefined)
+      throw new InvalidArgumentError(
+        messages.flowOptionNotObject(at, given, ['max', 'perKey']),
+      );
+    const perMs = positive(`${at} "perMs"`, given.perMs);
+    if (given.max !== undefined)
+      limit.rate = { max: positive(`${at} "max"`, given.max), perMs };
+    if (given.perKey !== undefined)
+      limit.keyRate = { max: positive(`${at} "perKey"`, given.perKey), perMs };
   }
   return Object.keys(limit).length > 0 ? limit : undefined;
 }

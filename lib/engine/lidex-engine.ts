@@ -530,6 +530,11 @@ export class LidexEngine {
       throw new InvalidArgumentError(
         messages.flowControlUnsupported(this.store.describe(), limited),
       );
+    const keyed = limited.filter((name) => this.limits.get(name)?.keyRate);
+    if (keyed.length > 0 && !this.store.keyedRateLimits)
+      throw new InvalidArgumentError(
+        messages.keyedRateLimitsUnsupported(this.store.describe(), keyed),
+      );
     if (this.sweeper.enabled) requireRetention(this.store);
     this.worker.start();
     this.schedules.startTicking();

@@ -187,6 +187,11 @@ export interface FlowLimit {
   perKey?: number;
   /** At most `max` first claims of the name in the `perMs` ms up to the claim's `now`. */
   rate?: { max: number; perMs: number };
+  /**
+   * At most `max` first claims of the name and one `concurrencyKey` in the `perMs` ms up to the
+   * claim's `now` (keyless: no limit). Applied by stores with `keyedRateLimits`.
+   */
+  keyRate?: { max: number; perMs: number };
 }
 
 /** How a workflow is cancelled (`cancelWorkflow`). */

@@ -99,7 +99,8 @@ export * from '../model';
  * - With `limits`, a claim never takes a workflow that is not leased when that would make more
  *   workflows of its name hold a lease than `concurrency`, or more of its name and
  *   `concurrencyKey` than `perKey`; nor, when it was never claimed before, when `rate.max`
- *   workflows of its name were first claimed in the `rate.perMs` ms up to `now`. A skipped
+ *   workflows of its name were first claimed in the `rate.perMs` ms up to `now`, or (stores with
+ *   `keyedRateLimits`) `keyRate.max` of its name and `concurrencyKey` in `keyRate.perMs`. A skipped
  *   workflow stays ready as it was, and the claim goes on to the next. Only a lease holds a
  *   slot: a workflow that let its lease go (a long sleep, a wait, a retry) holds none. A leased
  *   workflow taken over (a lapsed lease) already holds its slot. These hold across store
@@ -168,6 +169,11 @@ export interface Persistence {
    * above). Absent: the engine refuses to run workflows that declare limits on this store.
    */
   readonly flowControl?: boolean;
+  /**
+   * Whether `claimReady` also applies `FlowLimit.keyRate` (rate limits per key). Absent: the
+   * engine refuses to run workflows that declare one on this store.
+   */
+  readonly keyedRateLimits?: boolean;
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.

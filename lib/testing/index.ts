@@ -15,6 +15,7 @@
  * signalsContract(myStoreFactory);
  * schedulesContract(myStoreFactory); // a store with `schedules`
  * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
+ * keyedRateLimitContract(myStoreFactory); // rate limits per concurrency key
  * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
  * childrenContract(myStoreFactory); // parents of child workflows, their ends as signals
  * compensationContract(myStoreFactory); // a store with `recordCompensationStatus`
@@ -31,6 +32,7 @@ export {
   signalsContract,
   schedulesContract,
   flowControlContract,
+  keyedRateLimitContract,
   retentionContract,
   traceContextContract,
   activityContract,

@@ -49,6 +49,28 @@ describe('flow control on one engine', () => {
     expect(stats().mostPerKey).toBe(1);
   });
 
+  it('starts no more per concurrency key than the per-key rate limit, other keys meanwhile', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const started: string[] = [];
+    const { engine } = makeEngine({}, { now: () => now, concurrency: 10 });
+    engine.register(
+      'charge',
+      (_ctx, id) => {
+        started.push(id as string);
+        return Promise.resolve();
+      },
+      { rateLimit: { perKey: 1, perMs: 60_000 } },
+    );
+    for (const id of ['a1', 'b1', 'c1', 'a2', 'b2', 'c2'])
+      await engine.start(id, 'charge', id, { concurrencyKey: id[0] });
+    await eventually(() => started.length === 3, 10_000, '3 started');
+    // Well past many polls, within the minute: the second of each key waits.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started.sort()).toEqual(['a1', 'b1', 'c1']);
+    now += 60_001;
+    await eventually(() => started.length === 6, 10_000, '6 started');
+  });
+
   it('starts higher priorities first', async () => {
     const store = new MemoryStore();
     const order: string[] = [];
@@ -93,6 +115,17 @@ describe('flow control on one engine', () => {
         1.5,
       ),
     );
+    expect(() =>
+      engine.register('w', () => Promise.resolve(), {
+        rateLimit: { perMs: 1000 },
+      }),
+    ).toThrow(
+      messages.flowOptionNotObject(
+        '@Workflow("w") option "rateLimit"',
+        { perMs: 1000 },
+        ['max', 'perKey'],
+      ),
+    );
     engine.register('z', () => Promise.resolve());
     return Promise.all([
       expect(engine.start('a', 'z', 1, { priority: 1.5 })).rejects.toThrow(
@@ -115,6 +148,23 @@ describe('flow control on a store without it', () => {
     });
     expect(() => engine.startWorker()).toThrow(
       messages.flowControlUnsupported(store.describe(), ['export']),
+    );
+  });
+});
+
+describe('per-key rate limits on a store without them', () => {
+  it('refuses to start the worker for workflows that declare one, naming them', () => {
+    const store = new MemoryStore();
+    Object.defineProperty(store, 'keyedRateLimits', { value: undefined });
+    const engine = new LidexEngine({ store, handlers: {} });
+    engine.register('charge', () => Promise.resolve(), {
+      rateLimit: { max: 50, perKey: 5, perMs: 1000 },
+    });
+    engine.register('export', () => Promise.resolve(), {
+      rateLimit: { max: 50, perMs: 1000 },
+    });
+    expect(() => engine.startWorker()).toThrow(
+      messages.keyedRateLimitsUnsupported(store.describe(), ['charge']),
     );
   });
 });

@@ -1,4 +1,7 @@
-import { flowControlContract } from '@lidex/nestjs/testing';
+import {
+  flowControlContract,
+  keyedRateLimitContract,
+} from '@lidex/nestjs/testing';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -6,9 +9,12 @@ import {
 } from '../support/store-factories';
 
 // The flow-control contract on every store: priorities, concurrency limits (all, per key) and
-// rate limits, enforced inside the claim, with two store objects racing.
+// rate limits (all, per key), enforced inside the claim, with two store objects racing.
 flowControlContract(memoryStoreFactory());
+keyedRateLimitContract(memoryStoreFactory());
 flowControlContract(sqliteStoreFactory());
+keyedRateLimitContract(sqliteStoreFactory());
 describePostgres('PostgreSQL', () => {
   flowControlContract(postgresStoreFactory());
+  keyedRateLimitContract(postgresStoreFactory());
 });

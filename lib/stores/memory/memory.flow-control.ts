@@ -64,25 +64,31 @@ export class PriorityReady {
 
 /**
  * A claim's flow limits over the memory store: counts the leases each limited name (and key)
- * holds and its first claims in each rate window, then accepts a workflow only within them,
- * counting it as it is taken.
+ * holds and its first claims (per name, and per name and key) in each rate window, from the
+ * workflows as they are, then accepts a workflow only within them, counting it as it is taken.
  */
 export class MemoryFlowGate {
   private readonly leased = new Map<string, number>();
-  private readonly firstClaims: Map<string, number[]>;
+  private readonly started = new Map<string, number>();
 
   constructor(
     private readonly options: ClaimOptions | undefined,
     workflows: Iterable<StoredWorkflow>,
-    firstClaims: Map<string, number[]>,
-    private readonly now: number,
+    now: number,
   ) {
-    this.firstClaims = firstClaims;
     const limits = options?.limits;
     if (!limits || limits.size === 0) return;
     for (const workflow of workflows) {
-      if (!workflow.leaseToken || !limits.has(workflow.name)) continue;
-      this.hold(workflow);
+      const limit = limits.get(workflow.name);
+      if (!limit) continue;
+      if (workflow.leaseToken) this.hold(workflow);
+      const at = workflow.firstClaimedAt;
+      if (at === undefined) continue;
+      const [all, key] = slots(workflow);
+      if (limit.rate && at > now - limit.rate.perMs)
+        this.add(this.started, all);
+      if (limit.keyRate && key && at > now - limit.keyRate.perMs)
+        this.add(this.started, key);
     }
   }
 
@@ -92,49 +98,36 @@ export class MemoryFlowGate {
     // A leased workflow (a lapsed lease taken over) already holds its slot.
     if (!limit || workflow.leaseToken) return true;
     const [all, key] = slots(workflow);
-    if (limit.concurrency !== undefined && this.count(all) >= limit.concurrency)
-      return false;
-    if (
-      limit.perKey !== undefined &&
-      key !== undefined &&
-      this.count(key) >= limit.perKey
-    )
-      return false;
-    if (limit.rate && workflow.attempts === 0) {
-      const since = this.now - limit.rate.perMs;
-      const times = (this.firstClaims.get(workflow.name) ?? []).filter(
-        (at) => at > since,
-      );
-      this.firstClaims.set(workflow.name, times);
-      if (times.length >= limit.rate.max) return false;
-    }
-    return true;
+    const at = (counts: Map<string, number>, slot: string, max?: number) =>
+      max !== undefined && (counts.get(slot) ?? 0) >= max;
+    if (at(this.leased, all, limit.concurrency)) return false;
+    if (key !== undefined && at(this.leased, key, limit.perKey)) return false;
+    // Rate limits count first claims only.
+    if (workflow.attempts > 0) return true;
+    if (at(this.started, all, limit.rate?.max)) return false;
+    return key === undefined || !at(this.started, key, limit.keyRate?.max);
   }
 
   /** Counts a workflow just claimed (its first claim, when it is one). */
   taken(workflow: StoredWorkflow): void {
     const limit = this.options?.limits?.get(workflow.name);
     if (!limit) return;
-    if (limit.rate && workflow.attempts === 0) {
-      const times = this.firstClaims.get(workflow.name) ?? [];
-      times.push(this.now);
-      this.firstClaims.set(workflow.name, times);
+    if (workflow.attempts === 0) {
+      const [all, key] = slots(workflow);
+      this.add(this.started, all);
+      if (key !== undefined) this.add(this.started, key);
     }
     if (!workflow.leaseToken) this.hold(workflow);
   }
 
   private hold(workflow: StoredWorkflow): void {
     const [all, key] = slots(workflow);
-    this.add(all, 1);
-    if (key !== undefined) this.add(key, 1);
+    this.add(this.leased, all);
+    if (key !== undefined) this.add(this.leased, key);
   }
 
-  private count(slot: string): number {
-    return this.leased.get(slot) ?? 0;
-  }
-
-  private add(slot: string, n: number): void {
-    this.leased.set(slot, this.count(slot) + n);
+  private add(counts: Map<string, number>, slot: string): void {
+    counts.set(slot, (counts.get(slot) ?? 0) + 1);
   }
 }
 

@@ -43,10 +43,9 @@ import {
 export class MemoryStore implements Persistence {
   readonly schedules = new MemorySchedules();
   readonly flowControl = true;
+  readonly keyedRateLimits = true;
   private readonly workflows = new Map<string, StoredWorkflow>();
   private readonly ready = new PriorityReady();
-  /** The first claims of each rate-limited name, for its window (`MemoryFlowGate`). */
-  private readonly firstClaims = new Map<string, number[]>();
   private readonly signals = new MemorySignals();
   /** `kind:id` of each workflow's recorded steps: recording one costs the same at any length. */
   private readonly stepKeys = new Map<string, Set<string>>();
@@ -105,12 +104,7 @@ export class MemoryStore implements Persistence {
     _takeOver?: unknown,
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
-    const gate = new MemoryFlowGate(
-      options,
-      this.workflows.values(),
-      this.firstClaims,
-      now,
-    );
+    const gate = new MemoryFlowGate(options, this.workflows.values(), now);
     const ids = this.ready.takeReady(
       now,
       leases.length,

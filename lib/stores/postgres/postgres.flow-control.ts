@@ -22,6 +22,9 @@ export const flowMigration = (schema: string): string[] => [
     ON "${schema}".workflows (name, concurrency_key) WHERE lease_token IS NOT NULL`,
   `CREATE INDEX IF NOT EXISTS workflows_first_claims
     ON "${schema}".workflows (name, first_claimed_at) WHERE first_claimed_at IS NOT NULL`,
+  `CREATE INDEX IF NOT EXISTS workflows_first_claims_by_key
+    ON "${schema}".workflows (name, concurrency_key, first_claimed_at)
+    WHERE first_claimed_at IS NOT NULL AND concurrency_key IS NOT NULL`,
 ];
 
 /** The lock limited claims of one schema take in turn (`$1`: the schema). */
@@ -52,7 +55,9 @@ export function claimSql(
     ? `lim AS (
         SELECT key AS name, (value ->> 'concurrency')::int AS concurrency,
           (value ->> 'perKey')::int AS per_key, (value -> 'rate' ->> 'max')::int AS rate_max,
-          (value -> 'rate' ->> 'perMs')::bigint AS rate_ms
+          (value -> 'rate' ->> 'perMs')::bigint AS rate_ms,
+          (value -> 'keyRate' ->> 'max')::int AS key_rate_max,
+          (value -> 'keyRate' ->> 'perMs')::bigint AS key_rate_ms
         FROM jsonb_each($6::jsonb)
       ), held AS (
         SELECT lim.name,
@@ -67,6 +72,12 @@ export function claimSql(
         WHERE h.lease_token IS NOT NULL AND h.concurrency_key IS NOT NULL
           AND lim.per_key IS NOT NULL
         GROUP BY h.name, h.concurrency_key
+      ), started_keys AS (
+        SELECT s.name, s.concurrency_key AS key, count(*) AS n
+        FROM ${workflows} s JOIN lim ON lim.name = s.name
+        WHERE lim.key_rate_max IS NOT NULL AND s.concurrency_key IS NOT NULL
+          AND s.first_claimed_at > $1 - lim.key_rate_ms
+        GROUP BY s.name, s.concurrency_key
       ), candidates AS (
         SELECT w.id, w.name, w.concurrency_key, w.priority, w.ready_at, w.attempts,
           w.lease_token IS NOT NULL AS leased
@@ -77,7 +88,10 @@ export function claimSql(
             WHERE lim.name = w.name AND (held.n >= lim.concurrency
               OR (w.attempts = 0 AND held.started >= lim.rate_max)
               OR EXISTS (SELECT 1 FROM held_keys k WHERE k.name = w.name
-                AND k.key = w.concurrency_key AND k.n >= lim.per_key))))
+                AND k.key = w.concurrency_key AND k.n >= lim.per_key)
+              OR (w.attempts = 0 AND EXISTS (SELECT 1 FROM started_keys q
+                WHERE q.name = w.name AND q.key = w.concurrency_key
+                  AND q.n >= lim.key_rate_max)))))
         ORDER BY ${order('w')} LIMIT $7
         FOR UPDATE OF w SKIP LOCKED
       ), counted AS (
@@ -86,19 +100,24 @@ export function claimSql(
           row_number() OVER (PARTITION BY c.name, c.concurrency_key, c.leased
             ORDER BY ${order('c')}) AS by_key,
           row_number() OVER (PARTITION BY c.name, c.leased OR c.attempts > 0
-            ORDER BY ${order('c')}) AS by_start
+            ORDER BY ${order('c')}) AS by_start,
+          row_number() OVER (PARTITION BY c.name, c.concurrency_key, c.leased OR c.attempts > 0
+            ORDER BY ${order('c')}) AS by_key_start
         FROM candidates c
       ), ready AS (
         SELECT c.id, c.priority, c.ready_at FROM counted c
         LEFT JOIN lim ON lim.name = c.name
         LEFT JOIN held ON held.name = c.name
         LEFT JOIN held_keys k ON k.name = c.name AND k.key = c.concurrency_key
+        LEFT JOIN started_keys q ON q.name = c.name AND q.key = c.concurrency_key
         WHERE c.leased OR lim.name IS NULL OR (
           (lim.concurrency IS NULL OR held.n + c.by_name <= lim.concurrency)
           AND (lim.per_key IS NULL OR c.concurrency_key IS NULL
             OR COALESCE(k.n, 0) + c.by_key <= lim.per_key)
           AND (lim.rate_max IS NULL OR c.attempts > 0
-            OR held.started + c.by_start <= lim.rate_max))
+            OR held.started + c.by_start <= lim.rate_max)
+          AND (lim.key_rate_max IS NULL OR c.attempts > 0 OR c.concurrency_key IS NULL
+            OR COALESCE(q.n, 0) + c.by_key_start <= lim.key_rate_max))
         ORDER BY ${order('c')} LIMIT $4
       )`
     : `ready AS (

@@ -85,6 +85,7 @@ export class PostgresStore implements Persistence {
   readonly schema: string;
   /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
   readonly flowControl = true;
+  readonly keyedRateLimits = true;
   readonly schedules: PostgresSchedules;
   private readonly sql: PostgresStatements;
   private readonly signalSql: SignalStatements;

@@ -37,12 +37,16 @@ CREATE INDEX IF NOT EXISTS ${prefix}workflows_leased
   ON ${prefix}workflows (name, concurrency_key) WHERE lease_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ${prefix}workflows_first_claims
   ON ${prefix}workflows (name, first_claimed_at) WHERE first_claimed_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ${prefix}workflows_first_claims_by_key
+  ON ${prefix}workflows (name, concurrency_key, first_claimed_at)
+  WHERE first_claimed_at IS NOT NULL AND concurrency_key IS NOT NULL;
 `;
 
 /**
  * For the claim statements' WHERE: a workflow not leased is skipped when its name is at its
  * concurrency limit (`@full_names`), its key at the per-key limit (`@full_keys`, pairs of name
- * and key), or, for a first claim, its name at its rate limit (`@rated_names`). A leased one (a
+ * and key), or, for a first claim, its name at its rate limit (`@rated_names`) or its key at
+ * the per-key rate limit (`@rated_keys`, pairs of name and key). A leased one (a
  * lapsed lease taken over) already holds its slot. Names and keys are matched as data.
  */
 const WITHIN_LIMITS = `(lease_token IS NOT NULL OR (
@@ -51,7 +55,10 @@ const WITHIN_LIMITS = `(lease_token IS NOT NULL OR (
     SELECT 1 FROM json_each(@full_keys) AS k
     WHERE k.value ->> '$[0]' = name AND k.value ->> '$[1]' = concurrency_key))
   AND (attempts > 0 OR NOT EXISTS (
-    SELECT 1 FROM json_each(@rated_names) AS r WHERE r.value = name))))`;
+    SELECT 1 FROM json_each(@rated_names) AS r WHERE r.value = name))
+  AND (attempts > 0 OR concurrency_key IS NULL OR NOT EXISTS (
+    SELECT 1 FROM json_each(@rated_keys) AS q
+    WHERE q.value ->> '$[0]' = name AND q.value ->> '$[1]' = concurrency_key))))`;
 
 /**
  * One claim's pick: the next ready workflow of priority `@priority`, oldest first (a range of
@@ -107,6 +114,7 @@ export class SqliteFlowStatements {
   private readonly leased: BetterSqlite3.Statement;
   private readonly leasedByKey: BetterSqlite3.Statement;
   private readonly firstClaims: BetterSqlite3.Statement;
+  private readonly firstClaimsByKey: BetterSqlite3.Statement;
 
   constructor(db: BetterSqlite3.Database, prefix: string) {
     const workflows = `${prefix}workflows`;
@@ -120,6 +128,12 @@ export class SqliteFlowStatements {
     );
     this.firstClaims = db.prepare(
       `SELECT count(*) AS n FROM ${workflows} WHERE name = ? AND first_claimed_at > ?`,
+    );
+    this.firstClaimsByKey = db.prepare(
+      `SELECT concurrency_key AS key, count(*) AS n FROM ${workflows}
+       INDEXED BY ${workflows}_first_claims_by_key
+       WHERE name = ? AND concurrency_key IS NOT NULL AND first_claimed_at > ?
+       GROUP BY concurrency_key`,
     );
   }
 
@@ -138,6 +152,15 @@ export class SqliteFlowStatements {
         const row = this.firstClaims.get(name, since) as { n: number };
         gate.started.set(name, row.n);
       }
+      if (limit.keyRate) {
+        const since = now - limit.keyRate.perMs;
+        const rows = this.firstClaimsByKey.all(name, since) as {
+          key: string;
+          n: number;
+        }[];
+        for (const row of rows)
+          gate.keysStarted.set(keyOf(name, row.key), row.n);
+      }
     }
     return gate;
   }
@@ -148,6 +171,7 @@ const NO_LIMITS = Object.freeze({
   full_names: '[]',
   full_keys: '[]',
   rated_names: '[]',
+  rated_keys: '[]',
 });
 
 const keyOf = (name: string, key: string) => JSON.stringify([name, key]);
@@ -157,11 +181,17 @@ export class SqliteFlowGate {
   readonly leased = new Map<string, number>();
   readonly keys = new Map<string, number>();
   readonly started = new Map<string, number>();
+  readonly keysStarted = new Map<string, number>();
 
   constructor(private readonly limits?: ReadonlyMap<string, FlowLimit>) {}
 
-  /** `@full_names`, `@full_keys` and `@rated_names` for the next claim statement. */
-  params(): { full_names: string; full_keys: string; rated_names: string } {
+  /** `@full_names`, `@full_keys`, `@rated_names` and `@rated_keys` for the next claim. */
+  params(): {
+    full_names: string;
+    full_keys: string;
+    rated_names: string;
+    rated_keys: string;
+  } {
     if (!this.limits || this.limits.size === 0) return NO_LIMITS;
     const full: string[] = [];
     const rated: string[] = [];
@@ -181,7 +211,19 @@ export class SqliteFlowGate {
       full_names: JSON.stringify(full),
       full_keys: JSON.stringify(keys),
       rated_names: JSON.stringify(rated),
+      rated_keys: JSON.stringify(this.ratedKeys()),
     };
+  }
+
+  /** The pairs of name and key at their per-key rate limit. */
+  private ratedKeys(): [string, string][] {
+    const rated: [string, string][] = [];
+    for (const [key, n] of this.keysStarted) {
+      const pair = JSON.parse(key) as [string, string];
+      if (n >= (this.limits?.get(pair[0])?.keyRate?.max ?? Infinity))
+        rated.push(pair);
+    }
+    return rated;
   }
 
   /** Counts a row the claim just took (`wasLeased`: a lapsed lease taken over, counted already). */
@@ -190,8 +232,13 @@ export class SqliteFlowGate {
     wasLeased: boolean,
   ): void {
     if (!this.limits?.has(row.name)) return;
-    if (row.attempts === 1)
+    if (row.attempts === 1) {
       this.started.set(row.name, (this.started.get(row.name) ?? 0) + 1);
+      if (row.concurrency_key !== null) {
+        const key = keyOf(row.name, row.concurrency_key);
+        this.keysStarted.set(key, (this.keysStarted.get(key) ?? 0) + 1);
+      }
+    }
     if (wasLeased) return;
     this.leased.set(row.name, (this.leased.get(row.name) ?? 0) + 1);
     if (row.concurrency_key !== null) {

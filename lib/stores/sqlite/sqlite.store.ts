@@ -55,6 +55,7 @@ export class SqliteStore implements Persistence {
   /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
   readonly schedules: SqliteSchedules;
   readonly flowControl = true;
+  readonly keyedRateLimits = true;
 
   /** Throws `InvalidOptionsError` for an option it cannot work with. */
   constructor(options: SqliteStoreOptions = {}) {
