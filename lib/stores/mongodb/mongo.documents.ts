@@ -128,6 +128,7 @@ export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
     steps: doc.steps.map(toStoredStep),
     signals: toStoredSignals(doc.signals),
     deadlineAt: doc.deadlineAt ?? undefined,
+    ...(doc.traceContext == null ? {} : { traceContext: doc.traceContext }),
     ...parentOf(doc),
   };
 }

@@ -22,6 +22,7 @@ export interface WorkflowRow {
   waiting_for?: string | null;
   deadline_at: number | null;
   parent?: string | null;
+  trace_context?: string | null;
   created_at: number;
   updated_at: number;
 }

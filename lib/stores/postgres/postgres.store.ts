@@ -379,6 +379,7 @@ export class PostgresStore implements Persistence {
       steps: toStoredSteps(row.steps),
       signals: toStoredSignals(row.signals),
       deadlineAt: row.deadline_at ?? undefined,
+      ...traceContextOf(row),
       ...parentField(row),
     };
   }

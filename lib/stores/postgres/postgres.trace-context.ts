@@ -6,7 +6,7 @@ export const traceContextMigration = (schema: string): string[] => [
   `ALTER TABLE "${schema}".workflows ADD COLUMN IF NOT EXISTS trace_context text`,
 ];
 
-/** `traceContext` for a claimed workflow: absent when none was stored. */
+/** `traceContext` for a claimed or read workflow: absent when none was stored. */
 export function traceContextOf(row: { trace_context?: string | null }): {
   traceContext?: string;
 } {

@@ -40,6 +40,7 @@ import {
 import { SqliteSchedules } from './sqlite.schedules';
 import type { SqliteStatements } from './sqlite.statements';
 import { parentField, parentParam } from './sqlite.children';
+import { traceContextOf } from './sqlite.trace-context';
 
 /**
  * Workflows in an embedded SQLite file (better-sqlite3, WAL). The zero-setup default: development,
@@ -270,6 +271,7 @@ export class SqliteStore implements Persistence {
           steps: steps.map(toStoredStep),
           signals: sql.signals.of(workflowId),
           deadlineAt: row.deadline_at ?? undefined,
+          ...traceContextOf(row),
           ...parentField(row.parent),
         };
       }),

@@ -23,7 +23,7 @@ export function traceContextContract(factory: StoreFactory): void {
       await store.close();
     });
 
-    it('keeps the trace context a workflow started with and hands it to every claim, also on another instance', async () => {
+    it('keeps the trace context a workflow started with, hands it to every claim (also on another instance) and answers it when read', async () => {
       await store.insertWorkflow({
         id: 'traced',
         name: 'wf',
@@ -45,6 +45,13 @@ export function traceContextContract(factory: StoreFactory): void {
         ['traced', TRACEPARENT],
         ['plain', undefined],
       ]);
+      // Read back (the dashboard, `getWorkflow`): the same context, and none where none was kept.
+      expect((await store.getWorkflow('traced'))?.traceContext).toBe(
+        TRACEPARENT,
+      );
+      const plain = await store.getWorkflow('plain');
+      expect(plain?.id).toBe('plain');
+      expect(plain?.traceContext).toBeUndefined();
       await store.releaseLease('traced', first[0].leaseToken, {
         readyAt: T0 + 20,
         now: T0 + 20,
