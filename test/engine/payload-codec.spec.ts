@@ -119,3 +119,33 @@ describe('a worker without the key', () => {
     expect(JSON.stringify(logger.lines)).not.toContain('4111');
   });
 });
+
+describe('schedules with a payload codec', () => {
+  it("keeps a schedule's input encrypted, starts its workflows with it decrypted", async () => {
+    const store = new MemoryStore();
+    const handlers = {
+      card: async (ctx: WorkflowContext, input: unknown) =>
+        ctx.step('charge', () => input),
+    };
+    const { engine } = makeEngine(handlers, {
+      store,
+      codec: aesGcmCodec({ keys: { k1 }, current: 'k1' }),
+    });
+    const input = { card: '4111-nightly' };
+    await engine.schedules.create('nightly', {
+      workflow: 'card',
+      every: 3_600_000,
+      input,
+    });
+    const saved = await store.schedules.getSchedule('nightly');
+    expect(JSON.stringify(saved)).not.toContain('4111');
+    expect((await engine.schedules.get('nightly'))?.input).toEqual(input);
+    const started = await engine.schedules.trigger('nightly');
+    await expect(engine.result(started)).resolves.toEqual(input);
+    // A process without the key lists the schedule with its input described.
+    const { engine: plain } = makeEngine(handlers, { store, worker: false });
+    expect((await plain.schedules.get('nightly'))?.input).toBe(
+      messages.payloadEncrypted('k1'),
+    );
+  });
+});
