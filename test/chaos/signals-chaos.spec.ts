@@ -16,8 +16,21 @@ import {
 
 const run = promisify(execFile);
 
-// Sized for CI; LIDEX_CHAOS_SCALE multiplies the workflows and kills (10 on SQLite: 1,000).
+// Sized for CI. LIDEX_CHAOS_WORKFLOWS sets the workflows on every store (the issue's figure:
+// 1,000), with kills in proportion; LIDEX_CHAOS_SCALE multiplies both (10 on SQLite: 1,000).
 const SCALE = Number(process.env.LIDEX_CHAOS_SCALE ?? 1);
+const WORKFLOWS_WANTED =
+  process.env.LIDEX_CHAOS_WORKFLOWS === undefined
+    ? undefined
+    : Number(process.env.LIDEX_CHAOS_WORKFLOWS);
+if (
+  WORKFLOWS_WANTED !== undefined &&
+  !(Number.isInteger(WORKFLOWS_WANTED) && WORKFLOWS_WANTED > 0)
+) {
+  throw new Error(
+    `LIDEX_CHAOS_WORKFLOWS must be a whole number of workflows above 0, such as 1000; it is ${JSON.stringify(process.env.LIDEX_CHAOS_WORKFLOWS)}`,
+  );
+}
 const WORKERS = 3;
 const GO = 'go';
 
@@ -103,156 +116,174 @@ describe.each(signalStores)(
     beforeAll(requireBuild);
 
     const size = SIZES[store.label];
-    const WORKFLOWS = size.workflows * SCALE;
-    const KILLS = size.kills * SCALE;
+    const WORKFLOWS = (WORKFLOWS_WANTED ?? size.workflows) * SCALE;
+    const KILLS = Math.max(
+      1,
+      Math.round((size.kills * WORKFLOWS) / size.workflows),
+    );
+    // Five minutes for the CI size, and in proportion for a bigger run.
+    const timeoutMs = 300_000 * Math.max(1, WORKFLOWS / size.workflows);
 
-    it(`every one of ${WORKFLOWS} workflows consumes its two signals once, gets its child's result and finishes, while ${KILLS} of ${WORKERS} workers are SIGKILLed`, async () => {
-      const journal = join(suite.dir, `signals-${store.label}.log`);
-      writeFileSync(journal, '');
-      const persistence = store.open();
-      await persistence.init();
-      const client = new LidexEngine({
-        store: persistence,
-        handlers: {
-          'two-signals': runsInWorkers,
-          leaf: runsInWorkers,
-        },
-      });
-      const ids = Array.from({ length: WORKFLOWS }, (_, i) => `s-${i}`);
-      for (const id of ids)
-        await client.start(id, 'two-signals', { child: true });
-
-      const options = {
-        concurrency: size.concurrency,
-        timeoutIntervalMs: size.leaseMs,
-      };
-      const workers: WorkerProcess[] = [];
-      for (let i = 0; i < WORKERS; i++)
-        workers.push(await startWorker(store, journal, options));
-      const started = Date.now();
-      let sending = true;
-      let kills = 0;
-      // Kills spread over the sending, one every so often, each worker restarted at once.
-      const killing = (async () => {
-        while (sending || kills < KILLS) {
-          await pause(150 + Math.random() * 250);
-          if (kills >= KILLS) {
-            if (!sending) break;
-            continue;
-          }
-          const victim = Math.floor(Math.random() * workers.length);
-          await workers[victim].kill();
-          kills += 1;
-          workers[victim] = await startWorker(store, journal, options);
-        }
-      })();
-      let duplicates = 0;
-      let sent: { delivered: number; notDelivered: number };
-      try {
-        // Round 1 from this process, in a random order, some of them before the workflow has
-        // reached its wait; then round 2 from another process, while this one sends round 1
-        // again (a retried webhook: the same signal ids).
-        let delivered1 = 0;
-        for (const [i, id] of shuffled(ids).entries()) {
-          const delivery = await client.signal(
-            id,
-            GO,
-            { round: 1 },
-            { signalId: `${id}:1` },
-          );
-          if (delivery) delivered1 += 1;
-          if (i % 10 === 9) await pause(20);
-        }
-        expect(delivered1).toBe(WORKFLOWS);
-        const round2 = sendFromAnotherProcess(store, shuffled(ids));
-        for (const id of ids.filter((_, i) => i % 5 === 0)) {
-          await client.signal(id, GO, { round: 1 }, { signalId: `${id}:1` });
-          duplicates += 1;
-        }
-        sent = await round2;
-        sending = false;
-        await killing;
+    it(
+      `every one of ${WORKFLOWS} workflows consumes its two signals once, gets its child's result and finishes, while ${KILLS} of ${WORKERS} workers are SIGKILLed`,
+      async () => {
+        const journal = join(suite.dir, `signals-${store.label}.log`);
+        writeFileSync(journal, '');
+        const persistence = store.open();
+        await persistence.init();
+        const client = new LidexEngine({
+          store: persistence,
+          handlers: {
+            'two-signals': runsInWorkers,
+            leaf: runsInWorkers,
+          },
+        });
+        const ids = Array.from({ length: WORKFLOWS }, (_, i) => `s-${i}`);
         for (const id of ids)
-          expect(await client.wait(id, { timeoutMs: 60_000 })).toBe('finished');
-      } finally {
-        sending = false;
-        kills = KILLS;
-        await killing.catch(() => undefined);
-        await Promise.all(workers.map((worker) => worker.stop()));
-      }
-      const seconds = (Date.now() - started) / 1000;
-      // A workflow can only end after both signals, so every one of round 2 was delivered.
-      expect(sent).toEqual({ delivered: WORKFLOWS, notDelivered: 0 });
+          await client.start(id, 'two-signals', { child: true });
 
-      // From the stored records: two signals each (the repeats stored once), the first
-      // consumed by the first wait, the second by the second, each wait recorded once.
-      // The child finished, its parent recorded; its end stored once as a signal of its own,
-      // its result in the parent's.
-      const problems: unknown[] = [];
-      for (const id of ids) {
-        const info = await client.get(id);
-        const goSignals = info?.signals.filter((s) => s.name === GO) ?? [];
-        const signals = goSignals.map((s, i) => [i + 1, s.consumedBy]);
-        const waits = info?.steps
-          .filter((step) => step.kind === 'signal' && step.signal?.name === GO)
-          .map((step) => [
-            step.id,
-            1 + goSignals.findIndex((s) => s.seq === step.signal?.seq),
-          ]);
-        const childId = `${id}/kid`;
-        const child = await client.get(childId);
-        const stepIds = info?.steps.map((step) => step.id) ?? [];
-        const seen = {
-          id,
-          status: info?.status,
-          result: info?.result,
-          signals,
-          waits,
-          unique: new Set(stepIds).size === stepIds.length,
-          childSignals: info?.signals.filter((s) => s.name !== GO).length,
-          children: info?.children.map((c) => c.workflowId),
-          childStatus: child?.status,
-          childParent: child?.parent?.workflowId,
+        const options = {
+          concurrency: size.concurrency,
+          timeoutIntervalMs: size.leaseMs,
         };
-        const expected = {
-          id,
-          status: 'finished',
-          result: [{ round: 1 }, { round: 2 }, `${childId} done`],
-          signals: [
-            [1, 'first'],
-            [2, 'second'],
-          ],
-          waits: [
-            ['first', 1],
-            ['second', 2],
-          ],
-          unique: true,
-          childSignals: 1,
-          children: [childId],
-          childStatus: 'finished',
-          childParent: id,
-        };
-        if (JSON.stringify(seen) !== JSON.stringify(expected))
-          problems.push(seen);
-      }
-      expect(problems).toEqual([]);
-      // No parent left waiting, for a child or anything else.
-      expect((await client.list({ waiting: 'child' })).workflows).toEqual([]);
-      expect((await client.list({ waiting: 'signal' })).workflows).toEqual([]);
-      // Every workflow's last step ran (at least once: a kill may repeat it).
-      const runs = stepRuns(journal);
-      expect(ids.filter((id) => !runs.has(`${id} after`))).toEqual([]);
-      await eventually(() => true);
-      reportFigures(`signal-chaos-${store.label}`, {
-        workflows: WORKFLOWS,
-        children: WORKFLOWS,
-        signals: 2 * WORKFLOWS,
-        repeatedSignals: duplicates,
-        workers: WORKERS,
-        kills,
-        seconds,
-      });
-      await persistence.close();
-    }, 300_000);
+        const workers: WorkerProcess[] = [];
+        for (let i = 0; i < WORKERS; i++)
+          workers.push(await startWorker(store, journal, options));
+        const started = Date.now();
+        let sending = true;
+        let kills = 0;
+        // Kills spread over the sending, one every so often, each worker restarted at once.
+        const killing = (async () => {
+          while (sending || kills < KILLS) {
+            await pause(150 + Math.random() * 250);
+            if (kills >= KILLS) {
+              if (!sending) break;
+              continue;
+            }
+            const victim = Math.floor(Math.random() * workers.length);
+            await workers[victim].kill();
+            kills += 1;
+            workers[victim] = await startWorker(store, journal, options);
+          }
+        })();
+        let duplicates = 0;
+        let sent: { delivered: number; notDelivered: number };
+        try {
+          // Round 1 from this process, in a random order, some of them before the workflow has
+          // reached its wait; then round 2 from another process, while this one sends round 1
+          // again (a retried webhook: the same signal ids).
+          let delivered1 = 0;
+          for (const [i, id] of shuffled(ids).entries()) {
+            const delivery = await client.signal(
+              id,
+              GO,
+              { round: 1 },
+              { signalId: `${id}:1` },
+            );
+            if (delivery) delivered1 += 1;
+            if (i % 10 === 9) await pause(20);
+          }
+          expect(delivered1).toBe(WORKFLOWS);
+          const round2 = sendFromAnotherProcess(store, shuffled(ids));
+          for (const id of ids.filter((_, i) => i % 5 === 0)) {
+            await client.signal(id, GO, { round: 1 }, { signalId: `${id}:1` });
+            duplicates += 1;
+          }
+          sent = await round2;
+          sending = false;
+          await killing;
+          for (const id of ids)
+            expect(await client.wait(id, { timeoutMs: 60_000 })).toBe(
+              'finished',
+            );
+        } finally {
+          sending = false;
+          kills = KILLS;
+          await killing.catch(() => undefined);
+          await Promise.all(workers.map((worker) => worker.stop()));
+        }
+        const seconds = (Date.now() - started) / 1000;
+        // A workflow can only end after both signals, so every one of round 2 was delivered.
+        expect(sent).toEqual({ delivered: WORKFLOWS, notDelivered: 0 });
+
+        // From the stored records: two signals each (the repeats stored once), the first
+        // consumed by the first wait, the second by the second, each wait recorded once.
+        // The child finished, its parent recorded; its end stored once as a signal of its own,
+        // its result in the parent's.
+        const problems: unknown[] = [];
+        let consumed = 0;
+        for (const id of ids) {
+          const info = await client.get(id);
+          const goSignals = info?.signals.filter((s) => s.name === GO) ?? [];
+          const signals = goSignals.map((s, i) => [i + 1, s.consumedBy]);
+          const waits = info?.steps
+            .filter(
+              (step) => step.kind === 'signal' && step.signal?.name === GO,
+            )
+            .map((step) => [
+              step.id,
+              1 + goSignals.findIndex((s) => s.seq === step.signal?.seq),
+            ]);
+          consumed += waits?.length ?? 0;
+          const childId = `${id}/kid`;
+          const child = await client.get(childId);
+          const stepIds = info?.steps.map((step) => step.id) ?? [];
+          const seen = {
+            id,
+            status: info?.status,
+            result: info?.result,
+            signals,
+            waits,
+            unique: new Set(stepIds).size === stepIds.length,
+            childSignals: info?.signals.filter((s) => s.name !== GO).length,
+            children: info?.children.map((c) => c.workflowId),
+            childStatus: child?.status,
+            childParent: child?.parent?.workflowId,
+          };
+          const expected = {
+            id,
+            status: 'finished',
+            result: [{ round: 1 }, { round: 2 }, `${childId} done`],
+            signals: [
+              [1, 'first'],
+              [2, 'second'],
+            ],
+            waits: [
+              ['first', 1],
+              ['second', 2],
+            ],
+            unique: true,
+            childSignals: 1,
+            children: [childId],
+            childStatus: 'finished',
+            childParent: id,
+          };
+          if (JSON.stringify(seen) !== JSON.stringify(expected))
+            problems.push(seen);
+        }
+        expect(problems).toEqual([]);
+        // No parent left waiting, for a child or anything else.
+        expect((await client.list({ waiting: 'child' })).workflows).toEqual([]);
+        expect((await client.list({ waiting: 'signal' })).workflows).toEqual(
+          [],
+        );
+        // Every workflow's last step ran (at least once: a kill may repeat it).
+        const runs = stepRuns(journal);
+        expect(ids.filter((id) => !runs.has(`${id} after`))).toEqual([]);
+        await eventually(() => true);
+        reportFigures(`signal-chaos-${store.label}`, {
+          workflows: WORKFLOWS,
+          children: WORKFLOWS,
+          signals: 2 * WORKFLOWS,
+          signalsConsumed: consumed,
+          repeatedSignals: duplicates,
+          workers: WORKERS,
+          kills,
+          seconds,
+        });
+        await persistence.close();
+      },
+      timeoutMs,
+    );
   },
 );
