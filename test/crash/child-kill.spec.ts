@@ -25,10 +25,10 @@ const BOUND_MS = 20_000;
 const KILL_POINTS: KillPoint[] = ['child-step-recorded', 'parent-woken'];
 
 const suite = processSuite('lidex-child-kill-');
-// The stores that keep children (MySQL does not yet); MongoDB on mongo-java-server, whose
-// conditional updates are atomic (FerretDB's are not: see signals-chaos.spec.ts).
+// The stores that keep children; MongoDB on mongo-java-server, whose conditional updates are
+// atomic (FerretDB's are not: see signals-chaos.spec.ts).
 const childStores = suite.stores.filter((store) =>
-  ['SQLite', 'mongo-java-server', 'PostgreSQL'].includes(store.label),
+  ['SQLite', 'mongo-java-server', 'PostgreSQL', 'MySQL'].includes(store.label),
 );
 
 async function bounded<T>(what: string, work: Promise<T>): Promise<T> {

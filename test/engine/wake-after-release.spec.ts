@@ -11,6 +11,7 @@ import {
   dropTestDatabases,
   mongoStoreFactory,
 } from '../support/mongo';
+import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -137,4 +138,7 @@ describeEachMongo('MongoDB store on $label', (server) => {
 });
 describePostgres('PostgreSQL', () => {
   wakeAfterRelease(postgresStoreFactory());
+});
+describeMysql('MySQL', () => {
+  wakeAfterRelease(mysqlStoreFactory());
 });
