@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './mongo-server';
@@ -51,24 +51,34 @@ export async function startMysqlServer(dir: string): Promise<MysqlServer> {
   const owner = serverUser();
   const data = join(dir, 'data');
   const run = join(dir, 'run');
-  mkdirSync(data, { recursive: true });
-  mkdirSync(run, { recursive: true });
-  if (owner) {
-    chmodSync(dir, 0o755);
-    chownSync(data, owner.uid, owner.gid);
-    chownSync(run, owner.uid, owner.gid);
-  }
-  const init = spawnSync(
-    bin.install,
-    [
-      `--datadir=${data}`,
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-      '--no-defaults',
-      ...(owner ? ['--user=mysql'] : []),
-    ],
-    { encoding: 'utf8', ...asUser(owner) },
-  );
+  const install = () => {
+    rmSync(data, { recursive: true, force: true });
+    mkdirSync(data, { recursive: true });
+    mkdirSync(run, { recursive: true });
+    if (owner) {
+      chmodSync(dir, 0o755);
+      chownSync(data, owner.uid, owner.gid);
+      chownSync(run, owner.uid, owner.gid);
+    }
+    return spawnSync(
+      bin.install,
+      [
+        `--datadir=${data}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        '--no-defaults',
+        // Passed on to the bootstrap server: its temporary tables in its own folder, not in a
+        // /tmp shared with every other server being set up.
+        `--tmpdir=${run}`,
+        ...(owner ? ['--user=mysql'] : []),
+      ],
+      { encoding: 'utf8', timeout: 120_000, ...asUser(owner) },
+    );
+  };
+  // Once more on a failure: a setup once failed with "Could not remove temporary table" and
+  // passed when run again.
+  let init = install();
+  if (init.status !== 0) init = install();
   if (init.status !== 0) {
     throw new Error(
       `mariadb-install-db failed (${init.status}):\n${init.stdout}${init.stderr}`,
