@@ -1,5 +1,11 @@
 import { activityContract } from '@lidex/nestjs/testing';
 import {
+  describeEachMongo,
+  dropTestDatabases,
+  mongoStoreFactory,
+} from '../support/mongo';
+import { describePostgres, postgresStoreFactory } from '../support/postgres';
+import {
   memoryStoreFactory,
   sqliteStoreFactory,
 } from '../support/store-factories';
@@ -7,3 +13,10 @@ import {
 // The dashboard's charts, from the stores that answer `activity`.
 activityContract(memoryStoreFactory());
 activityContract(sqliteStoreFactory());
+describePostgres('PostgreSQL', () => {
+  activityContract(postgresStoreFactory());
+});
+describeEachMongo('MongoDB store on $label', (server) => {
+  activityContract(mongoStoreFactory(server));
+  afterAll(dropTestDatabases);
+});

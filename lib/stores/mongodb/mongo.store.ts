@@ -1,4 +1,6 @@
 import { cancelToCompensating } from './mongo.compensation';
+import { mongoActivity } from './mongo.activity';
+import type { ActivityBucket, ActivityQuery } from '../../model';
 import { ensureRetentionIndex, MongoRetention } from './mongo.retention';
 import type { Collection, MongoClient } from 'mongodb';
 import { mongoServerTime } from './mongo.clock';
@@ -522,6 +524,11 @@ export class MongoStore implements Persistence {
 
   purgeWorkflows(purge: WorkflowPurge): Promise<number> {
     return this.open().retention.purge(purge);
+  }
+
+  /** The dashboard's charts (mongo.activity.ts): the workflows written since the window began. */
+  activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    return mongoActivity(this.open().workflows, query);
   }
 
   /** An earlier try of this failure write that was applied, its answer lost. */

@@ -6,12 +6,13 @@ import { schedulesMigration } from './postgres.schedules';
 import { retentionMigration } from './postgres.retention';
 import { deadlinesMigration } from './postgres.deadlines';
 import { flowMigration } from './postgres.flow-control';
+import { activityMigration } from './postgres.activity';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -78,6 +79,8 @@ const migrations = (schema: string): string[][] => [
   traceContextMigration(schema),
   // 9: the parent of a child workflow (postgres.children.ts).
   childrenMigration(schema),
+  // 10: the index of recorded steps the dashboard's charts read (postgres.activity.ts).
+  activityMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

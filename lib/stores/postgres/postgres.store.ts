@@ -1,8 +1,14 @@
 import { PostgresSchedules } from './postgres.schedules';
+import { activityStatement, postgresActivity } from './postgres.activity';
 import { PostgresRetention } from './postgres.retention';
 import { PostgresCompensation } from './postgres.compensation';
 import type { Pool } from 'pg';
-import type { WorkflowCounts, WorkflowStatus } from '../../model';
+import type {
+  ActivityBucket,
+  ActivityQuery,
+  WorkflowCounts,
+  WorkflowStatus,
+} from '../../model';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
@@ -95,6 +101,7 @@ export class PostgresStore implements Persistence {
   private readonly retention: PostgresRetention;
   private readonly compensation: PostgresCompensation;
   private opened?: Opened;
+  private activitySql?: ReturnType<typeof activityStatement>;
 
   /**
    * The SQL that creates or upgrades the store's tables in `schema` (idempotent), for teams whose
@@ -460,6 +467,15 @@ export class PostgresStore implements Persistence {
 
   purgeWorkflows(purge: WorkflowPurge): Promise<number> {
     return this.retention.purge(purge);
+  }
+
+  /** The dashboard's charts (postgres.activity.ts): one statement over three index ranges. */
+  activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    return postgresActivity(
+      this.query,
+      (this.activitySql ??= activityStatement(this.schema)),
+      query,
+    );
   }
 
   private transaction: SchemaConnection['transaction'] = (body) => {

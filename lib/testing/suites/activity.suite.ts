@@ -90,5 +90,65 @@ export function activityContract(factory: StoreFactory): void {
         },
       ]);
     });
+
+    it('leaves out what happened before the window: a workflow ended then counts nothing, one still running counts only its new steps', async () => {
+      const before = T0 - 10 * MINUTE;
+      for (const id of ['old', 'long']) {
+        await store.insertWorkflow({ id, name: 'wf', input: '1', now: before });
+      }
+      const claimed = await store.claimReady(before + 1, [
+        lease(T0 + 10 * MINUTE),
+        lease(T0 + 10 * MINUTE),
+      ]);
+      const token = (id: string) =>
+        claimed.find((w) => w.id === id)!.leaseToken;
+      const step = async (id: string, stepId: string, recordedAt: number) => {
+        await store.recordStep(
+          id,
+          token(id),
+          {
+            kind: 'step',
+            id: stepId,
+            result: '1',
+            startedAt: recordedAt - 20,
+            recordedAt,
+          },
+          { readyAt: T0 + 10 * MINUTE, release: false, now: recordedAt },
+        );
+      };
+      await step('old', 'one', before + 100);
+      await store.recordFinish('old', token('old'), {
+        result: '1',
+        now: before + 200,
+      });
+      await step('long', 'one', before + 300);
+      await step('long', 'two', T0 + 30);
+
+      const buckets = await store.activity!({
+        since: T0,
+        until: T0 + 2 * MINUTE,
+        bucketMs: MINUTE,
+      });
+      expect(buckets).toEqual([
+        {
+          start: T0,
+          created: 0,
+          ended: 0,
+          finished: 0,
+          steps: 1,
+          stepMsTotal: 20,
+          stepMsMax: 20,
+        },
+        {
+          start: T0 + MINUTE,
+          created: 0,
+          ended: 0,
+          finished: 0,
+          steps: 0,
+          stepMsTotal: 0,
+          stepMsMax: 0,
+        },
+      ]);
+    });
   });
 }
