@@ -52,10 +52,14 @@ export class CollectPaymentWorkflow {
     );
     if (!account) return { outcome: 'no-account' };
 
+    // Which attempt's capture the provider confirmed: the one money was taken by.
+    let confirmed: number | undefined;
     // Try to capture the payment up to 3 times.
     for (let i = 0; i < 3; i++) {
       // A provider error is retried once, half a second later, under the same idempotency key
-      // (the provider applies a key once); a declined card is an answer, not an error.
+      // (the provider applies a key once); a declined card is an answer, not an error. If the
+      // workflow is aborted or cancelled later, the confirmed capture is refunded (`compensate`;
+      // a replay of the recorded steps sets `confirmed` again before compensations run).
       const success = await ctx.step(
         `capture-payment-${i}`,
         ({ idempotencyKey }) =>
@@ -64,7 +68,19 @@ export class CollectPaymentWorkflow {
             invoice.amount,
             idempotencyKey,
           ),
-        { retry: { attempts: 2, initialIntervalMs: 500 } },
+        {
+          retry: { attempts: 2, initialIntervalMs: 500 },
+          ...(sampleConfig.refundOnAbort && {
+            compensate: (_captured: boolean, { idempotencyKey }) =>
+              confirmed === i
+                ? this.payments.refund(
+                    account.paymentToken,
+                    invoice.amount,
+                    idempotencyKey,
+                  )
+                : Promise.resolve(false),
+          }),
+        },
       );
       // The provider confirms a capture later, by webhook; no answer in time is a failed attempt.
       const confirmation = success
@@ -75,8 +91,13 @@ export class CollectPaymentWorkflow {
           )
         : null;
       if (confirmation?.status === 'succeeded') {
-        await ctx.step('mark-invoice-as-paid', () =>
-          this.invoices.markAsPaid(invoice.id),
+        confirmed = i;
+        // Tried 3 times a run; a run that cannot mark it fails the workflow, and once it has
+        // failed `maxFailures` times it is aborted and the capture above refunded.
+        await ctx.step(
+          'mark-invoice-as-paid',
+          () => this.invoices.markAsPaid(invoice.id),
+          { retry: { attempts: 3, initialIntervalMs: 1_000 } },
         );
         return { outcome: 'paid', attempts: i + 1 };
       }

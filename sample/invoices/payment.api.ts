@@ -27,4 +27,24 @@ export class PaymentApi {
     );
     return success;
   }
+
+  /**
+   * Gives `amount` back to the card a capture took it from. `idempotencyKey`: the same on every
+   * retry of one refund, so a refund retried after a crash is applied once.
+   */
+  async refund(
+    paymentToken: string,
+    amount: number,
+    idempotencyKey?: string,
+  ): Promise<boolean> {
+    await new Promise((resolve) =>
+      setTimeout(resolve, sampleConfig.captureDelayMs),
+    );
+    if (this.outage)
+      throw new Error('Payment provider unavailable (outage switched on)');
+    this.logger.log(
+      `Refund of ${amount} to ${paymentToken} (key ${idempotencyKey})`,
+    );
+    return true;
+  }
 }
