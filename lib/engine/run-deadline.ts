@@ -5,6 +5,8 @@ import { cancelChildren, tellParent } from './child-family';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 
+const TIME_LEFT = Promise.resolve(false);
+
 /**
  * A run's deadline (`start()`'s `timeoutMs`): every time the run hands its workflow back (a long
  * sleep, a retry, a release) it is ready again by the deadline at the latest, and at each durable
@@ -43,9 +45,15 @@ export class RunDeadline {
    * When the deadline has passed: cancels the workflow with its reason, halts the run and
    * answers `true` (the caller stops). `false` while there is time left.
    */
-  async enforce(): Promise<boolean> {
-    const { deadlineAt, writer, deps } = this;
-    if (deadlineAt === undefined || deps.now() < deadlineAt) return false;
+  enforce(): Promise<boolean> {
+    const { deadlineAt, deps } = this;
+    // Checked at every durable point of every run: no promise is made while time is left.
+    if (deadlineAt === undefined || deps.now() < deadlineAt) return TIME_LEFT;
+    return this.cancel(deadlineAt);
+  }
+
+  private async cancel(deadlineAt: number): Promise<boolean> {
+    const { writer, deps } = this;
     const exceeded = new DeadlineExceededError(writer.workflowId, deadlineAt);
     const reason = { name: exceeded.name, message: exceeded.message };
     const now = deps.now();

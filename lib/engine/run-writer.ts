@@ -9,6 +9,9 @@ import { RunWrites } from './run-writes';
 import type { RunDependencies } from './run-dependencies';
 import type { RunTrace } from './tracing/run-tracing';
 
+const HOLDS = Promise.resolve(true);
+const HOLDS_NOT = Promise.resolve(false);
+
 /** Why a run stopped before its workflow returned. */
 export type HaltReason =
   'lease-lost' | 'released' | 'stopped' | 'store-unreachable' | 'cancelled';
@@ -211,8 +214,14 @@ export class RunWriter {
    * Whether the run may start work with effects. When the lease has expired as this process
    * knows it (it was frozen, or starved), one renewal is tried; the run stops unless it holds.
    */
-  async leaseHolds(): Promise<boolean> {
-    if (this.halted.settled) return false;
+  leaseHolds(): Promise<boolean> {
+    if (this.halted.settled) return HOLDS_NOT;
+    // Checked before every step: no promise is made while the lease lasts as known here.
+    if (this.lease.remainingMs() > 0) return HOLDS;
+    return this.renewedHolds();
+  }
+
+  private async renewedHolds(): Promise<boolean> {
     if (await this.lease.holds()) return !this.halted.settled;
     void this.halt('store-unreachable');
     return false;

@@ -9,8 +9,8 @@
  */
 export class RunWrites {
   private queue: Promise<unknown> = Promise.resolve();
-  /** The writes in flight (not renewals), settled or not, each as a promise that never rejects. */
-  private readonly pending = new Set<Promise<void>>();
+  /** The writes in flight (not renewals). */
+  private readonly pending = new Set<Promise<unknown>>();
   /** When each lease-setting write in flight was sent. */
   private readonly leaseSends: number[] = [];
 
@@ -20,12 +20,9 @@ export class RunWrites {
   send<T>(operation: () => Promise<T>): Promise<T> {
     if (this.serial) return this.queued(operation);
     const result = operation();
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.pending.add(settled);
-    void settled.then(() => this.pending.delete(settled));
+    this.pending.add(result);
+    const done = () => void this.pending.delete(result);
+    result.then(done, done);
     return result;
   }
 
@@ -37,7 +34,7 @@ export class RunWrites {
   /** Waits for the writes in flight now (renewals aside); whether there were any. */
   async settle(): Promise<boolean> {
     if (this.pending.size === 0) return false;
-    await Promise.all([...this.pending]);
+    await Promise.allSettled([...this.pending]);
     return true;
   }
 

@@ -57,8 +57,9 @@ export class WorkflowRun implements ContextTarget {
   private readonly used = { step: new Set<string>(), sleep: new Set<string>() };
   /** How much of the store's per-workflow room this workflow's data takes. */
   private readonly room: WorkflowRoom;
-  private readonly signals: RunSignals;
-  private readonly children: RunChildren;
+  /** Made at the run's first signal or child call: most runs make none. */
+  private signalsMade?: RunSignals;
+  private childrenMade?: RunChildren;
   /** The compensations of the steps recorded so far, in the order their results came. */
   readonly compensations: Compensation[] = [];
   /** Steps whose `compensable` record is written. */
@@ -70,7 +71,7 @@ export class WorkflowRun implements ContextTarget {
   readonly replayEnded = new Deferred();
 
   constructor(
-    claimed: ClaimedWorkflow,
+    private readonly claimed: ClaimedWorkflow,
     private readonly writer: RunWriter,
     private readonly deps: RunDependencies,
     private readonly deadline: RunDeadline,
@@ -95,8 +96,26 @@ export class WorkflowRun implements ContextTarget {
       }
     }
     this.attempts = attemptsByStep(claimed.steps);
-    this.signals = new RunSignals(claimed, writer, deps, this.room, deadline);
-    this.children = new RunChildren(claimed, writer, deps, this.room, deadline);
+  }
+
+  private get signals(): RunSignals {
+    return (this.signalsMade ??= new RunSignals(
+      this.claimed,
+      this.writer,
+      this.deps,
+      this.room,
+      this.deadline,
+    ));
+  }
+
+  private get children(): RunChildren {
+    return (this.childrenMade ??= new RunChildren(
+      this.claimed,
+      this.writer,
+      this.deps,
+      this.room,
+      this.deadline,
+    ));
   }
 
   startChild(
