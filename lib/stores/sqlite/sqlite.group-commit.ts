@@ -20,7 +20,11 @@ export class GroupCommit {
   private queue: PendingWrite[] = [];
   private scheduled = false;
 
-  constructor(private readonly database: () => BetterSqlite3.Database) {}
+  constructor(
+    private readonly database: () => BetterSqlite3.Database,
+    /** What a write that failed is rejected with, given what was thrown. */
+    private readonly failed: (error: unknown) => Error = asError,
+  ) {}
 
   /** Queues a synchronous write; it runs, and settles, with the next commit. */
   submit<T>(work: () => T): Promise<T> {
@@ -49,7 +53,7 @@ export class GroupCommit {
       db = this.database();
       db.exec('BEGIN IMMEDIATE');
     } catch (error) {
-      for (const write of batch) write.reject(asError(error));
+      for (const write of batch) write.reject(this.failed(error));
       return;
     }
     for (const write of batch) {
@@ -59,17 +63,17 @@ export class GroupCommit {
         if (!db.inTransaction) {
           // SQLite rolled the whole transaction back (a full disk, an I/O error): the writes
           // before this one are gone, and the ones after it must not run outside a transaction.
-          for (const each of batch) each.reject(asError(error));
+          for (const each of batch) each.reject(this.failed(error));
           return;
         }
-        outcomes.push({ error: asError(error) });
+        outcomes.push({ error: this.failed(error) });
       }
     }
     try {
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
-      for (const write of batch) write.reject(asError(error));
+      for (const write of batch) write.reject(this.failed(error));
       return;
     }
     batch.forEach((write, i) => {

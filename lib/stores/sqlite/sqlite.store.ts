@@ -52,7 +52,10 @@ export class SqliteStore implements Persistence {
   readonly maxValueBytes = 1_000_000_000;
   readonly path: string;
   private readonly connection: SqliteConnection;
-  private readonly commits = new GroupCommit(() => this.connection.use().db);
+  private readonly commits = new GroupCommit(
+    () => this.connection.use().db,
+    (error) => this.connection.failed(error),
+  );
   /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
   readonly schedules: SqliteSchedules;
   readonly flowControl = true;
@@ -390,9 +393,7 @@ export class SqliteStore implements Persistence {
     if (!this.connection.isOpen) {
       return Promise.reject(new Error(this.connection.notOpen()));
     }
-    return this.commits
-      .submit(() => work(this.connection.current().sql))
-      .catch((error: unknown) => Promise.reject(this.connection.failed(error)));
+    return this.commits.submit(() => work(this.connection.current().sql));
   }
 }
 
