@@ -95,7 +95,7 @@ export function claimInTransaction(
     const params = { ...claiming(lease), priority };
     const row = next.get(params) as ClaimedRow | undefined;
     if (row) {
-      sql.claimPicked.run({ ...params, id: row.id });
+      sql.claimPicked.run(lease.token, lease.until, now, now, row.id);
       // As the claim left it: one more attempt.
       take({ ...row, attempts: row.attempts + 1 }, lease);
       continue;

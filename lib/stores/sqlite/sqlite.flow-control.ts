@@ -85,17 +85,20 @@ export function claimStatement(
   );
 }
 
-/** Takes the workflow a claim's pick found (`@id`) with the claim's lease. */
+/**
+ * Takes the workflow a claim's pick found with the claim's lease. Bound by position: the lease
+ * token, its end, now (twice), the id.
+ */
 export const claimPickedStatement = (
   db: BetterSqlite3.Database,
   workflows: string,
 ): BetterSqlite3.Statement =>
   db.prepare(
     `UPDATE ${workflows}
-       SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
-           attempts = attempts + 1, updated_at = @now, ${NOT_WAITING},
-           first_claimed_at = COALESCE(first_claimed_at, @now)
-     WHERE id = @id`,
+       SET status = 'running', lease_token = ?, ready_at = ?,
+           attempts = attempts + 1, updated_at = ?, ${NOT_WAITING},
+           first_claimed_at = COALESCE(first_claimed_at, ?)
+     WHERE id = ?`,
   );
 
 /** The next priority below `@below` that any workflow that can still run has (an index seek). */

@@ -32,6 +32,7 @@ export class SqliteStatements {
   readonly selectWorkflow: BetterSqlite3.Statement;
   readonly renewLease: BetterSqlite3.Statement;
   readonly advance: BetterSqlite3.Statement;
+  readonly advanceReleasing: BetterSqlite3.Statement;
   readonly insertStep: BetterSqlite3.Statement;
   readonly finish: BetterSqlite3.Statement;
   readonly fail: BetterSqlite3.Statement;
@@ -65,14 +66,14 @@ export class SqliteStatements {
     this.retention = new SqliteRetentionStatements(db, prefix);
     this.compensation = new SqliteCompensationStatements(db, prefix);
     this.activity = new SqliteActivityStatements(db, prefix);
+    // Bound by position, in the order of the columns (`failures` aside; created_at and
+    // updated_at both now).
     this.insertWorkflow = db.prepare(
       `INSERT INTO ${workflows}
          (id, name, status, input, failures, attempts, ready_at, lease_token, created_at,
           updated_at, version, priority, concurrency_key, first_claimed_at, deadline_at,
           trace_context, parent)
-       VALUES (@id, @name, @status, @input, 0, @attempts, @ready_at, @lease_token, @now, @now,
-               @version, @priority, @concurrency_key, @first_claimed_at, @deadline_at,
-               @trace_context, @parent)
+       VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.claimNextReady = claimStatement(db, workflows, {
@@ -116,24 +117,30 @@ export class SqliteStatements {
       `UPDATE ${workflows} SET ready_at = @ready_at
        WHERE id = @id AND lease_token = @lease_token`,
     );
+    // The statements of every step are bound by position: better-sqlite3 looks each named
+    // parameter up in the object given, about 0.15 µs apiece (2 µs for an insert of 15).
+    // advance, advanceReleasing: ready_at, now, id, lease_token.
     this.advance = db.prepare(
+      `UPDATE ${workflows} SET ready_at = ?, updated_at = ?
+       WHERE id = ? AND lease_token = ?`,
+    );
+    this.advanceReleasing = db.prepare(
       `UPDATE ${workflows}
-         SET ready_at = @ready_at, updated_at = @now,
-             lease_token = CASE WHEN @release = 1 THEN NULL ELSE lease_token END,
-             last_lease = CASE WHEN @release = 1 THEN lease_token ELSE last_lease END
-       WHERE id = @id AND lease_token = @lease_token`,
+         SET ready_at = ?, updated_at = ?, lease_token = NULL, last_lease = lease_token
+       WHERE id = ? AND lease_token = ?`,
     );
     this.insertStep = db.prepare(
       `INSERT INTO ${steps}
          (workflow_id, kind, step_id, result, wake_at, started_at, recorded_at)
-       VALUES (@workflow_id, @kind, @step_id, @result, @wake_at, @started_at, @recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     );
+    // result, now, id, lease_token.
     this.finish = db.prepare(
       `UPDATE ${workflows}
-         SET status = 'finished', result = @result, lease_token = NULL, ready_at = NULL,
-             last_lease = lease_token, updated_at = @now
-       WHERE id = @id AND lease_token = @lease_token`,
+         SET status = 'finished', result = ?, lease_token = NULL, ready_at = NULL,
+             last_lease = lease_token, updated_at = ?
+       WHERE id = ? AND lease_token = ?`,
     );
     this.fail = db.prepare(
       `UPDATE ${workflows}

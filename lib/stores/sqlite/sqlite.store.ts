@@ -99,23 +99,24 @@ export class SqliteStore implements Persistence {
 
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
     return this.write((sql) => {
-      const { changes } = sql.insertWorkflow.run({
-        id: workflow.id,
-        name: workflow.name,
-        status: lease ? 'running' : 'idle',
-        input: workflow.input,
-        attempts: lease ? 1 : 0,
-        ready_at: lease ? lease.until : workflow.now,
-        lease_token: lease?.token ?? null,
-        now: workflow.now,
-        version: workflow.version ?? 1,
-        priority: workflow.priority ?? 0,
-        concurrency_key: workflow.concurrencyKey ?? null,
-        first_claimed_at: lease ? workflow.now : null,
-        deadline_at: workflow.deadlineAt ?? null,
-        trace_context: workflow.traceContext ?? null,
-        parent: parentParam(workflow.parent),
-      });
+      const { changes } = sql.insertWorkflow.run(
+        workflow.id,
+        workflow.name,
+        lease ? 'running' : 'idle',
+        workflow.input,
+        lease ? 1 : 0, // attempts
+        lease ? lease.until : workflow.now, // ready_at
+        lease?.token ?? null,
+        workflow.now, // created_at
+        workflow.now, // updated_at
+        workflow.version ?? 1,
+        workflow.priority ?? 0,
+        workflow.concurrencyKey ?? null,
+        lease ? workflow.now : null, // first_claimed_at
+        workflow.deadlineAt ?? null,
+        workflow.traceContext ?? null,
+        parentParam(workflow.parent),
+      );
       return changes === 1;
     });
   }
@@ -156,13 +157,9 @@ export class SqliteStore implements Persistence {
   ): Promise<boolean> {
     return this.write((sql) =>
       sql.transaction(() => {
-        const { changes } = sql.advance.run({
-          id: workflowId,
-          lease_token: leaseToken,
-          ready_at: next.readyAt,
-          release: next.release ? 1 : 0,
-          now: next.now,
-        });
+        const { changes } = (
+          next.release ? sql.advanceReleasing : sql.advance
+        ).run(next.readyAt, next.now, workflowId, leaseToken);
         if (changes !== 1) {
           // A release whose answer was lost: this lease let go, and recorded this very step.
           return (
@@ -172,15 +169,15 @@ export class SqliteStore implements Persistence {
           );
         }
         // The first recorded is kept: a repeat only moves readyAt (and the lease) again.
-        sql.insertStep.run({
-          workflow_id: workflowId,
-          kind: step.kind,
-          step_id: step.id,
-          result: step.result ?? null,
-          wake_at: step.wakeAt ?? null,
-          started_at: step.startedAt ?? null,
-          recorded_at: step.recordedAt,
-        });
+        sql.insertStep.run(
+          workflowId,
+          step.kind,
+          step.id,
+          step.result ?? null,
+          step.wakeAt ?? null,
+          step.startedAt ?? null,
+          step.recordedAt,
+        );
         return true;
       }),
     );
@@ -196,13 +193,12 @@ export class SqliteStore implements Persistence {
       (sql) =>
         (wait
           ? sql.signals.release(workflowId, leaseToken, { ...release, wait })
-          : sql.advance.run({
-              id: workflowId,
-              lease_token: leaseToken,
-              ready_at: release.readyAt,
-              release: 1,
-              now: release.now,
-            }).changes === 1) ||
+          : sql.advanceReleasing.run(
+              release.readyAt,
+              release.now,
+              workflowId,
+              leaseToken,
+            ).changes === 1) ||
         letGoBy(sql, workflowId, leaseToken)?.status === 'running',
     );
   }
@@ -218,12 +214,8 @@ export class SqliteStore implements Persistence {
   ): Promise<boolean> {
     return this.write(
       (sql) =>
-        sql.finish.run({
-          id: workflowId,
-          lease_token: leaseToken,
-          result: finish.result,
-          now: finish.now,
-        }).changes === 1 ||
+        sql.finish.run(finish.result, finish.now, workflowId, leaseToken)
+          .changes === 1 ||
         letGoBy(sql, workflowId, leaseToken)?.status === 'finished',
     );
   }
