@@ -155,6 +155,7 @@ describe('SqliteStore', () => {
       full_names: '["export"]',
       full_keys: '[["export","k"]]',
       rated_names: '[]',
+      rated_keys: '[]',
     };
     for (const versions of ['{}', '{"wf":1,"other":3}']) {
       const params = {
