@@ -2,6 +2,7 @@ import {
   flowControlContract,
   keyedRateLimitContract,
 } from '@lidex/nestjs/testing';
+import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -17,4 +18,7 @@ keyedRateLimitContract(sqliteStoreFactory());
 describePostgres('PostgreSQL', () => {
   flowControlContract(postgresStoreFactory());
   keyedRateLimitContract(postgresStoreFactory());
+});
+describeMysql('MySQL', () => {
+  flowControlContract(mysqlStoreFactory());
 });

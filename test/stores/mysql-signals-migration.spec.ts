@@ -12,12 +12,26 @@ import {
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
 
-/** Takes `prefix`'s tables back to what version 3 made: no signals, parents or trace context. */
+/**
+ * Takes `prefix`'s tables back to what version 3 made: no signals, parents, trace context or
+ * flow control.
+ */
 async function backToVersion3(prefix: string): Promise<void> {
   const workflows = `\`${prefix}workflows\``;
-  await mysqlSql(`DROP TABLE \`${prefix}signals\``);
-  await mysqlSql(`DROP INDEX workflows_waiting ON ${workflows}`);
+  await mysqlSql(`DROP TABLE \`${prefix}signals\`, \`${prefix}flow_lock\``);
+  for (const index of [
+    'workflows_waiting',
+    'workflows_priority_ready',
+    'workflows_leased',
+    'workflows_leased_key',
+    'workflows_first_claims',
+  ])
+    await mysqlSql(`DROP INDEX ${index} ON ${workflows}`);
   for (const column of [
+    'ready_priority',
+    'priority',
+    'concurrency_key',
+    'first_claimed_at',
     'signal_count',
     'waiting_for',
     'waiting_kind',
@@ -31,11 +45,16 @@ async function backToVersion3(prefix: string): Promise<void> {
 describeMysql('MysqlStore: tables made before signals (version 3)', () => {
   afterAll(() => dropTestTables());
 
-  it('gain the signals table and columns when opened, keeping their workflows; opened again, nothing is added twice', async () => {
+  it('gain the signals table, the flow columns and their indexes when opened, keeping their workflows; opened again, nothing is added twice', async () => {
     const tablePrefix = testPrefix();
     const first = new MysqlStore({ url: mysqlUrl!, tablePrefix });
     await first.init();
-    await first.insertWorkflow({ id: 'kept', name: 'wf', input: '1', now: T0 });
+    await first.insertWorkflow({
+      id: 'kept',
+      name: 'wf',
+      input: '1',
+      now: T0,
+    });
     await first.close();
     await backToVersion3(tablePrefix);
 
@@ -57,6 +76,20 @@ describeMysql('MysqlStore: tables made before signals (version 3)', () => {
         now: T0 + 2,
         parent: { workflowId: 'kept', parentClose: 'abandon' },
       });
+      await store.insertWorkflow({
+        id: 'urgent',
+        name: 'wf',
+        input: '1',
+        now: T0 + 3,
+        priority: 5,
+      });
+      const [first] = await store.claimReady(
+        T0 + 5,
+        [{ token: 'u', until: T0 + MINUTE }],
+        undefined,
+        { limits: new Map([['wf', { concurrency: 2 }]]) },
+      );
+      expect(first).toMatchObject({ id: 'urgent' });
       const claimed = await claimNext(store, T0 + 5, {
         token: 't',
         until: T0 + MINUTE,
@@ -87,6 +120,7 @@ describeMysql('MysqlStore: tables made before signals (version 3)', () => {
         [`${tablePrefix}workflows`],
       );
       expect(indexes).toEqual([{ columns: 'waiting_kind,created_at,id' }]);
+      expect((await again.getWorkflow('urgent'))?.priority).toBe(5);
     } finally {
       await again.close();
     }

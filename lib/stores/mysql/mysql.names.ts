@@ -9,6 +9,7 @@ export function mysqlNames(prefix: string) {
     steps: q('steps'),
     signals: q('signals'),
     schedules: q('schedules'),
+    flowLock: q('flow_lock'),
     version: q('schema_version'),
     procedure: (role: string): string => q(role),
   };

@@ -1,5 +1,6 @@
 import { childrenMigration } from './mysql.children';
 import { deadlinesMigration } from './mysql.deadlines';
+import { flowMigration } from './mysql.flow-control';
 import { retentionMigration } from './mysql.retention';
 import { mysqlNames } from './mysql.names';
 import { mysqlProcedures } from './mysql.procedures';
@@ -13,7 +14,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -91,6 +92,8 @@ export function migrationStatements(prefix: string): string[] {
     ...signalsMigration(prefix),
     ...childrenMigration(prefix),
     ...traceContextMigration(prefix),
+    // 5: priorities, concurrency keys and first claims (flow control).
+    ...flowMigration(prefix),
     ...retentionMigration(prefix),
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,

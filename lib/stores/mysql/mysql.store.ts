@@ -43,6 +43,7 @@ import {
   toSummary,
   versionsParam,
 } from './mysql.rows';
+import { flowFields, limitsParam, scanSize } from './mysql.flow-control';
 import { DUPLICATE_KEY, MysqlSchedules } from './mysql.schedules';
 import { MysqlRetention } from './mysql.retention';
 import { migrationScript } from './mysql.schema';
@@ -76,6 +77,8 @@ export class MysqlStore implements Persistence {
   /** Deleting ended workflows (mysql.retention.ts). */
   private readonly retention: MysqlRetention;
   private opened?: MysqlSource;
+  /** Priorities, concurrency and rate limits in the claim (mysql.flow-control.ts). */
+  readonly flowControl = true;
 
   /**
    * The SQL that creates or upgrades the store's tables and procedures (idempotent), for teams
@@ -157,6 +160,9 @@ export class MysqlStore implements Persistence {
       workflow.deadlineAt ?? null,
       parentParam(workflow.parent),
       workflow.traceContext ?? null,
+      workflow.priority ?? 0,
+      workflow.concurrencyKey ?? null,
+      lease ? workflow.now : null,
     ];
   }
 
@@ -168,8 +174,9 @@ export class MysqlStore implements Persistence {
       await query(
         `INSERT INTO ${this.names.workflows}
           (id_key, id, name, status, input, attempts, ready_at, lease_token, created_at, updated_at,
-           version, deadline_at, parent, trace_context)
-        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           version, deadline_at, parent, trace_context, priority, concurrency_key,
+           first_claimed_at)
+        VALUES (${keyOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         values,
       );
       return true;
@@ -203,8 +210,9 @@ export class MysqlStore implements Persistence {
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
     if (leases.length === 0) return [];
+    const limits = limitsParam(options);
     const { sets } = await this.query(
-      `CALL ${this.names.procedure('claim')}(?, ?, ?, ?)`,
+      `CALL ${this.names.procedure('claim_flow')}(?, ?, ?, ?, ?, ?, ?)`,
       [
         Math.round(now),
         JSON.stringify(
@@ -212,6 +220,9 @@ export class MysqlStore implements Persistence {
         ),
         leases.length,
         versionsParam(options?.versions),
+        options?.oldestFirst === true,
+        limits,
+        scanSize(leases.length, limits !== null),
       ],
     );
     const claimed: ClaimedWorkflow[] = [];
@@ -348,6 +359,10 @@ export class MysqlStore implements Persistence {
     return {
       ...toSummary(row),
       ...waitingField(row),
+      ...flowFields(row),
+      ...(row.first_claimed_at !== null && {
+        firstClaimedAt: Number(row.first_claimed_at),
+      }),
       input: text(row.input),
       result: optionalText(row.result),
       leaseToken: optionalText(row.lease_token),
@@ -385,7 +400,7 @@ export class MysqlStore implements Persistence {
     values.push(query.limit);
     const { sets } = await this.query(
       `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at, version,
-        waiting_for
+        waiting_for, priority, concurrency_key
       FROM ${this.names.workflows}
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT ?`,
@@ -394,6 +409,7 @@ export class MysqlStore implements Persistence {
     return (sets[0] ?? []).map((row) => ({
       ...toSummary(row),
       ...waitingField(row),
+      ...flowFields(row),
     }));
   }
 

@@ -1,0 +1,187 @@
+import type { ClaimOptions } from '../persistence';
+import { addMissing } from './mysql.columns';
+import type { Row } from './mysql.connection';
+import { mysqlNames } from './mysql.names';
+import { procedureParts } from './mysql.procedure-parts';
+import { text } from './mysql.rows';
+import { signalsSelect } from './mysql.signals';
+
+/*
+ * Flow control in the MySQL store (migration 5). Priorities order every claim, through an index
+ * on a stored column that is the priority of a workflow that can run and NULL once it cannot
+ * (MySQL has no partial index), so finished workflows are never read. A claim with limits takes
+ * the prefix's flow lock row (FOR UPDATE) first, in its own READ COMMITTED transaction, then
+ * counts and claims: each of its statements reads after the lock was granted, so it sees every
+ * lease the previous holder committed, and its own claims so far. Writes that let a lease go
+ * take no lock: they only free slots.
+ */
+export function flowMigration(prefix: string): string[] {
+  const n = mysqlNames(prefix);
+  return [
+    ...addMissing(
+      prefix,
+      'add_flow_columns',
+      'workflows',
+      [
+        ['priority', 'INT NOT NULL DEFAULT 0'],
+        ['concurrency_key', 'MEDIUMTEXT NULL'],
+        ['first_claimed_at', 'BIGINT NULL'],
+        [
+          'ready_priority',
+          'INT AS (IF(ready_at IS NULL, NULL, priority)) STORED',
+        ],
+      ],
+      [
+        ['workflows_priority_ready', '(ready_priority DESC, ready_at)'],
+        ['workflows_leased', '(name, lease_token)'],
+        ['workflows_leased_key', '(name, concurrency_key(191), lease_token)'],
+        ['workflows_first_claims', '(name, first_claimed_at)'],
+      ],
+    ),
+    `CREATE TABLE IF NOT EXISTS ${n.flowLock} (
+      one TINYINT NOT NULL PRIMARY KEY
+    ) ENGINE=InnoDB`,
+    `INSERT IGNORE INTO ${n.flowLock} (one) VALUES (1)`,
+    `DROP PROCEDURE IF EXISTS ${n.procedure('claim_flow')}`,
+    `CREATE PROCEDURE ${n.procedure('claim_flow')} ${claimFlowBody(prefix)}`,
+  ];
+}
+
+/**
+ * The claim: by priority (highest first) then oldest ready, or oldest alone (`p_oldest`),
+ * skipping rows another claim holds and workflows of a newer version than the worker runs. With
+ * limits (`p_limits`: `[[name, concurrency, perKey, rateMax, ratePerMs], ...]`, names matched as
+ * data), it looks at up to `p_scan` ready workflows and skips those a limit refuses; a leased one
+ * (a lapsed lease taken over) already holds its slot. Answers three result sets per workflow
+ * claimed: its row, its steps, its signals.
+ */
+function claimFlowBody(prefix: string): string {
+  const n = mysqlNames(prefix);
+  const w = n.workflows;
+  const { opening } = procedureParts(prefix);
+  const runnable = `
+            NOT EXISTS (
+              SELECT 1 FROM JSON_TABLE(p_versions, '$[*]' COLUMNS (
+                run_name VARCHAR(255) PATH '$[0]', run_version INT PATH '$[1]')) AS runs
+              WHERE CONVERT(runs.run_name USING utf8mb4) COLLATE utf8mb4_bin = name
+                AND runs.run_version < version)`;
+  const columns = `id_key, name, concurrency_key, lease_token IS NOT NULL,
+            first_claimed_at IS NULL`;
+  return `(IN p_now BIGINT, IN p_leases LONGTEXT, IN p_limit INT, IN p_versions LONGTEXT,
+      IN p_oldest BOOLEAN, IN p_limits LONGTEXT, IN p_scan INT)
+    BEGIN
+      DECLARE v_key BINARY(32);
+      DECLARE v_name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+      DECLARE v_ckey MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+      DECLARE v_leased BOOLEAN;
+      DECLARE v_fresh BOOLEAN;
+      DECLARE v_found INT;
+      DECLARE v_concurrency INT;
+      DECLARE v_per_key INT;
+      DECLARE v_rate_max INT;
+      DECLARE v_rate_ms BIGINT;
+      DECLARE v_take BOOLEAN;
+      DECLARE v_limited BOOLEAN DEFAULT p_limits IS NOT NULL;
+      DECLARE v_rank INT DEFAULT 0;
+      DECLARE v_done BOOLEAN DEFAULT FALSE;
+      DECLARE by_priority CURSOR FOR
+        SELECT ${columns} FROM ${w}
+        WHERE ready_priority IS NOT NULL AND ready_at <= p_now AND ${runnable}
+        ORDER BY ready_priority DESC, ready_at LIMIT p_scan
+        FOR UPDATE SKIP LOCKED;
+      DECLARE by_ready CURSOR FOR
+        SELECT ${columns} FROM ${w}
+        WHERE ready_at <= p_now AND ${runnable}
+        ORDER BY ready_at LIMIT p_scan
+        FOR UPDATE SKIP LOCKED;
+      DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
+      ${opening}
+      IF v_limited THEN
+        SELECT one INTO v_found FROM ${n.flowLock} WHERE one = 1 FOR UPDATE;
+        SET v_done = FALSE;
+      END IF;
+      IF p_oldest THEN OPEN by_ready; ELSE OPEN by_priority; END IF;
+      claiming: LOOP
+        IF v_rank >= p_limit THEN LEAVE claiming; END IF;
+        IF p_oldest THEN
+          FETCH by_ready INTO v_key, v_name, v_ckey, v_leased, v_fresh;
+        ELSE
+          FETCH by_priority INTO v_key, v_name, v_ckey, v_leased, v_fresh;
+        END IF;
+        IF v_done THEN LEAVE claiming; END IF;
+        SET v_take = TRUE;
+        IF v_limited AND NOT v_leased THEN
+          SELECT COUNT(*), MAX(lim_concurrency), MAX(lim_per_key), MAX(lim_rate_max),
+            MAX(lim_rate_ms)
+          INTO v_found, v_concurrency, v_per_key, v_rate_max, v_rate_ms
+          FROM JSON_TABLE(p_limits, '$[*]' COLUMNS (
+            lim_name VARCHAR(255) PATH '$[0]', lim_concurrency INT PATH '$[1]',
+            lim_per_key INT PATH '$[2]', lim_rate_max INT PATH '$[3]',
+            lim_rate_ms BIGINT PATH '$[4]')) AS lim
+          WHERE CONVERT(lim.lim_name USING utf8mb4) COLLATE utf8mb4_bin = v_name;
+          IF v_found > 0 THEN
+            IF v_concurrency IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
+                WHERE name = v_name AND lease_token IS NOT NULL) >= v_concurrency THEN
+              SET v_take = FALSE;
+            END IF;
+            IF v_take AND v_per_key IS NOT NULL AND v_ckey IS NOT NULL AND (SELECT COUNT(*)
+                FROM ${w} WHERE name = v_name AND concurrency_key = v_ckey
+                  AND lease_token IS NOT NULL) >= v_per_key THEN
+              SET v_take = FALSE;
+            END IF;
+            IF v_take AND v_fresh AND v_rate_max IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
+                WHERE name = v_name AND first_claimed_at > p_now - v_rate_ms) >= v_rate_max THEN
+              SET v_take = FALSE;
+            END IF;
+          END IF;
+        END IF;
+        IF v_take THEN
+          UPDATE ${w}
+          SET status = 'running', attempts = attempts + 1, updated_at = p_now,
+              lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
+              ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]')),
+              waiting_for = NULL, waiting_kind = NULL,
+              first_claimed_at = COALESCE(first_claimed_at, p_now)
+          WHERE id_key = v_key;
+          SELECT id, name, input, version, deadline_at, parent, trace_context,
+            lease_token AS token FROM ${w}
+          WHERE id_key = v_key;
+          SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${n.steps}
+          WHERE workflow_key = v_key ORDER BY seq;
+          ${signalsSelect(n.signals, 'v_key')};
+          SET v_rank = v_rank + 1;
+        END IF;
+      END LOOP;
+      IF p_oldest THEN CLOSE by_ready; ELSE CLOSE by_priority; END IF;
+      COMMIT;
+    END`;
+}
+
+/** The claim's limits parameter (`p_limits`), or NULL for a claim without limits. */
+export function limitsParam(options: ClaimOptions | undefined): string | null {
+  if (!options?.limits || options.limits.size === 0) return null;
+  return JSON.stringify(
+    [...options.limits].map(([name, limit]) => [
+      name,
+      limit.concurrency ?? null,
+      limit.perKey ?? null,
+      limit.rate?.max ?? null,
+      limit.rate?.perMs ?? null,
+    ]),
+  );
+}
+
+/** How many ready workflows a claim looks at for `count` leases (a limited one skips some). */
+export const scanSize = (count: number, limited: boolean): number =>
+  limited ? Math.min(count * 4 + 20, 1000) : count;
+
+/** A workflow's priority (left out when 0) and concurrency key (when set), from its row. */
+export const flowFields = (
+  row: Row,
+): { priority?: number; concurrencyKey?: string } => ({
+  ...(Number(row.priority ?? 0) !== 0 && { priority: Number(row.priority) }),
+  ...(row.concurrency_key !== null &&
+    row.concurrency_key !== undefined && {
+      concurrencyKey: text(row.concurrency_key),
+    }),
+});
