@@ -21,4 +21,5 @@ describePostgres('PostgreSQL', () => {
 });
 describeMysql('MySQL', () => {
   flowControlContract(mysqlStoreFactory());
+  keyedRateLimitContract(mysqlStoreFactory());
 });

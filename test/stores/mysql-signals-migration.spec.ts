@@ -25,6 +25,7 @@ async function backToVersion3(prefix: string): Promise<void> {
     'workflows_leased',
     'workflows_leased_key',
     'workflows_first_claims',
+    'workflows_key_first_claims',
   ])
     await mysqlSql(`DROP INDEX ${index} ON ${workflows}`);
   for (const column of [

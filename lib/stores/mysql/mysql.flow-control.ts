@@ -36,6 +36,10 @@ export function flowMigration(prefix: string): string[] {
         ['workflows_leased', '(name, lease_token)'],
         ['workflows_leased_key', '(name, concurrency_key(191), lease_token)'],
         ['workflows_first_claims', '(name, first_claimed_at)'],
+        [
+          'workflows_key_first_claims',
+          '(name, concurrency_key(191), first_claimed_at)',
+        ],
       ],
     ),
     `CREATE TABLE IF NOT EXISTS ${n.flowLock} (
@@ -50,8 +54,8 @@ export function flowMigration(prefix: string): string[] {
 /**
  * The claim: by priority (highest first) then oldest ready, or oldest alone (`p_oldest`),
  * skipping rows another claim holds and workflows of a newer version than the worker runs. With
- * limits (`p_limits`: `[[name, concurrency, perKey, rateMax, ratePerMs], ...]`, names matched as
- * data), it looks at up to `p_scan` ready workflows and skips those a limit refuses; a leased one
+ * limits (`p_limits`: `[[name, concurrency, perKey, rateMax, ratePerMs, keyRateMax,
+ * keyRatePerMs], ...]`, names matched as data), it looks at up to `p_scan` ready workflows and skips those a limit refuses; a leased one
  * (a lapsed lease taken over) already holds its slot. Answers three result sets per workflow
  * claimed: its row, its steps, its signals.
  */
@@ -80,6 +84,8 @@ function claimFlowBody(prefix: string): string {
       DECLARE v_per_key INT;
       DECLARE v_rate_max INT;
       DECLARE v_rate_ms BIGINT;
+      DECLARE v_key_rate_max INT;
+      DECLARE v_key_rate_ms BIGINT;
       DECLARE v_take BOOLEAN;
       DECLARE v_limited BOOLEAN DEFAULT p_limits IS NOT NULL;
       DECLARE v_rank INT DEFAULT 0;
@@ -112,12 +118,14 @@ function claimFlowBody(prefix: string): string {
         SET v_take = TRUE;
         IF v_limited AND NOT v_leased THEN
           SELECT COUNT(*), MAX(lim_concurrency), MAX(lim_per_key), MAX(lim_rate_max),
-            MAX(lim_rate_ms)
-          INTO v_found, v_concurrency, v_per_key, v_rate_max, v_rate_ms
+            MAX(lim_rate_ms), MAX(lim_key_rate_max), MAX(lim_key_rate_ms)
+          INTO v_found, v_concurrency, v_per_key, v_rate_max, v_rate_ms, v_key_rate_max,
+            v_key_rate_ms
           FROM JSON_TABLE(p_limits, '$[*]' COLUMNS (
             lim_name VARCHAR(255) PATH '$[0]', lim_concurrency INT PATH '$[1]',
             lim_per_key INT PATH '$[2]', lim_rate_max INT PATH '$[3]',
-            lim_rate_ms BIGINT PATH '$[4]')) AS lim
+            lim_rate_ms BIGINT PATH '$[4]', lim_key_rate_max INT PATH '$[5]',
+            lim_key_rate_ms BIGINT PATH '$[6]')) AS lim
           WHERE CONVERT(lim.lim_name USING utf8mb4) COLLATE utf8mb4_bin = v_name;
           IF v_found > 0 THEN
             IF v_concurrency IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
@@ -131,6 +139,11 @@ function claimFlowBody(prefix: string): string {
             END IF;
             IF v_take AND v_fresh AND v_rate_max IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
                 WHERE name = v_name AND first_claimed_at > p_now - v_rate_ms) >= v_rate_max THEN
+              SET v_take = FALSE;
+            END IF;
+            IF v_take AND v_fresh AND v_key_rate_max IS NOT NULL AND v_ckey IS NOT NULL
+                AND (SELECT COUNT(*) FROM ${w} WHERE name = v_name AND concurrency_key = v_ckey
+                  AND first_claimed_at > p_now - v_key_rate_ms) >= v_key_rate_max THEN
               SET v_take = FALSE;
             END IF;
           END IF;
@@ -167,6 +180,8 @@ export function limitsParam(options: ClaimOptions | undefined): string | null {
       limit.perKey ?? null,
       limit.rate?.max ?? null,
       limit.rate?.perMs ?? null,
+      limit.keyRate?.max ?? null,
+      limit.keyRate?.perMs ?? null,
     ]),
   );
 }

@@ -79,6 +79,8 @@ export class MysqlStore implements Persistence {
   private opened?: MysqlSource;
   /** Priorities, concurrency and rate limits in the claim (mysql.flow-control.ts). */
   readonly flowControl = true;
+  /** Rate limits per concurrency key too (`FlowLimit.keyRate`). */
+  readonly keyedRateLimits = true;
 
   /**
    * The SQL that creates or upgrades the store's tables and procedures (idempotent), for teams
