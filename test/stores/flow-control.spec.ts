@@ -3,6 +3,7 @@ import {
   keyedRateLimitContract,
 } from '@lidex/nestjs/testing';
 import { describeMysql, mysqlStoreFactory } from '../support/mysql';
+import { describeEachMongo, mongoStoreFactory } from '../support/mongo';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -22,4 +23,8 @@ describePostgres('PostgreSQL', () => {
 describeMysql('MySQL', () => {
   flowControlContract(mysqlStoreFactory());
   keyedRateLimitContract(mysqlStoreFactory());
+});
+// MongoDB: no rate limits per key yet (keyedRateLimits), so no keyedRateLimitContract.
+describeEachMongo('MongoDB on $label', (server) => {
+  flowControlContract(mongoStoreFactory(server));
 });

@@ -15,6 +15,8 @@ import {
   toStoredSignals,
 } from './mongo.signals';
 import { skipNewerVersions, versionOf } from './mongo.versions';
+import { claimLimited, claimOrder, isLimited } from './mongo.flow-claims';
+import type { FlowCandidate, MongoFlowControl } from './mongo.flow-control';
 
 /** How claims are decided; see `MongoStoreOptions.claims`. */
 export interface MongoClaims {
@@ -92,7 +94,11 @@ const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
  * update to one document atomically.
  */
 export class SingleUpdateClaims implements MongoClaims {
-  constructor(private readonly workflows: Collection<WorkflowDocument>) {}
+  constructor(
+    private readonly workflows: Collection<WorkflowDocument>,
+    /** Flow limits (`mongo.flow-control.ts`), for claims that have some. */
+    private readonly flow?: MongoFlowControl,
+  ) {}
 
   async claimReady(
     now: number,
@@ -100,6 +106,21 @@ export class SingleUpdateClaims implements MongoClaims {
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
     const claimed: ClaimedWorkflow[] = [];
+    if (this.flow && isLimited(options)) {
+      const flow = this.flow;
+      await keepingWon(claimed, () =>
+        claimLimited(
+          this.workflows,
+          flow,
+          (candidate, lease) => this.claimRead(candidate, now, lease),
+          claimed,
+          now,
+          leases,
+          options!,
+        ),
+      );
+      return claimed;
+    }
     await keepingWon(claimed, async () => {
       for (const lease of leases) {
         const doc = await this.workflows.findOneAndUpdate(
@@ -108,14 +129,38 @@ export class SingleUpdateClaims implements MongoClaims {
             $set: claimedBy(lease, now),
             $inc: { epoch: 1, attempts: 1 },
             $unset: NOT_WAITING,
+            $min: { firstClaimedAt: now },
           },
-          { sort: { readyAt: 1 }, returnDocument: 'after' },
+          { sort: claimOrder(options), returnDocument: 'after' },
         );
         if (!doc) break;
         claimed.push(toClaimed(doc, lease));
       }
     });
     return claimed;
+  }
+
+  /** Claims a workflow as a limited claim read it: only if still at that epoch and ready. */
+  private async claimRead(
+    candidate: FlowCandidate,
+    now: number,
+    lease: Lease,
+  ): Promise<ClaimedWorkflow | undefined> {
+    const doc = await this.workflows.findOneAndUpdate(
+      {
+        ...byId(candidate._id),
+        epoch: { $eq: candidate.epoch },
+        readyAt: { $lte: now },
+      },
+      {
+        $set: claimedBy(lease, now),
+        $inc: { epoch: 1, attempts: 1 },
+        $unset: NOT_WAITING,
+        $min: { firstClaimedAt: now },
+      },
+      { returnDocument: 'after' },
+    );
+    return doc ? toClaimed(doc, lease) : undefined;
   }
 }
 
@@ -144,9 +189,11 @@ export class ClaimDocumentClaims implements MongoClaims {
     private readonly claims: Collection<ClaimDocument>,
     /** So that a claim and a signal sent meanwhile do not write over each other. */
     private readonly signals?: Pick<MongoSignals, 'locked'>,
+    /** Flow limits (`mongo.flow-control.ts`), for claims that have some. */
+    private readonly flow?: MongoFlowControl,
   ) {}
 
-  /** Oldest ready first; candidates another instance won meanwhile are skipped. */
+  /** By priority, then oldest ready; candidates another instance won meanwhile are skipped. */
   async claimReady(
     now: number,
     leases: Lease[],
@@ -154,8 +201,29 @@ export class ClaimDocumentClaims implements MongoClaims {
   ): Promise<ClaimedWorkflow[]> {
     const claimed: ClaimedWorkflow[] = [];
     const passed: string[] = [];
+    const staleAfterMs = leases[0].until - now;
     await keepingWon(claimed, () =>
-      this.claimInto(claimed, passed, now, leases, options),
+      this.flow && isLimited(options)
+        ? claimLimited(
+            this.workflows,
+            this.flow,
+            async (candidate, lease) => {
+              const next = await this.takeEpoch(
+                candidate._id,
+                candidate.epoch + 1,
+                now,
+                staleAfterMs,
+              );
+              return next === undefined
+                ? undefined
+                : this.moveTo(candidate, next, now, lease);
+            },
+            claimed,
+            now,
+            leases,
+            options!,
+          )
+        : this.claimInto(claimed, passed, now, leases, options),
     );
     if (claimed.length === 0) await this.sweep(now, leases[0]);
     return claimed;
@@ -174,7 +242,7 @@ export class ClaimDocumentClaims implements MongoClaims {
       const limit = leases.length - claimed.length + SPARE_CANDIDATES;
       let candidates = await this.workflows
         .find(passed.length > 0 ? { ...ready, _id: { $nin: passed } } : ready, {
-          sort: { readyAt: 1 },
+          sort: claimOrder(options),
           limit,
           projection: { _id: 1, epoch: 1 },
         })
@@ -268,6 +336,7 @@ export class ClaimDocumentClaims implements MongoClaims {
           $set: { ...claimedBy(lease, now), epoch: next },
           $inc: { attempts: 1 },
           $unset: NOT_WAITING,
+          $min: { firstClaimedAt: now },
         },
         { returnDocument: 'after' },
       );

@@ -1,4 +1,8 @@
-import type { WorkflowError, WorkflowStatus } from '../../model';
+import {
+  flowFields,
+  type WorkflowError,
+  type WorkflowStatus,
+} from '../../model';
 import { InvalidArgumentError } from '../../errors/invalid-argument.error';
 import { messages } from '../../lidex.messages';
 import type {
@@ -50,6 +54,12 @@ export interface WorkflowDocument {
   deadlineAt?: number;
   /** The workflow that started it as a child; absent for one no parent started. */
   parent?: ParentLink;
+  /** Claimed before lower ones (`mongo.flow-control.ts`); absent on documents from before (0). */
+  priority?: number;
+  /** The key its name's per-key concurrency limit counts it under. */
+  concurrencyKey?: string;
+  /** The `now` of its first claim (its start, as rate limits count it). */
+  firstClaimedAt?: number;
 }
 
 /**
@@ -96,6 +106,8 @@ export const SUMMARY_PROJECTION = {
   waitingFor: 1,
   createdAt: 1,
   updatedAt: 1,
+  priority: 1,
+  concurrencyKey: 1,
 } as const;
 
 export type SummaryDocument = Pick<
@@ -116,6 +128,7 @@ export function toSummary(doc: SummaryDocument): WorkflowSummaryRecord {
     waitingFor: doc.waitingFor ?? undefined,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+    ...flowFields(doc.priority, doc.concurrencyKey),
   };
 }
 
@@ -130,6 +143,9 @@ export function toStoredWorkflow(doc: WorkflowDocument): StoredWorkflow {
     deadlineAt: doc.deadlineAt ?? undefined,
     ...(doc.traceContext == null ? {} : { traceContext: doc.traceContext }),
     ...parentOf(doc),
+    ...(doc.firstClaimedAt == null
+      ? {}
+      : { firstClaimedAt: doc.firstClaimedAt }),
   };
 }
 

@@ -53,6 +53,8 @@ import { MongoSchedules, type ScheduleDocument } from './mongo.schedules';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 import { detectServerProfile } from './mongo.server-profile';
 import { MongoSignals } from './mongo.signals';
+import { type FlowDocument, MongoFlowControl } from './mongo.flow-control';
+import { ensureFlowIndexes } from './mongo.flow-setup';
 import { WritesInFlight } from './mongo.writes-in-flight';
 import {
   databaseInUrl,
@@ -75,6 +77,7 @@ interface Opened {
   signals: MongoSignals;
   retention: MongoRetention;
   serialWrites: boolean;
+  flow: MongoFlowControl;
 }
 
 /**
@@ -122,6 +125,8 @@ function openClient(
 export class MongoStore implements Persistence {
   readonly maxValueBytes = MAX_WORKFLOW_BYTES;
   readonly maxWorkflowBytes = MAX_WORKFLOW_BYTES;
+  /** Limits and priorities, decided by unique inserts (`mongo.flow-control.ts`). */
+  readonly flowControl = true;
   private opened?: Opened;
   private readonly prefix: string;
   private readonly held = new HeldLeases();
@@ -180,7 +185,10 @@ export class MongoStore implements Persistence {
         `${this.prefix}workflows`,
       );
       const claims = db.collection<ClaimDocument>(`${this.prefix}claims`);
+      const flowDocs = db.collection<FlowDocument>(`${this.prefix}flow`);
       await ensureWorkflowIndexes(workflows);
+      await ensureFlowIndexes(workflows, flowDocs);
+      const flow = new MongoFlowControl(flowDocs, workflows);
       await ensureRetentionIndex(workflows);
       const profile = await detectServerProfile(db);
       const arbitration =
@@ -201,8 +209,9 @@ export class MongoStore implements Persistence {
         retention: new MongoRetention(workflows, claims),
         claims:
           arbitration === 'claim-documents'
-            ? new ClaimDocumentClaims(workflows, claims, signals)
-            : new SingleUpdateClaims(workflows),
+            ? new ClaimDocumentClaims(workflows, claims, signals, flow)
+            : new SingleUpdateClaims(workflows, flow),
+        flow,
         operations: new MongoOperations(
           workflows,
           profile.atomicUpdates,
@@ -227,6 +236,7 @@ export class MongoStore implements Persistence {
     const opened = this.opened;
     this.opened = undefined;
     this.held.clear();
+    opened?.flow.clear();
     if (opened && !this.options.client) await opened.client.close();
   }
 
@@ -242,7 +252,13 @@ export class MongoStore implements Persistence {
           failures: 0,
           attempts: lease ? 1 : 0,
           readyAt: lease ? lease.until : workflow.now,
-          ...(lease ? { leaseToken: lease.token } : {}),
+          ...(lease
+            ? { leaseToken: lease.token, firstClaimedAt: workflow.now }
+            : {}),
+          priority: workflow.priority ?? 0,
+          ...(workflow.concurrencyKey === undefined
+            ? {}
+            : { concurrencyKey: workflow.concurrencyKey }),
           // Created already claimed: the insert itself was the claim of epoch 1.
           epoch: lease ? 1 : 0,
           version: workflow.version ?? 1,
@@ -286,7 +302,10 @@ export class MongoStore implements Persistence {
         $set: { readyAt: lease.until },
       }),
     );
-    if (matchedCount !== 1) this.held.ended(lease.token);
+    if (matchedCount !== 1) {
+      this.held.ended(lease.token);
+      this.opened?.flow.forget(lease.token);
+    }
     return matchedCount === 1;
   }
 
@@ -317,7 +336,10 @@ export class MongoStore implements Persistence {
         }),
       ),
     );
-    if (matchedCount === 1) return true;
+    if (matchedCount === 1) {
+      if (next.release) await this.freed(leaseToken, true);
+      return true;
+    }
     this.held.ended(leaseToken);
     // Not applied: either the lease is gone, or the step is already there. While this lease
     // still holds the workflow only it can have recorded the step (it was not there when the
@@ -326,14 +348,15 @@ export class MongoStore implements Persistence {
     const current = await workflows.findOne(byId(workflowId), {
       projection: { leaseToken: 1, lastLease: 1, status: 1, stepKeys: 1 },
     });
-    if (!current?.stepKeys.includes(key)) return false;
+    if (!current?.stepKeys.includes(key)) return this.freed(leaseToken, false);
     if (current.leaseToken !== undefined) {
       return current.leaseToken === leaseToken;
     }
-    return (
+    return this.freed(
+      leaseToken,
       next.release &&
-      current.lastLease === leaseToken &&
-      current.status === 'running'
+        current.lastLease === leaseToken &&
+        current.status === 'running',
     );
   }
 
@@ -356,9 +379,10 @@ export class MongoStore implements Persistence {
           },
         ),
       );
-      return (
+      return this.freed(
+        leaseToken,
         released ||
-        (await this.letGoBy(workflowId, leaseToken))?.status === 'running'
+          (await this.letGoBy(workflowId, leaseToken))?.status === 'running',
       );
     }
     const { matchedCount } = await this.inFlight.track(workflowId, () =>
@@ -371,9 +395,10 @@ export class MongoStore implements Persistence {
         $unset: { leaseToken: '' },
       }),
     );
-    return (
+    return this.freed(
+      leaseToken,
       matchedCount === 1 ||
-      (await this.letGoBy(workflowId, leaseToken))?.status === 'running'
+        (await this.letGoBy(workflowId, leaseToken))?.status === 'running',
     );
   }
 
@@ -397,9 +422,10 @@ export class MongoStore implements Persistence {
         }),
       ),
     );
-    return (
+    return this.freed(
+      leaseToken,
       matchedCount === 1 ||
-      (await this.letGoBy(workflowId, leaseToken))?.status === 'finished'
+        (await this.letGoBy(workflowId, leaseToken))?.status === 'finished',
     );
   }
 
@@ -415,7 +441,14 @@ export class MongoStore implements Persistence {
     const current = await workflows.findOne(leased(workflowId, leaseToken), {
       projection: { failures: 1 },
     });
-    if (!current) return this.failureAlreadyRecorded(workflowId, leaseToken);
+    if (!current) {
+      const recorded = await this.failureAlreadyRecorded(
+        workflowId,
+        leaseToken,
+      );
+      await this.freed(leaseToken, recorded !== undefined);
+      return recorded;
+    }
     const failures = current.failures + 1;
     const status: WorkflowStatus =
       failure.abort || failures >= failure.maxFailures ? 'aborted' : 'failed';
@@ -451,6 +484,7 @@ export class MongoStore implements Persistence {
         ),
       ),
     );
+    await this.freed(leaseToken, matchedCount === 1);
     if (matchedCount !== 1) return undefined;
     return { status, failures };
   }
@@ -507,11 +541,11 @@ export class MongoStore implements Persistence {
         }),
       ),
     );
-    return (
+    const applied =
       matchedCount === 1 ||
       (ends &&
-        (await this.letGoBy(workflowId, leaseToken))?.status === change.status)
-    );
+        (await this.letGoBy(workflowId, leaseToken))?.status === change.status);
+    return ends ? this.freed(leaseToken, applied) : applied;
   }
 
   retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
@@ -529,6 +563,18 @@ export class MongoStore implements Persistence {
   /** The dashboard's charts (mongo.activity.ts): the workflows written since the window began. */
   activity(query: ActivityQuery): Promise<ActivityBucket[]> {
     return mongoActivity(this.open().workflows, query);
+  }
+
+  /**
+   * After a write that let `leaseToken` go: if it was applied, the slots the lease holds are
+   * deleted (after it, so that no claim counts them free while the workflow is still leased);
+   * if not, the lease was lost and whoever took the workflow over holds them. Answers `applied`.
+   */
+  private async freed(leaseToken: string, applied: boolean): Promise<boolean> {
+    const { flow } = this.open();
+    if (!applied) flow.forget(leaseToken);
+    else await flow.freed(leaseToken).catch(() => undefined);
+    return applied;
   }
 
   /** An earlier try of this failure write that was applied, its answer lost. */

@@ -1,0 +1,98 @@
+import type { Collection, Filter, Sort } from 'mongodb';
+import type { ClaimOptions, ClaimedWorkflow, Lease } from '../persistence';
+import type { WorkflowDocument } from './mongo.documents';
+import {
+  FLOW_CANDIDATE_PROJECTION,
+  type FlowCandidate,
+  type MongoFlowControl,
+} from './mongo.flow-control';
+import { skipNewerVersions } from './mongo.versions';
+
+/**
+ * The claim's order: priority (highest first), then oldest `readyAt`; with `oldestFirst`,
+ * `readyAt` alone. Served by the `lidex_priority_ready` index (`lidex_ready` for the oldest).
+ */
+export const claimOrder = (options: ClaimOptions | undefined): Sort =>
+  options?.oldestFirst ? { readyAt: 1 } : { priority: -1, readyAt: 1 };
+
+/** Whether a claim must go through the flow gate: the worker has limits to apply. */
+export const isLimited = (options: ClaimOptions | undefined): boolean =>
+  (options?.limits?.size ?? 0) > 0;
+
+/** Wins one candidate for a lease (as read: same epoch, still ready), or answers undefined. */
+export type Arbiter = (
+  candidate: FlowCandidate,
+  lease: Lease,
+) => Promise<ClaimedWorkflow | undefined>;
+
+/** Candidates read per round beyond those wanted, for those skipped or won elsewhere. */
+const SPARE_CANDIDATES = 4;
+
+/**
+ * A claim with flow limits: reads ready workflows in claim order (leaving out those of a name
+ * or key the claim knows to be at its limit), takes each one's slots and start number first
+ * (`FlowGate.admit`), then wins it (`arbiter`), giving back what it took if it loses. Looks at
+ * no more than `4 × leases + 20` candidates.
+ */
+export async function claimLimited(
+  workflows: Collection<WorkflowDocument>,
+  control: MongoFlowControl,
+  arbiter: Arbiter,
+  claimed: ClaimedWorkflow[],
+  now: number,
+  leases: Lease[],
+  options: ClaimOptions,
+): Promise<void> {
+  const passed: string[] = [];
+  const read = (limit: number, exclusions: Filter<WorkflowDocument>[]) => {
+    const parts: Filter<WorkflowDocument>[] = [
+      { readyAt: { $lte: now } },
+      skipNewerVersions(options),
+      ...exclusions,
+      ...(passed.length > 0 ? [{ _id: { $nin: passed } }] : []),
+    ].filter((part) => Object.keys(part).length > 0);
+    return workflows
+      .find(
+        { $and: parts },
+        {
+          sort: claimOrder(options),
+          limit,
+          projection: FLOW_CANDIDATE_PROJECTION,
+        },
+      )
+      .toArray();
+  };
+  // The slots and the first candidates are read together: what the gate then finds full is
+  // refused without a round trip, and left out of the next reads.
+  const firstLimit = leases.length + SPARE_CANDIDATES;
+  const [gate, firstRead] = await Promise.all([
+    control.gate(options.limits!, now, Math.max(leases[0].until - now, 1)),
+    read(firstLimit, []),
+  ]);
+  const most = leases.length * 4 + 20;
+  let next: FlowCandidate[] | undefined = firstRead;
+  while (claimed.length < leases.length && passed.length < most) {
+    const limit = leases.length - claimed.length + SPARE_CANDIDATES;
+    const candidates = next ?? (await read(limit, gate.exclusions()));
+    const asked = next ? firstLimit : limit;
+    next = undefined;
+    for (const candidate of candidates) {
+      if (claimed.length >= leases.length) break;
+      passed.push(candidate._id);
+      if (gate.refuses(candidate)) continue;
+      const lease = leases[claimed.length];
+      const admission = await gate.admit(candidate, lease);
+      if (!admission) continue;
+      let won: ClaimedWorkflow | undefined;
+      try {
+        won = await arbiter(candidate, lease);
+      } finally {
+        if (!won) await gate.giveBack(admission).catch(() => undefined);
+      }
+      if (!won) continue;
+      control.took(won.id, lease.token, admission);
+      claimed.push(won);
+    }
+    if (candidates.length < asked) break;
+  }
+}
