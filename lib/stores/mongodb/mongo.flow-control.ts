@@ -2,6 +2,7 @@ import type { Collection, Filter } from 'mongodb';
 import type { FlowLimit, Lease } from '../persistence';
 import { byId, type WorkflowDocument } from './mongo.documents';
 import { isDuplicateKey } from './mongo.errors';
+import { FlowStarts } from './mongo.flow-starts';
 
 /*
  * Flow control in the MongoDB store, decided by unique inserts into `<prefix>flow`, which are
@@ -64,12 +65,6 @@ export interface Admission {
 const scopeOf = (name: string, key?: string) =>
   JSON.stringify(key === undefined ? [name] : [name, key]);
 const slotId = (scope: string, n: number) => `slot:${scope}:${n}`;
-const startId = (name: string, seq: number) =>
-  `start:${JSON.stringify([name])}:${seq}`;
-/** Starts kept beyond twice the rate's `max` before those no count needs are deleted. */
-const SWEEP_AFTER = 50;
-/** How many times a start is numbered again after another instance took its number. */
-const START_TRIES = 5;
 
 /** The store's side: slots held by its leases, last start numbers seen, slots checked. */
 export class MongoFlowControl {
@@ -142,12 +137,7 @@ export class MongoFlowControl {
 export class FlowGate {
   private readonly taken = new Map<string, Map<number, FlowDocument>>();
   private readonly full = new Set<string>();
-  private readonly rated = new Set<string>();
-  /** Per rate-limited name, its starts as read (and taken) by this claim. */
-  private readonly starts = new Map<
-    string,
-    { head: number; docs: FlowDocument[] }
-  >();
+  private readonly starts: FlowStarts;
 
   constructor(
     private readonly control: MongoFlowControl,
@@ -156,6 +146,7 @@ export class FlowGate {
     private readonly staleAfterMs: number,
     docs: FlowDocument[],
   ) {
+    this.starts = new FlowStarts(control.flow, limits, now);
     for (const doc of docs) this.slotsOf(doc.scope!).set(doc.n!, doc);
   }
 
@@ -184,8 +175,8 @@ export class FlowGate {
             },
       );
     }
-    if (this.rated.size > 0)
-      nor.push({ name: { $in: [...this.rated] }, attempts: 0 });
+    if (this.starts.rated.size > 0)
+      nor.push({ name: { $in: [...this.starts.rated] }, attempts: 0 });
     return nor.length > 0 ? [{ $nor: nor }] : [];
   }
 
@@ -203,7 +194,7 @@ export class FlowGate {
     if (candidate.leaseToken !== undefined)
       return { slots: [], takenOver: candidate.leaseToken };
     const first = (candidate.attempts ?? candidate.epoch) === 0;
-    if (first && this.rated.has(candidate.name)) return undefined;
+    if (first && this.starts.rated.has(candidate.name)) return undefined;
     const scopes: [string, number][] = [];
     if (limit.concurrency !== undefined)
       scopes.push([scopeOf(candidate.name), limit.concurrency]);
@@ -227,7 +218,7 @@ export class FlowGate {
       return undefined;
     }
     if (first && limit.rate) {
-      const start = await this.takeStart(candidate.name, limit.rate);
+      const start = await this.starts.take(candidate.name, limit.rate);
       if (!start) {
         await this.giveBack(admission);
         return undefined;
@@ -242,7 +233,7 @@ export class FlowGate {
     const limit = this.limits.get(candidate.name);
     if (!limit || candidate.leaseToken !== undefined) return false;
     if (
-      this.rated.has(candidate.name) &&
+      this.starts.rated.has(candidate.name) &&
       (candidate.attempts ?? candidate.epoch) === 0
     )
       return true;
@@ -334,63 +325,6 @@ export class FlowGate {
       });
       slots.delete(doc.n!);
     }
-  }
-
-  /** Numbers a start of `name`, if its rate limit allows one now. */
-  private async takeStart(
-    name: string,
-    rate: { max: number; perMs: number },
-  ): Promise<string | undefined> {
-    const { flow } = this.control;
-    for (let tries = 0; tries < START_TRIES; tries++) {
-      const known = this.starts.get(name) ?? (await this.readStarts(name));
-      const since = this.now - rate.perMs;
-      const counted = known.docs.filter((doc) => !doc.void && doc.at > since);
-      if (counted.length >= rate.max) break;
-      const seq = known.head + 1;
-      const doc: FlowDocument = {
-        _id: startId(name, seq),
-        kind: 'start',
-        name,
-        seq,
-        at: this.now,
-      };
-      try {
-        await flow.insertOne(doc);
-        known.head = seq;
-        known.docs.push(doc);
-        return doc._id;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        this.starts.delete(name);
-      }
-    }
-    this.rated.add(name);
-    return undefined;
-  }
-
-  /**
-   * The name's starts (those not swept) and the highest number. Deletes, now and then, those
-   * no count can need: older than any window, or void, all but the highest.
-   */
-  private async readStarts(
-    name: string,
-  ): Promise<{ head: number; docs: FlowDocument[] }> {
-    const { flow } = this.control;
-    const docs = await flow.find({ kind: 'start', name }).toArray();
-    const head = Math.max(-1, ...docs.map((doc) => doc.seq!));
-    const perMs = this.limits.get(name)?.rate?.perMs ?? 0;
-    const max = this.limits.get(name)?.rate?.max ?? 0;
-    if (docs.length > 2 * max + SWEEP_AFTER)
-      await flow.deleteMany({
-        kind: 'start',
-        name,
-        seq: { $lt: head },
-        $or: [{ void: true }, { at: { $lte: this.now - 2 * perMs } }],
-      });
-    const known = { head, docs };
-    this.starts.set(name, known);
-    return known;
   }
 
   private slotsOf(scope: string): Map<number, FlowDocument> {
