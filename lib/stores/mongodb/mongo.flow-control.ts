@@ -65,6 +65,8 @@ export interface Admission {
 const scopeOf = (name: string, key?: string) =>
   JSON.stringify(key === undefined ? [name] : [name, key]);
 const slotId = (scope: string, n: number) => `slot:${scope}:${n}`;
+/** Leases and checked slots remembered at most (a checked one forgotten is looked up again). */
+const MAX_VERIFIED = 10_000;
 
 /** The store's side: slots held by its leases, last start numbers seen, slots checked. */
 export class MongoFlowControl {
@@ -108,6 +110,11 @@ export class MongoFlowControl {
       ...(admission.takenOver ? [admission.takenOver] : []),
     ];
     this.held.set(leaseToken, { workflowId, tokens });
+    // Bounded: a lease forgotten here leaves its slots to be recovered as stale.
+    if (this.held.size > MAX_VERIFIED) {
+      const oldest = this.held.keys().next();
+      if (!oldest.done) this.held.delete(oldest.value);
+    }
   }
 
   /** The lease ended by a write that was applied: its slots are deleted (after the write). */
@@ -314,6 +321,7 @@ export class FlowGate {
         projection: { leaseToken: 1 },
       });
       if (workflow?.leaseToken !== undefined) {
+        if (verified.size >= MAX_VERIFIED) verified.clear();
         verified.set(key, this.now);
         continue;
       }

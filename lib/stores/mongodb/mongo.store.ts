@@ -350,7 +350,7 @@ export class MongoStore implements Persistence {
     });
     if (!current?.stepKeys.includes(key)) return this.freed(leaseToken, false);
     if (current.leaseToken !== undefined) {
-      return current.leaseToken === leaseToken;
+      return current.leaseToken === leaseToken || this.freed(leaseToken, false);
     }
     return this.freed(
       leaseToken,
