@@ -9,6 +9,7 @@ import {
   startMongoServer,
   type MongoServer,
 } from './mongo-server';
+import globalTeardown from './global-teardown';
 import { startTestMysql } from './mysql-setup';
 import { startTestPostgres } from './postgres-setup';
 
@@ -23,10 +24,16 @@ export default async function globalSetup(): Promise<void> {
   const servers: MongoServer[] = [];
   (globalThis as { lidexMongoServers?: MongoServer[] }).lidexMongoServers =
     servers;
-  await startFirst(servers);
-  await startJavaServer(servers);
-  await startTestPostgres();
-  await startTestMysql();
+  try {
+    await startFirst(servers);
+    await startJavaServer(servers);
+    await startTestPostgres();
+    await startTestMysql();
+  } catch (error) {
+    // Jest runs no teardown after a failed setup: stop the servers already started here.
+    await globalTeardown().catch(() => undefined);
+    throw error;
+  }
 }
 
 async function startFirst(servers: MongoServer[]): Promise<void> {
