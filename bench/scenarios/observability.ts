@@ -17,6 +17,7 @@ import { LIDEX_CHANNELS, type LidexEvent } from '@lidex/nestjs';
 import { countingStore } from '../counting-store';
 import { THROUGHPUT_CONCURRENCY, workerEngine } from '../engines';
 import { FinishWatch } from '../finish-watch';
+import { cpuUsPerWorkflow } from '../cpu';
 import { elapsedMs, round } from '../stats';
 import type { BenchStore } from '../stores';
 
@@ -55,6 +56,11 @@ export interface ObservabilityFigures {
   observedPerSecond: number;
   /** observed / plain: 1 is no cost, 0.9 is 10% slower. */
   ratio: number;
+  /** Median CPU time of this process per workflow (µs) in each mode: barely moved by others' load. */
+  plainCpuUs: number;
+  observedCpuUs: number;
+  /** plain / observed CPU per workflow: the throughput ratio a machine of its own would see. */
+  cpuRatio: number;
   spansExported: number;
   eventsSeen: number;
   loadAverage1m: number;
@@ -88,17 +94,28 @@ export async function observabilityOverhead(
   const meterProvider = new MeterProvider({ readers: [new CollectOnDemand()] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
+  // An app with the SDK registered runs its requests in contexts, which turns on the
+  // AsyncLocalStorage behind the context manager for the life of the process (every promise then
+  // costs more, traced by Lidex or not). Turned on here, before the first round, so that "off"
+  // rounds do not differ from "on" ones by whether an earlier round had turned it on.
+  context.with(context.active(), () => undefined);
   trace.setGlobalTracerProvider(provider);
   metrics.setGlobalMeterProvider(meterProvider);
   let eventsSeen = 0;
   const onChannel = () => undefined;
   const plain: number[] = [];
   const observed: number[] = [];
+  const plainCpu: number[] = [];
+  const observedCpu: number[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       // Alternate which goes first, so neither always runs on a warmer machine.
       const order = i % 2 === 0 ? [false, true] : [true, false];
-      for (const on of order) {
+      // LIDEX_BENCH_OBSERVABILITY_ONLY=on|off runs one mode only: to profile it (node --cpu-prof).
+      const only = process.env.LIDEX_BENCH_OBSERVABILITY_ONLY;
+      for (const on of order.filter(
+        (mode) => !only || mode === (only === 'on'),
+      )) {
         const place = store.place(`observability-${on ? 'on' : 'off'}-${i}`);
         const watch = new FinishWatch();
         const opened = countingStore(await place.open(), watch.onCall).store;
@@ -112,6 +129,7 @@ export async function observabilityOverhead(
         if (on) subscribe(LIDEX_CHANNELS['step-recorded'], onChannel);
         engine.startWorker();
         try {
+          const cpu = process.cpuUsage();
           const started = process.hrtime.bigint();
           await Promise.all(
             Array.from({ length: workflows }, (_, n) =>
@@ -119,10 +137,14 @@ export async function observabilityOverhead(
             ),
           );
           await watch.allFinished(workflows);
+          // The round's spans are exported within it: their cost is the round's, not the next's.
+          if (on) await provider.forceFlush();
           const perSecond = (workflows * 1000) / elapsedMs(started);
+          const cpuUs = cpuUsPerWorkflow(cpu, workflows);
           (on ? observed : plain).push(perSecond);
+          (on ? observedCpu : plainCpu).push(cpuUs);
           progress(
-            `${store.label}: observability round ${i + 1}/${rounds} ${on ? 'on' : 'off'}: ${Math.round(perSecond)}/s`,
+            `${store.label}: observability round ${i + 1}/${rounds} ${on ? 'on' : 'off'}: ${Math.round(perSecond)}/s, ${cpuUs} CPU µs/wf`,
           );
         } finally {
           stop?.();
@@ -149,6 +171,9 @@ export async function observabilityOverhead(
     plainPerSecond: Math.round(plainPerSecond),
     observedPerSecond: Math.round(observedPerSecond),
     ratio: round(observedPerSecond / plainPerSecond, 3),
+    plainCpuUs: median(plainCpu),
+    observedCpuUs: median(observedCpu),
+    cpuRatio: round(median(plainCpu) / median(observedCpu), 3),
     spansExported: exporter.spans,
     eventsSeen,
     loadAverage1m: round(loadavg()[0]),

@@ -44,7 +44,10 @@ export class LifecycleEmitter {
 
   emit<T extends LidexEventType>(type: T, build: () => LidexEventMap[T]): void {
     if (!this.wanted(type)) return;
-    const event = { type, ...build() } as LidexEvent;
+    // The built object becomes the event: its type is set on it, no copy made.
+    const built: LidexEventMap[T] & { type?: T } = build();
+    built.type = type;
+    const event = built as unknown as LidexEvent;
     const published = channels[type];
     if (published.hasSubscribers) published.publish(event);
     for (const listener of this.listeners) {

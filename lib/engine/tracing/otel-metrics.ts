@@ -6,6 +6,12 @@ export type LidexMetrics = Pick<
   'started' | 'ended' | 'stepAttempt' | 'claimed' | 'close'
 >;
 
+interface NameAttributes {
+  name: OtelApi.Attributes;
+  ok: OtelApi.Attributes;
+  error: OtelApi.Attributes;
+}
+
 /**
  * The engine's metrics: workflows started, finished and aborted (counters, by workflow name),
  * the backlog by status (an observable gauge read from the store when the SDK collects), step
@@ -44,17 +50,27 @@ export function otelMetrics(
       result.observe(count, { 'lidex.workflow.status': status });
   };
   gauge.addCallback(observe);
+  // The attributes of each workflow name, made once (the SDK only reads them): a record then
+  // allocates nothing of Lidex's.
+  const byName = new Map<string, NameAttributes>();
+  const of = (name: string): NameAttributes => {
+    let attributes = byName.get(name);
+    if (!attributes) {
+      attributes = {
+        name: { 'lidex.workflow.name': name },
+        ok: { 'lidex.workflow.name': name, 'lidex.step.outcome': 'ok' },
+        error: { 'lidex.workflow.name': name, 'lidex.step.outcome': 'error' },
+      };
+      byName.set(name, attributes);
+    }
+    return attributes;
+  };
   return {
-    started: (name) => started.add(1, { 'lidex.workflow.name': name }),
+    started: (name) => started.add(1, of(name).name),
     ended: (name, status) =>
-      (status === 'finished' ? finished : aborted).add(1, {
-        'lidex.workflow.name': name,
-      }),
+      (status === 'finished' ? finished : aborted).add(1, of(name).name),
     stepAttempt: (name, durationMs, outcome) =>
-      stepDuration.record(durationMs, {
-        'lidex.workflow.name': name,
-        'lidex.step.outcome': outcome,
-      }),
+      stepDuration.record(durationMs, of(name)[outcome]),
     claimed: (durationMs, count) =>
       claimDuration.record(durationMs, { 'lidex.claim.count': count }),
     close: () => gauge.removeCallback(observe),

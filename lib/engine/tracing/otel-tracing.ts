@@ -78,47 +78,75 @@ function runTrace(
     span.end();
     return NOOP_RUN_TRACE;
   }
-  const active = api.trace.setSpan(parent, span);
-  return {
-    within: (fn) => api.context.with(active, fn),
-    step: (stepId, attempt) =>
-      stepTrace(api, tracer, active, workflow, stepId, attempt),
-    failed: (error) => recordError(api, span, error),
-    end: (outcome) => {
-      span.setAttribute('lidex.run.outcome', outcome);
-      span.end();
-    },
-  };
+  return new OtelRunTrace(api, tracer, workflow, span, parent);
 }
 
-function stepTrace(
-  api: typeof OtelApi,
-  tracer: Tracer,
-  parent: Context,
-  workflow: { id: string; name: string },
-  stepId: string,
-  attempt: number,
-): StepTrace {
-  const span = tracer.startSpan(
-    `lidex.step ${stepId}`,
-    {
-      attributes: {
-        'lidex.workflow.id': workflow.id,
-        'lidex.workflow.name': workflow.name,
-        'lidex.step.id': stepId,
-        'lidex.step.attempt': attempt,
+/**
+ * A run's span. Its methods live on the class, not in closures made per run, and a step's span
+ * is one object too: a run of many steps allocates no more than the spans and their contexts.
+ */
+class OtelRunTrace implements RunTrace {
+  private readonly active: Context;
+
+  constructor(
+    private readonly api: typeof OtelApi,
+    private readonly tracer: Tracer,
+    private readonly workflow: { id: string; name: string },
+    private readonly span: Span,
+    parent: Context,
+  ) {
+    this.active = api.trace.setSpan(parent, span);
+  }
+
+  within<T>(fn: () => T): T {
+    return this.api.context.with(this.active, fn);
+  }
+
+  step(stepId: string, attempt: number): StepTrace {
+    const span = this.tracer.startSpan(
+      `lidex.step ${stepId}`,
+      {
+        attributes: {
+          'lidex.workflow.id': this.workflow.id,
+          'lidex.workflow.name': this.workflow.name,
+          'lidex.step.id': stepId,
+          'lidex.step.attempt': attempt,
+        },
       },
-    },
-    parent,
-  );
-  const active = api.trace.setSpan(parent, span);
-  return {
-    within: (fn) => api.context.with(active, fn),
-    end: (error) => {
-      if (error !== undefined) recordError(api, span, error);
-      span.end();
-    },
-  };
+      this.active,
+    );
+    return new OtelStepTrace(this.api, span, this.active);
+  }
+
+  failed(error: unknown): void {
+    recordError(this.api, this.span, error);
+  }
+
+  end(outcome: string): void {
+    this.span.setAttribute('lidex.run.outcome', outcome);
+    this.span.end();
+  }
+}
+
+/** A step attempt's span; the context with it active is made when the step's code runs. */
+class OtelStepTrace implements StepTrace {
+  constructor(
+    private readonly api: typeof OtelApi,
+    private readonly span: Span,
+    private readonly parent: Context,
+  ) {}
+
+  within<T>(fn: () => T): T {
+    return this.api.context.with(
+      this.api.trace.setSpan(this.parent, this.span),
+      fn,
+    );
+  }
+
+  end(error?: unknown): void {
+    if (error !== undefined) recordError(this.api, this.span, error);
+    this.span.end();
+  }
 }
 
 function recordError(api: typeof OtelApi, span: Span, error: unknown): void {
