@@ -15,6 +15,7 @@ export {
 } from './engine/workflow-ref';
 export type { StartArgs, StartOptions } from './engine/start-options';
 export type { WorkflowFlowOptions } from './engine/flow-limits';
+export type { FlowSlots } from './engine/flow-slots';
 export type { SignalOptions, SignalTarget } from './engine/engine-signal';
 export type { LidexModuleOptions } from './lidex-options.interface';
 export type { LidexDashboardOptions } from './dashboard/dashboard-options.interface';

@@ -24,6 +24,7 @@ import { LIDEX_ENGINE } from './lidex.constants';
 import type { Observable } from 'rxjs';
 import type { LidexEvent } from './engine/lifecycle-events';
 import type { Activity } from './engine/engine-activity';
+import type { FlowSlots } from './engine/flow-slots';
 import {
   filterEvents,
   lifecycleEvents$,
@@ -158,6 +159,15 @@ export class LidexClient {
    */
   activity(minutes?: number): Promise<Activity> {
     return this.engine.activity(minutes);
+  }
+
+  /**
+   * For each workflow this instance declares `concurrency` or `rateLimit` on: its limits and the
+   * slots in use now across every instance (leases held, and the busiest keys). `supported:
+   * false` on a store without `leasedCounts` (memory, SQLite and PostgreSQL have it).
+   */
+  flowSlots(): Promise<{ supported: boolean; workflows: FlowSlots[] }> {
+    return this.engine.flowSlots();
   }
 
   /** How many workflows have each status, optionally of one name. */

@@ -26,9 +26,11 @@ import { LIDEX_LOGGER_CONTEXT } from '../lidex.constants';
 import { messages } from '../lidex.messages';
 import type { ScheduleInfo } from '../engine/schedules/schedule-options';
 import { DASHBOARD_SCHEDULES_SCRIPT } from './assets/dashboard-schedules.script';
+import { DASHBOARD_SLOTS_SCRIPT } from './assets/dashboard-slots.script';
 import { DASHBOARD_SCRIPT } from './assets/dashboard.script';
 import { DASHBOARD_CHARTS_SCRIPT } from './assets/dashboard-charts.script';
 import type { Activity } from '../engine/engine-activity';
+import type { FlowSlots } from '../engine/flow-slots';
 import { DASHBOARD_STYLE } from './assets/dashboard.style';
 import { renderDashboardPage } from './assets/dashboard.page';
 import {
@@ -84,6 +86,12 @@ export class DashboardController implements OnModuleInit {
     return DASHBOARD_SCHEDULES_SCRIPT;
   }
 
+  @Get('slots.js')
+  @DashboardHeaders('text/javascript; charset=utf-8')
+  slotsScript(): string {
+    return DASHBOARD_SLOTS_SCRIPT;
+  }
+
   @Get('charts.js')
   @DashboardHeaders('text/javascript; charset=utf-8')
   chartsScript(): string {
@@ -95,6 +103,13 @@ export class DashboardController implements OnModuleInit {
   @DashboardHeaders()
   activity(): Promise<Activity> {
     return this.lidex.activity(60);
+  }
+
+  /** The limited workflows' slots in use (leases held), overall and per key. */
+  @Get('api/slots')
+  @DashboardHeaders()
+  slots(): Promise<{ supported: boolean; workflows: FlowSlots[] }> {
+    return this.lidex.flowSlots();
   }
 
   @Get('app.css')

@@ -56,6 +56,7 @@ import {
 } from './retention/engine-retention';
 import { requireVersion, startVersion } from './workflow-versions';
 import { checkFlowOptions, type WorkflowFlowOptions } from './flow-limits';
+import { flowSlots, type FlowSlots } from './flow-slots';
 import type { FlowLimit } from '../model';
 import { Schedules } from './schedules/schedules';
 import {
@@ -356,6 +357,12 @@ export class LidexEngine {
   }
 
   /** How many workflows have each status, of one name when `filter.name` is given. */
+  /** The slots in use of each workflow this instance limits (`flow-slots.ts`). */
+  flowSlots(): Promise<{ supported: boolean; workflows: FlowSlots[] }> {
+    this.requireOpen('flowSlots()');
+    return flowSlots(this.store, this.limits);
+  }
+
   async counts(filter: { name?: string } = {}): Promise<WorkflowCounts> {
     this.requireOpen('counts()');
     if (filter.name !== undefined) requireWorkflowName(filter.name);

@@ -194,6 +194,13 @@ export interface FlowLimit {
   keyRate?: { max: number; perMs: number };
 }
 
+/** Leases held now by workflows of one name, and one `concurrencyKey` when set (`leasedCounts`). */
+export interface LeasedCount {
+  name: string;
+  concurrencyKey?: string;
+  leased: number;
+}
+
 /** How a workflow is cancelled (`cancelWorkflow`). */
 export interface CancelRecord {
   /** Why, stored as the workflow's error (a deadline that passed); the error is kept without. */

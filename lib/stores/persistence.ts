@@ -8,6 +8,7 @@ import type {
   FailureRecord,
   FinishRecord,
   Lease,
+  LeasedCount,
   LeaseRelease,
   NewSignal,
   NewWorkflow,
@@ -174,6 +175,12 @@ export interface Persistence {
    * engine refuses to run workflows that declare one on this store.
    */
   readonly keyedRateLimits?: boolean;
+  /**
+   * How many workflows of each of `names` hold a lease now, per `concurrencyKey` (a row without
+   * one for those started without a key); names with none are left out (`flowSlotsContract`).
+   * The dashboard's slots in use; optional: without it, the dashboard shows none.
+   */
+  leasedCounts?(names: readonly string[]): Promise<LeasedCount[]>;
 
   /**
    * Creates a workflow. Returns `false`, changing nothing, when the id exists.

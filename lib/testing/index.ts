@@ -16,6 +16,7 @@
  * schedulesContract(myStoreFactory); // a store with `schedules`
  * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
  * keyedRateLimitContract(myStoreFactory); // rate limits per concurrency key
+ * flowSlotsContract(myStoreFactory); // leases held per name and key (dashboard)
  * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
  * childrenContract(myStoreFactory); // parents of child workflows, their ends as signals
  * compensationContract(myStoreFactory); // a store with `recordCompensationStatus`
@@ -33,6 +34,7 @@ export {
   schedulesContract,
   flowControlContract,
   keyedRateLimitContract,
+  flowSlotsContract,
   retentionContract,
   traceContextContract,
   activityContract,

@@ -19,6 +19,7 @@ export { versionsContract } from './suites/versions.suite';
 export { signalsContract } from './suites/signals.suite';
 export { flowControlContract } from './suites/flow-control.suite';
 export { keyedRateLimitContract } from './suites/keyed-rate.suite';
+export { flowSlotsContract } from './suites/flow-slots.suite';
 export { traceContextContract } from './suites/trace-context.suite';
 export { activityContract } from './suites/activity.suite';
 export { childrenContract } from './suites/children.suite';

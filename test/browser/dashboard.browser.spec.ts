@@ -335,6 +335,77 @@ describeBrowser('the sample app’s dashboard in headless Chromium', () => {
     ).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('terminates a running workflow without compensating, and deletes an ended one', async () => {
+    // Invoice 55's capture waits for the provider's confirmation: running, with a compensable
+    // capture (its refund would run on a cancel).
+    await send('/invoices/55/collect', { method: 'POST' });
+    await eventually(
+      async () => (await statusOf('collect-payment-55')) === 'running',
+      20_000,
+      'collect-payment-55 to run',
+    );
+    const context = await browser!.newContext({
+      httpCredentials: { username: 'ops', password: PASSWORD },
+      viewport: { width: 1280, height: 760 },
+    });
+    try {
+      const page = await context.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.accept();
+      });
+      await page.goto(`${sample!.url}/lidex`);
+      const row = (id: string) =>
+        page.locator(`#workflows tbody tr[data-id="${id}"]`);
+
+      await row('collect-payment-55').getByText('running').click();
+      await page
+        .locator('#detail .workflow-id', { hasText: 'collect-payment-55' })
+        .waitFor();
+      await page
+        .getByRole('button', { name: 'Terminate', exact: true })
+        .click();
+      await page
+        .locator('#notice', {
+          hasText:
+            'Terminated collect-payment-55 (cancelled, without compensating).',
+        })
+        .waitFor();
+      await page
+        .locator('#detail .detail-header .status', { hasText: 'cancelled' })
+        .waitFor({ timeout: 20_000 });
+      await row('collect-payment-55').getByText('cancelled').waitFor();
+      expect(dialogs).toEqual([
+        'Terminate workflow collect-payment-55? It is cancelled without running compensations.',
+      ]);
+      const terminated = (await (
+        await send('/workflows/collect-payment-55')
+      ).json()) as { status: string; compensations?: unknown[] };
+      expect(terminated.status).toBe('cancelled');
+      // Terminated: no refund ran.
+      expect(terminated.compensations ?? []).toEqual([]);
+
+      // Ended now: Delete removes it from the list and the store.
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page
+        .locator('#notice', { hasText: 'Deleted collect-payment-55.' })
+        .waitFor();
+      await eventually(
+        async () => (await row('collect-payment-55').count()) === 0,
+        10_000,
+        'collect-payment-55 to leave the list',
+      );
+      expect(dialogs[1]).toBe(
+        'Delete workflow collect-payment-55 with its steps and signals? This cannot be undone.',
+      );
+      expect((await send('/workflows/collect-payment-55')).status).toBe(404);
+      expect(await page.locator('#detail .workflow-id').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });
 
 /** Waits until the status filter shows this count. */

@@ -1,6 +1,7 @@
 import {
   flowControlContract,
   keyedRateLimitContract,
+  flowSlotsContract,
 } from '@lidex/nestjs/testing';
 import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 import { describeEachMongo, mongoStoreFactory } from '../support/mongo';
@@ -14,11 +15,14 @@ import {
 // rate limits (all, per key), enforced inside the claim, with two store objects racing.
 flowControlContract(memoryStoreFactory());
 keyedRateLimitContract(memoryStoreFactory());
+flowSlotsContract(memoryStoreFactory());
 flowControlContract(sqliteStoreFactory());
 keyedRateLimitContract(sqliteStoreFactory());
+flowSlotsContract(sqliteStoreFactory());
 describePostgres('PostgreSQL', () => {
   flowControlContract(postgresStoreFactory());
   keyedRateLimitContract(postgresStoreFactory());
+  flowSlotsContract(postgresStoreFactory());
 });
 describeMysql('MySQL', () => {
   flowControlContract(mysqlStoreFactory());

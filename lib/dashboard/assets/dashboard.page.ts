@@ -15,6 +15,7 @@ export function renderDashboardPage(assetPrefix: string): string {
 <script src="${prefix}app.js" defer></script>
 <script src="${prefix}schedules.js" defer></script>
 <script src="${prefix}charts.js" defer></script>
+<script src="${prefix}slots.js" defer></script>
 </head>
 <body>
 <header class="top">
@@ -41,6 +42,12 @@ export function renderDashboardPage(assetPrefix: string): string {
       <label>Waiting
         <select id="waiting-filter"><option value="">All</option><option value="signal">for a signal</option><option value="child">for a child</option></select>
       </label>
+      <label>Priority
+        <input id="priority-filter" type="number" step="1" inputmode="numeric" placeholder="All">
+      </label>
+      <label>Key
+        <input id="key-filter" type="text" placeholder="All" spellcheck="false">
+      </label>
     </div>
     <table id="workflows">
       <thead>
@@ -55,6 +62,15 @@ export function renderDashboardPage(assetPrefix: string): string {
     <p class="muted">Choose a workflow to see its input, result and timeline.</p>
   </section>
 </main>
+<section id="slots" class="schedules-pane" aria-label="Slots in use" hidden>
+  <h2>Slots in use</h2>
+  <table>
+    <thead>
+      <tr><th>Workflow</th><th>Running</th><th>Per key</th><th>Rate limit</th><th>Busiest keys</th></tr>
+    </thead>
+    <tbody></tbody>
+  </table>
+</section>
 <section id="schedules" class="schedules-pane" aria-label="Schedules">
   <h2>Schedules</h2>
   <table>

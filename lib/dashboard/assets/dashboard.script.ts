@@ -27,6 +27,9 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     name: '',
     version: '',
     waiting: '',
+    // Priority and key filter the rows loaded (the list API has no such filter).
+    priority: '',
+    key: '',
     selected: undefined,
     rows: [],
     nextCursor: undefined,
@@ -182,6 +185,8 @@ ${DASHBOARD_SIGNALS_PART}
     state.name = params.get('name') || '';
     state.version = /^\d+$/.test(params.get('version') || '') ? params.get('version') : '';
     state.waiting = WAITING.includes(params.get('waiting')) ? params.get('waiting') : '';
+    state.priority = /^-?\d+$/.test(params.get('priority') || '') ? params.get('priority') : '';
+    state.key = params.get('key') || '';
     state.selected = params.has('id') ? params.get('id') : undefined;
   }
 
@@ -191,6 +196,8 @@ ${DASHBOARD_SIGNALS_PART}
     if (state.name) params.set('name', state.name);
     if (state.version) params.set('version', state.version);
     if (state.waiting) params.set('waiting', state.waiting);
+    if (state.priority) params.set('priority', state.priority);
+    if (state.key) params.set('key', state.key);
     if (state.selected !== undefined) params.set('id', state.selected);
     const hash = params.toString();
     history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search);
@@ -282,11 +289,14 @@ ${DASHBOARD_SIGNALS_PART}
   }
 
   function renderList() {
-    const snapshot = JSON.stringify([state.rows, state.nextCursor, state.selected]);
+    const snapshot = JSON.stringify([state.rows, state.nextCursor, state.selected, state.priority, state.key]);
     if (snapshot === renderedList) return;
     renderedList = snapshot;
-    byId('workflows').tBodies[0].replaceChildren(...state.rows.map(listRow));
-    byId('empty').hidden = state.rows.length > 0;
+    const shown = state.rows.filter((workflow) =>
+      (!state.priority || (workflow.priority || 0) === Number(state.priority)) &&
+      (!state.key || workflow.concurrencyKey === state.key));
+    byId('workflows').tBodies[0].replaceChildren(...shown.map(listRow));
+    byId('empty').hidden = shown.length > 0;
     byId('more').hidden = !state.nextCursor;
   }
 
@@ -580,6 +590,20 @@ ${DASHBOARD_SIGNALS_PART}
       event.target.value = state.version;
       changeFilters();
     });
+    byId('priority-filter').value = state.priority;
+    byId('priority-filter').addEventListener('change', (event) => {
+      const value = event.target.value.trim();
+      state.priority = /^-?\d+$/.test(value) ? String(Number(value)) : '';
+      event.target.value = state.priority;
+      writeHash();
+      renderList();
+    });
+    byId('key-filter').value = state.key;
+    byId('key-filter').addEventListener('change', (event) => {
+      state.key = event.target.value.trim();
+      writeHash();
+      renderList();
+    });
     byId('more').addEventListener('click', () => {
       loadList(true).catch(showProblem);
     });
@@ -588,6 +612,8 @@ ${DASHBOARD_SIGNALS_PART}
       byId('name-filter').value = state.name;
       byId('version-filter').value = state.version;
       byId('waiting-filter').value = state.waiting;
+      byId('priority-filter').value = state.priority;
+      byId('key-filter').value = state.key;
       changeFilters();
     });
     loadNames().catch(showProblem);

@@ -1,4 +1,4 @@
-import type { ClaimOptions, StoredWorkflow } from '../persistence';
+import type { ClaimOptions, LeasedCount, StoredWorkflow } from '../persistence';
 import { ReadyQueue } from './ready-queue';
 
 /**
@@ -129,6 +129,31 @@ export class MemoryFlowGate {
   private add(counts: Map<string, number>, slot: string): void {
     counts.set(slot, (counts.get(slot) ?? 0) + 1);
   }
+}
+
+/** The leases held by workflows of `names`, per key (`Persistence.leasedCounts`). */
+export function leasedCounts(
+  workflows: Iterable<StoredWorkflow>,
+  names: readonly string[],
+): LeasedCount[] {
+  const counts = new Map<string, LeasedCount>();
+  for (const workflow of workflows) {
+    if (!workflow.leaseToken || !names.includes(workflow.name)) continue;
+    const slot = JSON.stringify([
+      workflow.name,
+      workflow.concurrencyKey ?? null,
+    ]);
+    const count = counts.get(slot) ?? {
+      name: workflow.name,
+      ...(workflow.concurrencyKey === undefined
+        ? {}
+        : { concurrencyKey: workflow.concurrencyKey }),
+      leased: 0,
+    };
+    count.leased += 1;
+    counts.set(slot, count);
+  }
+  return [...counts.values()];
 }
 
 /** The slots a leased workflow holds: its name's, and its key's when it has one. */

@@ -2,7 +2,11 @@ import { memoryActivity } from './memory.activity';
 import type { ActivityBucket, ActivityQuery } from '../../model';
 import { MemorySignals } from './memory.signals';
 import { MemorySchedules } from './memory.schedules';
-import { MemoryFlowGate, PriorityReady } from './memory.flow-control';
+import {
+  leasedCounts,
+  MemoryFlowGate,
+  PriorityReady,
+} from './memory.flow-control';
 import { claimableVersion } from './memory.versions';
 import { hasEnded, purgeable } from './memory.retention';
 import {
@@ -34,6 +38,7 @@ import {
   type WorkflowPurge,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
+  type LeasedCount,
 } from '../persistence';
 
 /**
@@ -96,6 +101,10 @@ export class MemoryStore implements Persistence {
     this.ready.setPriority(workflow.id, workflow.priority ?? 0);
     this.ready.schedule(workflow.id, lease ? lease.until : workflow.now);
     return Promise.resolve(true);
+  }
+
+  leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
+    return Promise.resolve(leasedCounts(this.workflows.values(), names));
   }
 
   claimReady(

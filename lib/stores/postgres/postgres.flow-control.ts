@@ -1,4 +1,5 @@
 import type { ClaimOptions } from '../persistence';
+import type { Statement } from './postgres.queryable';
 import { NOT_WAITING, signalsOf } from './postgres.signals';
 import { skipNewerVersions } from './postgres.versions';
 
@@ -26,6 +27,14 @@ export const flowMigration = (schema: string): string[] => [
     ON "${schema}".workflows (name, concurrency_key, first_claimed_at)
     WHERE first_claimed_at IS NOT NULL AND concurrency_key IS NOT NULL`,
 ];
+
+/** The leases held by workflows of the names in `$1` (a text array), per key. */
+export const leasedCountsSql = (schema: string): Statement => ({
+  name: `lidex_${schema}_leased_counts`,
+  text: `SELECT name, concurrency_key AS key, count(*)::int AS n FROM "${schema}".workflows
+    WHERE lease_token IS NOT NULL AND name = ANY($1::text[])
+    GROUP BY name, concurrency_key`,
+});
 
 /** The lock limited claims of one schema take in turn (`$1`: the schema). */
 export const flowLockSql = `SELECT pg_advisory_xact_lock(hashtextextended('lidex flow ' || $1, 0))`;

@@ -1,3 +1,4 @@
+import { leasedCountsSql } from './postgres.flow-control';
 import { PostgresSchedules } from './postgres.schedules';
 import { activityStatement, postgresActivity } from './postgres.activity';
 import { PostgresRetention } from './postgres.retention';
@@ -34,6 +35,7 @@ import {
   type CompensationStatusChange,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
+  type LeasedCount,
 } from '../persistence';
 import { PostgresListener } from './postgres.listener';
 import {
@@ -409,6 +411,20 @@ export class PostgresStore implements Persistence {
     ];
     const { rows } = await this.query<WorkflowRow>(statement, values);
     return rows.map(toSummary);
+  }
+
+  async leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
+    if (names.length === 0) return [];
+    const { rows } = await this.query<{
+      name: string;
+      key: string | null;
+      n: number;
+    }>(leasedCountsSql(this.schema), [[...names]]);
+    return rows.map((row) => ({
+      name: row.name,
+      ...(row.key === null ? {} : { concurrencyKey: row.key }),
+      leased: Number(row.n),
+    }));
   }
 
   async countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {

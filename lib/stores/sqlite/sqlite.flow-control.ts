@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ClaimOptions, FlowLimit } from '../persistence';
+import type { ClaimOptions, FlowLimit, LeasedCount } from '../persistence';
 import { NOT_WAITING } from './sqlite.signals';
 import { SKIP_NEWER_VERSIONS } from './sqlite.versions';
 
@@ -118,6 +118,7 @@ export class SqliteFlowStatements {
   private readonly leasedByKey: BetterSqlite3.Statement;
   private readonly firstClaims: BetterSqlite3.Statement;
   private readonly firstClaimsByKey: BetterSqlite3.Statement;
+  private readonly leasedCounts: BetterSqlite3.Statement;
 
   constructor(db: BetterSqlite3.Database, prefix: string) {
     const workflows = `${prefix}workflows`;
@@ -132,12 +133,34 @@ export class SqliteFlowStatements {
     this.firstClaims = db.prepare(
       `SELECT count(*) AS n FROM ${workflows} WHERE name = ? AND first_claimed_at > ?`,
     );
+    this.leasedCounts = db.prepare(
+      `SELECT name, concurrency_key AS key, count(*) AS n FROM ${workflows}
+       INDEXED BY ${workflows}_leased
+       WHERE lease_token IS NOT NULL
+         AND name IN (SELECT value FROM json_each(?))
+       GROUP BY name, concurrency_key`,
+    );
     this.firstClaimsByKey = db.prepare(
       `SELECT concurrency_key AS key, count(*) AS n FROM ${workflows}
        INDEXED BY ${workflows}_first_claims_by_key
        WHERE name = ? AND concurrency_key IS NOT NULL AND first_claimed_at > ?
        GROUP BY concurrency_key`,
     );
+  }
+
+  /** The leases held now by workflows of `names`, per key (`Persistence.leasedCounts`). */
+  leasedOf(names: readonly string[]): LeasedCount[] {
+    if (names.length === 0) return [];
+    const rows = this.leasedCounts.all(JSON.stringify(names)) as {
+      name: string;
+      key: string | null;
+      n: number;
+    }[];
+    return rows.map((row) => ({
+      name: row.name,
+      ...(row.key === null ? {} : { concurrencyKey: row.key }),
+      leased: row.n,
+    }));
   }
 
   /** The claim's gate, counted now (inside the claim's transaction). */

@@ -22,6 +22,7 @@ import {
   type WorkflowPurge,
   type WorkflowQuery,
   type WorkflowSummaryRecord,
+  type LeasedCount,
 } from '../persistence';
 import { claimInTransaction, leasesEndingBy } from './sqlite.claims';
 import { SqliteConnection } from './sqlite.connection';
@@ -132,6 +133,10 @@ export class SqliteStore implements Persistence {
         claimInTransaction(sql, now, leases, takeOver, options),
       ),
     );
+  }
+
+  leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
+    return this.run((sql) => sql.flow.leasedOf(names));
   }
 
   listLeases(endingBy: number, limit: number): Promise<SeenLease[]> {
