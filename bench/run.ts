@@ -6,8 +6,9 @@
  * stdout. `--markdown` prints the tables as Markdown; `--stores=memory,sqlite` runs only the stores
  * named, `--peers=dbos,bullmq` only the peers named (`--peers=none`: none); `--peers-only` skips the
  * scenarios of every store and runs only the rounds beside the peers. `--observability` runs only
- * the overhead of tracing and events (on against off, interleaved: observability-run.ts). Progress
- * goes to stderr.
+ * the overhead of tracing and events (on against off, interleaved: observability-run.ts).
+ * `--retention` runs only claim cost while another process purges 100,000 finished workflows
+ * (retention-run.ts). Progress goes to stderr.
  *
  * MongoDB: LIDEX_MONGO_URL when set, else a server started here (a `mongod` on PATH, else
  * FerretDB), stopped at the end; and mongo-java-server too (`--stores=mongo-java-server`), when
@@ -45,6 +46,7 @@ import { PEERS, type Peer, runPeers } from './peers';
 import { type BenchPostgres, findPostgres } from './peers/postgres-server';
 import { postgresBenchStore } from './peers/postgres-store';
 import { runObservabilityBench } from './observability-run';
+import { runRetentionBench } from './retention-run';
 import { mysqlBenchStore } from './mysql-store';
 
 const quick = process.argv.includes('--quick');
@@ -152,6 +154,15 @@ async function main(): Promise<void> {
     // Only the overhead of tracing and events (observability-run.ts).
     try {
       return await runObservabilityBench({ dir, quick, wanted, json });
+    } finally {
+      forgetDir();
+      removeDir();
+    }
+  }
+  if (process.argv.includes('--retention')) {
+    // Only claim cost while a purge runs (retention-run.ts).
+    try {
+      return await runRetentionBench({ dir, quick, wanted, json });
     } finally {
       forgetDir();
       removeDir();
