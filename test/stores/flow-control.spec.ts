@@ -28,7 +28,7 @@ describeMysql('MySQL', () => {
   flowControlContract(mysqlStoreFactory());
   keyedRateLimitContract(mysqlStoreFactory());
 });
-// MongoDB: no rate limits per key yet (keyedRateLimits), so no keyedRateLimitContract.
 describeEachMongo('MongoDB on $label', (server) => {
   flowControlContract(mongoStoreFactory(server));
+  keyedRateLimitContract(mongoStoreFactory(server));
 });

@@ -12,7 +12,8 @@ import { FlowStarts } from './mongo.flow-starts';
  * of two claims racing for the last one, exactly one succeeds. A rate limit numbers the starts
  * of a name: start k is inserted only by a claim that read starts 0..k-1 (those not swept) and
  * found fewer than `max` of them in the last `perMs`; of two claims counting the same starts,
- * only one inserts number k. A start whose workflow another claim won is marked void, so it
+ * only one inserts number k (a key's starts, for a rate limit per key, are numbered apart:
+ * `mongo.flow-starts.ts`). A start whose workflow another claim won is marked void, so it
  * counts no more. A slot is deleted once the lease that took it
  * ends (the instance that claimed it deletes it after its write); one left by a process that
  * died is found stale (older than a lease, its workflow no longer leased) by a claim that finds
@@ -22,12 +23,13 @@ import { FlowStarts } from './mongo.flow-starts';
 /** One document of `<prefix>flow`: a slot held, a numbered start, or an upgrade done. */
 export interface FlowDocument {
   _id: string;
-  kind: 'slot' | 'start' | 'upgrade';
+  kind: 'slot' | 'start' | 'key-start' | 'upgrade';
   name?: string;
-  /** A slot's scope: `["name"]` for the name's limit, `["name","key"]` for a key's. */
+  /** A slot's (or key start's) scope: `["name"]` for the name's limit, `["name","key"]` for a key's. */
   scope?: string;
   /** A slot's number, from 0, below the limit. */
   n?: number;
+  /** The workflow that took the slot (or the start). */
   workflowId?: string;
   /** The lease that took the slot. */
   leaseToken?: string;
@@ -56,8 +58,8 @@ export const FLOW_CANDIDATE_PROJECTION = {
 /** What a claim took for one workflow before winning it; given back if it loses. */
 export interface Admission {
   slots: string[];
-  /** The start numbered for a first claim. */
-  start?: string;
+  /** The starts numbered for a first claim (its name's, its key's). */
+  starts?: string[];
   /** The lease taken over (a lapsed one): its slots are this claim's now. */
   takenOver?: string;
 }
@@ -153,7 +155,7 @@ export class FlowGate {
     private readonly staleAfterMs: number,
     docs: FlowDocument[],
   ) {
-    this.starts = new FlowStarts(control.flow, limits, now);
+    this.starts = new FlowStarts(control.flow, control.workflows, now);
     for (const doc of docs) this.slotsOf(doc.scope!).set(doc.n!, doc);
   }
 
@@ -182,8 +184,7 @@ export class FlowGate {
             },
       );
     }
-    if (this.starts.rated.size > 0)
-      nor.push({ name: { $in: [...this.starts.rated] }, attempts: 0 });
+    nor.push(...this.starts.exclusions());
     return nor.length > 0 ? [{ $nor: nor }] : [];
   }
 
@@ -201,7 +202,7 @@ export class FlowGate {
     if (candidate.leaseToken !== undefined)
       return { slots: [], takenOver: candidate.leaseToken };
     const first = (candidate.attempts ?? candidate.epoch) === 0;
-    if (first && this.starts.rated.has(candidate.name)) return undefined;
+    if (first && this.starts.refuses(candidate)) return undefined;
     const scopes: [string, number][] = [];
     if (limit.concurrency !== undefined)
       scopes.push([scopeOf(candidate.name), limit.concurrency]);
@@ -224,13 +225,13 @@ export class FlowGate {
       await this.giveBack(admission);
       return undefined;
     }
-    if (first && limit.rate) {
-      const start = await this.starts.take(candidate.name, limit.rate);
-      if (!start) {
+    if (first && (limit.rate || limit.keyRate)) {
+      const starts = await this.starts.admit(candidate, limit);
+      if (!starts) {
         await this.giveBack(admission);
         return undefined;
       }
-      admission.start = start;
+      admission.starts = starts;
     }
     return admission;
   }
@@ -240,8 +241,8 @@ export class FlowGate {
     const limit = this.limits.get(candidate.name);
     if (!limit || candidate.leaseToken !== undefined) return false;
     if (
-      this.starts.rated.has(candidate.name) &&
-      (candidate.attempts ?? candidate.epoch) === 0
+      (candidate.attempts ?? candidate.epoch) === 0 &&
+      this.starts.refuses(candidate)
     )
       return true;
     return (
@@ -261,10 +262,7 @@ export class FlowGate {
     }
     if (admission.slots.length > 0)
       await flow.deleteMany({ _id: { $in: admission.slots } });
-    // A start once numbered keeps its number (the next one is counted after it); given back,
-    // it no longer counts.
-    if (admission.start)
-      await flow.updateOne({ _id: admission.start }, { $set: { void: true } });
+    if (admission.starts) await this.starts.giveBack(admission.starts);
   }
 
   private async takeSlot(

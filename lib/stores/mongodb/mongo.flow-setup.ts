@@ -9,7 +9,7 @@ const PRIORITY_UPGRADE = 'upgrade:priority';
 
 /**
  * The claim's order by priority (`lidex_priority_ready`), the flow collection's lookups of a
- * lease's slots, and, once per database, `priority: 0` on the runnable documents written before
+ * lease's slots, the rate limits' count of first claims (`lidex_first_claimed`), and, once per database, `priority: 0` on the runnable documents written before
  * priorities (a missing field sorts below every number, so they would be claimed last).
  */
 export async function ensureFlowIndexes(
@@ -27,6 +27,13 @@ export async function ensureFlowIndexes(
     'lidex_flow_lease',
     { workflowId: 1, leaseToken: 1 },
     true,
+  );
+  // Rate limits count the workflows of a name (and key) first claimed in their window.
+  await ensureIndex(
+    workflows,
+    'lidex_first_claimed',
+    { name: 1, concurrencyKey: 1, firstClaimedAt: 1 },
+    false,
   );
   if (await flow.findOne({ _id: PRIORITY_UPGRADE })) return;
   const older = { readyAt: { $exists: true }, priority: { $exists: false } };

@@ -1,92 +1,193 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import type { FlowLimit } from '../persistence';
+import type { WorkflowDocument } from './mongo.documents';
 import { isDuplicateKey } from './mongo.errors';
-import type { FlowDocument } from './mongo.flow-control';
+import type { FlowCandidate, FlowDocument } from './mongo.flow-control';
 
 /*
  * Rate limits in the MongoDB store (see `mongo.flow-control.ts`): the starts of a name are
- * numbered documents of `<prefix>flow`, `start:["name"]:k`. A claim reads the name's starts,
- * counts those not void in the last `perMs`, and, below `max`, inserts number head + 1: of two
- * claims that counted the same starts, only one inserts that number (the other reads again).
+ * numbered documents of `<prefix>flow`, `start:["name"]:k`, and those of a name and key (a rate
+ * limit per key, `FlowLimit.keyRate`) are numbered apart, `start:["name","key"]:k` (kind
+ * `key-start`). A claim reads the scope's starts, counts the workflows of those not void in the
+ * last `perMs`, and, below `max`, inserts number head + 1: of two claims that counted the same
+ * starts, only one inserts that number (the other reads again). Two starts of one workflow (two
+ * claims racing for it: one wins it, the other voids its start) count once. The workflows of the
+ * scope first claimed in the window (`firstClaimedAt`, index `lidex_first_claimed`) count too,
+ * so that starts made while no instance declared the limit (no start numbered) are not missed.
  */
 
-const startId = (name: string, seq: number) =>
-  `start:${JSON.stringify([name])}:${seq}`;
+type Rate = { max: number; perMs: number };
+
+const scopeOf = (name: string, key?: string) =>
+  JSON.stringify(key === undefined ? [name] : [name, key]);
+const startId = (scope: string, seq: number) => `start:${scope}:${seq}`;
 /** Starts kept beyond twice the rate's `max` before those no count needs are deleted. */
 const SWEEP_AFTER = 50;
 /** How many times a start is numbered again after another instance took its number. */
 const START_TRIES = 5;
 
-/** One claim's view of the starts of its rate-limited names. */
+/** One claim's view of the starts of its rate-limited names and keys. */
 export class FlowStarts {
   /** Names at their rate limit for this claim. */
   readonly rated = new Set<string>();
-  /** Per name, its starts as read (and taken) by this claim. */
+  /** Scopes `["name","key"]` at their rate limit per key for this claim. */
+  private readonly ratedKeys = new Set<string>();
+  /** Per scope, its starts as read (and taken) by this claim. */
   private readonly starts = new Map<
     string,
-    { head: number; docs: FlowDocument[] }
+    { head: number; docs: FlowDocument[]; firstClaimed: string[] }
   >();
 
   constructor(
     private readonly flow: Collection<FlowDocument>,
-    private readonly limits: ReadonlyMap<string, FlowLimit>,
+    private readonly workflows: Collection<WorkflowDocument>,
     private readonly now: number,
   ) {}
 
-  /** Numbers a start of `name`, if its rate limit allows one now; else notes it `rated`. */
-  async take(
+  /** What the claim's find leaves out: first claims of a name or key at its rate limit. */
+  exclusions(): Filter<WorkflowDocument>[] {
+    const nor: Filter<WorkflowDocument>[] = [];
+    if (this.rated.size > 0)
+      nor.push({ name: { $in: [...this.rated] }, attempts: 0 });
+    for (const scope of this.ratedKeys) {
+      const [name, key] = JSON.parse(scope) as [string, string];
+      nor.push({
+        name: { $eq: name },
+        concurrencyKey: { $eq: key },
+        attempts: 0,
+      });
+    }
+    return nor;
+  }
+
+  /** Whether the claim already knows the first claim of `candidate` is over a rate limit. */
+  refuses(candidate: FlowCandidate): boolean {
+    return (
+      this.rated.has(candidate.name) ||
+      (candidate.concurrencyKey != null &&
+        this.ratedKeys.has(scopeOf(candidate.name, candidate.concurrencyKey)))
+    );
+  }
+
+  /**
+   * Numbers the starts a first claim of `candidate` needs (its name's, its key's), or answers
+   * undefined, leaving none taken, when a rate limit allows no start now.
+   */
+  async admit(
+    candidate: FlowCandidate,
+    limit: FlowLimit,
+  ): Promise<string[] | undefined> {
+    const taken: string[] = [];
+    const { name, concurrencyKey: key } = candidate;
+    if (limit.rate) {
+      const start = await this.take(candidate._id, name, undefined, limit.rate);
+      if (!start) return undefined;
+      taken.push(start);
+    }
+    if (limit.keyRate && key != null) {
+      const start = await this.take(candidate._id, name, key, limit.keyRate);
+      if (!start) {
+        await this.giveBack(taken);
+        return undefined;
+      }
+      taken.push(start);
+    }
+    return taken;
+  }
+
+  /** A start once numbered keeps its number (the next is counted after it); void, it no longer counts. */
+  async giveBack(starts: readonly string[]): Promise<void> {
+    for (const known of this.starts.values())
+      for (const doc of known.docs)
+        if (starts.includes(doc._id)) doc.void = true;
+    if (starts.length > 0)
+      await this.flow.updateMany(
+        { _id: { $in: [...starts] } },
+        { $set: { void: true } },
+      );
+  }
+
+  /** Numbers a start of the scope, if its rate allows one now; else notes the scope rated. */
+  private async take(
+    workflowId: string,
     name: string,
-    rate: { max: number; perMs: number },
+    key: string | undefined,
+    rate: Rate,
   ): Promise<string | undefined> {
-    const { flow } = this;
+    const scope = scopeOf(name, key);
     for (let tries = 0; tries < START_TRIES; tries++) {
-      const known = this.starts.get(name) ?? (await this.readStarts(name));
+      const known =
+        this.starts.get(scope) ??
+        (await this.readStarts(scope, name, key, rate));
       const since = this.now - rate.perMs;
-      const counted = known.docs.filter((doc) => !doc.void && doc.at > since);
-      if (counted.length >= rate.max) break;
+      const counted = new Set(known.firstClaimed);
+      for (const doc of known.docs)
+        if (!doc.void && doc.at > since) counted.add(doc.workflowId ?? doc._id);
+      if (counted.size >= rate.max) break;
       const seq = known.head + 1;
       const doc: FlowDocument = {
-        _id: startId(name, seq),
-        kind: 'start',
+        _id: startId(scope, seq),
+        kind: key === undefined ? 'start' : 'key-start',
         name,
+        ...(key === undefined ? {} : { scope }),
         seq,
+        workflowId,
         at: this.now,
       };
       try {
-        await flow.insertOne(doc);
+        await this.flow.insertOne(doc);
         known.head = seq;
         known.docs.push(doc);
         return doc._id;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        this.starts.delete(name);
+        this.starts.delete(scope);
       }
     }
-    this.rated.add(name);
+    if (key === undefined) this.rated.add(name);
+    else this.ratedKeys.add(scope);
     return undefined;
   }
 
   /**
-   * The name's starts (those not swept) and the highest number. Deletes, now and then, those
-   * no count can need: older than any window, or void, all but the highest.
+   * The scope's starts (those not swept), the highest number, and the scope's workflows first
+   * claimed in the window (up to `max`: that many are enough to refuse). Deletes, now and then,
+   * the starts no count can need: older than any window, or void, all but the highest (kept, so
+   * that the numbers go on after it).
    */
   private async readStarts(
+    scope: string,
     name: string,
-  ): Promise<{ head: number; docs: FlowDocument[] }> {
+    key: string | undefined,
+    { max, perMs }: Rate,
+  ): Promise<{ head: number; docs: FlowDocument[]; firstClaimed: string[] }> {
     const { flow } = this;
-    const docs = await flow.find({ kind: 'start', name }).toArray();
+    const filter: Filter<FlowDocument> =
+      key === undefined
+        ? { kind: 'start', name }
+        : { kind: 'key-start', scope };
+    const [docs, firstClaimed] = await Promise.all([
+      flow.find(filter).toArray(),
+      this.workflows
+        .find(
+          {
+            name,
+            ...(key === undefined ? {} : { concurrencyKey: key }),
+            firstClaimedAt: { $gt: this.now - perMs },
+          },
+          { projection: { _id: 1 }, limit: max },
+        )
+        .toArray(),
+    ]);
     const head = Math.max(-1, ...docs.map((doc) => doc.seq!));
-    const perMs = this.limits.get(name)?.rate?.perMs ?? 0;
-    const max = this.limits.get(name)?.rate?.max ?? 0;
     if (docs.length > 2 * max + SWEEP_AFTER)
       await flow.deleteMany({
-        kind: 'start',
-        name,
+        ...filter,
         seq: { $lt: head },
         $or: [{ void: true }, { at: { $lte: this.now - 2 * perMs } }],
       });
-    const known = { head, docs };
-    this.starts.set(name, known);
+    const known = { head, docs, firstClaimed: firstClaimed.map((w) => w._id) };
+    this.starts.set(scope, known);
     return known;
   }
 }

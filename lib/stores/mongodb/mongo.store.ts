@@ -127,6 +127,8 @@ export class MongoStore implements Persistence {
   readonly maxWorkflowBytes = MAX_WORKFLOW_BYTES;
   /** Limits and priorities, decided by unique inserts (`mongo.flow-control.ts`). */
   readonly flowControl = true;
+  /** Rate limits per concurrency key too, as numbered starts per key (`mongo.flow-starts.ts`). */
+  readonly keyedRateLimits = true;
   private opened?: Opened;
   private readonly prefix: string;
   private readonly held = new HeldLeases();
