@@ -74,7 +74,7 @@ export async function runRetentionBench(options: {
 }
 
 /** SQLite: the claims' CPU is this process's (the purge runs in another). */
-function sqlitePlace(dir: string): RetentionPlace {
+export function sqlitePlace(dir: string): RetentionPlace {
   const path = join(dir, 'retention.sqlite');
   return {
     store: 'sqlite',

@@ -53,7 +53,7 @@ export interface RetentionPlace {
 
 export const T0 = 1_700_000_000_000;
 
-/** The longest the purging side claims for. */
+/** The longest the purging side claims for, by default. */
 const PURGING_CLAIMS_MS = 120_000;
 
 /** What one round of claims measured. */
@@ -117,7 +117,7 @@ function side(place: RetentionPlace, rounds: Round[]): RetentionSide {
 
 export async function retentionClaims(
   place: RetentionPlace,
-  sizes: { finished: number; live: number },
+  sizes: { finished: number; live: number; purgingClaimsMs?: number },
   progress: (line: string) => void,
 ): Promise<RetentionFigures> {
   const { finished, live } = sizes;
@@ -156,7 +156,8 @@ export async function retentionClaims(
     // Rounds of `live` claims until the purge is over, so that the claims overlap all of it.
     // Bounded: on SQLite the claims take the one write lock again and again, and a loaded
     // machine's purge can take many minutes behind them (what is left is purged after).
-    const claimsUntil = Date.now() + PURGING_CLAIMS_MS;
+    const claimsUntil =
+      Date.now() + (sizes.purgingClaimsMs ?? PURGING_CLAIMS_MS);
     const rounds: Round[] = [];
     let ended = false;
     void exited.then(() => (ended = true));
