@@ -66,4 +66,10 @@ export interface WorkflowError {
   name: string;
   message: string;
   stack?: string;
+  /**
+   * As stored by an engine whose codec encodes errors (`errors: true`): the message and stack,
+   * encoded; `message` then only says so (`encrypted (key k1)`) and `stack` is absent. Readers
+   * with the codec are handed the error decoded, without this field.
+   */
+  encoded?: string;
 }

@@ -39,7 +39,8 @@ export * from '../model';
  *
  * Data:
  * - Values (inputs, results, errors) reach a store already encoded; a store keeps them as opaque
- *   text and hands them back unchanged. Ids and lease tokens are opaque strings too: a store
+ *   text and hands them back unchanged. An error (`WorkflowError`) is kept whole, every field of
+ *   it: `encoded` holds its message and stack when the codec encodes errors. Ids and lease tokens are opaque strings too: a store
  *   never builds a query or a field path from one.
  * - Times are milliseconds since the epoch, always given by the caller (`now`, `readyAt`,
  *   `until`); a store never reads its own clock, except to answer `serverTime()`.

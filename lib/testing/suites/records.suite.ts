@@ -129,6 +129,24 @@ export function recordsContract(factory: StoreFactory): void {
         expect(stored).toMatchObject({ status: 'aborted', failures: 3, error });
         expect(stored?.readyAt).toBeUndefined();
       });
+      it('keeps an error whole, its encoded message (a codec that encodes errors) too', async () => {
+        await insert('a');
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
+        const error = {
+          name: 'CardDeclinedError',
+          message: 'encrypted (key k1)',
+          encoded: 'aes256gcm:k1:aXY=:dGFn:Ym9keQ==',
+        };
+        await store.recordFailure('a', held!.leaseToken, {
+          error,
+          retryAt: T0 + 10,
+          maxFailures: 1,
+          now: T0 + 1,
+        });
+        expect((await store.getWorkflow('a'))?.error).toEqual(error);
+        const [listed] = await store.listWorkflows({ limit: 10 });
+        expect(listed.error).toEqual(error);
+      });
     });
 
     describe('failures that cannot succeed on retry', () => {
