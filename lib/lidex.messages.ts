@@ -705,4 +705,6 @@ export const messages = {
   payloadEncrypted: (keyId: string) => `encrypted (key ${keyId})`,
   payloadUndecodable: () =>
     'encoded by a payload codec this process does not have',
+  aesGcmErrorsOption: () =>
+    'true to encrypt error messages and stacks too, false (the default) to store them as they are',
 };

@@ -83,6 +83,7 @@ async function look(
         // Only the result is needed: an input this process cannot decrypt does not stop it.
         deps.values.display,
         deps.values.decode,
+        deps.values.openErrors,
       )) ?? null
     );
   } catch (error) {

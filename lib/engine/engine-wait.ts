@@ -53,7 +53,15 @@ export async function waitFor(
   const status = await waitForStatus(deps, id, options);
   return (
     status &&
-    readWorkflowInfo(deps.store, 'wait()', id, workflow, deps.values.decode)
+    readWorkflowInfo(
+      deps.store,
+      'wait()',
+      id,
+      workflow,
+      deps.values.decode,
+      deps.values.decode,
+      deps.values.openErrors,
+    )
   );
 }
 

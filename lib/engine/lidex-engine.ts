@@ -316,6 +316,8 @@ export class LidexEngine {
       id,
       workflow,
       this.values.decode,
+      this.values.decode,
+      this.values.openErrors,
     );
   }
 
@@ -329,6 +331,8 @@ export class LidexEngine {
       id,
       undefined,
       this.values.display,
+      this.values.display,
+      this.values.openErrors,
     );
   }
 
@@ -346,7 +350,10 @@ export class LidexEngine {
       await this.store.listWorkflows(query),
       query,
     );
-    return { workflows: page.map(toWorkflowSummary), nextCursor };
+    return {
+      workflows: page.map((w) => toWorkflowSummary(this.values.openErrors(w))),
+      nextCursor,
+    };
   }
 
   /** The last `minutes` minutes (at most a day) per minute, from the store: the dashboard's charts. */

@@ -130,7 +130,10 @@ async function fail(
   const error = toWorkflowError(thrown);
   writer.trace.failed(thrown);
   const abort = cannotSucceedOnRetry(thrown);
-  if (compensateAbort && (await compensateAbort(error, abort))) return;
+  // What the store keeps (encoded when the codec encodes errors); the parent, events and logs
+  // are told the error itself (a parent's signal payload is encoded as a value).
+  const stored = deps.values.sealError(error);
+  if (compensateAbort && (await compensateAbort(stored, abort))) return;
   const intervalMs = abort ? 0 : await nextRetryIntervalMs(writer, deps);
   if (intervalMs === undefined) return;
   if (parent && !(await tellParentOfAbort(writer, deps, parent, error, abort)))
@@ -140,7 +143,7 @@ async function fail(
   const retryAt = deadline.cap(at + intervalMs);
   const outcome = await writer.write(() =>
     store.recordFailure(writer.workflowId, writer.leaseToken, {
-      error,
+      error: stored,
       retryAt,
       maxFailures: options.maxFailures,
       abort,

@@ -22,10 +22,19 @@ export function parseAttemptId(
 
 /**
  * An attempt's error as stored: name and message, no stack (the workflow's room is shared by
- * every attempt; the error that reaches the workflow's code keeps its stack).
+ * every attempt; the error that reaches the workflow's code keeps its stack). `seal` encodes the
+ * message when the codec encodes errors (`StoredValues.sealError`).
  */
-export function encodeAttemptError(error: WorkflowError): string {
-  return JSON.stringify({ name: error.name, message: error.message });
+export function encodeAttemptError(
+  error: WorkflowError,
+  seal: (error: WorkflowError) => WorkflowError,
+): string {
+  const sealed = seal({ name: error.name, message: error.message });
+  return JSON.stringify(
+    sealed.encoded === undefined
+      ? { name: sealed.name, message: sealed.message }
+      : { name: sealed.name, message: sealed.message, encoded: sealed.encoded },
+  );
 }
 
 export function decodeAttemptError(text: string | undefined): WorkflowError {

@@ -116,7 +116,9 @@ export async function runAttempts<T>(
     const record: StoredStep = {
       kind: attemptKind,
       id: attemptId(stepId, attempt),
-      result: encodeAttemptError(toWorkflowError(outcome.error)),
+      result: encodeAttemptError(toWorkflowError(outcome.error), (error) =>
+        deps.values.sealError(error),
+      ),
       startedAt,
       recordedAt: endedAt,
       ...(wakeAt === undefined ? {} : { wakeAt }),

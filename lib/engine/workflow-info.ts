@@ -170,7 +170,10 @@ function toStepInfo(step: StoredStep, read: ValueReader): StepInfo {
   };
 }
 
-/** The workflow, decoded; with a reference, refused if it is a workflow of another name. */
+/**
+ * The workflow, decoded (`read` each value, `readResult` the result, `openErrors` its errors);
+ * with a reference, refused if it is a workflow of another name.
+ */
 export async function readWorkflowInfo(
   store: Pick<Persistence, 'getWorkflow'>,
   call: string,
@@ -178,6 +181,7 @@ export async function readWorkflowInfo(
   workflow: WorkflowRef | undefined,
   read: ValueReader,
   readResult: ValueReader = read,
+  openErrors: (stored: StoredWorkflow) => StoredWorkflow = (stored) => stored,
 ): Promise<WorkflowInfo | undefined> {
   const expected =
     workflow === undefined ? undefined : workflowNameOf(workflow, call);
@@ -187,5 +191,5 @@ export async function readWorkflowInfo(
       messages.workflowRefMismatch(call, id, stored.name, expected),
     );
   }
-  return stored && toWorkflowInfo(stored, read, readResult);
+  return stored && toWorkflowInfo(openErrors(stored), read, readResult);
 }

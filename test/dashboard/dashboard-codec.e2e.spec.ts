@@ -2,8 +2,10 @@ import { LidexModule } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
 import { sqliteStoreFactory } from '../support/store-factories';
 import { codecK1 } from '../support/payload-codec-case';
+import { errorsK1 } from '../support/error-codec-case';
 import {
   DashboardFixtureModule,
+  Provider,
   lidexWith,
   listen,
   type RunningApp,
@@ -58,6 +60,41 @@ describe('dashboard with a payload codec (SQLite)', () => {
     await expect(reader.client.get('greet-1')).rejects.toThrow(
       messages.payloadNeedsCodec('k1'),
     );
+  });
+
+  it('shows an encrypted error decrypted with the key, and as encrypted (key k1) without it', async () => {
+    const persistence = await sqlite.create();
+    const writer = await listen(
+      lidexWith(persistence, true, { codec: errorsK1() }),
+    );
+    apps.push(writer);
+    writer.app.get(Provider).down = true;
+    await writer.client.start('charge-1', 'charge', 42);
+    await expect(writer.client.result('charge-1')).rejects.toThrow(
+      'payment provider is down',
+    );
+    expect(
+      JSON.stringify(await persistence.getWorkflow('charge-1')),
+    ).not.toContain('provider is down');
+    const errorOf = async (running: RunningApp) =>
+      (
+        (await workflowJson(running, 'charge-1')) as unknown as {
+          error: { name: string; message: string };
+        }
+      ).error;
+    expect(await errorOf(writer)).toMatchObject({
+      name: 'Error',
+      message: 'payment provider is down',
+    });
+
+    const reader = await listen(
+      lidexWith(await sqlite.reopen(), true, { clientOnly: true }),
+    );
+    apps.push(reader);
+    expect(await errorOf(reader)).toEqual({
+      name: 'Error',
+      message: messages.payloadEncrypted('k1'),
+    });
   });
 
   it('takes the codec from forRootAsync', async () => {

@@ -74,10 +74,10 @@ export async function runCompensations(
           ? outcome
           : {
               ok: false,
-              error: {
+              error: deps.values.sealError({
                 name: outcome.error.name,
                 message: outcome.error.message,
-              },
+              }),
             },
       ),
       ...(startedAt === undefined ? {} : { startedAt }),
@@ -103,11 +103,14 @@ export async function runCompensations(
   }
   const error =
     gaveUp && !gaveUp.ok
-      ? {
+      ? deps.values.sealError({
           name: 'CompensationError',
-          message: messages.compensationFailedError(gaveUp.error.message),
-        }
-      : failure;
+          message: messages.compensationFailedError(
+            // Read back from its record after a restart, it may be encoded.
+            deps.values.openError(gaveUp.error).message,
+          ),
+        })
+      : failure && deps.values.sealError(failure);
   const ended = await writer.write(() =>
     store.recordCompensationStatus!(run.workflowId, writer.leaseToken, {
       status: end,
@@ -148,10 +151,11 @@ export async function beginCompensating(
     );
     if (!written) return false;
   }
+  const stored = error && deps.values.sealError(error);
   const set = await writer.write(() =>
     deps.store.recordCompensationStatus!(run.workflowId, writer.leaseToken, {
       status: 'compensating',
-      ...(error ? { error } : {}),
+      ...(stored ? { error: stored } : {}),
       now: deps.now(),
     }),
   );

@@ -25,6 +25,12 @@ export interface AesGcmCodecOptions {
   keys: Readonly<Record<string, Buffer | Uint8Array | string>>;
   /** The id (in `keys`) of the key new values are encrypted with. */
   current: string;
+  /**
+   * `true` to encrypt the message and stack of every error Lidex stores too (a workflow's
+   * failure, failed step attempts, compensations that gave up); their class name stays plain.
+   * Default `false`.
+   */
+  errors?: boolean;
 }
 
 const ALGORITHM = 'aes-256-gcm';
@@ -44,6 +50,7 @@ export function aesGcmCodec(options: AesGcmCodecOptions): PayloadCodec {
   const current = keys.get(options.current)!;
   const prefix = `${AES_GCM_PREFIX}${options.current}:`;
   return {
+    errors: options.errors === true,
     encode(text) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv(ALGORITHM, current, iv);
@@ -99,7 +106,13 @@ function readKeys(options: AesGcmCodecOptions): Map<string, KeyObject> {
       options,
       messages.aesGcmOptionsShape(),
     );
-  const { keys, current } = options;
+  const { keys, current, errors } = options;
+  if (errors !== undefined && typeof errors !== 'boolean')
+    throw new InvalidOptionsError(
+      'aesGcmCodec() errors',
+      errors,
+      messages.aesGcmErrorsOption(),
+    );
   if (typeof keys !== 'object' || keys === null || Array.isArray(keys))
     throw new InvalidOptionsError(
       'aesGcmCodec() keys',

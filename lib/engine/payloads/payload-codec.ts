@@ -25,6 +25,12 @@ export interface PayloadCodec {
    * codec's.
    */
   describe?(stored: string): string | undefined;
+  /**
+   * `true` to encode errors too: the message and stack of every error Lidex stores (a workflow's
+   * failure, a failed step attempt, a compensation that gave up). Their class name stays plain.
+   * Off by default.
+   */
+  readonly errors?: boolean;
 }
 
 /** Refuses what is not a codec, when the engine is built rather than at the first step. */
@@ -35,7 +41,8 @@ export function requireCodec(option: string, codec: unknown): void {
     typeof codec !== 'object' ||
     typeof calls.encode !== 'function' ||
     typeof calls.decode !== 'function' ||
-    (calls.describe !== undefined && typeof calls.describe !== 'function')
+    (calls.describe !== undefined && typeof calls.describe !== 'function') ||
+    (calls.errors !== undefined && typeof calls.errors !== 'boolean')
   )
     throw new InvalidOptionsError(option, codec, messages.notACodec());
 }

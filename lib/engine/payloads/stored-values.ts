@@ -2,6 +2,7 @@ import { PayloadCodecError } from '../../errors/payload-codec.error';
 import { messages } from '../../lidex.messages';
 import { decodeValue, encodeValue, requireEncodedSize } from '../codec';
 import type { LazyText } from '../lazy-text';
+import type { StoredStep, WorkflowError } from '../../model';
 import { describeSealed } from './aes-gcm-format';
 import type { PayloadCodec } from './payload-codec';
 
@@ -16,8 +17,11 @@ export type ValueReader = (stored: string) => unknown;
 export class StoredValues {
   /** Decodes, or throws a `PayloadCodecError`: what runs and `get()` use. */
   readonly decode: <T = unknown>(stored: string) => T;
+  /** Whether errors are encoded too (the codec's `errors`). */
+  readonly errors: boolean;
 
   constructor(private readonly codec: PayloadCodec | null) {
+    this.errors = codec?.errors === true;
     this.decode =
       codec === null
         ? <T>(stored: string): T => decodePlain<T>(stored)
@@ -50,6 +54,81 @@ export class StoredValues {
     }
   };
 
+  /**
+   * What the store keeps for an error: as it is, unless the codec encodes errors; then its name,
+   * and its message and stack encoded in `encoded` (`message` saying it is encrypted). An error
+   * already encoded (read back from the store) is kept as it is.
+   */
+  sealError(error: WorkflowError): WorkflowError {
+    if (!this.errors || error.encoded !== undefined) return error;
+    const text = encodeValue(
+      error.stack === undefined
+        ? { message: error.message }
+        : { message: error.message, stack: error.stack },
+      'an error message',
+    );
+    const encoded = this.codec!.encode(text);
+    return { name: error.name, message: this.describe(encoded), encoded };
+  }
+
+  /**
+   * An error as a reader sees it: decoded when it was encoded; when this process cannot decode
+   * it, its message says so (`encrypted (key k1)`). Never throws for an error it cannot read.
+   */
+  readonly openError = (error: WorkflowError): WorkflowError => {
+    if (error.encoded === undefined) return error;
+    let opened: { message?: unknown; stack?: unknown };
+    try {
+      opened = this.decode(error.encoded);
+    } catch (thrown) {
+      if (!(thrown instanceof PayloadCodecError)) throw thrown;
+      return { name: error.name, message: this.describe(error.encoded) };
+    }
+    return {
+      name: error.name,
+      message: typeof opened?.message === 'string' ? opened.message : '',
+      ...(typeof opened?.stack === 'string' ? { stack: opened.stack } : {}),
+    };
+  };
+
+  /**
+   * A stored workflow (or summary) with its errors opened (`openError`): its own, and those of
+   * its attempt and compensation records. Handed back as it is when it holds no encoded error.
+   */
+  readonly openErrors = <
+    T extends { error?: WorkflowError; steps?: readonly StoredStep[] },
+  >(
+    stored: T,
+  ): T => {
+    const steps = stored.steps?.some(holdsEncodedError)
+      ? stored.steps.map((step) =>
+          holdsEncodedError(step) ? this.openRecord(step) : step,
+        )
+      : stored.steps;
+    if (stored.error?.encoded === undefined && steps === stored.steps)
+      return stored;
+    return {
+      ...stored,
+      ...(stored.error ? { error: this.openError(stored.error) } : {}),
+      ...(steps ? { steps } : {}),
+    };
+  };
+
+  /** An attempt's record (`{ name, message }`) or a compensation's (`{ ok, error }`), opened. */
+  private openRecord(step: StoredStep): StoredStep {
+    let parsed: WorkflowError & { error?: WorkflowError };
+    try {
+      parsed = JSON.parse(step.result!) as typeof parsed;
+    } catch {
+      return step;
+    }
+    const opened =
+      step.kind === 'compensation'
+        ? parsed.error && { ...parsed, error: this.openError(parsed.error) }
+        : this.openError(parsed);
+    return opened ? { ...step, result: JSON.stringify(opened) } : step;
+  }
+
   private describe(stored: string): string {
     const own = this.codec?.describe?.(stored);
     if (own !== undefined) return own;
@@ -72,4 +151,19 @@ function decodePlain<T>(stored: string): T {
     const keyId = describeSealed(stored)?.keyId;
     throw new PayloadCodecError(messages.payloadNeedsCodec(keyId), keyId);
   }
+}
+
+const ERROR_RECORDS = new Set([
+  'attempt',
+  'compensation-attempt',
+  'compensation',
+]);
+
+/** Whether a record is an error's (an attempt's, a compensation's) and holds one encoded. */
+function holdsEncodedError(step: StoredStep): boolean {
+  return (
+    ERROR_RECORDS.has(step.kind) &&
+    step.result !== undefined &&
+    step.result.includes('"encoded":')
+  );
 }
