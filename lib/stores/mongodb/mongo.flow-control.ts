@@ -1,7 +1,13 @@
 import type { Collection, Filter } from 'mongodb';
 import type { FlowLimit, Lease } from '../persistence';
-import { byId, type WorkflowDocument } from './mongo.documents';
+import type { WorkflowDocument } from './mongo.documents';
 import { isDuplicateKey } from './mongo.errors';
+import type {
+  Admission,
+  FlowCandidate,
+  FlowDocument,
+} from './mongo.flow-documents';
+import { MAX_VERIFIED, recoverStale } from './mongo.flow-recovery';
 import { FlowStarts } from './mongo.flow-starts';
 
 /*
@@ -17,58 +23,23 @@ import { FlowStarts } from './mongo.flow-starts';
  * counts no more. A slot is deleted once the lease that took it
  * ends (the instance that claimed it deletes it after its write); one left by a process that
  * died is found stale (older than a lease, its workflow no longer leased) by a claim that finds
- * the limit reached, and deleted.
+ * the limit reached, and deleted (`mongo.flow-recovery.ts`). Each holding of a slot is a
+ * document of its own, `_id` `slot:<scope>:<n>:<lease token>`, its `slot` field
+ * (`slot:<scope>:<n>`) unique (index `lidex_flow_slot`): FerretDB 1.x deletes what a filter
+ * matched by `_id` afterwards, so a delete only ever removes the holding it read, never one
+ * taken in its place meanwhile.
  */
 
-/** One document of `<prefix>flow`: a slot held, a numbered start, or an upgrade done. */
-export interface FlowDocument {
-  _id: string;
-  kind: 'slot' | 'start' | 'key-start' | 'upgrade';
-  name?: string;
-  /** A slot's (or key start's) scope: `["name"]` for the name's limit, `["name","key"]` for a key's. */
-  scope?: string;
-  /** A slot's number, from 0, below the limit. */
-  n?: number;
-  /** The workflow that took the slot (or the start). */
-  workflowId?: string;
-  /** The lease that took the slot. */
-  leaseToken?: string;
-  /** A start's number, from 0. */
-  seq?: number;
-  /** A start given back: its workflow was not claimed after all. */
-  void?: boolean;
-  at: number;
-}
-
-/** A ready workflow as a limited claim reads it. */
-export type FlowCandidate = Pick<
-  WorkflowDocument,
-  '_id' | 'epoch' | 'name' | 'concurrencyKey' | 'attempts' | 'leaseToken'
->;
-
-export const FLOW_CANDIDATE_PROJECTION = {
-  _id: 1,
-  epoch: 1,
-  name: 1,
-  concurrencyKey: 1,
-  attempts: 1,
-  leaseToken: 1,
-} as const;
-
-/** What a claim took for one workflow before winning it; given back if it loses. */
-export interface Admission {
-  slots: string[];
-  /** The starts numbered for a first claim (its name's, its key's). */
-  starts?: string[];
-  /** The lease taken over (a lapsed one): its slots are this claim's now. */
-  takenOver?: string;
-}
+export {
+  FLOW_CANDIDATE_PROJECTION,
+  type Admission,
+  type FlowCandidate,
+  type FlowDocument,
+} from './mongo.flow-documents';
 
 const scopeOf = (name: string, key?: string) =>
   JSON.stringify(key === undefined ? [name] : [name, key]);
-const slotId = (scope: string, n: number) => `slot:${scope}:${n}`;
-/** Leases and checked slots remembered at most (a checked one forgotten is looked up again). */
-const MAX_VERIFIED = 10_000;
+const slotOf = (scope: string, n: number) => `slot:${scope}:${n}`;
 
 /** The store's side: slots held by its leases, last start numbers seen, slots checked. */
 export class MongoFlowControl {
@@ -213,13 +184,13 @@ export class FlowGate {
       ]);
     if (scopes.some(([scope]) => this.full.has(scope))) return undefined;
     // The name's slot and the key's are taken together (one round trip's wait).
-    const ids = await Promise.all(
+    const docs = await Promise.all(
       scopes.map(([scope, most]) =>
         this.takeSlot(scope, most, candidate._id, lease.token),
       ),
     );
     const admission: Admission = {
-      slots: ids.filter((id): id is string => id !== undefined),
+      slots: docs.filter((doc): doc is FlowDocument => doc !== undefined),
     };
     if (admission.slots.length < scopes.length) {
       await this.giveBack(admission);
@@ -255,13 +226,15 @@ export class FlowGate {
   /** Gives back what a claim took for a workflow it then did not win. */
   async giveBack(admission: Admission): Promise<void> {
     const { flow } = this.control;
-    for (const id of admission.slots) {
-      const [scope, n] = splitSlot(id);
-      this.slotsOf(scope).delete(n);
-      this.full.delete(scope);
+    for (const doc of admission.slots) {
+      const slots = this.slotsOf(doc.scope!);
+      if (slots.get(doc.n!)?._id === doc._id) slots.delete(doc.n!);
+      this.full.delete(doc.scope!);
     }
     if (admission.slots.length > 0)
-      await flow.deleteMany({ _id: { $in: admission.slots } });
+      await flow.deleteMany({
+        _id: { $in: admission.slots.map((doc) => doc._id) },
+      });
     if (admission.starts) await this.starts.giveBack(admission.starts);
   }
 
@@ -270,18 +243,19 @@ export class FlowGate {
     most: number,
     workflowId: string,
     leaseToken: string,
-  ): Promise<string | undefined> {
+  ): Promise<FlowDocument | undefined> {
     const [name] = JSON.parse(scope) as [string];
     for (let pass = 0; pass < 2; pass++) {
       const slots = this.slotsOf(scope);
       for (let n = 0; n < most && slots.size < most; n++) {
         if (slots.has(n)) continue;
         const doc: FlowDocument = {
-          _id: slotId(scope, n),
+          _id: `${slotOf(scope, n)}:${leaseToken}`,
           kind: 'slot',
           name,
           scope,
           n,
+          slot: slotOf(scope, n),
           workflowId,
           leaseToken,
           at: this.now,
@@ -289,7 +263,7 @@ export class FlowGate {
         try {
           await this.control.flow.insertOne(doc);
           slots.set(n, doc);
-          return doc._id;
+          return doc;
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
           slots.set(n, { ...doc, at: this.now });
@@ -301,36 +275,12 @@ export class FlowGate {
     return undefined;
   }
 
-  /**
-   * Deletes the scope's slots whose lease is gone: older than a lease (a claim under way is
-   * younger) and their workflow not leased. Reads the scope's slots again first.
-   */
+  /** Reads the scope's slots again, deleting those whose lease is gone. */
   private async recover(scope: string): Promise<void> {
-    const { flow, workflows, verified } = this.control;
-    const docs = await flow.find({ kind: 'slot', scope }).toArray();
-    const slots = new Map(docs.map((doc) => [doc.n!, doc]));
-    this.taken.set(scope, slots);
-    for (const doc of docs) {
-      if (doc.at > this.now - this.staleAfterMs) continue;
-      const key = `${doc._id} ${doc.leaseToken}`;
-      if ((verified.get(key) ?? -Infinity) > this.now - this.staleAfterMs)
-        continue;
-      const workflow = await workflows.findOne(byId(doc.workflowId!), {
-        projection: { leaseToken: 1 },
-      });
-      if (workflow?.leaseToken !== undefined) {
-        if (verified.size >= MAX_VERIFIED) verified.clear();
-        verified.set(key, this.now);
-        continue;
-      }
-      verified.delete(key);
-      await flow.deleteOne({
-        _id: doc._id,
-        workflowId: doc.workflowId,
-        leaseToken: doc.leaseToken,
-      });
-      slots.delete(doc.n!);
-    }
+    this.taken.set(
+      scope,
+      await recoverStale(this.control, scope, this.now, this.staleAfterMs),
+    );
   }
 
   private slotsOf(scope: string): Map<number, FlowDocument> {
@@ -345,9 +295,4 @@ export class FlowGate {
     const limit = this.limits.get(name);
     return (key === undefined ? limit?.concurrency : limit?.perKey) ?? Infinity;
   }
-}
-
-function splitSlot(id: string): [string, number] {
-  const at = id.lastIndexOf(':');
-  return [id.slice('slot:'.length, at), Number(id.slice(at + 1))];
 }

@@ -9,8 +9,10 @@ const PRIORITY_UPGRADE = 'upgrade:priority';
 
 /**
  * The claim's order by priority (`lidex_priority_ready`), the flow collection's lookups of a
- * lease's slots, the rate limits' count of first claims (`lidex_first_claimed`), and, once per database, `priority: 0` on the runnable documents written before
- * priorities (a missing field sorts below every number, so they would be claimed last).
+ * lease's slots, one holding per slot (`lidex_flow_slot`), the rate limits' count of first
+ * claims (`lidex_first_claimed`), and, once per database, `priority: 0` on the runnable
+ * documents written before priorities (a missing field sorts below every number, so they
+ * would be claimed last).
  */
 export async function ensureFlowIndexes(
   workflows: Collection<WorkflowDocument>,
@@ -28,6 +30,9 @@ export async function ensureFlowIndexes(
     { workflowId: 1, leaseToken: 1 },
     true,
   );
+  // One holding per slot: each holding has an `_id` of its own (`mongo.flow-control.ts`), its
+  // `slot` unique; sparse, as only slots carry one.
+  await ensureIndex(flow, 'lidex_flow_slot', { slot: 1 }, true, true);
   // Rate limits count the workflows of a name (and key) first claimed in their window.
   await ensureIndex(
     workflows,
