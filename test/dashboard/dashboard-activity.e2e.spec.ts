@@ -4,6 +4,7 @@ import {
   dropTestDatabases,
   mongoStoreFactory,
 } from '../support/mongo';
+import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import type { StoreFactory } from '../support/store-factories';
 import { lidexWith, listen, Provider } from './fixtures/dashboard.fixture';
@@ -50,6 +51,12 @@ function chartsFrom(factory: StoreFactory): void {
 
 describePostgres('dashboard charts on PostgreSQL', () => {
   const factory = postgresStoreFactory();
+  afterAll(() => factory.cleanup?.());
+  chartsFrom(factory);
+});
+
+describeMysql('dashboard charts on MySQL', () => {
+  const factory = mysqlStoreFactory();
   afterAll(() => factory.cleanup?.());
   chartsFrom(factory);
 });

@@ -4,6 +4,7 @@ import {
   dropTestDatabases,
   mongoStoreFactory,
 } from '../support/mongo';
+import { describeMysql, mysqlStoreFactory } from '../support/mysql';
 import { describePostgres, postgresStoreFactory } from '../support/postgres';
 import {
   memoryStoreFactory,
@@ -15,6 +16,11 @@ activityContract(memoryStoreFactory());
 activityContract(sqliteStoreFactory());
 describePostgres('PostgreSQL', () => {
   activityContract(postgresStoreFactory());
+});
+describeMysql('MySQL', () => {
+  const factory = mysqlStoreFactory();
+  afterAll(() => factory.cleanup?.());
+  activityContract(factory);
 });
 describeEachMongo('MongoDB store on $label', (server) => {
   activityContract(mongoStoreFactory(server));

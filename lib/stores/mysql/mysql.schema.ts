@@ -1,3 +1,4 @@
+import { activityMigration } from './mysql.activity';
 import { childrenMigration } from './mysql.children';
 import { deadlinesMigration } from './mysql.deadlines';
 import { flowMigration } from './mysql.flow-control';
@@ -14,7 +15,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -95,6 +96,8 @@ export function migrationStatements(prefix: string): string[] {
     // 5: priorities, concurrency keys and first claims (flow control).
     ...flowMigration(prefix),
     ...retentionMigration(prefix),
+    // 6: the steps index the dashboard's charts read (mysql.activity.ts).
+    ...activityMigration(prefix),
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,
       `CREATE PROCEDURE ${name} ${body}`,

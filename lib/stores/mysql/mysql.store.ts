@@ -26,6 +26,8 @@ import {
   type WorkflowQuery,
   type WorkflowSummaryRecord,
 } from '../persistence';
+import type { ActivityBucket, ActivityQuery } from '../../model';
+import { mysqlActivity } from './mysql.activity';
 import { parentField, parentParam } from './mysql.children';
 import type { MysqlQuery, MysqlSource } from './mysql.connection';
 import { migrateSchema } from './mysql.migrate';
@@ -472,6 +474,11 @@ export class MysqlStore implements Persistence {
 
   purgeWorkflows(purge: WorkflowPurge): Promise<number> {
     return this.retention.purge(purge);
+  }
+
+  /** The dashboard's charts (mysql.activity.ts): one statement over three index ranges. */
+  activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    return mysqlActivity(this.query, this.tablePrefix, query);
   }
 
   /** A fenced write's procedure, answering whether the lease held (or its own try was kept). */
