@@ -5,25 +5,39 @@ import {
   type Persistence,
   type WorkflowHandler,
 } from '@lidex/nestjs';
+import { MysqlStore } from '@lidex/nestjs/mysql';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { messages } from '../../lib/lidex.messages';
 import { gate } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
+import { dropTestTables, mysqlUrl, testPrefix } from '../support/mysql';
 import { RecordingLogger } from '../support/recording-logger';
 import { tempDir } from '../support/temp-dir';
 
 let files = 0;
 
-describe.each([
+const stores: [string, (dir: string) => Persistence][] = [
   ['memory', (): Persistence => new MemoryStore()],
   [
     'sqlite',
     (dir: string): Persistence =>
       new SqliteStore({ path: join(dir, `${(files += 1)}.sqlite`) }),
   ],
-])('compensation (%s store)', (_label, makeStore) => {
+];
+if (mysqlUrl) {
+  stores.push([
+    'mysql',
+    (): Persistence =>
+      new MysqlStore({ url: mysqlUrl!, tablePrefix: testPrefix() }),
+  ]);
+}
+
+describe.each(stores)('compensation (%s store)', (_label, makeStore) => {
   const dir = tempDir('lidex-compensation-');
-  afterAll(() => dir.remove());
+  afterAll(async () => {
+    dir.remove();
+    await dropTestTables();
+  });
   const engines: LidexEngine[] = [];
   afterEach(async () => {
     await Promise.all(engines.splice(0).map((engine) => engine.close()));

@@ -1,5 +1,6 @@
 import {
   clockContract,
+  compensationContract,
   operationsContract,
   persistenceContract,
   retentionContract,
@@ -14,5 +15,6 @@ describeMysql('MySQL', () => {
   operationsContract(mysqlStoreFactory());
   schedulesContract(mysqlStoreFactory());
   retentionContract(mysqlStoreFactory());
+  compensationContract(mysqlStoreFactory());
   clockContract(mysqlStoreFactory(), 'server-clock');
 });

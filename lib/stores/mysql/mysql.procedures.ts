@@ -78,7 +78,7 @@ export function mysqlProcedures(
       // holds no lease, was let go by this one, and has this very step.
       name: n.procedure('step'),
       body: `(IN p_id MEDIUMTEXT, IN p_token VARCHAR(64), IN p_ready BIGINT, IN p_now BIGINT,
-        IN p_release BOOLEAN, IN p_kind VARCHAR(16), IN p_step MEDIUMTEXT, IN p_result LONGTEXT,
+        IN p_release BOOLEAN, IN p_kind VARCHAR(32), IN p_step MEDIUMTEXT, IN p_result LONGTEXT,
         IN p_wake BIGINT, IN p_started BIGINT, IN p_recorded BIGINT)
       BEGIN ${declarations} ${opening} ${fence}
         IF v_token = p_token THEN

@@ -1,5 +1,6 @@
 import { activityMigration } from './mysql.activity';
 import { childrenMigration } from './mysql.children';
+import { compensationMigration } from './mysql.compensation';
 import { deadlinesMigration } from './mysql.deadlines';
 import { flowMigration } from './mysql.flow-control';
 import { retentionMigration } from './mysql.retention';
@@ -15,7 +16,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -55,7 +56,7 @@ const tables = (prefix: string): string[] => {
     ) ${TABLE_OPTIONS}`,
     `CREATE TABLE IF NOT EXISTS ${n.steps} (
       workflow_key BINARY(32) NOT NULL,
-      kind VARCHAR(16) NOT NULL,
+      kind VARCHAR(32) NOT NULL,
       step_key BINARY(32) NOT NULL,
       step_id MEDIUMTEXT NOT NULL,
       result LONGTEXT NULL,
@@ -98,6 +99,8 @@ export function migrationStatements(prefix: string): string[] {
     ...retentionMigration(prefix),
     // 6: the steps index the dashboard's charts read (mysql.activity.ts).
     ...activityMigration(prefix),
+    // 7: compensation (records' kind widened, the cancel that compensates).
+    ...compensationMigration(prefix),
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,
       `CREATE PROCEDURE ${name} ${body}`,

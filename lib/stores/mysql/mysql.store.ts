@@ -7,6 +7,7 @@ import {
   CANCELLABLE_STATUSES,
   type CancelRecord,
   type ClaimOptions,
+  type CompensationStatusChange,
   type ClaimedWorkflow,
   type FailureRecord,
   type FinishRecord,
@@ -29,6 +30,7 @@ import {
 import type { ActivityBucket, ActivityQuery } from '../../model';
 import { mysqlActivity } from './mysql.activity';
 import { parentField, parentParam } from './mysql.children';
+import { MysqlCompensation } from './mysql.compensation';
 import type { MysqlQuery, MysqlSource } from './mysql.connection';
 import { migrateSchema } from './mysql.migrate';
 import { keyOf, mysqlNames } from './mysql.names';
@@ -78,6 +80,8 @@ export class MysqlStore implements Persistence {
   private readonly names: ReturnType<typeof mysqlNames>;
   /** Deleting ended workflows (mysql.retention.ts). */
   private readonly retention: MysqlRetention;
+  /** Compensation: the cancel that compensates, a compensating run's status (mysql.compensation.ts). */
+  private readonly compensation: MysqlCompensation;
   private opened?: MysqlSource;
   /** Priorities, concurrency and rate limits in the claim (mysql.flow-control.ts). */
   readonly flowControl = true;
@@ -99,6 +103,10 @@ export class MysqlStore implements Persistence {
     this.tablePrefix = options.tablePrefix ?? MYSQL_DEFAULTS.tablePrefix;
     this.names = mysqlNames(this.tablePrefix);
     this.retention = new MysqlRetention(
+      (sql, values) => this.query(sql, values),
+      this.tablePrefix,
+    );
+    this.compensation = new MysqlCompensation(
       (sql, values) => this.query(sql, values),
       this.tablePrefix,
     );
@@ -435,6 +443,8 @@ export class MysqlStore implements Persistence {
     cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
     const reason = cancel.reason ? JSON.stringify(cancel.reason) : null;
+    if (cancel.compensate)
+      return this.compensation.cancel(workflowId, now, reason);
     await this.query(
       `UPDATE ${this.names.workflows}
       SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = ?,
@@ -448,6 +458,14 @@ export class MysqlStore implements Persistence {
     );
     const row = sets[0]?.[0];
     return row && row.status === 'cancelled';
+  }
+
+  recordCompensationStatus(
+    workflowId: string,
+    leaseToken: string,
+    change: CompensationStatusChange,
+  ): Promise<boolean> {
+    return this.compensation.record(workflowId, leaseToken, change);
   }
 
   async retryWorkflow(
