@@ -15,12 +15,6 @@ export const sampleConfig = {
   paymentConfirmationTimeoutMs: Number(
     process.env.PAYMENT_CONFIRMATION_TIMEOUT_MS ?? DAY_MS,
   ),
-  /**
-   * Whether a confirmed capture is refunded when its collection is aborted (a compensation).
-   * The MySQL store cannot run compensations yet, so the sample leaves them out on it.
-   */
-  refundOnAbort:
-    Boolean(process.env.LIDEX_POSTGRES_URL) || !process.env.LIDEX_MYSQL_URL,
   /** How long the fake payment provider takes to answer. */
   captureDelayMs: Number(process.env.CAPTURE_DELAY_MS ?? 500),
   /** The dashboard's password (any user name); see DashboardAuthGuard. */

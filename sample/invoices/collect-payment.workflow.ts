@@ -70,16 +70,14 @@ export class CollectPaymentWorkflow {
           ),
         {
           retry: { attempts: 2, initialIntervalMs: 500 },
-          ...(sampleConfig.refundOnAbort && {
-            compensate: (_captured: boolean, { idempotencyKey }) =>
-              confirmed === i
-                ? this.payments.refund(
-                    account.paymentToken,
-                    invoice.amount,
-                    idempotencyKey,
-                  )
-                : Promise.resolve(false),
-          }),
+          compensate: (_captured: boolean, { idempotencyKey }) =>
+            confirmed === i
+              ? this.payments.refund(
+                  account.paymentToken,
+                  invoice.amount,
+                  idempotencyKey,
+                )
+              : Promise.resolve(false),
         },
       );
       // The provider confirms a capture later, by webhook; no answer in time is a failed attempt.

@@ -4,7 +4,10 @@ import { eventually } from '../support/eventually';
 import { dropTestDatabases, mongoUrl, testDatabase } from '../support/mongo';
 import { dropTestTables, mysqlUrl, testPrefix } from '../support/mysql';
 import { dropTestSchemas, postgresUrl, testSchema } from '../support/postgres';
-import { startSample as startSampleWith } from '../support/sample-process';
+import {
+  type RunningSample,
+  startSample as startSampleWith,
+} from '../support/sample-process';
 import { tempDir } from '../support/temp-dir';
 
 const startSample = (storeEnv: Record<string, string>) =>
@@ -24,11 +27,27 @@ interface WorkflowJson {
   signals?: unknown[];
   delivered?: boolean;
   parent?: unknown;
+  compensations?: unknown[];
 }
 
 async function json(url: string, init?: RequestInit): Promise<WorkflowJson> {
   const response = await fetch(url, init);
   return (await response.json()) as WorkflowJson;
+}
+
+/** SIGTERM, then SIGKILL if the sample has not exited within `ms`. */
+async function stopWithin(sample: RunningSample, ms: number): Promise<void> {
+  sample.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const outcome = await Promise.race([sample.exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    sample.child.kill('SIGKILL');
+    await sample.exited;
+  }
 }
 
 const dir = tempDir('lidex-sample-');
@@ -177,6 +196,40 @@ describe.each(stores)(
       await sample.exited;
       expect(sample.child.signalCode).toBe('SIGTERM');
       expect(sample.output()).toContain(messages.workerStopped());
+    }, 60_000);
+
+    it('compensates a collection cancelled after its capture: the capture is compensated, no refund since it was never confirmed', async () => {
+      const sample = await startSample(env);
+      try {
+        await json(`${sample.url}/invoices/7/collect`, { method: 'POST' });
+        await eventually(async () => {
+          const wf = await json(`${sample.url}/workflows/collect-payment-7`);
+          return wf.waitingFor?.name === 'payment-confirmed';
+        });
+        // Cancelled from the dashboard (open without a password outside production).
+        const cancel = await fetch(
+          `${sample.url}/lidex/api/workflows/collect-payment-7/cancel`,
+          { method: 'POST', headers: { 'x-lidex-dashboard': '1' } },
+        );
+        expect(await cancel.json()).toEqual({ cancelled: true });
+        const cancelled = await eventually(
+          async () => {
+            const wf = await json(`${sample.url}/workflows/collect-payment-7`);
+            return wf.status === 'cancelled' ? wf : undefined;
+          },
+          20_000,
+          'collect-payment-7 to be compensated, then cancelled',
+        );
+        expect(cancelled.compensations).toEqual([
+          expect.objectContaining({
+            stepId: 'capture-payment-0',
+            status: 'compensated',
+          }),
+        ]);
+        expect(sample.output()).not.toContain('Refund of');
+      } finally {
+        await stopWithin(sample, 10_000);
+      }
     }, 60_000);
   },
 );
