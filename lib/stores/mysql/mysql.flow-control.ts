@@ -90,13 +90,16 @@ function claimFlowBody(prefix: string): string {
       DECLARE v_limited BOOLEAN DEFAULT p_limits IS NOT NULL;
       DECLARE v_rank INT DEFAULT 0;
       DECLARE v_done BOOLEAN DEFAULT FALSE;
+      -- Each through its index, in its order, so that the scan stops at p_scan rows: on a small
+      -- table the optimizer otherwise reads and sorts every row, and a locking read keeps a lock
+      -- on each row it matched, so concurrent claims skipped rows this one did not take.
       DECLARE by_priority CURSOR FOR
-        SELECT ${columns} FROM ${w}
+        SELECT ${columns} FROM ${w} FORCE INDEX (workflows_priority_ready)
         WHERE ready_priority IS NOT NULL AND ready_at <= p_now AND ${runnable}
         ORDER BY ready_priority DESC, ready_at LIMIT p_scan
         FOR UPDATE SKIP LOCKED;
       DECLARE by_ready CURSOR FOR
-        SELECT ${columns} FROM ${w}
+        SELECT ${columns} FROM ${w} FORCE INDEX (workflows_ready)
         WHERE ready_at <= p_now AND ${runnable}
         ORDER BY ready_at LIMIT p_scan
         FOR UPDATE SKIP LOCKED;

@@ -16,7 +16,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -101,6 +101,7 @@ export function migrationStatements(prefix: string): string[] {
     ...activityMigration(prefix),
     // 7: compensation (records' kind widened, the cancel that compensates).
     ...compensationMigration(prefix),
+    // 8: claims read through the ready indexes (mysql.flow-control.ts), procedures made again.
     ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,
       `CREATE PROCEDURE ${name} ${body}`,
