@@ -27,6 +27,7 @@ describePostgres('PostgreSQL', () => {
 describeMysql('MySQL', () => {
   flowControlContract(mysqlStoreFactory());
   keyedRateLimitContract(mysqlStoreFactory());
+  flowSlotsContract(mysqlStoreFactory());
 });
 describeEachMongo('MongoDB on $label', (server) => {
   flowControlContract(mongoStoreFactory(server));

@@ -12,6 +12,7 @@ import {
   type FailureRecord,
   type FinishRecord,
   type Lease,
+  type LeasedCount,
   type LeaseRelease,
   type NewSignal,
   type NewWorkflow,
@@ -60,6 +61,7 @@ import {
   toStoredSignals,
   waitingField,
 } from './mysql.signals';
+import { leasedCounts } from './mysql.slots';
 import { openSource, sourceName, transactionQuery } from './mysql.source';
 import { traceContextOf } from './mysql.trace-context';
 
@@ -423,6 +425,11 @@ export class MysqlStore implements Persistence {
       ...waitingField(row),
       ...flowFields(row),
     }));
+  }
+
+  /** Slots in use, for the dashboard (mysql.slots.ts). */
+  leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
+    return leasedCounts(this.query, this.tablePrefix, names);
   }
 
   async countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
