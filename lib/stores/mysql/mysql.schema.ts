@@ -1,4 +1,6 @@
 import { activityMigration } from './mysql.activity';
+import { batchInsertProcedure } from './mysql.batch-inserts';
+import { batchWriteProcedure } from './mysql.batch-writes';
 import { childrenMigration } from './mysql.children';
 import { compensationMigration } from './mysql.compensation';
 import { deadlinesMigration } from './mysql.deadlines';
@@ -16,7 +18,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -102,7 +104,12 @@ export function migrationStatements(prefix: string): string[] {
     // 7: compensation (records' kind widened, the cancel that compensates).
     ...compensationMigration(prefix),
     // 8: claims read through the ready indexes (mysql.flow-control.ts), procedures made again.
-    ...mysqlProcedures(prefix).flatMap(({ name, body }) => [
+    // 9: inserts, steps and finishes of many workflows in one call (mysql.batch-*.ts).
+    ...[
+      ...mysqlProcedures(prefix),
+      batchWriteProcedure(prefix),
+      batchInsertProcedure(prefix),
+    ].flatMap(({ name, body }) => [
       `DROP PROCEDURE IF EXISTS ${name}`,
       `CREATE PROCEDURE ${name} ${body}`,
     ]),

@@ -30,6 +30,8 @@ import {
 } from '../persistence';
 import type { ActivityBucket, ActivityQuery } from '../../model';
 import { mysqlActivity } from './mysql.activity';
+import { batchedInserts } from './mysql.batch-inserts';
+import { type BatchedWrite, batchedWrites } from './mysql.batch-writes';
 import { parentField, parentParam } from './mysql.children';
 import { MysqlCompensation } from './mysql.compensation';
 import type { MysqlQuery, MysqlSource } from './mysql.connection';
@@ -85,6 +87,10 @@ export class MysqlStore implements Persistence {
   /** Compensation: the cancel that compensates, a compensating run's status (mysql.compensation.ts). */
   private readonly compensation: MysqlCompensation;
   private opened?: MysqlSource;
+  /** Steps and finishes of one turn in one call (mysql.batch-writes.ts). */
+  private readonly writes: ReturnType<typeof batchedWrites>;
+  /** Inserts of one turn in one call (mysql.batch-inserts.ts). */
+  private readonly inserts: ReturnType<typeof batchedInserts>;
   /** Priorities, concurrency and rate limits in the claim (mysql.flow-control.ts). */
   readonly flowControl = true;
   /** Rate limits per concurrency key too (`FlowLimit.keyRate`). */
@@ -104,6 +110,16 @@ export class MysqlStore implements Persistence {
     checkMysqlOptions(options);
     this.tablePrefix = options.tablePrefix ?? MYSQL_DEFAULTS.tablePrefix;
     this.names = mysqlNames(this.tablePrefix);
+    this.writes = batchedWrites(
+      (sql, values) => this.query(sql, values),
+      this.tablePrefix,
+      (write) => this.writeAlone(write),
+    );
+    this.inserts = batchedInserts(
+      (sql, values) => this.query(sql, values),
+      this.tablePrefix,
+      ({ values }) => this.insertWith(this.query, values),
+    );
     this.retention = new MysqlRetention(
       (sql, values) => this.query(sql, values),
       this.tablePrefix,
@@ -153,6 +169,7 @@ export class MysqlStore implements Persistence {
   }
 
   async close(): Promise<void> {
+    await Promise.all([this.inserts.drain(), this.writes.drain()]);
     const opened = this.opened;
     this.opened = undefined;
     await opened?.ownPool?.end();
@@ -201,7 +218,10 @@ export class MysqlStore implements Persistence {
   }
 
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
-    return this.insertWith(this.query, this.insertValues(workflow, lease));
+    return this.inserts.submit({
+      id: workflow.id,
+      values: this.insertValues(workflow, lease),
+    });
   }
 
   /**
@@ -269,19 +289,20 @@ export class MysqlStore implements Persistence {
     step: StoredStep,
     next: StepOutcome,
   ): Promise<boolean> {
-    return this.held('step', [
-      workflowId,
-      leaseToken,
-      next.readyAt,
-      next.now,
-      next.release === true,
-      step.kind,
-      step.id,
-      step.result ?? null,
-      step.wakeAt ?? null,
-      step.startedAt ?? null,
-      step.recordedAt,
-    ]);
+    return this.writes.submit({
+      op: 'step',
+      id: workflowId,
+      token: leaseToken,
+      ready: next.readyAt,
+      now: next.now,
+      release: next.release === true,
+      kind: step.kind,
+      step: step.id,
+      result: step.result ?? null,
+      wake: step.wakeAt ?? null,
+      started: step.startedAt ?? null,
+      recorded: step.recordedAt,
+    });
   }
 
   releaseLease(
@@ -311,12 +332,32 @@ export class MysqlStore implements Persistence {
     leaseToken: string,
     finish: FinishRecord,
   ): Promise<boolean> {
-    return this.held('finish', [
-      workflowId,
-      leaseToken,
-      finish.result,
-      finish.now,
-    ]);
+    return this.writes.submit({
+      op: 'finish',
+      id: workflowId,
+      token: leaseToken,
+      result: finish.result,
+      now: finish.now,
+    });
+  }
+
+  /** A step or finish sent alone: its own procedure. */
+  private writeAlone(write: BatchedWrite): Promise<boolean> {
+    return write.op === 'step'
+      ? this.held('step', [
+          write.id,
+          write.token,
+          write.ready,
+          write.now,
+          write.release,
+          write.kind,
+          write.step,
+          write.result,
+          write.wake,
+          write.started,
+          write.recorded,
+        ])
+      : this.held('finish', [write.id, write.token, write.result, write.now]);
   }
 
   async recordFailure(
