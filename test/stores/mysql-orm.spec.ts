@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { Kysely, MysqlDialect, sql as kyselySql } from 'kysely';
 import { createPool, type Pool } from 'mysql2/promise';
 import { createPool as createCallbackPool } from 'mysql2';
+import { QueryTypes, Sequelize } from 'sequelize';
 import { DataSource } from 'typeorm';
 import {
   InvalidArgumentError,
@@ -129,6 +130,32 @@ const adapters: Adapter[] = [
             }),
           ),
         close: () => db.destroy(),
+      };
+    },
+  ],
+  [
+    'Sequelize (mysql dialect), with the transaction of sequelize.transaction()',
+    async (prefix) => {
+      const sequelize = new Sequelize(url, {
+        dialect: 'mysql',
+        logging: false,
+      });
+      return {
+        store: new MysqlStore({ sequelize, tablePrefix: prefix }),
+        transact: (body) =>
+          sequelize.transaction((transaction) =>
+            body(transaction, async (id) => {
+              await sequelize.query(
+                `INSERT INTO ${orders(prefix)} VALUES (?)`,
+                {
+                  replacements: [id],
+                  transaction,
+                  type: QueryTypes.INSERT,
+                },
+              );
+            }),
+          ),
+        close: () => sequelize.close(),
       };
     },
   ],

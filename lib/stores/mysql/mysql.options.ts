@@ -3,10 +3,11 @@ import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { UnknownOptionError } from '../../errors/unknown-option.error';
 import { unknownKey } from '../../model/option-keys';
 import type { KyselyLike } from './orm/kysely';
+import type { SequelizeLike } from './orm/sequelize';
 
 /**
  * Options of the MySQL store (MySQL 8 and MariaDB 10.6 or later): give one of `url`, `pool`, or
- * the app's ORM (`typeorm`, `drizzle`, `kysely`), whose connections the store's statements then
+ * the app's ORM (`typeorm`, `drizzle`, `kysely`, `sequelize`), whose connections the store's statements then
  * share. Its tables live in the connection's database, under `tablePrefix`.
  */
 export interface MysqlStoreOptions {
@@ -30,6 +31,11 @@ export interface MysqlStoreOptions {
   drizzle?: { $client: unknown };
   /** The app's `Kysely` on `MysqlDialect`: the store's statements run through it. */
   kysely?: KyselyLike;
+  /**
+   * The app's `Sequelize` on the `mysql` dialect (mysql2): the store's statements take its pool's
+   * connections, and it never closes it.
+   */
+  sequelize?: SequelizeLike;
   /**
    * What the names of Lidex's tables and procedures start with, in the connection's database.
    * Lower-case letters, digits and `_`, at most 24.
@@ -69,6 +75,7 @@ const SOURCES = [
   'typeorm',
   'drizzle',
   'kysely',
+  'sequelize',
 ] as const satisfies readonly (keyof MysqlStoreOptions)[];
 
 const KNOWN_KEYS = [
@@ -99,7 +106,7 @@ export function checkMysqlOptions(options: MysqlStoreOptions): void {
       `MysqlStore ${given.length > 1 ? given.join('/') : 'url/pool'}`,
       given.length > 1 ? `${given.length} of them` : undefined,
       'exactly one of `url` (a connection string), `pool` (an existing mysql2 pool), or your ORM: ' +
-        '`typeorm` (a DataSource), `drizzle` (a mysql2 database) or `kysely`',
+        '`typeorm` (a DataSource), `drizzle` (a mysql2 database), `kysely` or `sequelize`',
     );
   }
   if (options.url !== undefined && !isMysqlUrl(options.url)) {
@@ -133,6 +140,14 @@ export function checkMysqlOptions(options: MysqlStoreOptions): void {
       typeof options.kysely?.executeQuery === 'function' &&
         typeof options.kysely?.connection === 'function',
       'a Kysely instance (new Kysely({ dialect: new MysqlDialect({ pool }) }))',
+    ],
+    [
+      'sequelize',
+      typeof options.sequelize?.getDialect === 'function' &&
+        options.sequelize.getDialect() === 'mysql' &&
+        typeof options.sequelize.connectionManager?.getConnection ===
+          'function',
+      'a Sequelize instance on the "mysql" dialect (new Sequelize(url, { dialect: "mysql" }))',
     ],
   ];
   for (const [key, ok, expected] of shaped) {

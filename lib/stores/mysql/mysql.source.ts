@@ -13,6 +13,7 @@ import { MYSQL_DEFAULTS, type MysqlStoreOptions } from './mysql.options';
 import { retrying } from './mysql.retry';
 import { drizzleTransaction } from './orm/drizzle';
 import { kyselySource, kyselyTransaction } from './orm/kysely';
+import { sequelizeSource, sequelizeTransaction } from './orm/sequelize';
 
 type Mysql2 = typeof import('mysql2/promise');
 
@@ -22,6 +23,7 @@ export function sourceName(options: MysqlStoreOptions): string {
   if (options.typeorm) return "TypeORM's DataSource";
   if (options.drizzle) return "Drizzle's database";
   if (options.kysely) return 'Kysely';
+  if (options.sequelize) return 'Sequelize';
   return 'a connection string';
 }
 
@@ -75,6 +77,10 @@ export function openSource(
     const source = kyselySource(options.kysely);
     return { ...source, query: retrying(source.query) };
   }
+  if (options.sequelize) {
+    const source = sequelizeSource(options.sequelize);
+    return { ...source, query: retrying(source.query) };
+  }
   const shared = sharedPool(options);
   const pool =
     shared ??
@@ -113,7 +119,9 @@ export function transactionQuery(
 ): MysqlQuery {
   if (typeof transaction === 'object' && transaction !== null) {
     const orm =
-      kyselyTransaction(transaction) ?? drizzleTransaction(transaction);
+      kyselyTransaction(transaction) ??
+      drizzleTransaction(transaction) ??
+      sequelizeTransaction(transaction);
     if (orm) return orm;
     const candidate = transaction as QueryableLike & {
       promise?: () => QueryableLike;
@@ -141,7 +149,7 @@ export function transactionQuery(
     messages.mysqlNotATransaction(
       store,
       transaction,
-      "a mysql2 connection in a transaction, TypeORM's EntityManager of dataSource.transaction(), a Kysely Transaction or Drizzle's tx",
+      "a mysql2 connection in a transaction, TypeORM's EntityManager of dataSource.transaction(), a Kysely Transaction, Drizzle's tx or a Sequelize transaction",
     ),
   );
 }
