@@ -36,6 +36,7 @@ export function renderPeers(
         'round trips/wf',
         'statements/wf',
         'statements/step',
+        'idle polls/wf',
         'Redis cmds/wf',
       ],
       contenders.map(([label, c]) => [
@@ -48,6 +49,7 @@ export function renderPeers(
         reading(c.costs?.perWorkflow, 'roundTrips'),
         reading(c.costs?.perWorkflow, 'statements'),
         reading(c.costs?.perStep, 'statements'),
+        reading(c.costs?.perWorkflow, 'idlePolls'),
         reading(c.costs?.perWorkflow, 'redisCommands'),
       ]),
       format,
@@ -76,7 +78,7 @@ export function renderPeers(
     );
   }
   sections.push(
-    'Note: CPU µs/wf is what this process spent (user and system) per workflow in the throughput runs: the engine, the store driver and the peer libraries, not a database server (PostgreSQL, Redis). Round trips are what the clients sent from this process: queries of `pg` clients (PostgreSQL), commands and pipelines of ioredis clients (BullMQ). Statements are what PostgreSQL executed (pg_stat_statements, BEGIN and COMMIT included); Redis commands, what Redis executed (total_commands_processed, commands called by Lua scripts included). All include what each ran in the background meanwhile (polls, keep-alives, blocking waits).',
+    'Note: CPU µs/wf is what this process spent (user and system) per workflow in the throughput runs: the engine, the store driver and the peer libraries, not a database server (PostgreSQL, Redis). Round trips are what the clients sent from this process: queries of `pg` clients (PostgreSQL), commands and pipelines of ioredis clients (BullMQ). Statements are what PostgreSQL executed (pg_stat_statements, BEGIN and COMMIT included); Redis commands, what Redis executed (total_commands_processed, commands called by Lua scripts included). For the peers they include what each ran in the background meanwhile (polls, keep-alives, blocking waits); ours leave out the polls that found nothing (one per pollIntervalMs while idle, however many workflows run, so their number per workflow depends on how long the count took), shown apart as idle polls/wf.',
   );
   return sections;
 }

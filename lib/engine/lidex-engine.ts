@@ -165,6 +165,8 @@ export class LidexEngine {
             run.halt('cancelled');
           }
           this.ends.ended(workflowId);
+          // A cancelled child may compensate: ready now, this worker may take it at once.
+          this.worker.nudge();
         },
       },
       versions: this.versions,

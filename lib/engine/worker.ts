@@ -294,8 +294,12 @@ export class Worker {
         ),
       )
       .finally(() => {
+        const wasFull = this.occupied() >= this.deps.options.concurrency;
         this.active.delete(run);
-        this.wakeup.wake();
+        // A place freed is news only to a full worker, or where a limit counted this run's slot:
+        // otherwise the last claim already found nothing else ready (what the run set off, a
+        // parent told, a child cancelled, a retry or wake-up later, nudges the worker itself).
+        if (wasFull || this.deps.limits.has(claimed.name)) this.wakeup.wake();
       });
     this.active.set(run, done);
     return run;

@@ -1,0 +1,128 @@
+import { Pool } from 'pg';
+import type { WorkflowContext } from '@lidex/nestjs';
+import { PostgresStore } from '@lidex/nestjs/postgres';
+import { makeEngine } from '../support/engine-harness';
+import {
+  describePostgres,
+  dropTestSchemas,
+  postgresUrl,
+  testSchema,
+} from '../support/postgres';
+
+/** Workflows run one at a time in each count: enough that one stray query per run shows. */
+const WORKFLOWS = 20;
+/** No timed poll falls inside a count: what is left is what the workflows cost. */
+const POLL_INTERVAL_MS = 600_000;
+const FINISH_TIMEOUT_MS = 20_000;
+
+const handlers = {
+  async threeSteps(ctx: WorkflowContext) {
+    await ctx.step('a', () => 1);
+    await ctx.step('b', () => 2);
+    await ctx.step('c', () => 3);
+    return 'ok';
+  },
+  async noSteps() {
+    return 'ok';
+  },
+};
+
+/**
+ * A store whose every query is recorded by statement name (one `pool.query` is one round trip),
+ * and told as each finish is written, so that the count waits on no read of its own.
+ */
+async function countedStore() {
+  const pool = new Pool({ connectionString: postgresUrl, max: 4 });
+  const sent: string[] = [];
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
+    const config = args[0] as { name?: string } | string;
+    sent.push(typeof config === 'string' ? config : (config.name ?? ''));
+    return query(...args);
+  };
+  const schema = testSchema();
+  const store = new PostgresStore({ pool, schema });
+  await store.init();
+  const finished = new Map<string, () => void>();
+  const recordFinish = store.recordFinish.bind(store);
+  store.recordFinish = async (...args) => {
+    const written = await recordFinish(...args);
+    if (written) finished.get(args[0])?.();
+    return written;
+  };
+  const whenFinished = (id: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${id} did not finish in ${FINISH_TIMEOUT_MS} ms`)),
+        FINISH_TIMEOUT_MS,
+      );
+      finished.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  return { pool, store, schema, sent, whenFinished };
+}
+
+describePostgres('PostgresStore: what a workflow costs the database', () => {
+  let opened: Awaited<ReturnType<typeof countedStore>> | undefined;
+
+  afterEach(async () => {
+    // The harness stops the worker; the store and its pool are closed here, failed or not.
+    await opened?.store.close();
+    await opened?.pool.end();
+    opened = undefined;
+    await dropTestSchemas();
+  });
+
+  it('a 3-step workflow started where it runs takes 5 round trips: its leased insert, one statement per step, its finish (no claim)', async () => {
+    opened = await countedStore();
+    const { store, schema, sent, whenFinished } = opened;
+    const { engine } = makeEngine(handlers, {
+      store,
+      pollIntervalMs: POLL_INTERVAL_MS,
+    });
+    // Past the worker's first claim, and the first use of each statement.
+    const runOneAtATime = async (
+      name: keyof typeof handlers,
+      prefix: string,
+    ) => {
+      for (let i = 0; i < WORKFLOWS; i++) {
+        const id = `${prefix}${i}`;
+        const done = whenFinished(id);
+        await engine.start(id, name, null);
+        await done;
+      }
+      // Whatever a run's end sets off is sent by now.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    };
+    await runOneAtATime('threeSteps', 'warm');
+    await runOneAtATime('noSteps', 'warm-none');
+
+    const count = async (name: keyof typeof handlers, prefix: string) => {
+      const from = sent.length;
+      await runOneAtATime(name, prefix);
+      const byName: Record<string, number> = {};
+      for (const statement of sent.slice(from)) {
+        const short = statement.replace(`lidex_${schema}_`, '');
+        byName[short] = (byName[short] ?? 0) + 1;
+      }
+      return byName;
+    };
+    const three = await count('threeSteps', 'three');
+    const none = await count('noSteps', 'none');
+
+    expect(three).toEqual({
+      insert_leased: WORKFLOWS,
+      record_step: 3 * WORKFLOWS,
+      finish: WORKFLOWS,
+    });
+    expect(none).toEqual({ insert_leased: WORKFLOWS, finish: WORKFLOWS });
+    const total = (byName: Record<string, number>) =>
+      Object.values(byName).reduce((sum, n) => sum + n, 0);
+    expect(total(three) / WORKFLOWS).toBe(5);
+    // What one step adds: exactly one statement (the fenced step write), nothing else.
+    expect((total(three) - total(none)) / 3 / WORKFLOWS).toBe(1);
+  });
+});
