@@ -5,6 +5,7 @@ import type {
   StepOutcome,
   StoredStep,
 } from '../persistence';
+import { type ArrayKind, columnLiterals } from './postgres.array-literal';
 import { WriteBatcher } from './postgres.batch';
 import type { PostgresBatchStatements } from './postgres.batch-statements';
 import type { Queryable } from './postgres.queryable';
@@ -61,9 +62,18 @@ const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [
   step.recordedAt,
 ];
 
-/** Rows as columns: the k-th array holds the k-th value of every row. */
-const columns = (rows: unknown[][]): unknown[][] =>
-  rows[0].map((_, k) => rows.map((row) => row[k]));
+/** The element types of the batch statements' arrays, in the order of their parameters. */
+// prettier-ignore
+const INSERT_KINDS: readonly ArrayKind[] = [
+  'text', 'text', 'text', 'text', 'int', 'bigint', 'text', 'bigint',
+  'int', 'bigint', 'int', 'text', 'text', 'text',
+];
+// prettier-ignore
+const STEP_KINDS: readonly ArrayKind[] = [
+  'text', 'text', 'bigint', 'bigint', 'boolean', 'text', 'text', 'text',
+  'bigint', 'bigint', 'bigint',
+];
+const FINISH_KINDS: readonly ArrayKind[] = ['text', 'text', 'text', 'bigint'];
 
 /**
  * The store's hot writes (workflow inserts, steps, finishes), each through a `WriteBatcher`: a
@@ -97,7 +107,7 @@ export class PostgresWrites {
       many: async (writes) => {
         const ready = writes.some(({ lease }) => !lease);
         const { rows } = await query<{ ids: string[] | null }>(batch.insert, [
-          ...columns(writes.map(insertRow)),
+          ...columnLiterals(INSERT_KINDS, writes.map(insertRow)),
           ready ? channel : null,
         ]);
         const inserted = new Set(rows[0]?.ids ?? []);
@@ -116,7 +126,7 @@ export class PostgresWrites {
       many: async (writes) => {
         const { rows } = await query<{ held: boolean }>(
           batch.recordStep,
-          columns(writes.map(stepRow)),
+          columnLiterals(STEP_KINDS, writes.map(stepRow)),
         );
         return rows.map(({ held }) => held);
       },
@@ -135,7 +145,8 @@ export class PostgresWrites {
       many: async (writes) => {
         const { rows } = await query<{ held: boolean }>(
           batch.finish,
-          columns(
+          columnLiterals(
+            FINISH_KINDS,
             writes.map((w) => [w.workflowId, w.leaseToken, w.result, w.now]),
           ),
         );
