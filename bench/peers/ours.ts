@@ -1,4 +1,4 @@
-import { type CallCounts, countingStore, emptyPolls } from '../counting-store';
+import type { Persistence } from '@lidex/nestjs';
 import { THROUGHPUT_CONCURRENCY, workerEngine } from '../engines';
 import { FinishWatch } from '../finish-watch';
 import { elapsedMs } from '../stats';
@@ -10,14 +10,16 @@ import type { Contender, Readings, Session } from './contender';
  * A Lidex store as a contender: in each round a fresh place (SQLite file, PostgreSQL schema), one
  * engine in this process with its worker (concurrency as in the throughput scenario), the
  * workflows started by that engine; "finished" is the moment the store call writing the finish
- * returns, as in the rest of the bench.
+ * returns, as in the rest of the bench. Only that call and the claims are watched (patched on the
+ * store object), not every call through a proxy as the bench's counting store does: the peers
+ * carry no such meter, so neither does ours in the rounds.
  */
 export function oursContender(
   store: BenchStore,
   what: string,
   meter?: () => Promise<Readings>,
 ): Contender {
-  const sessions: CallCounts[] = [];
+  const sessions: Watched[] = [];
   return {
     label: store.label,
     ours: true,
@@ -36,11 +38,14 @@ export function oursContender(
  */
 function withoutIdlePolls(
   meter: () => Promise<Readings>,
-  sessions: readonly CallCounts[],
+  sessions: readonly Watched[],
 ): () => Promise<Readings> {
   return async () => {
     const readings = await meter();
-    const idle = sessions.reduce((sum, counts) => sum + emptyPolls(counts), 0);
+    const idle = sessions.reduce(
+      (sum, { emptyClaims }) => sum + emptyClaims,
+      0,
+    );
     const less = (value: number | undefined) =>
       value === undefined ? undefined : value - idle;
     return {
@@ -52,17 +57,39 @@ function withoutIdlePolls(
   };
 }
 
+interface Watched {
+  store: Persistence;
+  /** Claims that found nothing, so far. */
+  emptyClaims: number;
+}
+
+/** Tells `watch` of each finish written, and counts the claims that found nothing. */
+function watched(store: Persistence, watch: FinishWatch): Watched {
+  const state: Watched = { store, emptyClaims: 0 };
+  const recordFinish = store.recordFinish.bind(store);
+  const claimReady = store.claimReady.bind(store);
+  store.recordFinish = async (...args) => {
+    const result = await recordFinish(...args);
+    watch.onCall({ method: 'recordFinish', args, result });
+    return result;
+  };
+  store.claimReady = async (...args) => {
+    const claimed = await claimReady(...args);
+    if (claimed.length === 0) state.emptyClaims += 1;
+    return claimed;
+  };
+  return state;
+}
+
 async function session(
   store: BenchStore,
   round: string,
-  sessions: CallCounts[],
+  sessions: Watched[],
 ): Promise<Session> {
   const watch = new FinishWatch();
-  const { store: counted, counts } = countingStore(
-    await store.place(`peers_${round}`).open(),
-    watch.onCall,
-  );
-  sessions.push(counts);
+  const state = watched(await store.place(`peers_${round}`).open(), watch);
+  sessions.push(state);
+  const counted = state.store;
   const engine = workerEngine(counted, { concurrency: THROUGHPUT_CONCURRENCY });
   engine.startWorker();
   let next = 0;

@@ -30,6 +30,11 @@ export class Worker {
   private readonly readyTimes: ReadyTimes;
   /** Places held for workflows this process is starting right now. */
   private reserved = 0;
+  /**
+   * News of work so far (nudges, writes heard from elsewhere): one that came while a run held
+   * its workflow's lease may have found it leased, so that run's end looks again.
+   */
+  private news = 0;
   /** Claims sent so far: one in `OLDEST_FIRST_EVERY` takes the oldest, whatever the priority. */
   private claims = 0;
   private reservationsDone?: Deferred;
@@ -108,6 +113,7 @@ export class Worker {
 
   /** Looks for work now rather than at the next poll. */
   nudge(): void {
+    this.news += 1;
     this.wakeup.wake();
   }
 
@@ -196,7 +202,7 @@ export class Worker {
       const room = Math.min(concurrency - this.occupied(), MAX_CLAIM_BATCH);
       if (room <= 0) {
         // Busy: the claim once a place frees covers new work; others still hear of the write.
-        if (this.deps.store.hasForeignWrites?.()) this.heardElsewhere();
+        if (this.deps.store.hasForeignWrites?.()) this.heardOfWrites();
         await this.wakeup.wait(pollIntervalMs);
         continue;
       }
@@ -263,10 +269,16 @@ export class Worker {
       const woken = await this.wakeup.wait(Math.min(WATCH_EVERY_MS, left));
       if (woken || this.stopped) return;
       if (store.hasForeignWrites()) {
-        this.heardElsewhere();
+        this.heardOfWrites();
         return;
       }
     }
+  }
+
+  /** Another process wrote (it may have made work ready): told to the engine, counted as news. */
+  private heardOfWrites(): void {
+    this.news += 1;
+    this.heardElsewhere();
   }
 
   /** Starts running a claimed workflow, tracked until it settles. Never throws. */
@@ -285,6 +297,7 @@ export class Worker {
       );
       return undefined;
     }
+    const newsAtLaunch = this.news;
     const done = run
       .execute()
       .catch((error: unknown) =>
@@ -296,10 +309,16 @@ export class Worker {
       .finally(() => {
         const wasFull = this.occupied() >= this.deps.options.concurrency;
         this.active.delete(run);
-        // A place freed is news only to a full worker, or where a limit counted this run's slot:
-        // otherwise the last claim already found nothing else ready (what the run set off, a
-        // parent told, a child cancelled, a retry or wake-up later, nudges the worker itself).
-        if (wasFull || this.deps.limits.has(claimed.name)) this.wakeup.wake();
+        // A place freed is news only to a full worker, or where a limit counted this run's slot;
+        // and news that came during the run (a signal, a child's end) may be for its workflow,
+        // which the claim it set off found leased. Otherwise the last claim found nothing else
+        // ready, and what the run itself set off (a retry, a wake-up) nudges the worker then.
+        if (
+          wasFull ||
+          this.news !== newsAtLaunch ||
+          this.deps.limits.has(claimed.name)
+        )
+          this.wakeup.wake();
       });
     this.active.set(run, done);
     return run;
