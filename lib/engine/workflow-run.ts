@@ -371,8 +371,13 @@ export class WorkflowRun implements ContextTarget {
       }
     }
 
-    const remaining = wakeAt - this.deps.now();
-    if (remaining > 0) {
+    // Slept in memory until the wall clock reaches wakeAt: a timer may fire a little before it
+    // does (the system clock's timers count on the monotonic clock), and the rest is slept too.
+    for (
+      let remaining = wakeAt - this.deps.now();
+      remaining > 0;
+      remaining = wakeAt - this.deps.now()
+    ) {
       if (remaining > sleepInMemoryMaxMs || this.writer.stopRequested) {
         return this.writer.release(this.deadline.cap(wakeAt));
       }
@@ -382,9 +387,6 @@ export class WorkflowRun implements ContextTarget {
       );
       if (this.writer.halted.settled) return never();
       if (await this.deadline.enforce()) return never();
-      if (this.deps.now() < wakeAt) {
-        return this.writer.release(this.deadline.cap(wakeAt));
-      }
     }
     // A process frozen through its sleep wakes here: it goes on only if its lease still holds.
     if (!(await this.writer.leaseHolds())) return never();

@@ -1,3 +1,10 @@
+import {
+  LidexEngine,
+  MemoryStore,
+  systemClock,
+  type Clock,
+  type WorkflowContext,
+} from '@lidex/nestjs';
 import { makeEngine, ManualClock } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
 
@@ -21,6 +28,46 @@ describe('sleep', () => {
       sleep.wakeAt!.getTime(),
     );
     expect(info!.result).toBe('awake');
+  });
+
+  it('sleeps on in memory when its timer fires a little before the wall clock reaches the wake-up time', async () => {
+    // The system clock fires a timer once less than 1 ms is left on the monotonic clock, and
+    // the wall clock can lag the monotonic one: here every timer fires 2 ms early.
+    const early: Clock = {
+      now: () => Date.now(),
+      monotonic: systemClock.monotonic,
+      setTimer: (ms, fire, options) =>
+        systemClock.setTimer(Math.max(0, ms - 2), fire, options),
+    };
+    const engine = new LidexEngine({
+      store: new MemoryStore(),
+      clock: early,
+      pollIntervalMs: 60_000,
+      handlers: {
+        wf: async (ctx: WorkflowContext) => {
+          await ctx.sleep('pause', 50);
+          return 'awake';
+        },
+      },
+    });
+    engine.startWorker();
+    const claims: string[] = [];
+    const stop = engine.events.subscribe((event) => {
+      if (event.type === 'claimed') claims.push(event.workflowId);
+    });
+    try {
+      await engine.start('w', 'wf', null);
+      expect(await engine.wait('w', { timeoutMs: 5000 })).toBe('finished');
+      // Slept on in memory: not released to the store and claimed again.
+      expect(claims).toEqual(['w']);
+      const info = await engine.get('w');
+      expect(info!.updatedAt.getTime()).toBeGreaterThanOrEqual(
+        info!.steps[0].wakeAt!.getTime(),
+      );
+    } finally {
+      stop();
+      await engine.stopWorker();
+    }
   });
 
   it('releases a workflow sleeping 30 days (past the timer limit) and wakes it on time', async () => {
