@@ -1,5 +1,6 @@
 import { type MysqlQuery, wholeMs } from './mysql.connection';
-import { inKeyOrder, MysqlWriteBatcher } from './mysql.batch';
+import { WriteBatcher } from '../write-batcher';
+import { inKeyOrder, MYSQL_BATCHES } from './mysql.batch';
 import { keyOf, mysqlNames } from './mysql.names';
 import { procedureParts } from './mysql.procedure-parts';
 import { optionalText } from './mysql.rows';
@@ -80,24 +81,27 @@ export function batchedInserts(
   query: MysqlQuery,
   prefix: string,
   one: (insert: BatchedInsert) => Promise<boolean>,
-): MysqlWriteBatcher<BatchedInsert, boolean> {
+): WriteBatcher<BatchedInsert, boolean> {
   const name = mysqlNames(prefix).procedure('insert_many');
-  return new MysqlWriteBatcher<BatchedInsert, boolean>({
-    key: (insert) => insert.id,
-    size: (insert) =>
-      insert.values.reduce<number>(
-        (sum, value) => sum + (typeof value === 'string' ? value.length : 8),
-        0,
-      ),
-    one,
-    async many(inserts) {
-      return inKeyOrder(inserts, async (ordered) => {
-        const rows = JSON.stringify(
-          ordered.map((insert) => insert.values.map(wholeMs)),
-        );
-        const { sets } = await query(`CALL ${name}(?)`, [rows]);
-        return optionalText(sets[0]?.[0]?.held) ?? '';
-      });
+  return new WriteBatcher<BatchedInsert, boolean>(
+    {
+      key: (insert) => insert.id,
+      size: (insert) =>
+        insert.values.reduce<number>(
+          (sum, value) => sum + (typeof value === 'string' ? value.length : 8),
+          0,
+        ),
+      one,
+      async many(inserts) {
+        return inKeyOrder(inserts, async (ordered) => {
+          const rows = JSON.stringify(
+            ordered.map((insert) => insert.values.map(wholeMs)),
+          );
+          const { sets } = await query(`CALL ${name}(?)`, [rows]);
+          return optionalText(sets[0]?.[0]?.held) ?? '';
+        });
+      },
     },
-  });
+    MYSQL_BATCHES,
+  );
 }

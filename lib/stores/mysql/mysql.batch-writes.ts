@@ -1,5 +1,6 @@
 import { type MysqlQuery, wholeMs } from './mysql.connection';
-import { inKeyOrder, MysqlWriteBatcher } from './mysql.batch';
+import { WriteBatcher } from '../write-batcher';
+import { inKeyOrder, MYSQL_BATCHES } from './mysql.batch';
 import { keyOf, mysqlNames } from './mysql.names';
 import { procedureParts } from './mysql.procedure-parts';
 import { optionalText } from './mysql.rows';
@@ -141,21 +142,24 @@ export function batchedWrites(
   query: MysqlQuery,
   prefix: string,
   one: (write: BatchedWrite) => Promise<boolean>,
-): MysqlWriteBatcher<BatchedWrite, boolean> {
+): WriteBatcher<BatchedWrite, boolean> {
   const name = mysqlNames(prefix).procedure('write_many');
-  return new MysqlWriteBatcher<BatchedWrite, boolean>({
-    key: (write) => write.id,
-    size: (write) =>
-      write.id.length +
-      (write.result?.length ?? 0) +
-      (write.op === 'step' ? write.step.length : 0),
-    one,
-    async many(writes) {
-      return inKeyOrder(writes, async (ordered) => {
-        const rows = JSON.stringify(ordered.map(asRow));
-        const { sets } = await query(`CALL ${name}(?)`, [rows]);
-        return optionalText(sets[0]?.[0]?.held) ?? '';
-      });
+  return new WriteBatcher<BatchedWrite, boolean>(
+    {
+      key: (write) => write.id,
+      size: (write) =>
+        write.id.length +
+        (write.result?.length ?? 0) +
+        (write.op === 'step' ? write.step.length : 0),
+      one,
+      async many(writes) {
+        return inKeyOrder(writes, async (ordered) => {
+          const rows = JSON.stringify(ordered.map(asRow));
+          const { sets } = await query(`CALL ${name}(?)`, [rows]);
+          return optionalText(sets[0]?.[0]?.held) ?? '';
+        });
+      },
     },
-  });
+    MYSQL_BATCHES,
+  );
 }

@@ -6,7 +6,8 @@ import type {
   StoredStep,
 } from '../persistence';
 import { type ArrayKind, columnLiterals } from './postgres.array-literal';
-import { WriteBatcher } from './postgres.batch';
+import { WriteBatcher } from '../write-batcher';
+import { POSTGRES_BATCHES } from './postgres.batch';
 import type { PostgresBatchStatements } from './postgres.batch-statements';
 import type { Queryable } from './postgres.queryable';
 import type { PostgresStatements } from './postgres.statements';
@@ -90,69 +91,81 @@ export class PostgresWrites {
     batch: PostgresBatchStatements,
     channel: string,
   ) {
-    this.inserts = new WriteBatcher<Insert, boolean>({
-      key: ({ workflow }) => workflow.id,
-      one: async (write) => {
-        if (write.lease) {
-          const { rowCount } = await query(sql.insertLeased, insertRow(write));
-          return rowCount === 1;
-        }
-        // Ready now, and for any instance: listeners hear of it.
-        const { rows } = await query<{ inserted: number }>(sql.insertReady, [
-          ...insertRow(write),
-          channel,
-        ]);
-        return rows[0].inserted === 1;
+    this.inserts = new WriteBatcher<Insert, boolean>(
+      {
+        key: ({ workflow }) => workflow.id,
+        one: async (write) => {
+          if (write.lease) {
+            const { rowCount } = await query(
+              sql.insertLeased,
+              insertRow(write),
+            );
+            return rowCount === 1;
+          }
+          // Ready now, and for any instance: listeners hear of it.
+          const { rows } = await query<{ inserted: number }>(sql.insertReady, [
+            ...insertRow(write),
+            channel,
+          ]);
+          return rows[0].inserted === 1;
+        },
+        many: async (writes) => {
+          const ready = writes.some(({ lease }) => !lease);
+          const { rows } = await query<{ ids: string[] | null }>(batch.insert, [
+            ...columnLiterals(INSERT_KINDS, writes.map(insertRow)),
+            ready ? channel : null,
+          ]);
+          const inserted = new Set(rows[0]?.ids ?? []);
+          return writes.map(({ workflow }) => inserted.has(workflow.id));
+        },
       },
-      many: async (writes) => {
-        const ready = writes.some(({ lease }) => !lease);
-        const { rows } = await query<{ ids: string[] | null }>(batch.insert, [
-          ...columnLiterals(INSERT_KINDS, writes.map(insertRow)),
-          ready ? channel : null,
-        ]);
-        const inserted = new Set(rows[0]?.ids ?? []);
-        return writes.map(({ workflow }) => inserted.has(workflow.id));
+      POSTGRES_BATCHES,
+    );
+    this.steps = new WriteBatcher<Step, boolean>(
+      {
+        key: ({ workflowId }) => workflowId,
+        one: async (write) => {
+          const { rows } = await query<{ held: boolean }>(
+            sql.recordStep,
+            stepRow(write),
+          );
+          return rows[0].held;
+        },
+        many: async (writes) => {
+          const { rows } = await query<{ held: boolean }>(
+            batch.recordStep,
+            columnLiterals(STEP_KINDS, writes.map(stepRow)),
+          );
+          return rows.map(({ held }) => held);
+        },
       },
-    });
-    this.steps = new WriteBatcher<Step, boolean>({
-      key: ({ workflowId }) => workflowId,
-      one: async (write) => {
-        const { rows } = await query<{ held: boolean }>(
-          sql.recordStep,
-          stepRow(write),
-        );
-        return rows[0].held;
+      POSTGRES_BATCHES,
+    );
+    this.finishes = new WriteBatcher<Finish, boolean>(
+      {
+        key: ({ workflowId }) => workflowId,
+        one: async ({ workflowId, leaseToken, result, now }) => {
+          const { rows } = await query<{ held: boolean }>(sql.finish, [
+            workflowId,
+            leaseToken,
+            result,
+            now,
+          ]);
+          return rows[0].held;
+        },
+        many: async (writes) => {
+          const { rows } = await query<{ held: boolean }>(
+            batch.finish,
+            columnLiterals(
+              FINISH_KINDS,
+              writes.map((w) => [w.workflowId, w.leaseToken, w.result, w.now]),
+            ),
+          );
+          return rows.map(({ held }) => held);
+        },
       },
-      many: async (writes) => {
-        const { rows } = await query<{ held: boolean }>(
-          batch.recordStep,
-          columnLiterals(STEP_KINDS, writes.map(stepRow)),
-        );
-        return rows.map(({ held }) => held);
-      },
-    });
-    this.finishes = new WriteBatcher<Finish, boolean>({
-      key: ({ workflowId }) => workflowId,
-      one: async ({ workflowId, leaseToken, result, now }) => {
-        const { rows } = await query<{ held: boolean }>(sql.finish, [
-          workflowId,
-          leaseToken,
-          result,
-          now,
-        ]);
-        return rows[0].held;
-      },
-      many: async (writes) => {
-        const { rows } = await query<{ held: boolean }>(
-          batch.finish,
-          columnLiterals(
-            FINISH_KINDS,
-            writes.map((w) => [w.workflowId, w.leaseToken, w.result, w.now]),
-          ),
-        );
-        return rows.map(({ held }) => held);
-      },
-    });
+      POSTGRES_BATCHES,
+    );
   }
 
   /** Sends the writes queued in this turn and waits for all in flight: before the pool closes. */
