@@ -1,47 +1,17 @@
-import { createPool, type Pool } from 'mysql2/promise';
-import { MysqlStore } from '@lidex/nestjs/mysql';
-import {
-  describeMysql,
-  dropTestTables,
-  mysqlUrl,
-  testPrefix,
-} from '../support/mysql';
+import { describeMysql } from '../support/mysql';
+import { countedMysqlStore } from '../support/mysql-counted';
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
 
 describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
-  let pool: Pool;
-  let store: MysqlStore;
-  const sent: string[] = [];
-
-  beforeAll(async () => {
-    pool = createPool({ uri: mysqlUrl!, connectionLimit: 4 });
-    // The app's pool, as the store sees it, with every statement the store sends written down.
-    const counted = {
-      getConnection: () => pool.getConnection(),
-      query: (sql: string, values?: unknown[]) => {
-        sent.push(sql);
-        return pool.query(sql, values);
-      },
-    };
-    store = new MysqlStore({
-      pool: counted as unknown as Pool,
-      tablePrefix: testPrefix(),
-    });
-    await store.init();
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await pool?.end();
-    await dropTestTables();
-  });
+  const counted = countedMysqlStore(4);
+  const { sent } = counted;
 
   /** `count` workflows inserted and claimed, each under a lease of its own. */
   const claimed = async (name: string, count: number) => {
     for (let i = 0; i < count; i++) {
-      await store.insertWorkflow({
+      await counted.store.insertWorkflow({
         id: `${name}-${i}`,
         name,
         input: String(i),
@@ -52,7 +22,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
       token: `${name}-lease-${i}`,
       until: T0 + MINUTE,
     }));
-    const runs = await store.claimReady(T0 + 1, leases);
+    const runs = await counted.store.claimReady(T0 + 1, leases);
     expect(runs).toHaveLength(count);
     return runs;
   };
@@ -63,7 +33,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     sent.length = 0;
     const answers = await Promise.all([
       ...stepping.map((run) =>
-        store.recordStep(
+        counted.store.recordStep(
           run.id,
           run.leaseToken,
           { kind: 'step', id: 'a', result: `"${run.id}"`, recordedAt: T0 + 2 },
@@ -71,7 +41,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
         ),
       ),
       ...finishing.map((run) =>
-        store.recordFinish(run.id, run.leaseToken, {
+        counted.store.recordFinish(run.id, run.leaseToken, {
           result: `"done ${run.id}"`,
           now: T0 + 2,
         }),
@@ -80,7 +50,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     expect(answers.every((held) => held)).toBe(true);
     expect(sent).toHaveLength(1);
     for (const run of stepping) {
-      const stored = await store.getWorkflow(run.id);
+      const stored = await counted.store.getWorkflow(run.id);
       expect(stored?.steps).toEqual([
         {
           kind: 'step',
@@ -93,7 +63,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
       ]);
     }
     for (const run of finishing) {
-      const stored = await store.getWorkflow(run.id);
+      const stored = await counted.store.getWorkflow(run.id);
       expect(stored).toMatchObject({
         status: 'finished',
         result: `"done ${run.id}"`,
@@ -105,7 +75,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     const runs = await claimed('fenced', 6);
     const answers = await Promise.all(
       runs.map((run, i) =>
-        store.recordStep(
+        counted.store.recordStep(
           run.id,
           i === 3 ? 'someone-else' : run.leaseToken,
           { kind: 'step', id: 'a', result: '1', recordedAt: T0 + 2 },
@@ -114,14 +84,16 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
       ),
     );
     expect(answers).toEqual([true, true, true, false, true, true]);
-    expect((await store.getWorkflow(runs[3].id))?.steps).toEqual([]);
-    expect((await store.getWorkflow(runs[4].id))?.steps).toHaveLength(1);
+    expect((await counted.store.getWorkflow(runs[3].id))?.steps).toEqual([]);
+    expect((await counted.store.getWorkflow(runs[4].id))?.steps).toHaveLength(
+      1,
+    );
   });
 
   it('keeps a sleep that releases the lease, and recognises it when written again after its answer was lost', async () => {
     const runs = await claimed('sleeps', 3);
     const sleep = (run: (typeof runs)[number]) =>
-      store.recordStep(
+      counted.store.recordStep(
         run.id,
         run.leaseToken,
         { kind: 'sleep', id: 'nap', wakeAt: T0 + MINUTE, recordedAt: T0 + 2 },
@@ -130,7 +102,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     expect(await Promise.all(runs.map(sleep))).toEqual([true, true, true]);
     // The same writes again, as after a lost answer: the lease is gone, the step is theirs.
     expect(await Promise.all(runs.map(sleep))).toEqual([true, true, true]);
-    expect((await store.getWorkflow(runs[0].id))?.steps).toEqual([
+    expect((await counted.store.getWorkflow(runs[0].id))?.steps).toEqual([
       expect.objectContaining({
         kind: 'sleep',
         id: 'nap',
@@ -140,7 +112,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
   });
 
   it('inserts 30 workflows started in one turn as one statement; an id already taken answers false and keeps the first', async () => {
-    await store.insertWorkflow({
+    await counted.store.insertWorkflow({
       id: 'taken',
       name: 'first',
       input: '"first"',
@@ -149,7 +121,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     sent.length = 0;
     const answers = await Promise.all([
       ...Array.from({ length: 29 }, (_, i) =>
-        store.insertWorkflow(
+        counted.store.insertWorkflow(
           {
             id: `new-${i}`,
             name: 'started',
@@ -161,7 +133,7 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
           i === 0 ? { token: 'mine', until: T0 + MINUTE } : undefined,
         ),
       ),
-      store.insertWorkflow({
+      counted.store.insertWorkflow({
         id: 'taken',
         name: 'second',
         input: '"second"',
@@ -170,23 +142,25 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     ]);
     expect(answers).toEqual([...Array<boolean>(29).fill(true), false]);
     expect(sent).toHaveLength(1);
-    expect(await store.getWorkflow('taken')).toMatchObject({
+    expect(await counted.store.getWorkflow('taken')).toMatchObject({
       name: 'first',
       input: '"first"',
     });
-    expect(await store.getWorkflow('new-0')).toMatchObject({
+    expect(await counted.store.getWorkflow('new-0')).toMatchObject({
       status: 'running',
       input: '{"i":0}',
       concurrencyKey: 'key-0',
     });
-    expect(await store.getWorkflow('new-2')).toMatchObject({
+    expect(await counted.store.getWorkflow('new-2')).toMatchObject({
       priority: 2,
       concurrencyKey: 'key-2',
     });
-    expect(await store.getWorkflow('new-7')).toMatchObject({
+    expect(await counted.store.getWorkflow('new-7')).toMatchObject({
       status: 'idle',
       priority: 7,
     });
-    expect((await store.getWorkflow('new-7'))?.concurrencyKey).toBeUndefined();
+    expect(
+      (await counted.store.getWorkflow('new-7'))?.concurrencyKey,
+    ).toBeUndefined();
   });
 });
