@@ -164,7 +164,7 @@ export class LidexClient {
   /**
    * For each workflow this instance declares `concurrency` or `rateLimit` on: its limits and the
    * slots in use now across every instance (leases held, and the busiest keys). `supported:
-   * false` on a store without `leasedCounts` (memory, SQLite and PostgreSQL have it).
+   * false` on a store without `leasedCounts` (every shipped store has it).
    */
   flowSlots(): Promise<{ supported: boolean; workflows: FlowSlots[] }> {
     return this.engine.flowSlots();

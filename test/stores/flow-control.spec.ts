@@ -32,4 +32,5 @@ describeMysql('MySQL', () => {
 describeEachMongo('MongoDB on $label', (server) => {
   flowControlContract(mongoStoreFactory(server));
   keyedRateLimitContract(mongoStoreFactory(server));
+  flowSlotsContract(mongoStoreFactory(server));
 });

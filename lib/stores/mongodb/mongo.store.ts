@@ -18,6 +18,7 @@ import type {
   FailureRecord,
   FinishRecord,
   Lease,
+  LeasedCount,
   LeaseRelease,
   NewSignal,
   NewWorkflow,
@@ -55,6 +56,7 @@ import { detectServerProfile } from './mongo.server-profile';
 import { MongoSignals } from './mongo.signals';
 import { type FlowDocument, MongoFlowControl } from './mongo.flow-control';
 import { ensureFlowIndexes } from './mongo.flow-setup';
+import { ensureLeasedIndex, leasedCounts } from './mongo.slots';
 import { WritesInFlight } from './mongo.writes-in-flight';
 import {
   databaseInUrl,
@@ -192,6 +194,7 @@ export class MongoStore implements Persistence {
       await ensureFlowIndexes(workflows, flowDocs);
       const flow = new MongoFlowControl(flowDocs, workflows);
       await ensureRetentionIndex(workflows);
+      await ensureLeasedIndex(workflows);
       const profile = await detectServerProfile(db);
       const arbitration =
         (this.options.claims ?? MONGO_DEFAULTS.claims) === 'auto'
@@ -498,6 +501,10 @@ export class MongoStore implements Persistence {
   async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
     const doc = await this.open().workflows.findOne(byId(workflowId));
     return doc ? toStoredWorkflow(doc) : undefined;
+  }
+
+  leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
+    return leasedCounts(this.open().workflows, names);
   }
 
   listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
