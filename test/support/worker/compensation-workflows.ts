@@ -1,20 +1,30 @@
 /**
  * A saga for the compensation crash test, run in worker processes (`entry.ts`): `order` reserves
  * a seat and captures a payment, each with a compensation, then waits in a step that never ends.
- * Each compensation appends `{"pid", "undo", "at"}` to the log; the refund then takes 3 s, so a
- * test can kill its worker inside it.
+ * Each compensation appends `{"pid", "undo", "at"}` to the log. The first refund then holds for
+ * `holdMs` (30 s unless told), so that a test kills its worker inside it, whatever the load; a
+ * refund run again (one is in the log already) takes 100 ms.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { WorkflowContext } from '@lidex/nestjs';
 import type { WorkflowSet } from './protocol';
 
+export interface CompensationOptions {
+  log: string;
+  holdMs?: number;
+}
+
 export const workerWorkflows: WorkflowSet = (options) => {
-  const { log } = options as { log: string };
+  const { log, holdMs = 30_000 } = options as CompensationOptions;
   const undo = (name: string) =>
     appendFileSync(
       log,
       `${JSON.stringify({ pid: process.pid, undo: name, at: Date.now() })}\n`,
     );
+  const refunds = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8').split('"undo":"refund"').length - 1
+      : 0;
   return {
     async order(ctx: WorkflowContext) {
       await ctx.step('reserve', () => 'seat-1', {
@@ -22,8 +32,11 @@ export const workerWorkflows: WorkflowSet = (options) => {
       });
       await ctx.step('charge', () => 'ch-1', {
         compensate: async () => {
+          const first = refunds() === 0;
           undo('refund');
-          await new Promise((resolve) => setTimeout(resolve, 3000));
+          await new Promise((resolve) =>
+            setTimeout(resolve, first ? holdMs : 100),
+          );
         },
       });
       await ctx.step('ship', () => new Promise(() => undefined));
