@@ -140,9 +140,12 @@ export class DashboardController implements OnModuleInit {
     @Query('cursor') cursor: unknown,
     @Query('version') version: unknown,
     @Query('waiting') waiting: unknown,
+    @Query('priority') priority: unknown,
+    @Query('concurrencyKey') concurrencyKey: unknown,
   ): Promise<WorkflowPage> {
     const limitText = queryText(limit, 'limit');
     const versionText = queryText(version, 'version');
+    const priorityText = queryText(priority, 'priority');
     return this.lidex.list({
       status: queryText(status, 'status') as WorkflowStatus | undefined,
       name: queryText(name, 'name'),
@@ -150,6 +153,11 @@ export class DashboardController implements OnModuleInit {
       limit: limitText === undefined ? undefined : Number(limitText),
       cursor: queryText(cursor, 'cursor'),
       waiting: queryText(waiting, 'waiting') as 'signal' | 'child' | undefined,
+      // Not an integer: passed as given, so that list() names it in its error.
+      priority: (priorityText === undefined || !/^-?\d+$/.test(priorityText)
+        ? priorityText
+        : Number(priorityText)) as number | undefined,
+      concurrencyKey: queryText(concurrencyKey, 'concurrencyKey'),
     });
   }
 

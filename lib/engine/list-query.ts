@@ -4,6 +4,7 @@ import type {
   WorkflowQuery,
   WorkflowSummaryRecord,
 } from '../stores/persistence';
+import { toFlowFilters } from './list-flow-filters';
 import { WORKFLOW_STATUSES, type ListOptions } from './types';
 
 export const LIST_LIMIT = { default: 50, max: 500 } as const;
@@ -14,6 +15,7 @@ export const LIST_LIMIT = { default: 50, max: 500 } as const;
  */
 export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
   const { status, name, version, cursor, waiting } = options;
+  const flow = toFlowFilters(options);
   const limit = options.limit ?? LIST_LIMIT.default;
   if (status !== undefined && !WORKFLOW_STATUSES.includes(status)) {
     throw new InvalidArgumentError(
@@ -56,6 +58,7 @@ export function toWorkflowQuery(options: ListOptions): WorkflowQuery {
     name,
     version,
     ...(waiting === undefined ? {} : { waiting }),
+    ...flow,
     limit: limit + 1,
     after: cursor === undefined ? undefined : decodeCursor(cursor),
   };

@@ -308,6 +308,10 @@ export interface ListOptions {
   version?: number;
   /** Only workflows waiting now for a signal, or for a child's end. */
   waiting?: 'signal' | 'child';
+  /** Only workflows of this priority (an integer; 0 includes those started without one). */
+  priority?: number;
+  /** Only workflows started with this `concurrencyKey` (exactly, case and all). */
+  concurrencyKey?: string;
   /**
    * How many workflows per page, 1 to 500.
    * @default 50

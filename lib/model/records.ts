@@ -16,6 +16,10 @@ export interface WorkflowQuery {
   after?: { createdAt: number; id: string };
   /** Only workflows waiting (released by a wait) for this kind of thing. */
   waiting?: WaitTarget['kind'];
+  /** Only workflows of this priority (0 includes those started without one). */
+  priority?: number;
+  /** Only workflows started with this `concurrencyKey`. */
+  concurrencyKey?: string;
 }
 
 /** A workflow without its input, result and steps. */

@@ -17,6 +17,7 @@
  * flowControlContract(myStoreFactory); // priorities, concurrency and rate limits
  * keyedRateLimitContract(myStoreFactory); // rate limits per concurrency key
  * flowSlotsContract(myStoreFactory); // leases held per name and key (dashboard)
+ * listFiltersContract(myStoreFactory); // the list's priority and concurrency-key filters
  * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
  * childrenContract(myStoreFactory); // parents of child workflows, their ends as signals
  * compensationContract(myStoreFactory); // a store with `recordCompensationStatus`
@@ -35,6 +36,7 @@ export {
   flowControlContract,
   keyedRateLimitContract,
   flowSlotsContract,
+  listFiltersContract,
   retentionContract,
   traceContextContract,
   activityContract,

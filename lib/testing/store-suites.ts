@@ -20,6 +20,7 @@ export { signalsContract } from './suites/signals.suite';
 export { flowControlContract } from './suites/flow-control.suite';
 export { keyedRateLimitContract } from './suites/keyed-rate.suite';
 export { flowSlotsContract } from './suites/flow-slots.suite';
+export { listFiltersContract } from './suites/list-filters.suite';
 export { traceContextContract } from './suites/trace-context.suite';
 export { activityContract } from './suites/activity.suite';
 export { childrenContract } from './suites/children.suite';

@@ -1,4 +1,6 @@
+import { Injectable, Module } from '@nestjs/common';
 import { chromium, type Browser } from 'playwright-core';
+import { Workflow } from '@lidex/nestjs';
 import { Exports, ExportsModule } from '../dashboard/fixtures/exports.fixture';
 import {
   lidexWith,
@@ -14,6 +16,21 @@ import {
 import { sqliteStoreFactory } from '../support/store-factories';
 
 const executablePath = findChromium();
+
+/** More workflows than the list's first page (50), all but the oldest without priority or key. */
+const NEWER = 55;
+
+/** Reports that finish at once: the list filled without holding any slot. */
+@Injectable()
+class Reports {
+  @Workflow('report')
+  report(): Promise<string> {
+    return Promise.resolve('done');
+  }
+}
+
+@Module({ providers: [Reports] })
+class ReportsModule {}
 const describeBrowser =
   executablePath || process.env.CI ? describe : describe.skip;
 
@@ -103,6 +120,57 @@ describeBrowser(
         exports.letGo();
         await client.wait('x3');
         await slots.locator('td.used', { hasText: /^0 \/ 3$/ }).waitFor();
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
+
+    it('filters by priority and key across the whole store, not only the rows loaded', async () => {
+      const reports = await listen([
+        ...lidexWith(await sqlite.create(), {}),
+        ReportsModule,
+      ]);
+      const { client, url } = reports;
+      await client.start('a-rare', 'report', null, {
+        priority: 9,
+        concurrencyKey: 'rare',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let i = 0; i < NEWER; i++)
+        await client.start(`r-${String(i).padStart(2, '0')}`, 'report', null);
+
+      const page = await browser!.newPage({
+        viewport: { width: 1280, height: 900 },
+      });
+      try {
+        await page.goto(`${url}/lidex`);
+        const shownIds = () =>
+          page.evaluate<string[]>(
+            "[...document.querySelectorAll('#workflows tbody tr')].map((row) => row.dataset.id)",
+          );
+        // The first page: the 50 newest, without the oldest.
+        await eventually(
+          async () => (await shownIds()).length === 50,
+          10_000,
+          'the first page of 50 rows',
+        );
+        expect(await shownIds()).not.toContain('a-rare');
+        const showing = (ids: string[]) =>
+          eventually(
+            async () =>
+              JSON.stringify(await shownIds()) === JSON.stringify(ids),
+            10_000,
+            `the list to show ${ids.join(', ')}`,
+          );
+        await page.locator('#key-filter').fill('rare');
+        await page.locator('#key-filter').press('Tab');
+        await showing(['a-rare']);
+        await page.locator('#key-filter').fill('');
+        await page.locator('#key-filter').press('Tab');
+        await page.locator('#priority-filter').fill('9');
+        await page.locator('#priority-filter').press('Tab');
+        await showing(['a-rare']);
+        expect(new URL(page.url()).hash).toContain('priority=9');
       } finally {
         await page.close();
       }

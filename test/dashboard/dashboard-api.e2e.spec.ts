@@ -311,6 +311,33 @@ describe('dashboard JSON API (Express, SQLite)', () => {
     }
   });
 
+  it('filters by priority and concurrency key, and answers 400 naming a bad one', async () => {
+    const { client, get } = running;
+    await client.start('wait-p', 'wait-a-day', null, { priority: 3 });
+    await client.start('wait-k', 'wait-a-day', null, { concurrencyKey: 'k' });
+    await client.start('wait-0', 'wait-a-day', null);
+    const ids = async (query: string) =>
+      (await json<PageJson>(get(`${api}/workflows?${query}`))).body.workflows
+        .map((w) => w.id)
+        .sort();
+    expect(await ids('priority=3')).toEqual(['wait-p']);
+    expect(await ids('priority=0')).toEqual(['wait-0', 'wait-k']);
+    expect(await ids('concurrencyKey=k')).toEqual(['wait-k']);
+    const bad = await json(get(`${api}/workflows?priority=high`));
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe(
+      messages.invalidListOption(
+        'priority',
+        'high',
+        'an integer between -1000000 and 1000000',
+      ),
+    );
+    const long = await json(
+      get(`${api}/workflows?concurrencyKey=${'k'.repeat(257)}`),
+    );
+    expect(long.status).toBe(400);
+  });
+
   it('answers 404 for an unknown id and 400 for a bad filter, limit or cursor', async () => {
     const { get, post } = running;
     const missing = await json(get(`${api}/workflows/nope`));

@@ -267,6 +267,8 @@ ${DASHBOARD_SIGNALS_PART}
     if (state.name) params.set('name', state.name);
     if (state.version) params.set('version', state.version);
     if (state.waiting) params.set('waiting', state.waiting);
+    if (state.priority) params.set('priority', state.priority);
+    if (state.key) params.set('concurrencyKey', state.key);
     if (append) {
       params.set('cursor', state.nextCursor);
       params.set('limit', String(PAGE_SIZE));
@@ -289,12 +291,11 @@ ${DASHBOARD_SIGNALS_PART}
   }
 
   function renderList() {
-    const snapshot = JSON.stringify([state.rows, state.nextCursor, state.selected, state.priority, state.key]);
+    const snapshot = JSON.stringify([state.rows, state.nextCursor, state.selected]);
     if (snapshot === renderedList) return;
     renderedList = snapshot;
-    const shown = state.rows.filter((workflow) =>
-      (!state.priority || (workflow.priority || 0) === Number(state.priority)) &&
-      (!state.key || workflow.concurrencyKey === state.key));
+    // Filtered by the store (priority and key included): every row loaded is shown.
+    const shown = state.rows;
     byId('workflows').tBodies[0].replaceChildren(...shown.map(listRow));
     byId('empty').hidden = shown.length > 0;
     byId('more').hidden = !state.nextCursor;
@@ -595,14 +596,12 @@ ${DASHBOARD_SIGNALS_PART}
       const value = event.target.value.trim();
       state.priority = /^-?\d+$/.test(value) ? String(Number(value)) : '';
       event.target.value = state.priority;
-      writeHash();
-      renderList();
+      changeFilters();
     });
     byId('key-filter').value = state.key;
     byId('key-filter').addEventListener('change', (event) => {
       state.key = event.target.value.trim();
-      writeHash();
-      renderList();
+      changeFilters();
     });
     byId('more').addEventListener('click', () => {
       loadList(true).catch(showProblem);

@@ -292,6 +292,10 @@ export class MemoryStore implements Persistence {
           (query.version === undefined || workflow.version === query.version) &&
           (query.waiting === undefined ||
             workflow.waitingFor?.kind === query.waiting) &&
+          (query.priority === undefined ||
+            (workflow.priority ?? 0) === query.priority) &&
+          (query.concurrencyKey === undefined ||
+            workflow.concurrencyKey === query.concurrencyKey) &&
           (after === undefined || newestFirst(workflow, after) > 0),
       )
       .sort(newestFirst)

@@ -5,6 +5,7 @@ import type {
   WorkflowStatus,
 } from '../../model';
 import { NOT_WAITING } from './mongo.signals';
+import { flowListFilters } from './mongo.list-filters';
 import { ofVersion } from './mongo.versions';
 import {
   CANCELLABLE_STATUSES,
@@ -42,7 +43,11 @@ export class MongoOperations {
     const filter: Filter<WorkflowDocument> = {};
     if (query.status !== undefined) filter.status = { $eq: query.status };
     if (query.name !== undefined) filter.name = { $eq: query.name };
-    if (query.version !== undefined) filter.$and = [ofVersion(query.version)];
+    const and = [
+      ...(query.version === undefined ? [] : [ofVersion(query.version)]),
+      ...flowListFilters(query),
+    ];
+    if (and.length > 0) filter.$and = and;
     if (query.waiting !== undefined) {
       filter.waitingKind = { $eq: query.waiting };
     }

@@ -448,6 +448,14 @@ export class MysqlStore implements Persistence {
       where.push('waiting_kind = ?');
       values.push(query.waiting);
     }
+    if (query.priority !== undefined) {
+      where.push('priority = ?');
+      values.push(query.priority);
+    }
+    if (query.concurrencyKey !== undefined) {
+      where.push('concurrency_key = ?');
+      values.push(query.concurrencyKey);
+    }
     if (query.after) {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       values.push(query.after.createdAt, query.after.createdAt, query.after.id);

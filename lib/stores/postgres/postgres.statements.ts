@@ -200,7 +200,7 @@ export function postgresStatements(schema: string) {
     ),
     /**
      * The list query for one combination of filters; parameters in the order status, name,
-     * version, waiting, after created_at, after id, then the limit.
+     * version, waiting, priority, concurrency key, after created_at, after id, then the limit.
      */
     list(shape: {
       status: boolean;
@@ -208,6 +208,8 @@ export function postgresStatements(schema: string) {
       after: boolean;
       version?: boolean;
       waiting?: boolean;
+      priority?: boolean;
+      concurrencyKey?: boolean;
     }): Statement {
       let n = 0;
       const where = [
@@ -215,12 +217,16 @@ export function postgresStatements(schema: string) {
         shape.name ? `name = $${++n}` : undefined,
         shape.version ? `version = $${++n}` : undefined,
         shape.waiting ? `waiting_kind = $${++n}` : undefined,
+        shape.priority ? `priority = $${++n}` : undefined,
+        shape.concurrencyKey ? `concurrency_key = $${++n}` : undefined,
         shape.after ? `(created_at, id) < ($${++n}, $${++n})` : undefined,
       ].filter(Boolean);
       return statement(
         `list_${Number(shape.status)}${Number(shape.name)}${Number(shape.after)}` +
           (shape.version ? '_v' : '') +
-          (shape.waiting ? '_w' : ''),
+          (shape.waiting ? '_w' : '') +
+          (shape.priority ? '_p' : '') +
+          (shape.concurrencyKey ? '_k' : ''),
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
           version, waiting_for, priority, concurrency_key
         FROM ${workflows}

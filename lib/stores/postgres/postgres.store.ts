@@ -400,12 +400,16 @@ export class PostgresStore implements Persistence {
       after: query.after !== undefined,
       version: query.version !== undefined,
       waiting: query.waiting !== undefined,
+      priority: query.priority !== undefined,
+      concurrencyKey: query.concurrencyKey !== undefined,
     });
     const values: unknown[] = [
       ...(query.status !== undefined ? [query.status] : []),
       ...(query.name !== undefined ? [query.name] : []),
       ...(query.version !== undefined ? [query.version] : []),
       ...(query.waiting !== undefined ? [query.waiting] : []),
+      ...(query.priority !== undefined ? [query.priority] : []),
+      ...(query.concurrencyKey !== undefined ? [query.concurrencyKey] : []),
       ...(query.after ? [query.after.createdAt, query.after.id] : []),
       query.limit,
     ];

@@ -186,8 +186,8 @@ export class SqliteStatements {
 
   /**
    * The list query for one combination of filters (at most 32 statements, compiled on first
-   * use). Bind `status`, `name`, `version`, `waiting`, `after_created_at`, `after_id` and
-   * `limit` as the shape needs.
+   * use). Bind `status`, `name`, `version`, `waiting`, `priority`, `concurrency_key`,
+   * `after_created_at`, `after_id` and `limit` as the shape needs.
    */
   list(shape: {
     status: boolean;
@@ -195,8 +195,10 @@ export class SqliteStatements {
     after: boolean;
     version?: boolean;
     waiting?: boolean;
+    priority?: boolean;
+    concurrencyKey?: boolean;
   }): BetterSqlite3.Statement {
-    const key = `${shape.status}:${shape.name}:${shape.after}:${shape.version}:${shape.waiting}`;
+    const key = `${shape.status}:${shape.name}:${shape.after}:${shape.version}:${shape.waiting}:${shape.priority}:${shape.concurrencyKey}`;
     let statement = this.lists.get(key);
     if (!statement) {
       const where = [
@@ -204,6 +206,8 @@ export class SqliteStatements {
         shape.name ? 'name = @name' : undefined,
         shape.version ? 'version = @version' : undefined,
         shape.waiting ? 'waiting_kind = @waiting' : undefined,
+        shape.priority ? 'priority = @priority' : undefined,
+        shape.concurrencyKey ? 'concurrency_key = @concurrency_key' : undefined,
         shape.after
           ? '(created_at < @after_created_at OR ' +
             '(created_at = @after_created_at AND id < @after_id))'

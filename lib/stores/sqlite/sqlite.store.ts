@@ -286,12 +286,18 @@ export class SqliteStore implements Persistence {
         after: query.after !== undefined,
         version: query.version !== undefined,
         waiting: query.waiting !== undefined,
+        priority: query.priority !== undefined,
+        concurrencyKey: query.concurrencyKey !== undefined,
       });
       const rows = statement.all({
         ...(query.status !== undefined ? { status: query.status } : {}),
         ...(query.name !== undefined ? { name: query.name } : {}),
         ...(query.version !== undefined ? { version: query.version } : {}),
         ...(query.waiting !== undefined ? { waiting: query.waiting } : {}),
+        ...(query.priority !== undefined ? { priority: query.priority } : {}),
+        ...(query.concurrencyKey !== undefined
+          ? { concurrency_key: query.concurrencyKey }
+          : {}),
         ...(query.after
           ? {
               after_created_at: query.after.createdAt,
