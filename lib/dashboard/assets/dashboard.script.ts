@@ -27,7 +27,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     name: '',
     version: '',
     waiting: '',
-    // Priority and key filter the rows loaded (the list API has no such filter).
+    // Priority and key, like the other filters, are the list API's (filtered by the store).
     priority: '',
     key: '',
     selected: undefined,
