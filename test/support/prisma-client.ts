@@ -3,13 +3,16 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** The schema's `datasource` provider: PostgreSQL (`@prisma/adapter-pg`) or MySQL/MariaDB. */
+export type PrismaProvider = 'postgresql' | 'mysql';
+
 /**
  * Generates a Prisma 7 client (the `prisma-client` generator: TypeScript, no Rust query engine;
- * it runs on `@prisma/adapter-pg`) into a temporary folder, and returns that folder's `client`
- * module. Offline: `prisma generate` needs no schema engine, but the CLI looks for one at start
+ * it runs on a driver adapter: `@prisma/adapter-pg`, `@prisma/adapter-mariadb`) into a temporary
+ * folder, and returns that folder's `client` module. Offline: `prisma generate` needs no schema engine, but the CLI looks for one at start
  * and would download it; PRISMA_SCHEMA_ENGINE_BINARY points it at a stand-in it never runs.
  */
-function generatePrismaClient(): string {
+function generatePrismaClient(provider: PrismaProvider): string {
   const root = resolve(__dirname, '../..');
   const dir = mkdtempSync(join(tmpdir(), 'lidex-prisma-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +27,7 @@ function generatePrismaClient(): string {
       '  importFileExtension = ""',
       '}',
       'datasource db {',
-      '  provider = "postgresql"',
+      `  provider = "${provider}"`,
       '}',
       'model Invoice {',
       '  id String @id',
@@ -56,11 +59,17 @@ function generatePrismaClient(): string {
   return join(dir, 'generated/client');
 }
 
-let generated: string | undefined;
+const generated = new Map<PrismaProvider, string>();
 
-/** The generated `PrismaClient` class (generated once per test file). */
-export function prismaClientClass<T>(): T {
-  generated ??= generatePrismaClient();
+/** The generated `PrismaClient` class (generated once per test file and provider). */
+export function prismaClientClass<T>(
+  provider: PrismaProvider = 'postgresql',
+): T {
+  let dir = generated.get(provider);
+  if (!dir) {
+    dir = generatePrismaClient(provider);
+    generated.set(provider, dir);
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(generated) as { PrismaClient: T }).PrismaClient;
+  return (require(dir) as { PrismaClient: T }).PrismaClient;
 }

@@ -1,0 +1,317 @@
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import {
+  createPool as createMariadbPool,
+  type Pool as MariadbPool,
+} from 'mariadb';
+import { createPool, type Pool } from 'mysql2/promise';
+import {
+  InvalidArgumentError,
+  InvalidOptionsError,
+  type WorkflowContext,
+} from '@lidex/nestjs';
+import { MysqlStore, type MysqlStoreOptions } from '@lidex/nestjs/mysql';
+import {
+  operationsContract,
+  persistenceContract,
+  signalsContract,
+  type StoreFactory,
+} from '@lidex/nestjs/testing';
+import { makeEngine } from '../support/engine-harness';
+import { prismaClientClass } from '../support/prisma-client';
+import {
+  describeMysql,
+  dropTestTables,
+  mysqlUrl,
+  testPrefix,
+} from '../support/mysql';
+
+const url = mysqlUrl!;
+
+/** What the tests use of the generated PrismaClient. */
+interface PrismaLike {
+  $transaction<T>(run: (tx: PrismaLike) => Promise<T>): Promise<T>;
+  $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number>;
+  $queryRawUnsafe(text: string, ...values: unknown[]): Promise<unknown>;
+  $disconnect(): Promise<void>;
+}
+
+/** Prisma 7 on MariaDB/MySQL: a `mariadb` pool, and a PrismaClient whose adapter runs on it. */
+function openPrisma(connectionLimit = 4): {
+  pool: MariadbPool;
+  prisma: PrismaLike & NonNullable<MysqlStoreOptions['prisma']>;
+} {
+  const pool = createMariadbPool({
+    ...mariadbConfig(url),
+    connectionLimit,
+  });
+  const PrismaClient =
+    prismaClientClass<
+      new (options: {
+        adapter: PrismaMariaDb;
+      }) => PrismaLike & NonNullable<MysqlStoreOptions['prisma']>
+    >('mysql');
+  return {
+    pool,
+    prisma: new PrismaClient({ adapter: new PrismaMariaDb(pool) }),
+  };
+}
+
+/** The test server's URL as the `mariadb` driver's settings. */
+function mariadbConfig(from: string) {
+  const parsed = new URL(from);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 3306),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password) || undefined,
+    database: parsed.pathname.slice(1),
+  };
+}
+
+const orders = (prefix: string) => `\`${prefix}orders\``;
+
+describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
+  let checker: Pool;
+  let pool: MariadbPool;
+  let prisma: ReturnType<typeof openPrisma>['prisma'];
+  beforeAll(() => {
+    checker = createPool({ uri: url, connectionLimit: 2 });
+    ({ pool, prisma } = openPrisma());
+  }, 120_000);
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await pool.end();
+    await checker.end();
+    await dropTestTables();
+  });
+
+  /** Whether the order row is there, seen from outside any transaction. */
+  const orderCommitted = async (prefix: string, id: string) => {
+    const [rows] = await checker.query(
+      `SELECT 1 FROM ${orders(prefix)} WHERE id = ?`,
+      [id],
+    );
+    return (rows as unknown[]).length === 1;
+  };
+
+  describe('starting in the tx of an interactive prisma.$transaction()', () => {
+    let store: MysqlStore;
+    let prefix: string;
+    beforeAll(async () => {
+      prefix = testPrefix();
+      await checker.query(
+        `CREATE TABLE ${orders(prefix)} (id VARCHAR(64) PRIMARY KEY)`,
+      );
+      store = new MysqlStore({
+        prisma,
+        mariadbPool: pool,
+        tablePrefix: prefix,
+      });
+      await store.init();
+    }, 120_000);
+    afterAll(async () => {
+      await store?.close();
+      await checker.query(`DROP TABLE IF EXISTS ${orders(prefix)}`);
+    });
+
+    /** The app's transaction: its order row and what `body` does, rolled back if `body` throws. */
+    const transact = (
+      body: (
+        tx: PrismaLike,
+        insertOrder: (id: string) => Promise<void>,
+      ) => Promise<void>,
+    ) =>
+      prisma.$transaction((tx) =>
+        body(tx, async (id) => {
+          await tx.$executeRawUnsafe(
+            `INSERT INTO ${orders(prefix)} VALUES (?)`,
+            id,
+          );
+        }),
+      );
+
+    const fulfil = {
+      // Its first step says whether the order row was committed when the run began.
+      fulfil: async (ctx: WorkflowContext, input: unknown) => {
+        const { orderId } = input as { orderId: string };
+        const orderSeen = await ctx.step('order seen', () =>
+          orderCommitted(prefix, orderId),
+        );
+        await ctx.step('ship', async () => 'shipped 🚀');
+        return { orderSeen };
+      },
+    };
+
+    it('leaves neither the order nor its workflow when the transaction rolls back, and runs both once it commits', async () => {
+      const { engine } = makeEngine(fulfil, { store, pollIntervalMs: 200 });
+      const rolledBack = transact(async (transaction, insertOrder) => {
+        await insertOrder('o-1');
+        expect(
+          await engine.start(
+            'fulfil-o-1',
+            'fulfil',
+            { orderId: 'o-1' },
+            { transaction },
+          ),
+        ).toBe(true);
+        throw new Error('payment declined');
+      });
+      await expect(rolledBack).rejects.toThrow('payment declined');
+      expect(await orderCommitted(prefix, 'o-1')).toBe(false);
+      expect(await engine.get('fulfil-o-1')).toBeUndefined();
+
+      await transact(async (transaction, insertOrder) => {
+        await insertOrder('o-2');
+        expect(
+          await engine.start(
+            'fulfil-o-2',
+            'fulfil',
+            { orderId: 'o-2' },
+            { transaction },
+          ),
+        ).toBe(true);
+        // Not visible, and so not run, before the commit.
+        expect(await engine.get('fulfil-o-2')).toBeUndefined();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      expect(await engine.wait('fulfil-o-2', { timeoutMs: 20_000 })).toBe(
+        'finished',
+      );
+      const done = await engine.get('fulfil-o-2');
+      expect(done?.result).toEqual({ orderSeen: true });
+      expect(done?.steps.map((step) => step.result)).toEqual([
+        true,
+        'shipped 🚀',
+      ]);
+      expect(done?.attempts).toBe(1);
+      expect(await orderCommitted(prefix, 'o-2')).toBe(true);
+      // Order and workflow agree: the rolled-back pair is still absent.
+      expect(await orderCommitted(prefix, 'o-1')).toBe(false);
+      expect(await engine.get('fulfil-o-1')).toBeUndefined();
+      expect((await engine.counts()).finished).toBe(1);
+    });
+
+    it('runs workflows started without a transaction on the same pool', async () => {
+      const { engine } = makeEngine(fulfil, { store });
+      await checker.query(`INSERT INTO ${orders(prefix)} VALUES ('o-3')`);
+      expect(
+        await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
+      ).toBe(true);
+      expect(
+        await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
+      ).toBe(false);
+      expect(await engine.wait('fulfil-o-3', { timeoutMs: 20_000 })).toBe(
+        'finished',
+      );
+    });
+
+    it('answers false, inserting nothing, for an id that exists, inside the transaction too', async () => {
+      const { engine } = makeEngine(fulfil, { store });
+      await transact(async (transaction, insertOrder) => {
+        expect(
+          await engine.start(
+            'fulfil-o-3',
+            'fulfil',
+            { orderId: 'x' },
+            { transaction },
+          ),
+        ).toBe(false);
+        // The app's transaction carries on: its own row still commits.
+        await insertOrder('o-4');
+      });
+      expect(await orderCommitted(prefix, 'o-4')).toBe(true);
+      expect((await engine.get('fulfil-o-3'))?.input).toEqual({
+        orderId: 'o-3',
+      });
+    });
+
+    it('refuses the PrismaClient itself as a transaction, naming the tx of $transaction()', async () => {
+      const { engine } = makeEngine(fulfil, { store, worker: false });
+      const start = engine.start('fulfil-o-5', 'fulfil', null, {
+        transaction: prisma,
+      });
+      await expect(start).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(start).rejects.toThrow(
+        /Prisma's tx of an interactive \$transaction\(\)/,
+      );
+      expect(await engine.get('fulfil-o-5')).toBeUndefined();
+    });
+  });
+
+  describe('refusals', () => {
+    it('asks for the mariadb pool the PrismaClient runs on, which Prisma does not hand out', () => {
+      expect(() => new MysqlStore({ prisma })).toThrow(InvalidOptionsError);
+      expect(() => new MysqlStore({ prisma })).toThrow(/mariadbPool/);
+      expect(() => new MysqlStore({ prisma })).toThrow(
+        /new PrismaMariaDb\(pool\)/,
+      );
+      expect(() => new MysqlStore({ mariadbPool: pool })).toThrow(/prisma/);
+      expect(
+        () => new MysqlStore({ prisma, mariadbPool: checker as never }),
+      ).toThrow(/a pool of the "mariadb" driver/);
+      expect(
+        () => new MysqlStore({ prisma: {} as never, mariadbPool: pool }),
+      ).toThrow(/a PrismaClient/);
+    });
+
+    it('refuses a PrismaClient and a pool that reach different databases', async () => {
+      await checker.query('CREATE DATABASE IF NOT EXISTS lidex_prisma_other');
+      const other = createMariadbPool({
+        ...mariadbConfig(url),
+        database: 'lidex_prisma_other',
+        connectionLimit: 1,
+      });
+      try {
+        const store = new MysqlStore({
+          prisma,
+          mariadbPool: other,
+          tablePrefix: testPrefix(),
+        });
+        const opening = store.init();
+        await expect(opening).rejects.toBeInstanceOf(InvalidOptionsError);
+        await expect(opening).rejects.toThrow(
+          /the pool its PrismaMariaDb adapter was given/,
+        );
+      } finally {
+        await other.end();
+        await checker.query('DROP DATABASE IF EXISTS lidex_prisma_other');
+      }
+    });
+  });
+});
+
+/**
+ * The shipped contract suites, unchanged, on the store opened from a PrismaClient: its own
+ * statements on the app's mariadb pool (the driver answers BIGINTs as BigInt, a CALL's result
+ * sets as arrays), as the PostgreSQL Prisma store runs them.
+ */
+describeMysql('MysqlStore through Prisma: the contract suites', () => {
+  let opened: ReturnType<typeof openPrisma> | undefined;
+  const source = () => (opened ??= openPrisma());
+  afterAll(async () => {
+    await opened?.prisma.$disconnect();
+    await opened?.pool.end();
+  });
+  const factory = (): StoreFactory => {
+    let tablePrefix = '';
+    const open = async () => {
+      const { prisma, pool } = source();
+      const store = new MysqlStore({ prisma, mariadbPool: pool, tablePrefix });
+      await store.init();
+      return store;
+    };
+    return {
+      label: 'mysql (prisma)',
+      durable: true,
+      create: () => {
+        tablePrefix = testPrefix();
+        return open();
+      },
+      reopen: open,
+      cleanup: () => dropTestTables(url),
+    };
+  };
+  persistenceContract(factory());
+  signalsContract(factory());
+  operationsContract(factory());
+});
