@@ -423,6 +423,12 @@ export const messages = {
     'mysql2 pool options (the store opened from a url sets it itself)',
   mysqlNotATransaction: (store: string, got: unknown, expected: string) =>
     `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
+  mysqlPrismaFix: () =>
+    'a PrismaClient on @prisma/adapter-mariadb, with `mariadbPool`: the pool its PrismaMariaDb ' +
+    'adapter was given (const pool = createPool(...) from "mariadb"; ' +
+    'new PrismaClient({ adapter: new PrismaMariaDb(pool) }); ' +
+    'new MysqlStore({ prisma, mariadbPool: pool })). Prisma hands out no connection, and its raw ' +
+    "queries cannot read the result sets of the store's CALLs",
   nowBesideClock: () =>
     `not given together with "clock": the clock's now() is the engine's time; give one of them`,
   notAClock: () =>

@@ -2,12 +2,19 @@ import type { Pool } from 'mysql2/promise';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { UnknownOptionError } from '../../errors/unknown-option.error';
 import { unknownKey } from '../../model/option-keys';
+import { messages } from '../../lidex.messages';
 import type { KyselyLike } from './orm/kysely';
+import {
+  isMariadbPool,
+  isPrismaClient,
+  type MariadbPoolLike,
+  type PrismaClientLike,
+} from './orm/prisma';
 import type { SequelizeLike } from './orm/sequelize';
 
 /**
  * Options of the MySQL store (MySQL 8 and MariaDB 10.6 or later): give one of `url`, `pool`, or
- * the app's ORM (`typeorm`, `drizzle`, `kysely`, `sequelize`), whose connections the store's statements then
+ * the app's ORM (`typeorm`, `drizzle`, `kysely`, `sequelize`, `prisma`), whose connections the store's statements then
  * share. Its tables live in the connection's database, under `tablePrefix`.
  */
 export interface MysqlStoreOptions {
@@ -36,6 +43,17 @@ export interface MysqlStoreOptions {
    * connections, and it never closes it.
    */
   sequelize?: SequelizeLike;
+  /**
+   * The app's Prisma 7 client on `@prisma/adapter-mariadb`, given with `mariadbPool`: `start()`
+   * joins the `tx` of its interactive `$transaction()`.
+   */
+  prisma?: PrismaClientLike;
+  /**
+   * With `prisma`: the `mariadb` pool its adapter runs on (`new PrismaMariaDb(pool)`). The
+   * store's own statements run on it (Prisma's raw queries cannot read their result sets); it
+   * never ends it.
+   */
+  mariadbPool?: MariadbPoolLike;
   /**
    * What the names of Lidex's tables and procedures start with, in the connection's database.
    * Lower-case letters, digits and `_`, at most 24.
@@ -76,10 +94,12 @@ const SOURCES = [
   'drizzle',
   'kysely',
   'sequelize',
+  'prisma',
 ] as const satisfies readonly (keyof MysqlStoreOptions)[];
 
 const KNOWN_KEYS = [
   ...SOURCES,
+  'mariadbPool',
   'tablePrefix',
   'migrate',
   'poolSize',
@@ -100,13 +120,15 @@ export function checkMysqlOptions(options: MysqlStoreOptions): void {
   }
   const unknown = unknownKey('MysqlStore', options, KNOWN_KEYS);
   if (unknown) throw new UnknownOptionError(unknown.key, unknown.message);
+  checkPrisma(options);
   const given = SOURCES.filter((key) => options[key] !== undefined);
   if (given.length !== 1) {
     throw new InvalidOptionsError(
       `MysqlStore ${given.length > 1 ? given.join('/') : 'url/pool'}`,
       given.length > 1 ? `${given.length} of them` : undefined,
       'exactly one of `url` (a connection string), `pool` (an existing mysql2 pool), or your ORM: ' +
-        '`typeorm` (a DataSource), `drizzle` (a mysql2 database), `kysely` or `sequelize`',
+        '`typeorm` (a DataSource), `drizzle` (a mysql2 database), `kysely`, `sequelize` or `prisma` ' +
+        '(with `mariadbPool`)',
     );
   }
   if (options.url !== undefined && !isMysqlUrl(options.url)) {
@@ -186,6 +208,42 @@ export function checkMysqlOptions(options: MysqlStoreOptions): void {
         'a positive integer',
       );
     }
+  }
+}
+
+/** `prisma` needs `mariadbPool` (and only it does): Prisma hands out no connection. */
+function checkPrisma(options: MysqlStoreOptions): void {
+  if (options.prisma !== undefined && !isPrismaClient(options.prisma)) {
+    throw new InvalidOptionsError(
+      'MysqlStore prisma',
+      options.prisma,
+      messages.mysqlPrismaFix(),
+    );
+  }
+  if (options.prisma !== undefined && options.mariadbPool === undefined) {
+    throw new InvalidOptionsError(
+      'MysqlStore mariadbPool',
+      undefined,
+      messages.mysqlPrismaFix(),
+    );
+  }
+  if (options.mariadbPool !== undefined && options.prisma === undefined) {
+    throw new InvalidOptionsError(
+      'MysqlStore mariadbPool',
+      'a mariadbPool without prisma',
+      'given with `prisma` only (the PrismaClient whose PrismaMariaDb adapter runs on it); ' +
+        'for a pool of your own, give a mysql2 pool as `pool`',
+    );
+  }
+  if (
+    options.mariadbPool !== undefined &&
+    !isMariadbPool(options.mariadbPool)
+  ) {
+    throw new InvalidOptionsError(
+      'MysqlStore mariadbPool',
+      options.mariadbPool,
+      'a pool of the "mariadb" driver (createPool from "mariadb"), the one given to new PrismaMariaDb(pool)',
+    );
   }
 }
 

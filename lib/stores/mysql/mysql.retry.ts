@@ -4,7 +4,10 @@ import type { MysqlQuery } from './mysql.connection';
 const RETRYABLE = new Set([1213, 1205]);
 const MAX_TRIES = 8;
 
-/** The server's error number, where the driver or ORM put it (`errno`, a cause, TypeORM's). */
+/**
+ * The server's error number, where the driver or ORM put it (`errno`, a cause, TypeORM's, or
+ * Prisma's `meta.driverAdapterError.cause.originalCode`).
+ */
 export function mysqlErrno(error: unknown): number | undefined {
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];
@@ -14,7 +17,17 @@ export function mysqlErrno(error: unknown): number | undefined {
     seen.add(next);
     const value = next as Record<string, unknown>;
     if (typeof value.errno === 'number') return value.errno;
-    queue.push(value.cause, value.driverError);
+    if (
+      typeof value.originalCode === 'string' &&
+      /^\d+$/.test(value.originalCode)
+    )
+      return Number(value.originalCode);
+    queue.push(
+      value.cause,
+      value.driverError,
+      value.meta,
+      value.driverAdapterError,
+    );
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ import { MYSQL_DEFAULTS, type MysqlStoreOptions } from './mysql.options';
 import { retrying } from './mysql.retry';
 import { drizzleTransaction } from './orm/drizzle';
 import { kyselySource, kyselyTransaction } from './orm/kysely';
+import { prismaSource, prismaTransaction } from './orm/prisma';
 import { sequelizeSource, sequelizeTransaction } from './orm/sequelize';
 
 type Mysql2 = typeof import('mysql2/promise');
@@ -24,6 +25,7 @@ export function sourceName(options: MysqlStoreOptions): string {
   if (options.drizzle) return "Drizzle's database";
   if (options.kysely) return 'Kysely';
   if (options.sequelize) return 'Sequelize';
+  if (options.prisma) return "Prisma's mariadb pool";
   return 'a connection string';
 }
 
@@ -70,7 +72,8 @@ function sharedPool(options: MysqlStoreOptions) {
  */
 export function openSource(
   options: MysqlStoreOptions,
-  mysql: Mysql2,
+  /** The driver, loaded by the store for every source but Prisma's pool. */
+  mysql: Mysql2 | undefined,
   onIdleError: (error: Error) => void,
 ): MysqlSource {
   if (options.kysely) {
@@ -81,10 +84,14 @@ export function openSource(
     const source = sequelizeSource(options.sequelize);
     return { ...source, query: retrying(source.query) };
   }
+  if (options.prisma && options.mariadbPool) {
+    const source = prismaSource(options.mariadbPool);
+    return { ...source, query: retrying(source.query) };
+  }
   const shared = sharedPool(options);
   const pool =
     shared ??
-    mysql.createPool({
+    mysql!.createPool({
       uri: options.url,
       connectionLimit: options.poolSize ?? MYSQL_DEFAULTS.poolSize,
       connectTimeout:
@@ -111,7 +118,8 @@ interface QueryableLike {
 /**
  * The app's transaction as a query: a `mysql2` connection (promise or callback API) in a
  * transaction, TypeORM's `EntityManager` or `QueryRunner` of `dataSource.transaction(...)`,
- * Kysely's `Transaction`, or Drizzle's `tx`. Not retried: a deadlock there rolls back the app's transaction.
+ * Kysely's `Transaction`, Drizzle's `tx`, a Sequelize transaction or the `tx` of Prisma's
+ * interactive `$transaction()`. Not retried: a deadlock there rolls back the app's transaction.
  */
 export function transactionQuery(
   transaction: unknown,
@@ -121,7 +129,8 @@ export function transactionQuery(
     const orm =
       kyselyTransaction(transaction) ??
       drizzleTransaction(transaction) ??
-      sequelizeTransaction(transaction);
+      sequelizeTransaction(transaction) ??
+      prismaTransaction(transaction);
     if (orm) return orm;
     const candidate = transaction as QueryableLike & {
       promise?: () => QueryableLike;
@@ -149,7 +158,7 @@ export function transactionQuery(
     messages.mysqlNotATransaction(
       store,
       transaction,
-      "a mysql2 connection in a transaction, TypeORM's EntityManager of dataSource.transaction(), a Kysely Transaction, Drizzle's tx or a Sequelize transaction",
+      "a mysql2 connection in a transaction, TypeORM's EntityManager of dataSource.transaction(), a Kysely Transaction, Drizzle's tx, a Sequelize transaction or Prisma's tx of an interactive $transaction()",
     ),
   );
 }

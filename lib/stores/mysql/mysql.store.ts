@@ -65,6 +65,7 @@ import {
 } from './mysql.signals';
 import { leasedCounts } from './mysql.slots';
 import { openSource, sourceName, transactionQuery } from './mysql.source';
+import { checkSamePool } from './orm/prisma';
 import { traceContextOf } from './mysql.trace-context';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
@@ -143,16 +144,22 @@ export class MysqlStore implements Persistence {
 
   async init(context: StoreContext = {}): Promise<void> {
     if (this.opened) return;
-    const mysql = loadDriver<typeof import('mysql2/promise')>(
-      'mysql2/promise',
-      'MySQL store',
-    );
+    // With Prisma the store runs on the app's mariadb pool: mysql2 need not be installed.
+    const mysql = this.options.prisma
+      ? undefined
+      : loadDriver<typeof import('mysql2/promise')>(
+          'mysql2/promise',
+          'MySQL store',
+        );
     const source = openSource(this.options, mysql, (error) =>
       context.logger?.warn(
         messages.mysqlConnectionLost(this.describe(), error.message),
       ),
     );
     try {
+      if (this.options.prisma && this.options.mariadbPool) {
+        await checkSamePool(this.options.prisma, this.options.mariadbPool);
+      }
       await migrateSchema(
         source,
         this.tablePrefix,
