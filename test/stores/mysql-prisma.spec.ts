@@ -238,6 +238,50 @@ describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
     });
   });
 
+  it('sends a start, each step and the finish as one statement each on the pool (5 for three steps)', async () => {
+    const sent: string[] = [];
+    // The store's view of the app's pool, writing down each statement; Prisma uses the pool itself.
+    const counted = {
+      query: (options: { sql: string }, values?: unknown[]) => {
+        sent.push(options.sql.trim().split(/\s+/).slice(0, 2).join(' '));
+        return pool.query(options, values);
+      },
+      getConnection: () => pool.getConnection(),
+      batch: pool.batch.bind(pool),
+      totalConnections: () => pool.totalConnections(),
+    };
+    const store = new MysqlStore({
+      prisma,
+      mariadbPool: counted,
+      tablePrefix: testPrefix(),
+    });
+    await store.init();
+    try {
+      const { engine } = makeEngine(
+        {
+          three: async (ctx: WorkflowContext) => {
+            for (const id of ['a', 'b', 'c'])
+              await ctx.step(id, async () => id);
+            return 'done';
+          },
+        },
+        { store, pollIntervalMs: 600_000 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the worker's first claim
+      sent.length = 0;
+      expect(await engine.start('w-1', 'three', null)).toBe(true);
+      expect(await engine.wait('w-1', { timeoutMs: 20_000 })).toBe('finished');
+      await engine.stopWorker();
+      const writes = sent.filter((sql) => /^(CALL|INSERT)\b/.test(sql));
+      // The start, three steps and the finish: one statement each (a step and the finish of
+      // one turn may share one), and no more.
+      expect(writes.length).toBeGreaterThanOrEqual(4);
+      expect(writes.length).toBeLessThanOrEqual(5);
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('refusals', () => {
     it('asks for the mariadb pool the PrismaClient runs on, which Prisma does not hand out', () => {
       expect(() => new MysqlStore({ prisma })).toThrow(InvalidOptionsError);
