@@ -2,9 +2,10 @@ import { memoryStore, sqliteStore } from './stores';
 import { observabilityOverhead } from './scenarios/observability';
 
 /**
- * `npm run bench -- --observability [--quick] [--stores=memory,sqlite]`: throughput with tracing,
- * metrics and the event stream on against off, interleaved, on the in-process stores; prints each
- * store's medians, their ratio and the load average.
+ * `npm run bench -- --observability [--quick] [--stores=memory,sqlite] [--rounds=N]`: throughput
+ * with tracing, metrics and the event stream on against off, interleaved, on the in-process
+ * stores; prints each store's medians, their ratio and the load average. `--rounds` (default 6)
+ * steadies the medians on a loaded machine.
  */
 export async function runObservabilityBench(options: {
   dir: string;
@@ -15,6 +16,14 @@ export async function runObservabilityBench(options: {
   const stores = [memoryStore(), sqliteStore(options.dir)].filter(({ label }) =>
     options.wanted(label),
   );
+  const roundsArg = process.argv
+    .find((arg) => arg.startsWith('--rounds='))
+    ?.slice('--rounds='.length);
+  const rounds = roundsArg === undefined ? undefined : Number(roundsArg);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
+    throw new Error(
+      `--rounds=${roundsArg}: give a whole number of rounds above 0, such as --rounds=20`,
+    );
   const figures = [];
   for (const store of stores) {
     const workflows = store.label === 'memory' ? 2_000 : 500;
@@ -22,7 +31,7 @@ export async function runObservabilityBench(options: {
       await observabilityOverhead(
         store,
         options.quick ? Math.ceil(workflows / 4) : workflows,
-        options.quick ? 2 : 6,
+        rounds ?? (options.quick ? 2 : 6),
         (line) => process.stderr.write(`${line}\n`),
       ),
     );

@@ -91,7 +91,8 @@ export async function observabilityOverhead(
   const provider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
-  const meterProvider = new MeterProvider({ readers: [new CollectOnDemand()] });
+  const reader = new CollectOnDemand();
+  const meterProvider = new MeterProvider({ readers: [reader] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   // An app with the SDK registered runs its requests in contexts, which turns on the
@@ -137,8 +138,12 @@ export async function observabilityOverhead(
             ),
           );
           await watch.allFinished(workflows);
-          // The round's spans are exported within it: their cost is the round's, not the next's.
-          if (on) await provider.forceFlush();
+          // The round's spans are exported and its metrics collected within it: their cost is the
+          // round's, not the next's (nor left out, for what waits until the SDK collects).
+          if (on) {
+            await provider.forceFlush();
+            await reader.collect();
+          }
           const perSecond = (workflows * 1000) / elapsedMs(started);
           const cpuUs = cpuUsPerWorkflow(cpu, workflows);
           (on ? observed : plain).push(perSecond);
