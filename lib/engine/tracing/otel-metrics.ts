@@ -1,4 +1,5 @@
 import type * as OtelApi from '@opentelemetry/api';
+import { PendingMetrics } from './pending-metrics';
 import type { Tracing } from './run-tracing';
 
 export type LidexMetrics = Pick<
@@ -6,16 +7,11 @@ export type LidexMetrics = Pick<
   'started' | 'ended' | 'stepAttempt' | 'claimed' | 'close'
 >;
 
-interface NameAttributes {
-  name: OtelApi.Attributes;
-  ok: OtelApi.Attributes;
-  error: OtelApi.Attributes;
-}
-
 /**
  * The engine's metrics: workflows started, finished and aborted (counters, by workflow name),
  * the backlog by status (an observable gauge read from the store when the SDK collects), step
- * attempt durations and claim round trips (histograms, ms).
+ * attempt durations and claim round trips (histograms, ms). Counts and step durations are held
+ * in `PendingMetrics` until the SDK collects.
  */
 export function otelMetrics(
   api: typeof OtelApi,
@@ -50,29 +46,27 @@ export function otelMetrics(
       result.observe(count, { 'lidex.workflow.status': status });
   };
   gauge.addCallback(observe);
-  // The attributes of each workflow name, made once (the SDK only reads them): a record then
-  // allocates nothing of Lidex's.
-  const byName = new Map<string, NameAttributes>();
-  const of = (name: string): NameAttributes => {
-    let attributes = byName.get(name);
-    if (!attributes) {
-      attributes = {
-        name: { 'lidex.workflow.name': name },
-        ok: { 'lidex.workflow.name': name, 'lidex.step.outcome': 'ok' },
-        error: { 'lidex.workflow.name': name, 'lidex.step.outcome': 'error' },
-      };
-      byName.set(name, attributes);
-    }
-    return attributes;
-  };
+  const pending = new PendingMetrics({
+    started,
+    finished,
+    aborted,
+    stepDuration,
+  });
+  // The SDK runs its observable callbacks before it reads the other instruments: what is held
+  // reaches them in time for this collection.
+  const flush: OtelApi.ObservableCallback = () => pending.flush();
+  gauge.addCallback(flush);
   return {
-    started: (name) => started.add(1, of(name).name),
-    ended: (name, status) =>
-      (status === 'finished' ? finished : aborted).add(1, of(name).name),
+    started: (name) => pending.started(name),
+    ended: (name, status) => pending.ended(name, status),
     stepAttempt: (name, durationMs, outcome) =>
-      stepDuration.record(durationMs, of(name)[outcome]),
+      pending.stepAttempt(name, durationMs, outcome),
     claimed: (durationMs, count) =>
       claimDuration.record(durationMs, { 'lidex.claim.count': count }),
-    close: () => gauge.removeCallback(observe),
+    close: () => {
+      gauge.removeCallback(observe);
+      gauge.removeCallback(flush);
+      pending.flush();
+    },
   };
 }
