@@ -1,0 +1,127 @@
+import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { cpuUsPerWorkflow } from '../cpu';
+import { round } from '../stats';
+
+class DropSpans implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
+    done({ code: 0 });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class CollectNever extends MetricReader {
+  constructor() {
+    super({
+      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
+    });
+  }
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * The OpenTelemetry calls the engine makes for one 3-step workflow (a run span and three step
+ * spans with their attributes, the contexts that make each active, three step durations recorded
+ * together), made directly in as many concurrent async functions as the overhead rounds run
+ * workflows, less the same functions without them: CPU µs per workflow that no engine change can
+ * take away while the spans and metrics stay the same. Interleaved rounds, medians.
+ */
+export async function observabilityFloorUs(
+  workflows: number,
+  rounds: number,
+): Promise<number> {
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(new DropSpans())],
+  });
+  const meterProvider = new MeterProvider({ readers: [new CollectNever()] });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  const tracer = provider.getTracer('@lidex/nestjs');
+  const duration = meterProvider
+    .getMeter('@lidex/nestjs')
+    .createHistogram('lidex.step.duration', { unit: 'ms' });
+  const ok = {
+    'lidex.workflow.name': 'threeSteps',
+    'lidex.step.outcome': 'ok',
+  };
+  const step = async () => 1;
+  const traced = async (n: number) => {
+    const id = `floor-${n}`;
+    const run = tracer.startSpan(
+      'lidex.workflow threeSteps',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'lidex.workflow.id': id,
+          'lidex.workflow.name': 'threeSteps',
+          'lidex.workflow.version': 1,
+        },
+      },
+      ROOT_CONTEXT,
+    );
+    const active = trace.setSpan(ROOT_CONTEXT, run);
+    await context.with(active, async () => {
+      for (const stepId of ['a', 'b', 'c']) {
+        const span = tracer.startSpan(
+          `lidex.step ${stepId}`,
+          {
+            attributes: {
+              'lidex.workflow.id': id,
+              'lidex.workflow.name': 'threeSteps',
+              'lidex.step.id': stepId,
+              'lidex.step.attempt': 1,
+            },
+          },
+          active,
+        );
+        await context.with(trace.setSpan(active, span), step);
+        span.end();
+      }
+    });
+    for (let i = 0; i < 3; i++) duration.record(0, ok);
+    run.setAttribute('lidex.run.outcome', 'returned');
+    run.end();
+  };
+  const plain = async () => {
+    for (let i = 0; i < 3; i++) await step();
+  };
+  const cpuOf = async (fn: (n: number) => Promise<void>) => {
+    const cpu = process.cpuUsage();
+    await Promise.all(Array.from({ length: workflows }, (_, n) => fn(n)));
+    await provider.forceFlush();
+    return cpuUsPerWorkflow(cpu, workflows);
+  };
+  const differences: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const without = await cpuOf(plain);
+      differences.push((await cpuOf(traced)) - without);
+    }
+  } finally {
+    context.disable();
+    await provider.shutdown();
+    await meterProvider.shutdown();
+  }
+  return round(median(differences), 1);
+}
