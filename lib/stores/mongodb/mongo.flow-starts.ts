@@ -10,7 +10,9 @@ import type { FlowCandidate, FlowDocument } from './mongo.flow-control';
  * limit per key, `FlowLimit.keyRate`) are numbered apart, `start:["name","key"]:k` (kind
  * `key-start`). A claim reads the scope's starts, counts the workflows of those not void in the
  * last `perMs`, and, below `max`, inserts number head + 1: of two claims that counted the same
- * starts, only one inserts that number (the other reads again). Two starts of one workflow (two
+ * starts, only one inserts that number; the other counts it as a start of the window (one it
+ * did not read, made by another instance: it cannot be older) and numbers the next, without
+ * reading the starts again, so that no permit is lost to contention. Two starts of one workflow (two
  * claims racing for it: one wins it, the other voids its start) count once. The workflows of the
  * scope first claimed in the window (`firstClaimedAt`, index `lidex_first_claimed`) count too,
  * so that starts made while no instance declared the limit (no start numbered) are not missed.
@@ -18,13 +20,23 @@ import type { FlowCandidate, FlowDocument } from './mongo.flow-control';
 
 type Rate = { max: number; perMs: number };
 
+/** A scope's starts as a claim knows them. */
+interface Known {
+  /** The highest number known taken. */
+  head: number;
+  /** The starts read, and those this claim numbered. */
+  docs: FlowDocument[];
+  /** The scope's workflows first claimed in the window, as read. */
+  firstClaimed: string[];
+  /** Numbers found taken by another instance after the read: each one start in the window. */
+  elsewhere: number;
+}
+
 const scopeOf = (name: string, key?: string) =>
   JSON.stringify(key === undefined ? [name] : [name, key]);
 const startId = (scope: string, seq: number) => `start:${scope}:${seq}`;
 /** Starts kept beyond twice the rate's `max` before those no count needs are deleted. */
 const SWEEP_AFTER = 50;
-/** How many times a start is numbered again after another instance took its number. */
-const START_TRIES = 5;
 
 /** One claim's view of the starts of its rate-limited names and keys. */
 export class FlowStarts {
@@ -33,10 +45,7 @@ export class FlowStarts {
   /** Scopes `["name","key"]` at their rate limit per key for this claim. */
   private readonly ratedKeys = new Set<string>();
   /** Per scope, its starts as read (and taken) by this claim. */
-  private readonly starts = new Map<
-    string,
-    { head: number; docs: FlowDocument[]; firstClaimed: string[] }
-  >();
+  private readonly starts = new Map<string, Known>();
 
   constructor(
     private readonly flow: Collection<FlowDocument>,
@@ -115,15 +124,14 @@ export class FlowStarts {
     rate: Rate,
   ): Promise<string | undefined> {
     const scope = scopeOf(name, key);
-    for (let tries = 0; tries < START_TRIES; tries++) {
-      const known =
-        this.starts.get(scope) ??
-        (await this.readStarts(scope, name, key, rate));
-      const since = this.now - rate.perMs;
-      const counted = new Set(known.firstClaimed);
-      for (const doc of known.docs)
-        if (!doc.void && doc.at > since) counted.add(doc.workflowId ?? doc._id);
-      if (counted.size >= rate.max) break;
+    const known =
+      this.starts.get(scope) ?? (await this.readStarts(scope, name, key, rate));
+    const since = this.now - rate.perMs;
+    const counted = new Set(known.firstClaimed);
+    for (const doc of known.docs)
+      if (!doc.void && doc.at > since) counted.add(doc.workflowId ?? doc._id);
+    // Bounded: each number taken elsewhere counts one more start, up to `max`.
+    while (counted.size + known.elsewhere < rate.max) {
       const seq = known.head + 1;
       const doc: FlowDocument = {
         _id: startId(scope, seq),
@@ -141,7 +149,9 @@ export class FlowStarts {
         return doc._id;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        this.starts.delete(scope);
+        // Another instance numbered this start since the read: it counts, the next is tried.
+        known.head = seq;
+        known.elsewhere += 1;
       }
     }
     if (key === undefined) this.rated.add(name);
@@ -160,7 +170,7 @@ export class FlowStarts {
     name: string,
     key: string | undefined,
     { max, perMs }: Rate,
-  ): Promise<{ head: number; docs: FlowDocument[]; firstClaimed: string[] }> {
+  ): Promise<Known> {
     const { flow } = this;
     const filter: Filter<FlowDocument> =
       key === undefined
@@ -186,7 +196,12 @@ export class FlowStarts {
         seq: { $lt: head },
         $or: [{ void: true }, { at: { $lte: this.now - 2 * perMs } }],
       });
-    const known = { head, docs, firstClaimed: firstClaimed.map((w) => w._id) };
+    const known: Known = {
+      head,
+      docs,
+      firstClaimed: firstClaimed.map((w) => w._id),
+      elsewhere: 0,
+    };
     this.starts.set(scope, known);
     return known;
   }

@@ -1,0 +1,104 @@
+import { type CommandStartedEvent, MongoClient } from 'mongodb';
+import type { ClaimOptions, FlowLimit } from '@lidex/nestjs';
+import { MongoStore } from '@lidex/nestjs/mongodb';
+import {
+  describeEachMongo,
+  dropTestDatabases,
+  testDatabase,
+} from '../support/mongo';
+
+/*
+ * Issue 15's MongoDB figures: what a claim with flow limits costs, counted in commands (the
+ * driver's command monitoring), not timed.
+ */
+describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
+  let client: MongoClient;
+  let store: MongoStore;
+  let database: string;
+  const commands: CommandStartedEvent[] = [];
+
+  beforeAll(async () => {
+    client = new MongoClient(server.url, { monitorCommands: true });
+    client.on('commandStarted', (event) => commands.push(event));
+    await client.connect();
+  });
+  beforeEach(async () => {
+    database = testDatabase(server.url);
+    store = new MongoStore({ client, database });
+    await store.init();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+  afterAll(async () => {
+    await client.close();
+    await dropTestDatabases();
+  });
+
+  const flowDocs = () =>
+    client
+      .db(database)
+      .collection<{ _id: string; seq?: number; workflowId?: string }>(
+        'lidex_flow',
+      );
+  /** The commands sent to `collection` while `run` ran, by command name. */
+  async function counting<T>(
+    collection: string,
+    run: () => Promise<T>,
+  ): Promise<{ answer: T; sent: Record<string, number> }> {
+    commands.length = 0;
+    const answer = await run();
+    const sent: Record<string, number> = {};
+    for (const event of commands) {
+      const command = event.command as Record<string, unknown>;
+      if (command[event.commandName] !== `lidex_${collection}`) continue;
+      sent[event.commandName] = (sent[event.commandName] ?? 0) + 1;
+    }
+    return { answer, sent };
+  }
+  const claimWith = (limit: FlowLimit, leases: number, now: number) =>
+    store.claimReady(
+      now,
+      Array.from({ length: leases }, (_, i) => ({
+        token: `lease-${now}-${i}`,
+        until: now + 60_000,
+      })),
+      undefined,
+      { limits: new Map([['job', limit]]) } satisfies ClaimOptions,
+    );
+
+  it('a rate-limited claim that finds its start numbers taken elsewhere takes the next ones, reading the starts once', async () => {
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      await store.insertWorkflow({
+        id: `w${i}`,
+        name: 'job',
+        input: 'null',
+        now: now - 1_000 + i,
+      });
+    // Six starts numbered by other instances after this claim read the starts: documents the
+    // claim's read does not return, holding the numbers 0-5 it would insert.
+    await flowDocs().insertMany(
+      Array.from({ length: 6 }, (_, seq) => ({
+        _id: `start:["job"]:${seq}`,
+        kind: 'numbered-elsewhere',
+        name: 'job',
+        seq,
+        at: now,
+      })),
+    );
+    const { answer: claimed, sent } = await counting('flow', () =>
+      claimWith({ rate: { max: 8, perMs: 60_000 } }, 5, now),
+    );
+    // The six count as starts of the window: two more fit under 8, never a third.
+    expect(claimed.map((workflow) => workflow.id)).toEqual(['w0', 'w1']);
+    expect(sent.find).toBe(1);
+    const starts = await flowDocs()
+      .find({ kind: 'start' }, { sort: { seq: 1 } })
+      .toArray();
+    expect(starts.map((doc) => [doc.seq, doc.workflowId])).toEqual([
+      [6, 'w0'],
+      [7, 'w1'],
+    ]);
+  });
+});
