@@ -16,10 +16,19 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
   let store: MongoStore;
   let database: string;
   const commands: CommandStartedEvent[] = [];
+  /** The commands answered so far, as `name collection`. */
+  const answered: string[] = [];
 
   beforeAll(async () => {
     client = new MongoClient(server.url, { monitorCommands: true });
     client.on('commandStarted', (event) => commands.push(event));
+    client.on('commandSucceeded', (event) => {
+      const started = commands.find((one) => one.requestId === event.requestId);
+      const command: Record<string, unknown> | undefined = started?.command;
+      answered.push(
+        `${event.commandName} ${String(command?.[event.commandName])}`,
+      );
+    });
     await client.connect();
   });
   beforeEach(async () => {
@@ -100,5 +109,32 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
       [6, 'w0'],
       [7, 'w1'],
     ]);
+  });
+
+  it('a run of a limited name waits for its finish alone, its slots deleted after it, before the next claim of this store', async () => {
+    const now = Date.now();
+    for (const id of ['a', 'b'])
+      await store.insertWorkflow({
+        id,
+        name: 'job',
+        input: 'null',
+        now: now - 1_000,
+        concurrencyKey: 'k',
+      });
+    const limit = { concurrency: 5, perKey: 1 };
+    const [first] = await claimWith(limit, 2, now);
+    expect(first.id).toBe('a');
+    answered.length = 0;
+    await store.recordFinish('a', first.leaseToken, {
+      result: '1',
+      now: now + 1,
+    });
+    // One round trip waited for: the finish. The slots' delete is sent after it is answered.
+    expect(answered).toEqual(['update lidex_workflows']);
+    const next = await claimWith(limit, 2, now + 2);
+    expect(next.map((workflow) => workflow.id)).toEqual(['b']);
+    expect(
+      await flowDocs().countDocuments({ kind: 'slot', workflowId: 'a' }),
+    ).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import type {
   FlowDocument,
 } from './mongo.flow-documents';
 import { MAX_VERIFIED, recoverStale } from './mongo.flow-recovery';
+import { SlotReleases } from './mongo.flow-release';
 import { FlowStarts } from './mongo.flow-starts';
 
 /*
@@ -49,11 +50,15 @@ export class MongoFlowControl {
   >();
   /** Slots found held by a leased workflow, `id token` → when: not looked up again soon. */
   readonly verified = new Map<string, number>();
+  /** Deletes of ended leases' slots not answered yet. */
+  readonly releases: SlotReleases;
 
   constructor(
     readonly flow: Collection<FlowDocument>,
     readonly workflows: Collection<WorkflowDocument>,
-  ) {}
+  ) {
+    this.releases = new SlotReleases(flow);
+  }
 
   /** A claim's gate: the slots of its limited names, read once, stale ones recovered. */
   async gate(
@@ -64,13 +69,20 @@ export class MongoFlowControl {
     const slotted = [...limits]
       .filter(([, limit]) => limit.concurrency ?? limit.perKey)
       .map(([name]) => name);
-    const docs =
+    // Read while this store's slot deletes are answered; the slots they delete count free.
+    const [docs, released] = await Promise.all([
       slotted.length === 0
         ? []
-        : await this.flow
-            .find({ kind: 'slot', name: { $in: slotted } })
-            .toArray();
-    const gate = new FlowGate(this, limits, now, staleAfterMs, docs);
+        : this.flow.find({ kind: 'slot', name: { $in: slotted } }).toArray(),
+      this.releases.answered(),
+    ]);
+    const gate = new FlowGate(
+      this,
+      limits,
+      now,
+      staleAfterMs,
+      docs.filter((doc) => !released(doc)),
+    );
     await gate.recoverFull();
     return gate;
   }
@@ -90,16 +102,15 @@ export class MongoFlowControl {
     }
   }
 
-  /** The lease ended by a write that was applied: its slots are deleted (after the write). */
-  async freed(leaseToken: string): Promise<void> {
+  /**
+   * The lease ended by a write that was applied: its slots are deleted, the delete sent now
+   * (after the write) and not waited for (`mongo.flow-release.ts`).
+   */
+  freed(leaseToken: string): void {
     const held = this.held.get(leaseToken);
     if (!held) return;
     this.held.delete(leaseToken);
-    await this.flow.deleteMany({
-      kind: 'slot',
-      workflowId: held.workflowId,
-      leaseToken: { $in: held.tokens },
-    });
+    this.releases.send(held.workflowId, held.tokens);
   }
 
   /** The lease was lost: whoever took the workflow over holds its slots now. */

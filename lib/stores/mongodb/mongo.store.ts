@@ -241,6 +241,7 @@ export class MongoStore implements Persistence {
     const opened = this.opened;
     this.opened = undefined;
     this.held.clear();
+    await opened?.flow.releases.drained();
     opened?.flow.clear();
     if (opened && !this.options.client) await opened.client.close();
   }
@@ -342,7 +343,7 @@ export class MongoStore implements Persistence {
       ),
     );
     if (matchedCount === 1) {
-      if (next.release) await this.freed(leaseToken, true);
+      if (next.release) this.freed(leaseToken, true);
       return true;
     }
     this.held.ended(leaseToken);
@@ -451,7 +452,7 @@ export class MongoStore implements Persistence {
         workflowId,
         leaseToken,
       );
-      await this.freed(leaseToken, recorded !== undefined);
+      this.freed(leaseToken, recorded !== undefined);
       return recorded;
     }
     const failures = current.failures + 1;
@@ -489,7 +490,7 @@ export class MongoStore implements Persistence {
         ),
       ),
     );
-    await this.freed(leaseToken, matchedCount === 1);
+    this.freed(leaseToken, matchedCount === 1);
     if (matchedCount !== 1) return undefined;
     return { status, failures };
   }
@@ -576,13 +577,14 @@ export class MongoStore implements Persistence {
 
   /**
    * After a write that let `leaseToken` go: if it was applied, the slots the lease holds are
-   * deleted (after it, so that no claim counts them free while the workflow is still leased);
+   * deleted (sent after it, so that no claim counts them free while the workflow is still
+   * leased; not waited for: this store's next claim waits for it);
    * if not, the lease was lost and whoever took the workflow over holds them. Answers `applied`.
    */
-  private async freed(leaseToken: string, applied: boolean): Promise<boolean> {
+  private freed(leaseToken: string, applied: boolean): boolean {
     const { flow } = this.open();
     if (!applied) flow.forget(leaseToken);
-    else await flow.freed(leaseToken).catch(() => undefined);
+    else flow.freed(leaseToken);
     return applied;
   }
 
