@@ -18,11 +18,17 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
   const commands: CommandStartedEvent[] = [];
   /** The commands answered so far, as `name collection`. */
   const answered: string[] = [];
+  /** Each command sent (true) and answered (false), in order. */
+  const traffic: boolean[] = [];
 
   beforeAll(async () => {
     client = new MongoClient(server.url, { monitorCommands: true });
-    client.on('commandStarted', (event) => commands.push(event));
+    client.on('commandStarted', (event) => {
+      commands.push(event);
+      traffic.push(true);
+    });
     client.on('commandSucceeded', (event) => {
+      traffic.push(false);
       const started = commands.find((one) => one.requestId === event.requestId);
       const command: Record<string, unknown> | undefined = started?.command;
       answered.push(
@@ -64,6 +70,16 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
       sent[event.commandName] = (sent[event.commandName] ?? 0) + 1;
     }
     return { answer, sent };
+  }
+  /**
+   * The round trips `run` waits for one after another: commands sent together (before any
+   * answer) are one.
+   */
+  async function rounds(run: () => Promise<unknown>): Promise<number> {
+    traffic.length = 0;
+    await run();
+    return traffic.filter((sent, i) => sent && (i === 0 || !traffic[i - 1]))
+      .length;
   }
   const claimWith = (limit: FlowLimit, leases: number, now: number) =>
     store.claimReady(
@@ -136,5 +152,53 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
     expect(
       await flowDocs().countDocuments({ kind: 'slot', workflowId: 'a' }),
     ).toBe(0);
+  });
+
+  it('a rate-limited claim reads its starts with its candidates: as many round trips as a claim under a concurrency limit', async () => {
+    const now = Date.now();
+    for (let i = 0; i < 4; i++)
+      await store.insertWorkflow({
+        id: `w${i}`,
+        name: 'job',
+        input: 'null',
+        now: now - 1_000 + i,
+      });
+    const rate = { rate: { max: 10, perMs: 60_000 } };
+    const concurrency = { concurrency: 5 };
+    // The first of each warms the driver's pool, so that commands sent together leave together.
+    await claimWith(rate, 1, now);
+    await claimWith(concurrency, 1, now);
+    const rated = await rounds(() => claimWith(rate, 1, now));
+    const limited = await rounds(() => claimWith(concurrency, 1, now));
+    expect(rated).toBe(limited);
+  });
+
+  it('a claim under a per-key limit costs as many round trips beside three running keys as beside none', async () => {
+    const now = Date.now();
+    const limit = { concurrency: 10, perKey: 1 };
+    const insert = (id: string, key: string) =>
+      store.insertWorkflow({
+        id,
+        name: 'job',
+        input: 'null',
+        now: now - 1_000,
+        concurrencyKey: key,
+      });
+    await insert('warm', 'warm');
+    await claimWith(limit, 1, now);
+    await insert('alone', 'a');
+    const alone = await rounds(() => claimWith(limit, 1, now));
+    for (const key of ['b', 'c', 'd']) {
+      await insert(`run-${key}`, key);
+      expect(await claimWith(limit, 1, now)).toHaveLength(1);
+    }
+    await insert('beside', 'e');
+    let claimed: unknown[] = [];
+    const beside = await rounds(async () => {
+      claimed = await claimWith(limit, 1, now);
+    });
+    expect(claimed).toHaveLength(1);
+    // Their slots are young (not a lease old): none can be stale, none is read again.
+    expect(beside).toBe(alone);
   });
 });

@@ -7,7 +7,7 @@ import type {
   FlowCandidate,
   FlowDocument,
 } from './mongo.flow-documents';
-import { MAX_VERIFIED, recoverStale } from './mongo.flow-recovery';
+import { MAX_VERIFIED, mayBeStale, recoverStale } from './mongo.flow-recovery';
 import { SlotReleases } from './mongo.flow-release';
 import { FlowStarts } from './mongo.flow-starts';
 
@@ -69,12 +69,15 @@ export class MongoFlowControl {
     const slotted = [...limits]
       .filter(([, limit]) => limit.concurrency ?? limit.perKey)
       .map(([name]) => name);
-    // Read while this store's slot deletes are answered; the slots they delete count free.
+    // Read while this store's slot deletes are answered (the slots they delete count free),
+    // and with the starts of the rate-limited names.
+    const starts = new FlowStarts(this.flow, this.workflows, now);
     const [docs, released] = await Promise.all([
       slotted.length === 0
         ? []
         : this.flow.find({ kind: 'slot', name: { $in: slotted } }).toArray(),
       this.releases.answered(),
+      starts.readAhead(limits),
     ]);
     const gate = new FlowGate(
       this,
@@ -82,6 +85,7 @@ export class MongoFlowControl {
       now,
       staleAfterMs,
       docs.filter((doc) => !released(doc)),
+      starts,
     );
     await gate.recoverFull();
     return gate;
@@ -128,25 +132,29 @@ export class MongoFlowControl {
 export class FlowGate {
   private readonly taken = new Map<string, Map<number, FlowDocument>>();
   private readonly full = new Set<string>();
-  private readonly starts: FlowStarts;
-
   constructor(
     private readonly control: MongoFlowControl,
     private readonly limits: ReadonlyMap<string, FlowLimit>,
     private readonly now: number,
     private readonly staleAfterMs: number,
     docs: FlowDocument[],
+    private readonly starts: FlowStarts,
   ) {
-    this.starts = new FlowStarts(control.flow, control.workflows, now);
     for (const doc of docs) this.slotsOf(doc.scope!).set(doc.n!, doc);
   }
 
-  /** Recovers the stale slots of every scope at its limit; those still full are left out. */
+  /**
+   * Recovers the stale slots of every scope at its limit (only those with a slot that may be
+   * stale are read again); those still full are left out.
+   */
   async recoverFull(): Promise<void> {
     for (const scope of [...this.taken.keys()]) {
       const limit = this.limitOf(scope);
-      if (this.slotsOf(scope).size < limit) continue;
-      await this.recover(scope);
+      const slots = this.slotsOf(scope);
+      if (slots.size < limit) continue;
+      const { control, now, staleAfterMs } = this;
+      if (mayBeStale(control, slots.values(), now, staleAfterMs))
+        await this.recover(scope);
       if (this.slotsOf(scope).size >= limit) this.full.add(scope);
     }
   }

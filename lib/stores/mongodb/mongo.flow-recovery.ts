@@ -6,6 +6,25 @@ import type { FlowDocument } from './mongo.flow-documents';
 export const MAX_VERIFIED = 10_000;
 
 /**
+ * Whether any of a scope's slots, as read, could be stale: older than a lease and not found
+ * held by a leased workflow in the last lease. A scope whose slots are all younger needs no
+ * recovery (no round trip): a claim under way, or a lease that cannot have lapsed.
+ */
+export function mayBeStale(
+  control: MongoFlowControl,
+  docs: Iterable<FlowDocument>,
+  now: number,
+  staleAfterMs: number,
+): boolean {
+  for (const doc of docs) {
+    if (doc.at > now - staleAfterMs) continue;
+    const checked = control.verified.get(`${doc._id} ${doc.leaseToken}`);
+    if ((checked ?? -Infinity) <= now - staleAfterMs) return true;
+  }
+  return false;
+}
+
+/**
  * Recovery of the slots a lease left behind (its process died before deleting them; see
  * `mongo.flow-control.ts`): reads the scope's slots and deletes those whose lease is gone, older
  * than a lease (a claim under way is younger) and their workflow not leased. A slot found held

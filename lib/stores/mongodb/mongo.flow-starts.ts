@@ -69,6 +69,20 @@ export class FlowStarts {
     return nor;
   }
 
+  /**
+   * Reads the starts of every name with a rate limit (not those per key, which depend on the
+   * candidates), so that the claim reads them with its candidates rather than after.
+   */
+  async readAhead(limits: ReadonlyMap<string, FlowLimit>): Promise<void> {
+    await Promise.all(
+      [...limits]
+        .filter(([, limit]) => limit.rate)
+        .map(([name, limit]) =>
+          this.readStarts(scopeOf(name), name, undefined, limit.rate!),
+        ),
+    );
+  }
+
   /** Whether the claim already knows the first claim of `candidate` is over a rate limit. */
   refuses(candidate: FlowCandidate): boolean {
     return (
