@@ -24,6 +24,11 @@ module.exports = {
   // (one worker per reported CPU, less one) depends on the machine, so the run would differ
   // between this one and a CI machine that reports more CPUs than it gives.
   maxWorkers: 1,
+  // ...in a worker process of its own, started afresh for each suite (any suite leaves more than
+  // this behind): what one suite leaves running (timers, connections, a spinning loop) cannot
+  // slow or stop the next, and the reporter's clock, in Jest's own process, can kill a suite's
+  // process that is stuck and let the run go on. A memory limit is what makes Jest use workers.
+  workerIdleMemoryLimit: '1MB',
   // Bounds every suite (a blocked worker is not bounded by testTimeout) and lists the slowest.
   reporters: ['default', '<rootDir>/test/support/suite-clock-reporter.js'],
   // The whole run left a handle open after its last suite at the end of this session (Jest

@@ -6,11 +6,11 @@ const { Worker } = require('node:worker_threads');
 /**
  * A Jest reporter that keeps the whole run bounded and its slow parts visible. Jest bounds each
  * test and hook (testTimeout) but not a suite: one whose tests each wait out a long timeout, or
- * one that blocks the process, once held CI until its limit with nothing printed. On two cores
- * Jest runs every suite in its own process (in band), so the clock runs in a worker thread,
- * which a blocked main thread cannot stop. It says which suite still runs after
- * `LIDEX_SUITE_WARN_S` (default 300 s); when one passes `LIDEX_SUITE_LIMIT_S` (default 900 s)
- * it prints the process table and ends the run as failed. At the end it lists the slowest
+ * one that blocks its process, once held CI until its limit with nothing printed. The clock runs
+ * in a thread of its own (suite-clock-thread.js). After `LIDEX_SUITE_WARN_S` (default 180 s) it
+ * names the suite still running and prints what its process is doing (threads, JavaScript
+ * stack); past `LIDEX_SUITE_LIMIT_S` (default 300 s; the slowest suite takes about 140 s) it
+ * kills that process, so the suite fails and the run goes on. At the end it lists the slowest
  * suites, so CI output shows where the time went.
  */
 class SuiteClockReporter {
@@ -20,8 +20,9 @@ class SuiteClockReporter {
     this.durations = [];
     this.clock = new Worker(require.resolve('./suite-clock-thread.js'), {
       workerData: {
-        warnS: Number(process.env.LIDEX_SUITE_WARN_S ?? 300),
-        limitS: Number(process.env.LIDEX_SUITE_LIMIT_S ?? 900),
+        warnS: Number(process.env.LIDEX_SUITE_WARN_S ?? 180),
+        limitS: Number(process.env.LIDEX_SUITE_LIMIT_S ?? 300),
+        stackScript: require.resolve('./js-stack.js'),
       },
     });
     this.clock.unref();
