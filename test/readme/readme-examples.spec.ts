@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tsBlocks, type ReadmeBlock } from './readme-blocks';
+import { checkBlocks, type BlockError } from './readme-program';
+
+const REPO = join(__dirname, '../..');
+
+/**
+ * Mistakes a reader could copy, checked in the same program as the README's blocks (one
+ * program for all: it takes seconds), at lines past the README's end.
+ */
+const MISTAKES: ReadmeBlock[] = [
+  { line: 100_001, code: 'LidexModule.forRoot({ concurency: 2 });' },
+  {
+    line: 100_002,
+    code: [
+      "import { SqliteStore } from '@lidex/nestjs';",
+      'new SqliteStore();',
+    ].join('\n'),
+  },
+  {
+    line: 100_004,
+    code: [
+      "@Workflow(defineWorkflow<string, number>('typed'))",
+      'async typed(ctx: WorkflowContext, input: number): Promise<number> {',
+      '  return ctx.step("double", () => input * 2);',
+      '}',
+    ].join('\n'),
+  },
+];
+
+describe("README's TypeScript examples", () => {
+  const blocks = tsBlocks(readFileSync(join(REPO, 'README.md'), 'utf8'));
+  let errors: BlockError[] = [];
+
+  beforeAll(() => {
+    errors = checkBlocks(REPO, [...blocks, ...MISTAKES]);
+  }, 60_000);
+
+  it('finds the blocks, also those indented under a list item', () => {
+    expect(blocks.length).toBeGreaterThan(30);
+    expect(blocks.some((block) => block.code.includes('PrismaMariaDb'))).toBe(
+      true,
+    );
+  });
+
+  it('type-check against the package, each block in the context it shows', () => {
+    const inReadme = errors
+      .filter((error) => error.readmeLine < 100_000)
+      .map((error) => `README.md:${error.readmeLine}: ${error.message}`);
+    expect(inReadme).toEqual([]);
+  });
+
+  it('names the line of a misspelt option, a wrong entry point and a method that does not match its reference', () => {
+    const lines = (line: number) =>
+      errors
+        .filter((error) => error.readmeLine === line)
+        .map((error) => error.message)
+        .join('\n');
+    expect(lines(100_001)).toContain("'concurency' does not exist");
+    expect(lines(100_002)).toContain(`has no exported member 'SqliteStore'`);
+    expect(lines(100_004)).toContain(
+      "Type 'string' is not assignable to type 'number'",
+    );
+  });
+});
