@@ -57,6 +57,15 @@ export interface ConsumerProject {
   path: string;
   /** Compiles the app with `skipLibCheck: false`; output in `out/<resolution>/`. */
   compile(resolution: Resolution): Promise<Outcome>;
+  /**
+   * Type-checks the app as `compile` does, with some compiler options changed (written to
+   * `tsconfig.<resolution>-<label>.json`).
+   */
+  check(
+    resolution: Resolution,
+    label: string,
+    overrides: Record<string, unknown>,
+  ): Promise<Outcome>;
   /** Runs a compiled source with node: `out/<resolution>/<source>.js ...args`. */
   run(
     resolution: Resolution,
@@ -113,6 +122,24 @@ export function consumerProject(
     path,
     compile: (resolution) =>
       outcome(TSC, ['-p', `tsconfig.${resolution}.json`], path),
+    check: (resolution, label, overrides) => {
+      const config = tsconfig(resolution) as {
+        compilerOptions: Record<string, unknown>;
+      };
+      const file = `tsconfig.${resolution}-${label}.json`;
+      writeFileSync(
+        join(path, file),
+        JSON.stringify({
+          ...config,
+          compilerOptions: {
+            ...config.compilerOptions,
+            ...overrides,
+            noEmit: true,
+          },
+        }),
+      );
+      return outcome(TSC, ['-p', file], path);
+    },
     run: (resolution, source, args = []) =>
       outcome(join(path, 'out', resolution, `${source}.js`), args, path),
     remove: project.remove,

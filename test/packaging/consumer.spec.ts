@@ -47,6 +47,11 @@ function consumerOf(driver: Driver) {
     },
     run: (resolution: Resolution, source: string, args?: string[]) =>
       project!.run(resolution, source, args),
+    check: (
+      resolution: Resolution,
+      label: string,
+      overrides: Record<string, unknown>,
+    ) => project!.check(resolution, label, overrides),
   };
 }
 
@@ -55,6 +60,17 @@ describe('a consumer with only better-sqlite3 installed', () => {
 
   it.each(RESOLUTIONS)('compiles (moduleResolution %s)', async (resolution) => {
     const { code, output } = await consumer.compile(resolution);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
+  // A tsconfig of its own without esModuleInterop (nor allowSyntheticDefaultImports): the
+  // declarations must not default-import better-sqlite3's `export =` typings.
+  it('compiles without esModuleInterop', async () => {
+    const { code, output } = await consumer.check('node10', 'no-interop', {
+      esModuleInterop: false,
+      allowSyntheticDefaultImports: false,
+    });
     expect(output).toBe('');
     expect(code).toBe(0);
   });

@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { BetterSqlite3 } from './sqlite.driver-types';
 import {
   type ActivityBucket,
   type ActivityQuery,

@@ -1,7 +1,7 @@
 import { sqliteActivityIndexes } from './sqlite.activity';
 import { type BigIntStats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { BetterSqlite3 } from './sqlite.driver-types';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';

@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { BetterSqlite3 } from './sqlite.driver-types';
 import type { ClaimOptions, FlowLimit, LeasedCount } from '../persistence';
 import { NOT_WAITING } from './sqlite.signals';
 import { SKIP_NEWER_VERSIONS } from './sqlite.versions';

@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { BetterSqlite3 } from './sqlite.driver-types';
 import { TERMINAL_STATUSES, type WorkflowPurge } from '../persistence';
 
 const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');

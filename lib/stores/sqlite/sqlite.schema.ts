@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { BetterSqlite3 } from './sqlite.driver-types';
 import { versionColumn } from './sqlite.versions';
 import { traceContextColumn } from './sqlite.trace-context';
 import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';

@@ -1,5 +1,5 @@
 import { SqliteActivityStatements } from './sqlite.activity';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { BetterSqlite3 } from './sqlite.driver-types';
 import type { WorkflowStatus } from '../../model';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import { SKIP_NEWER_VERSIONS } from './sqlite.versions';
