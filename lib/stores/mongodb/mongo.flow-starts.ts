@@ -12,7 +12,8 @@ import type { FlowCandidate, FlowDocument } from './mongo.flow-control';
  * last `perMs`, and, below `max`, inserts number head + 1: of two claims that counted the same
  * starts, only one inserts that number; the other counts it as a start of the window (one it
  * did not read, made by another instance: it cannot be older) and numbers the next, without
- * reading the starts again, so that no permit is lost to contention. Two starts of one workflow (two
+ * reading the starts again; only when that count reaches `max` does it read them again (one
+ * of those may have been voided since), so that no permit is lost to contention. Two starts of one workflow (two
  * claims racing for it: one wins it, the other voids its start) count once. The workflows of the
  * scope first claimed in the window (`firstClaimedAt`, index `lidex_first_claimed`) count too,
  * so that starts made while no instance declared the limit (no start numbered) are not missed.
@@ -35,6 +36,8 @@ interface Known {
 const scopeOf = (name: string, key?: string) =>
   JSON.stringify(key === undefined ? [name] : [name, key]);
 const startId = (scope: string, seq: number) => `start:${scope}:${seq}`;
+/** How many times a claim at a rate limit reads the starts again (see `take`). */
+const START_READS = 5;
 /** Starts kept beyond twice the rate's `max` before those no count needs are deleted. */
 const SWEEP_AFTER = 50;
 
@@ -138,14 +141,23 @@ export class FlowStarts {
     rate: Rate,
   ): Promise<string | undefined> {
     const scope = scopeOf(name, key);
-    const known =
+    let known =
       this.starts.get(scope) ?? (await this.readStarts(scope, name, key, rate));
     const since = this.now - rate.perMs;
-    const counted = new Set(known.firstClaimed);
-    for (const doc of known.docs)
-      if (!doc.void && doc.at > since) counted.add(doc.workflowId ?? doc._id);
-    // Bounded: each number taken elsewhere counts one more start, up to `max`.
-    while (counted.size + known.elsewhere < rate.max) {
+    const count = () => {
+      const counted = new Set(known.firstClaimed);
+      for (const doc of known.docs)
+        if (!doc.void && doc.at > since) counted.add(doc.workflowId ?? doc._id);
+      return counted.size + known.elsewhere;
+    };
+    for (let reads = 0; ;) {
+      if (count() >= rate.max) {
+        // At the limit counting numbers taken elsewhere, unread: one may have been given back
+        // (void) since. Read again before refusing, a few times at most.
+        if (known.elsewhere === 0 || ++reads > START_READS) break;
+        known = await this.readStarts(scope, name, key, rate);
+        continue;
+      }
       const seq = known.head + 1;
       const doc: FlowDocument = {
         _id: startId(scope, seq),
