@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tsBlocks, type ReadmeBlock } from './readme-blocks';
 import { checkBlocks, type BlockError } from './readme-program';
@@ -28,6 +28,35 @@ const MISTAKES: ReadmeBlock[] = [
     ].join('\n'),
   },
 ];
+
+describe("README's references", () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+
+  it('name files and folders of the repository that exist', () => {
+    const cited = readme.match(
+      /\b(?:test|sample|docs|scripts|lib|bench|\.ci)\/[\w./-]*\w/g,
+    );
+    const missing = [...new Set(cited)].filter(
+      (path) => !existsSync(join(REPO, path)),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("link to the README's own headings", () => {
+    const slugs = new Set(
+      [...readme.matchAll(/^#+ (.+)$/gm)].map(([, heading]) =>
+        heading
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+    const anchors = [...readme.matchAll(/\]\(#([\w-]+)\)/g)].map(
+      ([, anchor]) => anchor,
+    );
+    expect(anchors.filter((anchor) => !slugs.has(anchor))).toEqual([]);
+  });
+});
 
 describe("README's TypeScript examples", () => {
   const blocks = tsBlocks(readFileSync(join(REPO, 'README.md'), 'utf8'));
