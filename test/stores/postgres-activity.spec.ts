@@ -122,7 +122,7 @@ describePostgres('PostgresStore activity', () => {
       .map((node) => `${node['Node Type']} ${node['Index Name'] ?? ''}`.trim());
     expect(scans.filter((scan) => scan.startsWith('Seq Scan'))).toEqual([]);
     expect(
-      ['workflows_newest', 'workflows_ended', 'steps_recorded'].filter(
+      ['workflows_newest', 'workflows_ended_at', 'steps_recorded'].filter(
         (index) => !scans.some((scan) => scan.endsWith(` ${index}`)),
       ),
     ).toEqual([]);

@@ -12,7 +12,7 @@ const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
 /**
  * Migration 10: the index the step latency chart reads, steps by when they were recorded (only
  * steps with a start time). Created workflows are read through `workflows_newest` and ended ones
- * through `workflows_ended` (migration 5), each a range of the asked window: a refresh reads the
+ * through `workflows_ended_at` (migration 11), each a range of the asked window: a refresh reads the
  * window's rows, however many finished workflows the tables keep.
  */
 export const activityMigration = (schema: string): string[] => [
@@ -40,11 +40,11 @@ export function activityStatement(schema: string): Statement {
         0 AS finished, 0::float8 AS total, 0::float8 AS max
       FROM ${workflows} WHERE created_at >= $1 AND created_at < $2 GROUP BY 2
       UNION ALL
-      SELECT 'e', ${bucket('updated_at')}, count(*)::int,
+      SELECT 'e', ${bucket('ended_at')}, count(*)::int,
         count(*) FILTER (WHERE status = 'finished')::int, 0, 0
       FROM ${workflows}
       WHERE status IN (${ENDED}) AND ready_at IS NULL
-        AND updated_at >= $1 AND updated_at < $2 GROUP BY 2
+        AND ended_at >= $1 AND ended_at < $2 GROUP BY 2
       UNION ALL
       SELECT 's', ${bucket('recorded_at')}, count(*)::int, 0,
         sum(recorded_at - started_at)::float8, max(recorded_at - started_at)::float8

@@ -87,7 +87,7 @@ export function postgresBatchStatements(schema: string) {
       ), finished AS (
         UPDATE ${workflows} w
         SET status = 'finished', result = i.result, lease_token = NULL,
-            last_lease = w.lease_token, ready_at = NULL, updated_at = i.now
+            last_lease = w.lease_token, ready_at = NULL, updated_at = i.now, ended_at = i.now
         FROM input i
         WHERE w.id = i.id COLLATE "C" AND w.lease_token = i.token
         RETURNING w.id

@@ -49,6 +49,7 @@ export class PostgresCompensation {
           UPDATE ${workflows}
           SET status = $3, error = COALESCE($4, error), updated_at = $5,
               ready_at = CASE WHEN $6::boolean THEN NULL ELSE ready_at END,
+              ended_at = CASE WHEN $6::boolean THEN $5::bigint ELSE ended_at END,
               last_lease = CASE WHEN $6::boolean THEN lease_token ELSE last_lease END,
               lease_token = CASE WHEN $6::boolean THEN NULL ELSE lease_token END
           WHERE id = $1 AND lease_token = $2

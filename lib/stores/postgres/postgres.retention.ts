@@ -4,13 +4,11 @@ import type { Queryable, Statement } from './postgres.queryable';
 const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /**
- * Migration 5: the index a purge reads, ended workflows (no `ready_at`) by status, oldest first,
- * so that a batch costs the same however many workflows the table keeps.
+ * Migration 5 made the index a purge reads on `updated_at`; migration 11 (postgres.ended.ts)
+ * replaces it with one on `ended_at`, ended workflows (no `ready_at`) by status, oldest first, so
+ * that a batch costs the same however many workflows the table keeps. A schema made now skips it.
  */
-export const retentionMigration = (schema: string): string[] => [
-  `CREATE INDEX IF NOT EXISTS workflows_ended
-    ON "${schema}".workflows (status, updated_at) WHERE ready_at IS NULL`,
-];
+export const retentionMigration = (): string[] => [];
 
 /**
  * Retention in the PostgreSQL store: each call is one statement that deletes the workflows and
@@ -43,8 +41,8 @@ export class PostgresRetention {
       name: `lidex_${schema}_purge`,
       text: `WITH doomed AS (
           SELECT id FROM ${workflows}
-          WHERE status = $1 AND updated_at < $2 AND ready_at IS NULL AND status IN (${ENDED})
-          ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED
+          WHERE status = $1 AND ended_at < $2 AND ready_at IS NULL AND status IN (${ENDED})
+          ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED
         ), gone AS (
           DELETE FROM ${workflows} w USING doomed d WHERE w.id = d.id RETURNING w.id
         ), steps_gone AS (

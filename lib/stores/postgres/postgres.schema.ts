@@ -7,12 +7,13 @@ import { retentionMigration } from './postgres.retention';
 import { deadlinesMigration } from './postgres.deadlines';
 import { flowMigration } from './postgres.flow-control';
 import { activityMigration } from './postgres.activity';
+import { endedMigration } from './postgres.ended';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -69,8 +70,9 @@ const migrations = (schema: string): string[][] => [
   schedulesMigration(schema),
   // 4: signals, and what a waiting workflow waits for.
   signalsMigration(schema),
-  // 5: the index of ended workflows a purge reads (postgres.retention.ts).
-  retentionMigration(schema),
+  // 5: the index of ended workflows a purge reads (postgres.retention.ts), on `updated_at`: made
+  // by schemas before migration 11 only, which replaces it (an index on `ended_at`).
+  retentionMigration(),
   // 6: deadlines.
   deadlinesMigration(schema),
   // 7: priorities, concurrency keys and first claims (postgres.flow-control.ts).
@@ -81,6 +83,8 @@ const migrations = (schema: string): string[][] => [
   childrenMigration(schema),
   // 10: the index of recorded steps the dashboard's charts read (postgres.activity.ts).
   activityMigration(schema),
+  // 11: when each workflow ended, its index, and room on each page (postgres.ended.ts).
+  endedMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

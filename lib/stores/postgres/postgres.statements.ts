@@ -117,7 +117,7 @@ export function postgresStatements(schema: string) {
       `WITH finished AS (
         UPDATE ${workflows}
         SET status = 'finished', result = $3, lease_token = NULL, last_lease = lease_token,
-            ready_at = NULL, updated_at = $4
+            ready_at = NULL, updated_at = $4, ended_at = $4
         WHERE id = $1 AND lease_token = $2
         RETURNING 1
       )
@@ -138,6 +138,7 @@ export function postgresStatements(schema: string) {
         SET failures = failures + 1,
             status = CASE WHEN $6::boolean OR failures + 1 >= $5 THEN 'aborted' ELSE 'failed' END,
             ready_at = CASE WHEN $6::boolean OR failures + 1 >= $5 THEN NULL ELSE $4::bigint END,
+            ended_at = CASE WHEN $6::boolean OR failures + 1 >= $5 THEN $7::bigint END,
             error = $3, lease_token = NULL, last_lease = lease_token, updated_at = $7
         WHERE id = $1 AND lease_token = $2
         RETURNING status, failures
@@ -175,7 +176,7 @@ export function postgresStatements(schema: string) {
       'cancel',
       `WITH cancelled AS (
         UPDATE ${workflows}
-        SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = $2,
+        SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = $2, ended_at = $2,
             error = COALESCE($3::text, error),
             ${NOT_WAITING}
         WHERE id = $1 AND status IN (${quoted(CANCELLABLE_STATUSES)})
@@ -190,7 +191,8 @@ export function postgresStatements(schema: string) {
       'retry',
       `WITH retried AS (
         UPDATE ${workflows}
-        SET status = 'idle', failures = 0, lease_token = NULL, ready_at = $2, updated_at = $2
+        SET status = 'idle', failures = 0, lease_token = NULL, ready_at = $2, updated_at = $2,
+            ended_at = NULL
         WHERE id = $1 AND status IN (${quoted(RETRYABLE_STATUSES)})
         RETURNING 1
       )
