@@ -1,7 +1,5 @@
 import {
-  BadRequestException,
   Body,
-  ForbiddenException,
   Get,
   Headers,
   HttpCode,
@@ -20,7 +18,6 @@ import type {
   WorkflowPage,
   WorkflowStatus,
 } from '../engine/types';
-import { WorkflowNotFoundError } from '../errors/workflow-not-found.error';
 import { LidexClient } from '../lidex.client';
 import { LIDEX_LOGGER_CONTEXT } from '../lidex.constants';
 import { messages } from '../lidex.messages';
@@ -40,13 +37,14 @@ import {
 import type { ResolvedDashboardOptions } from './dashboard.definition';
 import { DashboardErrorsInterceptor } from './dashboard-errors.interceptor';
 import { DashboardHeaders } from './dashboard-headers.decorator';
-import { readSignalBody } from './dashboard-signal-body';
-
-/** The part of an Express or Fastify request the page needs: the path it was asked for. */
-interface RequestLine {
-  originalUrl?: string;
-  url?: string;
-}
+import {
+  assetPrefix,
+  queryText,
+  requireId,
+  requireMarker,
+  type RequestLine,
+} from './dashboard-request';
+import { DashboardWorkflowActions } from './dashboard-workflow-actions';
 
 /**
  * The dashboard: its page, the page's script and style, and the JSON API behind them. Not a
@@ -56,12 +54,15 @@ interface RequestLine {
 @UseInterceptors(DashboardErrorsInterceptor)
 export class DashboardController implements OnModuleInit {
   private readonly logger = new Logger(LIDEX_LOGGER_CONTEXT);
+  private readonly workflows: DashboardWorkflowActions;
 
   constructor(
     @Inject(LidexClient) private readonly lidex: LidexClient,
     @Inject(LIDEX_DASHBOARD_OPTIONS)
     private readonly options: ResolvedDashboardOptions,
-  ) {}
+  ) {
+    this.workflows = new DashboardWorkflowActions(lidex);
+  }
 
   onModuleInit(): void {
     if (!this.options.guard && process.env.NODE_ENV === 'production')
@@ -171,7 +172,7 @@ export class DashboardController implements OnModuleInit {
   @Get('api/workflows/:id')
   @DashboardHeaders()
   detail(@Param('id') id: string): Promise<WorkflowInfo> {
-    return this.workflow(id);
+    return this.workflows.inspect(id);
   }
 
   @Post('api/workflows/:id/cancel')
@@ -182,7 +183,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ cancelled: boolean }> {
     requireMarker(marker);
-    return this.cancelWorkflow(id);
+    return this.workflows.cancel(id);
   }
 
   @Post('api/workflows/:id/retry')
@@ -193,7 +194,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ retried: boolean }> {
     requireMarker(marker);
-    return this.retryWorkflow(id);
+    return this.workflows.retry(id);
   }
 
   @Post('api/workflows/:id/terminate')
@@ -204,7 +205,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ terminated: boolean }> {
     requireMarker(marker);
-    return this.terminateWorkflow(id);
+    return this.workflows.terminate(id);
   }
 
   /** Deletes an ended workflow; 409 for one that has not ended. */
@@ -216,7 +217,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ deleted: boolean }> {
     requireMarker(marker);
-    return this.deleteWorkflow(id);
+    return this.workflows.delete(id);
   }
 
   /** Sends a signal (`{ name, payload }`, payload as JSON text) to a workflow. */
@@ -229,7 +230,7 @@ export class DashboardController implements OnModuleInit {
     @Body() body: unknown,
   ): Promise<{ delivered: boolean }> {
     requireMarker(marker);
-    return this.signalWorkflow(id, body);
+    return this.workflows.signal(id, body);
   }
 
   // The same four with the id in the query, which the page uses: URL normalisation removes
@@ -238,7 +239,7 @@ export class DashboardController implements OnModuleInit {
   @Get('api/workflow')
   @DashboardHeaders()
   detailById(@Query('id') id: unknown): Promise<WorkflowInfo> {
-    return this.workflow(requireId(id));
+    return this.workflows.inspect(requireId(id));
   }
 
   @Post('api/workflow/cancel')
@@ -249,7 +250,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ cancelled: boolean }> {
     requireMarker(marker);
-    return this.cancelWorkflow(requireId(id));
+    return this.workflows.cancel(requireId(id));
   }
 
   @Post('api/workflow/retry')
@@ -260,7 +261,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ retried: boolean }> {
     requireMarker(marker);
-    return this.retryWorkflow(requireId(id));
+    return this.workflows.retry(requireId(id));
   }
 
   @Post('api/workflow/terminate')
@@ -271,7 +272,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ terminated: boolean }> {
     requireMarker(marker);
-    return this.terminateWorkflow(requireId(id));
+    return this.workflows.terminate(requireId(id));
   }
 
   @Post('api/workflow/delete')
@@ -282,7 +283,7 @@ export class DashboardController implements OnModuleInit {
     @Headers(DASHBOARD_REQUEST_HEADER) marker: unknown,
   ): Promise<{ deleted: boolean }> {
     requireMarker(marker);
-    return this.deleteWorkflow(requireId(id));
+    return this.workflows.delete(requireId(id));
   }
 
   @Post('api/workflow/signal')
@@ -294,74 +295,6 @@ export class DashboardController implements OnModuleInit {
     @Body() body: unknown,
   ): Promise<{ delivered: boolean }> {
     requireMarker(marker);
-    return this.signalWorkflow(requireId(id), body);
+    return this.workflows.signal(requireId(id), body);
   }
-
-  private async workflow(id: string): Promise<WorkflowInfo> {
-    // Values this process cannot decrypt show as such (`encrypted (key k1)`), not as an error.
-    const workflow = await this.lidex.inspect(id);
-    if (!workflow) throw new WorkflowNotFoundError(id);
-    return workflow;
-  }
-
-  private async cancelWorkflow(id: string): Promise<{ cancelled: boolean }> {
-    return { cancelled: await this.lidex.cancel(id) };
-  }
-
-  /** `delivered: false`: the workflow had ended, and nothing was stored. */
-  private async signalWorkflow(
-    id: string,
-    body: unknown,
-  ): Promise<{ delivered: boolean }> {
-    const { name, payload } = readSignalBody(body);
-    return { delivered: await this.lidex.signal(id, name, payload) };
-  }
-
-  private async terminateWorkflow(
-    id: string,
-  ): Promise<{ terminated: boolean }> {
-    return { terminated: await this.lidex.terminate(id) };
-  }
-
-  private async deleteWorkflow(id: string): Promise<{ deleted: boolean }> {
-    await this.lidex.delete(id);
-    return { deleted: true };
-  }
-
-  private async retryWorkflow(id: string): Promise<{ retried: boolean }> {
-    return { retried: await this.lidex.retry(id) };
-  }
-}
-
-function requireId(id: unknown): string {
-  const text = queryText(id, 'id');
-  if (text === undefined)
-    throw new BadRequestException(messages.dashboardIdMissing());
-  return text;
-}
-
-/** A query parameter given once, or `undefined` when absent or empty. */
-function queryText(value: unknown, parameter: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string')
-    throw new BadRequestException(messages.dashboardQueryNotText(parameter));
-  return value;
-}
-
-function requireMarker(marker: unknown): void {
-  if (typeof marker !== 'string' || marker === '')
-    throw new ForbiddenException(
-      messages.dashboardHeaderMissing(DASHBOARD_REQUEST_HEADER),
-    );
-}
-
-/**
- * How the page refers to its script and style: relative to the address the browser used, so
- * that a global prefix or a proxy in front of the app changes nothing. `/admin/lidex` loads
- * `lidex/app.js`; `/admin/lidex/` loads `app.js`.
- */
-function assetPrefix(request: RequestLine): string {
-  const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
-  if (path === '' || path.endsWith('/')) return '';
-  return `${path.slice(path.lastIndexOf('/') + 1)}/`;
 }
