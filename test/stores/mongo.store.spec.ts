@@ -297,7 +297,13 @@ describeEachMongo('MongoDB store on $label', (server) => {
         ['w2', 'a'],
         ['w1', 'b'],
       ]);
-      expect(commands).toEqual(['findAndModify', 'findAndModify']);
+      // A server without a query planner (mongo-java-server, FerretDB) scans and sorts for a
+      // sorted update: there the batch is read once, each workflow then won as read.
+      expect(commands).toEqual(
+        server.kind === 'mongod'
+          ? ['findAndModify', 'findAndModify']
+          : ['find', 'findAndModify', 'findAndModify'],
+      );
       expect(await store.getWorkflow('w2')).toMatchObject({
         status: 'running',
         attempts: 1,

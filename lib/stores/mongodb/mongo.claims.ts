@@ -98,6 +98,8 @@ export class SingleUpdateClaims implements MongoClaims {
     private readonly workflows: Collection<WorkflowDocument>,
     /** Flow limits (`mongo.flow-control.ts`), for claims that have some. */
     private readonly flow?: MongoFlowControl,
+    /** Several leases are claimed from one read (`MongoServerProfile.plansQueries`). */
+    private readonly readOnce = false,
   ) {}
 
   async claimReady(
@@ -121,6 +123,12 @@ export class SingleUpdateClaims implements MongoClaims {
       );
       return claimed;
     }
+    if (this.readOnce && leases.length > 1) {
+      await keepingWon(claimed, () =>
+        this.claimBatch(claimed, now, leases, options),
+      );
+      return claimed;
+    }
     await keepingWon(claimed, async () => {
       for (const lease of leases) {
         const doc = await this.workflows.findOneAndUpdate(
@@ -140,17 +148,60 @@ export class SingleUpdateClaims implements MongoClaims {
     return claimed;
   }
 
-  /** Claims a workflow as a limited claim read it: only if still at that epoch and ready. */
+  /**
+   * Several leases on a server without a query planner: the ready workflows are read once, in
+   * claim order, then each is won as read (`claimRead`), so that the server scans and sorts
+   * once a batch, not once a lease. Those won elsewhere meanwhile are skipped; the next are
+   * read if need be. (MongoDB serves a sorted update from `lidex_priority_ready` and never
+   * loses a candidate to another instance: one sorted update per lease there.)
+   */
+  private async claimBatch(
+    claimed: ClaimedWorkflow[],
+    now: number,
+    leases: Lease[],
+    options: ClaimOptions | undefined,
+  ): Promise<void> {
+    const ready = { readyAt: { $lte: now }, ...skipNewerVersions(options) };
+    const passed: string[] = [];
+    while (claimed.length < leases.length) {
+      const limit = leases.length - claimed.length + SPARE_CANDIDATES;
+      const candidates = await this.workflows
+        .find(passed.length > 0 ? { ...ready, _id: { $nin: passed } } : ready, {
+          sort: claimOrder(options),
+          limit,
+          projection: { _id: 1, epoch: 1, readyAt: 1 },
+        })
+        .toArray();
+      for (const candidate of candidates) {
+        if (claimed.length >= leases.length) break;
+        passed.push(candidate._id);
+        const won = await this.claimRead(
+          candidate,
+          now,
+          leases[claimed.length],
+        );
+        if (won) claimed.push(won);
+      }
+      if (candidates.length < limit) break;
+    }
+  }
+
+  /**
+   * Claims a workflow as a claim read it: only if still at that epoch and that `readyAt` (so
+   * still ready: it was when read). The filter is exactly the keys of the unique index
+   * `lidex_claim_read`, plain values, which servers without a query planner serve too.
+   */
   private async claimRead(
-    candidate: FlowCandidate,
+    candidate: Pick<FlowCandidate, '_id' | 'epoch' | 'readyAt'>,
     now: number,
     lease: Lease,
   ): Promise<ClaimedWorkflow | undefined> {
+    if (candidate.readyAt === undefined) return undefined;
     const doc = await this.workflows.findOneAndUpdate(
       {
         ...byId(candidate._id),
-        epoch: { $eq: candidate.epoch },
-        readyAt: { $lte: now },
+        epoch: candidate.epoch,
+        readyAt: candidate.readyAt,
       },
       {
         $set: claimedBy(lease, now),

@@ -28,7 +28,13 @@ export interface FlowDocument {
 /** A ready workflow as a limited claim reads it. */
 export type FlowCandidate = Pick<
   WorkflowDocument,
-  '_id' | 'epoch' | 'name' | 'concurrencyKey' | 'attempts' | 'leaseToken'
+  | '_id'
+  | 'epoch'
+  | 'name'
+  | 'concurrencyKey'
+  | 'attempts'
+  | 'leaseToken'
+  | 'readyAt'
 >;
 
 export const FLOW_CANDIDATE_PROJECTION = {
@@ -38,6 +44,7 @@ export const FLOW_CANDIDATE_PROJECTION = {
   concurrencyKey: 1,
   attempts: 1,
   leaseToken: 1,
+  readyAt: 1,
 } as const;
 
 /** What a claim took for one workflow before winning it; given back if it loses. */

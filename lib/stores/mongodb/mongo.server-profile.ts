@@ -1,4 +1,6 @@
-import type { Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import type { WorkflowDocument } from './mongo.documents';
+import { ensureIndex } from './mongo.setup';
 
 /**
  * What the MongoDB store needs to know about the server it talks to. MongoDB itself applies a
@@ -22,6 +24,13 @@ export interface MongoServerProfile {
    * renewal racing a step write can undo it.
    */
   serialWrites: boolean;
+  /**
+   * Whether the server serves a range or a sort from its indexes. Without (mongo-java-server,
+   * FerretDB 1.x), a sorted claim scans and sorts every ready workflow: a claim of several
+   * leases then reads the ready workflows once and wins each as read, by a filter of exactly
+   * a unique index's keys (`mongo.claims.ts`), rather than one sorted update per lease.
+   */
+  plansQueries: boolean;
 }
 
 /**
@@ -37,13 +46,25 @@ export const FERRETDB_PROFILE = {
   atomicUpdates: false,
   claims: 'claim-documents',
   serialWrites: true,
+  plansQueries: false,
 } as const satisfies Omit<MongoServerProfile, 'name'>;
 
-/** MongoDB, and any server that says it is (mongo-java-server). */
+/** MongoDB, and any server that says it is. */
 export const MONGODB_PROFILE = {
   atomicUpdates: true,
   claims: 'single-update',
   serialWrites: false,
+  plansQueries: true,
+} as const satisfies Omit<MongoServerProfile, 'name'>;
+
+/**
+ * A server that says it is MongoDB but answers `buildInfo` without the `gitVersion` every
+ * `mongod` gives (mongo-java-server: `{ version, versionArray, maxBsonObjectSize }`): it uses
+ * an index only for a filter on exactly a unique index's keys, with plain values.
+ */
+export const NO_PLANNER_PROFILE = {
+  ...MONGODB_PROFILE,
+  plansQueries: false,
 } as const satisfies Omit<MongoServerProfile, 'name'>;
 
 /** Asks the server what it is (`buildInfo`, which every user may run). */
@@ -56,5 +77,24 @@ export async function detectServerProfile(db: Db): Promise<MongoServerProfile> {
     const version = typeof ferretdb === 'string' ? ferretdb : 'unknown';
     return { name: `FerretDB ${version}`, ...FERRETDB_PROFILE };
   }
-  return { name: `MongoDB ${String(info.version)}`, ...MONGODB_PROFILE };
+  const profile =
+    info.gitVersion === undefined ? NO_PLANNER_PROFILE : MONGODB_PROFILE;
+  return { name: `MongoDB ${String(info.version)}`, ...profile };
+}
+
+/**
+ * On a server without a query planner: the unique index of exactly the keys of a claim of a
+ * workflow as read, `{ _id, epoch, readyAt }` (`mongo.claims.ts`), which it would otherwise
+ * answer by a scan. MongoDB serves that filter from the `_id` index.
+ */
+export async function ensureClaimReadIndex(
+  workflows: Collection<WorkflowDocument>,
+): Promise<void> {
+  await ensureIndex(
+    workflows,
+    'lidex_claim_read',
+    { _id: 1, epoch: 1, readyAt: 1 },
+    false,
+    true,
+  );
 }

@@ -52,7 +52,10 @@ import { HeldLeases } from './mongo.held-leases';
 import { MongoOperations } from './mongo.operations';
 import { MongoSchedules, type ScheduleDocument } from './mongo.schedules';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
-import { detectServerProfile } from './mongo.server-profile';
+import {
+  detectServerProfile,
+  ensureClaimReadIndex,
+} from './mongo.server-profile';
 import { MongoSignals } from './mongo.signals';
 import { type FlowDocument, MongoFlowControl } from './mongo.flow-control';
 import { ensureFlowIndexes } from './mongo.flow-setup';
@@ -196,6 +199,7 @@ export class MongoStore implements Persistence {
       await ensureRetentionIndex(workflows);
       await ensureLeasedIndex(workflows);
       const profile = await detectServerProfile(db);
+      if (!profile.plansQueries) await ensureClaimReadIndex(workflows);
       const arbitration =
         (this.options.claims ?? MONGO_DEFAULTS.claims) === 'auto'
           ? profile.claims
@@ -215,7 +219,7 @@ export class MongoStore implements Persistence {
         claims:
           arbitration === 'claim-documents'
             ? new ClaimDocumentClaims(workflows, claims, signals, flow)
-            : new SingleUpdateClaims(workflows, flow),
+            : new SingleUpdateClaims(workflows, flow, !profile.plansQueries),
         flow,
         operations: new MongoOperations(
           workflows,
