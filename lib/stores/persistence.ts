@@ -204,7 +204,8 @@ export interface Persistence {
   /**
    * Atomically claims up to `leases.length` ready workflows, oldest `readyAt` first, the first
    * with the first lease and so on, each with its recorded steps; counts an attempt for each.
-   * Answers fewer (or none) when fewer are ready.
+   * Answers fewer (or none) when fewer are ready. A claimed workflow becomes `running`, except
+   * one that is `compensating`, which stays so.
    *
    * `takeOver` is passed only to stores that have `listLeases`. With it, a workflow that is
    * leased is claimed only if it is listed there and still holds exactly that lease (token and

@@ -130,7 +130,8 @@ export class MemoryStore implements Persistence {
       ids.map((id, i) => {
         const workflow = this.workflows.get(id)!;
         const lease = leases[i];
-        workflow.status = 'running';
+        // A compensating workflow stays so while its compensations run.
+        if (workflow.status !== 'compensating') workflow.status = 'running';
         workflow.firstClaimedAt ??= now;
         workflow.attempts += 1;
         workflow.leaseToken = lease.token;

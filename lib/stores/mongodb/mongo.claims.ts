@@ -44,7 +44,7 @@ async function keepingWon(
 }
 
 /** A ready workflow as a claim first reads it. */
-type Candidate = Pick<WorkflowDocument, '_id' | 'epoch'>;
+type Candidate = Pick<WorkflowDocument, '_id' | 'epoch' | 'status'>;
 
 /**
  * The positions of the documents an unordered insert refused as duplicates. Any other failure is
@@ -67,13 +67,51 @@ function duplicateIndexes(error: unknown, count: number): number[] {
   return indexes as number[];
 }
 
-/** What a claim sets on the workflow it wins. */
-const claimedBy = (lease: Lease, now: number) => ({
-  status: 'running' as const,
+/**
+ * What a claim sets on the workflow it wins: `running`, or `compensating` for one that was
+ * (`status`: the status the claim read; its filter then requires it, `candidateStatus`).
+ */
+const claimedBy = (
+  lease: Lease,
+  now: number,
+  status?: WorkflowDocument['status'],
+) => ({
+  status: status === 'compensating' ? status : ('running' as const),
   leaseToken: lease.token,
   readyAt: lease.until,
   updatedAt: now,
 });
+
+/**
+ * A claim by claim documents holds only while the candidate has the status read. Without update
+ * pipelines (not every MongoDB-compatible server has them) an update cannot keep a status on a
+ * condition, so the status read is what the claim sets back.
+ */
+const candidateStatus = (candidate: Candidate) => ({
+  status: { $eq: candidate.status },
+});
+
+/**
+ * The single-update claims (whose filter reads nothing first, or is exactly the keys of
+ * `lidex_claim_read`) answer the workflow as it was before (`returnDocument: 'before'`: nothing
+ * a claim changes is read from it), and one that was `compensating` is set so again under the
+ * claim's lease before the claim returns (a round trip for compensating workflows only; a read
+ * in between sees `running`). Never throws: the claim is won either way, and if this update
+ * fails the run sets `compensating` itself before its first compensation.
+ */
+async function keepCompensating(
+  workflows: Collection<WorkflowDocument>,
+  before: WorkflowDocument,
+  lease: Lease,
+): Promise<void> {
+  if (before.status !== 'compensating') return;
+  await workflows
+    .updateOne(
+      { ...byId(before._id), leaseToken: lease.token, status: 'running' },
+      { $set: { status: 'compensating' } },
+    )
+    .catch(() => undefined);
+}
 
 const toClaimed = (doc: WorkflowDocument, lease: Lease): ClaimedWorkflow => ({
   id: doc._id,
@@ -139,10 +177,11 @@ export class SingleUpdateClaims implements MongoClaims {
             $unset: NOT_WAITING,
             $min: { firstClaimedAt: now },
           },
-          { sort: claimOrder(options), returnDocument: 'after' },
+          { sort: claimOrder(options), returnDocument: 'before' },
         );
         if (!doc) break;
         claimed.push(toClaimed(doc, lease));
+        await keepCompensating(this.workflows, doc, lease);
       }
     });
     return claimed;
@@ -209,9 +248,11 @@ export class SingleUpdateClaims implements MongoClaims {
         $unset: NOT_WAITING,
         $min: { firstClaimedAt: now },
       },
-      { returnDocument: 'after' },
+      { returnDocument: 'before' },
     );
-    return doc ? toClaimed(doc, lease) : undefined;
+    if (!doc) return undefined;
+    await keepCompensating(this.workflows, doc, lease);
+    return toClaimed(doc, lease);
   }
 }
 
@@ -295,7 +336,7 @@ export class ClaimDocumentClaims implements MongoClaims {
         .find(passed.length > 0 ? { ...ready, _id: { $nin: passed } } : ready, {
           sort: claimOrder(options),
           limit,
-          projection: { _id: 1, epoch: 1 },
+          projection: { _id: 1, epoch: 1, status: 1 },
         })
         .toArray();
       const found = candidates.length;
@@ -382,9 +423,10 @@ export class ClaimDocumentClaims implements MongoClaims {
           ...byId(candidate._id),
           epoch: { $eq: candidate.epoch },
           readyAt: { $lte: now },
+          ...candidateStatus(candidate),
         },
         {
-          $set: { ...claimedBy(lease, now), epoch: next },
+          $set: { ...claimedBy(lease, now, candidate.status), epoch: next },
           $inc: { attempts: 1 },
           $unset: NOT_WAITING,
           $min: { firstClaimedAt: now },

@@ -35,6 +35,7 @@ export type FlowCandidate = Pick<
   | 'attempts'
   | 'leaseToken'
   | 'readyAt'
+  | 'status'
 >;
 
 export const FLOW_CANDIDATE_PROJECTION = {
@@ -45,6 +46,7 @@ export const FLOW_CANDIDATE_PROJECTION = {
   attempts: 1,
   leaseToken: 1,
   readyAt: 1,
+  status: 1,
 } as const;
 
 /** What a claim took for one workflow before winning it; given back if it loses. */

@@ -153,7 +153,8 @@ function claimFlowBody(prefix: string): string {
         END IF;
         IF v_take THEN
           UPDATE ${w}
-          SET status = 'running', attempts = attempts + 1, updated_at = p_now,
+          SET status = CASE status WHEN 'compensating' THEN status ELSE 'running' END,
+              attempts = attempts + 1, updated_at = p_now,
               lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
               ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]')),
               waiting_for = NULL, waiting_kind = NULL,

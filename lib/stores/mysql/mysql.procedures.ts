@@ -43,7 +43,8 @@ export function mysqlProcedures(
           FETCH ready INTO v_key;
           IF v_done THEN LEAVE claiming; END IF;
           UPDATE ${w}
-          SET status = 'running', attempts = attempts + 1, updated_at = p_now,
+          SET status = CASE status WHEN 'compensating' THEN status ELSE 'running' END,
+              attempts = attempts + 1, updated_at = p_now,
               lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
               ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]')),
               waiting_for = NULL, waiting_kind = NULL

@@ -18,7 +18,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -105,6 +105,7 @@ export function migrationStatements(prefix: string): string[] {
     ...compensationMigration(prefix),
     // 8: claims read through the ready indexes (mysql.flow-control.ts), procedures made again.
     // 9: inserts, steps and finishes of many workflows in one call (mysql.batch-*.ts).
+    // 10: a claim leaves a compensating workflow `compensating` (procedures made again).
     ...[
       ...mysqlProcedures(prefix),
       batchWriteProcedure(prefix),

@@ -141,7 +141,8 @@ export function claimSql(
       SELECT * FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS l(token, until, n)
     ), claimed AS (
       UPDATE ${workflows} w
-      SET status = 'running', lease_token = leases.token, ready_at = leases.until,
+      SET status = CASE w.status WHEN 'compensating' THEN w.status ELSE 'running' END,
+          lease_token = leases.token, ready_at = leases.until,
           attempts = w.attempts + 1, updated_at = $1, ${NOT_WAITING},
           first_claimed_at = COALESCE(w.first_claimed_at, $1)
       FROM ranked JOIN leases ON leases.n = ranked.n

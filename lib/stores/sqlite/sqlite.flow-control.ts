@@ -86,8 +86,8 @@ export function claimStatement(
 }
 
 /**
- * Takes the workflow a claim's pick found with the claim's lease. Bound by position: the lease
- * token, its end, now (twice), the id.
+ * Takes the workflow a claim's pick found with the claim's lease (`running`, or still
+ * `compensating`). Bound by position: the lease token, its end, now (twice), the id.
  */
 export const claimPickedStatement = (
   db: BetterSqlite3.Database,
@@ -95,7 +95,8 @@ export const claimPickedStatement = (
 ): BetterSqlite3.Statement =>
   db.prepare(
     `UPDATE ${workflows}
-       SET status = 'running', lease_token = ?, ready_at = ?,
+       SET status = CASE status WHEN 'compensating' THEN status ELSE 'running' END,
+           lease_token = ?, ready_at = ?,
            attempts = attempts + 1, updated_at = ?, ${NOT_WAITING},
            first_claimed_at = COALESCE(first_claimed_at, ?)
      WHERE id = ?`,

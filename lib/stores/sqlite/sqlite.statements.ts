@@ -97,7 +97,8 @@ export class SqliteStatements {
     this.nextPriority = nextPriorityStatement(db, workflows);
     this.takeOverLease = db.prepare(
       `UPDATE ${workflows}
-         SET status = 'running', lease_token = @lease_token, ready_at = @lease_until,
+         SET status = CASE status WHEN 'compensating' THEN status ELSE 'running' END,
+             lease_token = @lease_token, ready_at = @lease_until,
              attempts = attempts + 1, updated_at = @now, ${NOT_WAITING}
        WHERE id = @id AND lease_token = @seen_token AND ready_at = @seen_until
          AND ready_at <= @now AND ${SKIP_NEWER_VERSIONS}

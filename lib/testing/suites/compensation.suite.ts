@@ -99,6 +99,65 @@ export function compensationRules(factory: StoreFactory): void {
       expect(stored?.readyAt).toBeUndefined();
     });
 
+    it('keeps a compensating workflow compensating when a claim takes it, and when its lease is taken over', async () => {
+      await withCompensableStep('a');
+      await store.cancelWorkflow('a', T0 + 1, { compensate: true });
+      const expectCompensating = async (token: string) => {
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'compensating',
+          leaseToken: token,
+        });
+        const counts = await store.countWorkflows({});
+        expect([counts.compensating, counts.running]).toEqual([1, 0]);
+        expect(
+          await store.listWorkflows({ status: 'running', limit: 5 }),
+        ).toEqual([]);
+        expect(
+          (await store.listWorkflows({ status: 'compensating', limit: 5 })).map(
+            (w) => w.id,
+          ),
+        ).toEqual(['a']);
+      };
+      // Two leases: a claim of several (read once, then won, on some servers).
+      const [claimed, none] = await store.claimReady(T0 + 2, [
+        lease(T0 + MINUTE),
+        lease(T0 + MINUTE),
+      ]);
+      expect([claimed?.id, none]).toEqual(['a', undefined]);
+      // What tells the run it compensates (and how it ends).
+      expect(claimed?.steps.at(-1)).toMatchObject({
+        kind: 'compensating',
+        id: 'cancelled',
+      });
+      await expectCompensating(claimed.leaseToken);
+
+      // Its worker died: the lease lapses and another takes it over (as a worker does, from
+      // the leases it saw lapse where the store lists them).
+      const now = T0 + 2 * MINUTE;
+      const seen = store.listLeases ? await store.listLeases(now, 5) : [];
+      const next = lease(now + MINUTE);
+      const [again] = await store.claimReady(
+        now,
+        [next],
+        store.listLeases ? seen : undefined,
+      );
+      expect(again?.id).toBe('a');
+      await expectCompensating(next.token);
+
+      // A claim under flow limits keeps it too.
+      if (store.flowControl) {
+        const limited = lease(T0 + 4 * MINUTE);
+        const [third] = await store.claimReady(
+          T0 + 3 * MINUTE + 1,
+          [limited],
+          undefined,
+          { limits: new Map([['wf', { concurrency: 2, perKey: 1 }]]) },
+        );
+        expect(third?.id).toBe('a');
+        await expectCompensating(limited.token);
+      }
+    });
+
     it('fences the compensating run: its status changes need its lease, and a repeat is its own', async () => {
       await withCompensableStep('a');
       await store.cancelWorkflow('a', T0 + 1, { compensate: true });
