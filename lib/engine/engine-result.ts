@@ -12,7 +12,7 @@ import type { WaitDependencies } from './engine-wait';
 import type { LocalEnds } from './local-ends';
 import type { ResultOptions, WorkflowInfo } from './types';
 import { readWorkflowInfo } from './workflow-info';
-import type { WorkflowRef } from './workflow-ref';
+import { isWorkflowRef, type WorkflowRef } from './workflow-ref';
 
 /** `result()`'s default wait. */
 export const RESULT_TIMEOUT_MS = 30_000;
@@ -34,12 +34,16 @@ export interface ResultDependencies extends WaitDependencies {
 export async function resultOf(
   deps: ResultDependencies,
   id: string,
-  workflow: WorkflowRef | undefined,
+  workflowOrOptions: unknown,
   options: unknown,
 ): Promise<unknown> {
   deps.requireOpen('result()');
   requireWorkflowId(id);
-  const timeoutMs = resultTimeout(options);
+  // result(id, ref, options?) or result(id, options?)
+  const [workflow, resultOptions] = isWorkflowRef(workflowOrOptions)
+    ? [workflowOrOptions, options]
+    : [undefined, workflowOrOptions];
+  const timeoutMs = resultTimeout(resultOptions);
   const giveUpAt = deps.clock.monotonic() + timeoutMs;
   const wakeup = new Wakeup(deps.clock, { idle: true });
   // Watched before the first look: an end written between the look and the pause is not missed.

@@ -1,12 +1,49 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import type { ParentLink } from '../stores/persistence';
+import { requireWorkflowId } from './arguments';
+import type { EngineParts } from './engine-wiring';
 import type { RunDependencies } from './run-dependencies';
+import { checkStartOptions, type StartOptions } from './start-options';
 import type { Worker } from './worker';
+import { startVersion } from './workflow-versions';
+import { workflowNameOf, type WorkflowRef } from './workflow-ref';
 
 /**
- * The first stage of a run, behind `LidexEngine.start()` (which has checked the id and the
- * name): encodes the input and inserts the workflow; in the app's transaction when given one
+ * `LidexEngine.start()` (and `ctx.start()`, `ctx.startChild()`, a schedule's tick): checks the
+ * id, the options and the name (one with no handler here is refused, except by a `clientOnly`
+ * engine), then inserts the workflow at the version this instance runs unless told another.
+ */
+export async function startWorkflow(
+  parts: Pick<EngineParts, 'run' | 'worker' | 'registry' | 'requireOpen'>,
+  id: string,
+  workflow: string | WorkflowRef,
+  input?: unknown,
+  options?: StartOptions,
+  parent?: ParentLink,
+): Promise<boolean> {
+  parts.requireOpen('start()');
+  requireWorkflowId(id);
+  const { transaction, version, priority, concurrencyKey, timeoutMs } =
+    checkStartOptions(options);
+  const name = workflowNameOf(workflow, 'start()');
+  parts.registry.requireStartable(name);
+  return insertWorkflow(parts.run, parts.worker, {
+    id,
+    name,
+    input,
+    transaction,
+    version: startVersion(version, parts.registry.versions.get(name)),
+    priority,
+    concurrencyKey,
+    timeoutMs,
+    parent,
+  });
+}
+
+/**
+ * The first stage of a run, behind `startWorkflow()` (which has checked the id and the name):
+ * encodes the input and inserts the workflow; in the app's transaction when given one
  * (unleased: it runs once committed). When this process's worker has room, the
  * insert takes the lease too and the workflow runs here at once; otherwise the worker (here or
  * elsewhere) claims it. `false` when a workflow with this id exists.
