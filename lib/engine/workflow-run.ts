@@ -3,14 +3,14 @@ import { DuplicateStepIdError } from '../errors/duplicate-step-id.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { messages } from '../lidex.messages';
 import type { ClaimedWorkflow, StoredStep } from '../stores/persistence';
-import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
-import type { LazyText } from './lazy-text';
 import { Deferred } from './deferred';
-import { InvalidArgumentError as CompensationUnsupported } from '../errors/invalid-argument.error';
 import type { Compensation } from './compensation/run-compensations';
+import { RunCompensable } from './run-compensable';
+import { recordValue } from './run-record';
+import { requireSleepDuration, sleepUntilWoken } from './run-sleep';
 import { attemptsByStep } from './step-attempts';
-import { runAttempts } from './step-execution';
+import { runAttempts, type StepRun } from './step-execution';
 import {
   resolveStepOptions,
   type StepAttempt,
@@ -26,9 +26,6 @@ import type { ContextTarget } from './workflow-context';
 import { type WorkflowRef, workflowNameOf } from './workflow-ref';
 import { contextVersion } from './workflow-versions';
 import { WorkflowRoom } from './workflow-room';
-
-/** The longest sleep: 10 years. Longer ones are a mistake (seconds taken for ms, say). */
-export const MAX_SLEEP_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 /**
  * One run of one workflow: what the workflow's `ctx` (a facade, `workflow-context.ts`) forwards
@@ -60,10 +57,9 @@ export class WorkflowRun implements ContextTarget {
   /** Made at the run's first signal or child call: most runs make none. */
   private signalsMade?: RunSignals;
   private childrenMade?: RunChildren;
-  /** The compensations of the steps recorded so far, in the order their results came. */
-  readonly compensations: Compensation[] = [];
-  /** Steps whose `compensable` record is written. */
-  private readonly compensable = new Set<string>();
+  /** What the stages of a step, a sleep or a record take (`step-execution.ts`, `run-sleep.ts`). */
+  private readonly stepRun: StepRun;
+  private readonly compensable: RunCompensable;
   /**
    * Replaying only (a compensating workflow): recorded calls answer as recorded, and the first
    * call that would do anything new settles `replayEnded` and never returns.
@@ -84,6 +80,13 @@ export class WorkflowRun implements ContextTarget {
       deps.versions.get(claimed.name),
     );
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
+    this.stepRun = {
+      workflowId: this.workflowId,
+      writer,
+      deps,
+      room: this.room,
+      deadline,
+    };
     for (const step of claimed.steps) {
       if (
         step.kind === 'step' ||
@@ -91,11 +94,15 @@ export class WorkflowRun implements ContextTarget {
         step.kind === 'value'
       ) {
         this.recorded[step.kind].set(step.id, step);
-      } else if (step.kind === 'compensable') {
-        this.compensable.add(step.id);
       }
     }
+    this.compensable = new RunCompensable(this.stepRun, claimed.steps);
     this.attempts = attemptsByStep(claimed.steps);
+  }
+
+  /** The compensations of the steps recorded so far, in the order their results came. */
+  get compensations(): Compensation[] {
+    return this.compensable.compensations;
   }
 
   private get signals(): RunSignals {
@@ -172,19 +179,13 @@ export class WorkflowRun implements ContextTarget {
     const recorded = this.recorded.step.get(id);
     if (recorded) {
       const value = this.deps.values.decode<T>(recorded.result!);
-      if (compensate) this.addCompensation(id, value, compensate, policy);
+      if (compensate) this.compensable.add(id, value, compensate, policy);
       return value;
     }
     if (this.replayOnly) return this.endReplay();
-    if (compensate && !(await this.markCompensable(id))) return never();
+    if (compensate && !(await this.compensable.mark(id))) return never();
     const { value, startedAt, attempt } = await runAttempts(
-      {
-        workflowId: this.workflowId,
-        writer: this.writer,
-        deps: this.deps,
-        room: this.room,
-        deadline: this.deadline,
-      },
+      this.stepRun,
       id,
       fn,
       policy,
@@ -192,7 +193,14 @@ export class WorkflowRun implements ContextTarget {
     );
     const what = () =>
       `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
-    const result = await this.record<T>('step', id, value, what, startedAt);
+    const result = await recordValue<T>(
+      this.stepRun,
+      'step',
+      id,
+      value,
+      what,
+      startedAt,
+    );
     this.deps.events.emit('step-recorded', () => {
       const at = this.deps.now();
       return {
@@ -206,52 +214,8 @@ export class WorkflowRun implements ContextTarget {
         ...(this.deps.events.payloads ? { payload: result } : {}),
       };
     });
-    if (compensate) this.addCompensation(id, result, compensate, policy);
+    if (compensate) this.compensable.add(id, result, compensate, policy);
     return result;
-  }
-
-  private addCompensation<T>(
-    stepId: string,
-    result: T,
-    compensate: NonNullable<StepOptions['compensate']>,
-    policy: Compensation['policy'],
-  ): void {
-    this.compensations.push({
-      stepId,
-      run: (attempt) => compensate(result, attempt),
-      policy,
-    });
-  }
-
-  /**
-   * Records that a step with a compensation is about to run (once per step), so that a cancel
-   * knows the workflow has compensations; `false` when the lease was lost.
-   */
-  private async markCompensable(stepId: string): Promise<boolean> {
-    if (!this.deps.store.recordCompensationStatus) {
-      throw new CompensationUnsupported(
-        messages.compensationUnsupported(
-          this.deps.store.describe(),
-          this.workflowId,
-          stepId,
-        ),
-      );
-    }
-    if (this.compensable.has(stepId)) return true;
-    const written = await this.writer.leaseSettingWrite((at) =>
-      this.deps.store.recordStep(
-        this.workflowId,
-        this.writer.leaseToken,
-        { kind: 'compensable', id: stepId, recordedAt: at },
-        {
-          readyAt: at + this.deps.options.timeoutIntervalMs,
-          release: false,
-          now: at,
-        },
-      ),
-    );
-    if (written) this.compensable.add(stepId);
-    return written === true;
   }
 
   /** A replay-only run reached a call with nothing recorded: the replay is over. */
@@ -279,117 +243,20 @@ export class WorkflowRun implements ContextTarget {
     const call = this.drawn[helper];
     const what = () =>
       `value of ctx.${helper}() (call ${call}) in workflow ${JSON.stringify(this.workflowId)}`;
-    return this.record('value', id, draws[helper](), what);
-  }
-
-  /** Records a step's result or a helper's value with one write, and answers it decoded. */
-  private async record<T>(
-    kind: 'step' | 'value',
-    id: string,
-    value: unknown,
-    what: LazyText,
-    startedAt?: number,
-  ): Promise<T> {
-    const maxBytes = this.deps.store.maxValueBytes;
-    const encoded = encodeValue(value, what, maxBytes);
-    const now = this.deps.now();
-    const step: StoredStep = {
-      kind,
-      id,
-      result: this.deps.values.seal(encoded, what, maxBytes),
-      ...(startedAt === undefined ? {} : { startedAt }),
-      recordedAt: now,
-    };
-    this.room.reserve(this.workflowId, step, what);
-    const written = await this.writer.leaseSettingWrite((at) =>
-      this.deps.store.recordStep(
-        this.workflowId,
-        this.writer.leaseToken,
-        step,
-        {
-          readyAt: at + this.deps.options.timeoutIntervalMs,
-          release: false,
-          now: at,
-        },
-      ),
-    );
-    if (!written) return never();
-    return decodeValue<T>(encoded);
+    return recordValue(this.stepRun, 'value', id, draws[helper](), what);
   }
 
   async sleep(id: string, ms: number): Promise<void> {
     if (this.writer.halted.settled) return never();
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new InvalidArgumentError(
-        messages.invalidSleepDuration(this.workflowId, String(id), ms),
-      );
-    }
-    if (ms > MAX_SLEEP_MS) {
-      throw new InvalidArgumentError(
-        messages.sleepTooLong(this.workflowId, String(id), ms, MAX_SLEEP_MS),
-      );
-    }
+    requireSleepDuration(this.workflowId, id, ms);
     this.use('sleep', id);
-    const { sleepInMemoryMaxMs, timeoutIntervalMs } = this.deps.options;
-    let wakeAt = this.recorded.sleep.get(id)?.wakeAt;
+    const wakeAt = this.recorded.sleep.get(id)?.wakeAt;
     if (this.replayOnly) {
       // A recorded sleep is over as far as compensating goes.
       if (wakeAt === undefined) return this.endReplay();
       return;
     }
-
-    if (wakeAt === undefined) {
-      const now = this.deps.now();
-      wakeAt = now + ms;
-      const release = ms > sleepInMemoryMaxMs || this.writer.stopRequested;
-      const sleep: StoredStep = { kind: 'sleep', id, wakeAt, recordedAt: now };
-      const written = await this.writer.leaseSettingWrite((at) =>
-        this.deps.store.recordStep(
-          this.workflowId,
-          this.writer.leaseToken,
-          sleep,
-          {
-            readyAt: release
-              ? this.deadline.cap(wakeAt!)
-              : at + timeoutIntervalMs,
-            release,
-            now: at,
-          },
-        ),
-      );
-      if (!written) return never();
-      this.deps.events.emit('slept', () => ({
-        workflowId: this.workflowId,
-        workflowName: this.workflowName,
-        at: now,
-        stepId: id,
-        wakeAt: wakeAt!,
-      }));
-      if (release) {
-        this.deps.expectReady(this.deadline.cap(wakeAt));
-        return this.writer.halt('released');
-      }
-    }
-
-    // Slept in memory until the wall clock reaches wakeAt: a timer may fire a little before it
-    // does (the system clock's timers count on the monotonic clock), and the rest is slept too.
-    for (
-      let remaining = wakeAt - this.deps.now();
-      remaining > 0;
-      remaining = wakeAt - this.deps.now()
-    ) {
-      if (remaining > sleepInMemoryMaxMs || this.writer.stopRequested) {
-        return this.writer.release(this.deadline.cap(wakeAt));
-      }
-      // Woken at the deadline when it comes first, to end the workflow then.
-      await this.writer.pause(
-        Math.max(0, Math.min(remaining, this.deadline.msLeft())),
-      );
-      if (this.writer.halted.settled) return never();
-      if (await this.deadline.enforce()) return never();
-    }
-    // A process frozen through its sleep wakes here: it goes on only if its lease still holds.
-    if (!(await this.writer.leaseHolds())) return never();
+    return sleepUntilWoken(this.stepRun, id, ms, wakeAt);
   }
 
   async start(
