@@ -16,7 +16,8 @@ const { warnS, limitS, stackScript } = workerData;
 const running = new Map();
 
 parentPort?.on('message', (message) => {
-  if (message.start) running.set(message.start, { at: Date.now(), warned: 0, killed: false });
+  if (message.start)
+    running.set(message.start, { at: Date.now(), warned: 0, killed: false });
   if (message.end) running.delete(message.end);
 });
 
