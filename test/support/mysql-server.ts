@@ -1,8 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './mongo-server';
+import {
+  serverUser,
+  startServerProcess,
+  type ServerUser,
+} from './server-process';
 
 /**
  * A real MariaDB server of its own for the tests and the bench: Debian's `mariadb-server`
@@ -48,7 +53,11 @@ export const NO_MYSQL_MESSAGE =
 export async function startMysqlServer(dir: string): Promise<MysqlServer> {
   const bin = findMysqlBinaries();
   if (!bin) throw new Error(NO_MYSQL_MESSAGE);
-  const owner = serverUser();
+  const owner = serverUser(
+    'mysql',
+    "Running as root, MariaDB runs as the `mysql` user, and there is none (Debian's " +
+      'mariadb-server package creates it).',
+  );
   const data = join(dir, 'data');
   const run = join(dir, 'run');
   const install = () => {
@@ -104,107 +113,39 @@ export async function startMysqlServer(dir: string): Promise<MysqlServer> {
     ...(owner ? ['--user=mysql'] : []),
   ];
   const url = `mysql://lidex@127.0.0.1:${port}/lidex`;
-  let child: ChildProcess | undefined;
-  let output = '';
   let prepared = false;
-
-  const start = async (): Promise<void> => {
-    output = '';
-    child = spawn(bin.server, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      ...asUser(owner),
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`mariadbd exited with ${child.exitCode}:\n${output}`);
-      }
-      try {
-        const connection = await createConnection(
-          prepared
-            ? { uri: url, connectTimeout: 1_000 }
-            : { socketPath: socket, user: 'root' },
-        );
-        try {
-          if (!prepared) {
-            await connection.query('CREATE DATABASE IF NOT EXISTS lidex');
-            await connection.query("CREATE USER IF NOT EXISTS 'lidex'@'%'");
-            await connection.query("GRANT ALL ON *.* TO 'lidex'@'%'");
-            prepared = true;
-          }
-          await connection.query('SELECT 1');
-        } finally {
-          await connection.end().catch(() => undefined);
-        }
-        if (prepared) return;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `mariadbd did not answer on ${url}: ${String(error)}\n${output}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  };
-
-  const stop = async (
-    signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
-  ): Promise<void> => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null || running.pid === undefined)
-      return;
-    const pid = running.pid;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      if (signal === 'SIGKILL') killGroup(pid);
-      else running.kill('SIGTERM');
-      setTimeout(() => killGroup(pid), 20_000).unref();
-    });
-  };
-
-  const kill = (): void => {
-    if (child?.pid !== undefined) killGroup(child.pid);
-  };
-
-  try {
-    await start();
-  } catch (error) {
-    await stop('SIGKILL');
-    throw error;
-  }
-  return { url, stop, start, kill };
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-/** The `mysql` user when we run as root (the server's own user), else nobody. */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string): number => {
-    const found = spawnSync('id', [flag, 'mysql'], { encoding: 'utf8' });
-    if (found.status !== 0) {
-      throw new Error(
-        "Running as root, MariaDB runs as the `mysql` user, and there is none (Debian's " +
-          'mariadb-server package creates it).',
+  const server = await startServerProcess({
+    name: 'mariadbd',
+    command: bin.server,
+    args,
+    spawnOptions: asUser(owner),
+    url,
+    // The first answer, over the socket as root, makes the `lidex` user and database.
+    probe: async () => {
+      const connection = await createConnection(
+        prepared
+          ? { uri: url, connectTimeout: 1_000 }
+          : { socketPath: socket, user: 'root' },
       );
-    }
-    return Number(found.stdout.trim());
-  };
-  return { uid: id('-u'), gid: id('-g') };
+      try {
+        if (!prepared) {
+          await connection.query('CREATE DATABASE IF NOT EXISTS lidex');
+          await connection.query("CREATE USER IF NOT EXISTS 'lidex'@'%'");
+          await connection.query("GRANT ALL ON *.* TO 'lidex'@'%'");
+          prepared = true;
+        }
+        await connection.query('SELECT 1');
+      } finally {
+        await connection.end().catch(() => undefined);
+      }
+    },
+    stopSignal: 'SIGTERM',
+    stopGraceMs: 20_000,
+  });
+  return { url, ...server };
 }
 
-function asUser(owner: { uid: number; gid: number } | undefined): {
+function asUser(owner: ServerUser | undefined): {
   cwd?: string;
 } {
   // mariadbd switches to the `mysql` user itself (--user); it may not read the caller's folder.

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -9,6 +9,11 @@ import {
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './mongo-server';
+import {
+  serverUser,
+  startServerProcess,
+  type ServerUser,
+} from './server-process';
 
 /**
  * A real PostgreSQL server of its own for the tests and the bench: Debian's `postgresql` package
@@ -63,7 +68,11 @@ export async function startPostgresServer(
 ): Promise<PostgresServer> {
   const bin = findPostgresBinaries();
   if (!bin) throw new Error(NO_POSTGRES_MESSAGE);
-  const owner = serverUser();
+  const owner = serverUser(
+    'postgres',
+    'Running as root, PostgreSQL must run as another user, and there is no `postgres` user ' +
+      "(Debian's postgresql package creates it).",
+  );
   const data = join(dir, 'data');
   const sockets = join(dir, 'sockets');
   mkdirSync(data, { recursive: true });
@@ -114,24 +123,13 @@ export async function startPostgresServer(
       `${name}=${value}`,
     ]),
   ];
-  let child: ChildProcess | undefined;
-  let output = '';
-
-  const start = async (): Promise<void> => {
-    output = '';
-    // Its own process group, so that a crash (SIGKILL) takes the backends down with it.
-    child = spawn(join(bin, 'postgres'), args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      ...asUser(owner),
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`postgres exited with ${child.exitCode}:\n${output}`);
-      }
+  const server = await startServerProcess({
+    name: 'postgres',
+    command: join(bin, 'postgres'),
+    args,
+    spawnOptions: asUser(owner),
+    url,
+    probe: async () => {
       const client = new Client({
         connectionString: url,
         connectionTimeoutMillis: 1_000,
@@ -140,89 +138,20 @@ export async function startPostgresServer(
       try {
         await client.connect();
         await client.query('SELECT 1');
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `postgres did not answer on ${url}: ${String(error)}\n${output}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
       } finally {
         await client.end().catch(() => undefined);
       }
-    }
-  };
-
-  const stop = async (
-    signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
-  ): Promise<void> => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null || running.pid === undefined)
-      return;
-    const pid = running.pid;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      // SIGINT is PostgreSQL's fast shutdown; its SIGTERM would wait for every client to leave.
-      if (signal === 'SIGKILL') killGroup(pid);
-      else running.kill('SIGINT');
-      setTimeout(() => killGroup(pid), 10_000).unref();
-    });
-    if (signal === 'SIGKILL') await waitForGroupGone(pid);
-  };
-
-  const kill = (): void => {
-    if (child?.pid !== undefined) killGroup(child.pid);
-  };
-
-  try {
-    await start();
-  } catch (error) {
-    await stop('SIGKILL');
-    throw error;
-  }
-  return { url, stop, start, kill };
+    },
+    // SIGINT is PostgreSQL's fast shutdown; its SIGTERM would wait for every client to leave.
+    stopSignal: 'SIGINT',
+    stopGraceMs: 10_000,
+    // Backends killed with the postmaster must be gone before a new one can take the data.
+    awaitGroupAfterKill: true,
+  });
+  return { url, ...server };
 }
 
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Backends killed with the postmaster must be gone before a new one can take the data. */
-async function waitForGroupGone(pid: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The `postgres` user when we run as root (PostgreSQL refuses to run as root), else nobody. */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string): number => {
-    const found = spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
-    if (found.status !== 0) {
-      throw new Error(
-        'Running as root, PostgreSQL must run as another user, and there is no `postgres` user ' +
-          "(Debian's postgresql package creates it).",
-      );
-    }
-    return Number(found.stdout.trim());
-  };
-  return { uid: id('-u'), gid: id('-g') };
-}
-
-function asUser(owner: { uid: number; gid: number } | undefined): {
+function asUser(owner: ServerUser | undefined): {
   uid?: number;
   gid?: number;
   cwd?: string;
