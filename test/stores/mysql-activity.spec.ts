@@ -5,18 +5,21 @@ import {
 } from '../../lib/stores/mysql/mysql.activity';
 import { SCHEMA_VERSION } from '../../lib/stores/mysql/mysql.schema';
 import {
+  expectOnlyTheHourCounted,
+  HOUR,
+  MINUTE,
+  NOW,
+  OLD,
+  OLD_AT,
+  recordHourWorkflow,
+} from '../support/activity-hour';
+import {
   describeMysql,
   dropTestTables,
   mysqlSql,
   mysqlUrl,
   testPrefix,
 } from '../support/mysql';
-
-const MINUTE = 60_000;
-const NOW = 1_800_000_000_000;
-const HOUR = 60 * MINUTE;
-/** Finished workflows from before the charted hour (more with LIDEX_ACTIVITY_OLD). */
-const OLD = Number(process.env.LIDEX_ACTIVITY_OLD ?? 20_000);
 
 interface ExplainRow {
   table: string | null;
@@ -45,14 +48,13 @@ describeMysql('MysqlStore activity', () => {
       poolSize: 2,
     });
     await store.init();
-    const old = NOW - 3 * HOUR;
     await mysqlSql(
       `INSERT INTO \`${prefix}workflows\`
         (id_key, id, name, status, input, created_at, updated_at)
        SELECT UNHEX(SHA2(CONCAT('old-', i), 256)), CONCAT('old-', i), 'wf', 'finished', '1',
          ? + i, ? + i + 500
        FROM (${NUMBERS}) n WHERE i < ?`,
-      [old, old, OLD],
+      [OLD_AT, OLD_AT, OLD],
     );
     await mysqlSql(
       `INSERT INTO \`${prefix}steps\`
@@ -61,40 +63,9 @@ describeMysql('MysqlStore activity', () => {
          ? + i + s.s * 100, ? + i + s.s * 100 + 40
        FROM (${NUMBERS}) n, (SELECT '1' s UNION ALL SELECT '2' UNION ALL SELECT '3') s
        WHERE i < ?`,
-      [old, old, OLD],
+      [OLD_AT, OLD_AT, OLD],
     );
-    // One workflow of the hour, finished, with two steps.
-    await store.insertWorkflow({
-      id: 'new',
-      name: 'wf',
-      input: '1',
-      now: NOW - 10 * MINUTE,
-    });
-    const [claimed] = await store.claimReady(NOW - 10 * MINUTE, [
-      { token: 't', until: NOW },
-    ]);
-    for (const [id, ms] of [
-      ['a', 30],
-      ['b', 90],
-    ] as const) {
-      const recordedAt = NOW - 9 * MINUTE + ms;
-      await store.recordStep(
-        'new',
-        claimed.leaseToken,
-        {
-          kind: 'step',
-          id,
-          result: '1',
-          startedAt: recordedAt - ms,
-          recordedAt,
-        },
-        { readyAt: NOW, release: false, now: recordedAt },
-      );
-    }
-    await store.recordFinish('new', claimed.leaseToken, {
-      result: '1',
-      now: NOW - 8 * MINUTE,
-    });
+    await recordHourWorkflow(store);
     await mysqlSql(`ANALYZE TABLE \`${prefix}workflows\`, \`${prefix}steps\``);
   }, 60_000);
 
@@ -108,24 +79,7 @@ describeMysql('MysqlStore activity', () => {
       `SELECT COUNT(*) AS n FROM \`${prefix}workflows\``,
     );
     expect(Number(n)).toBe(OLD + 1);
-    const buckets = await store.activity({
-      since: NOW - HOUR,
-      until: NOW,
-      bucketMs: MINUTE,
-    });
-    const sum = (key: 'created' | 'ended' | 'finished' | 'steps') =>
-      buckets.reduce((total, b) => total + b[key], 0);
-    expect([
-      sum('created'),
-      sum('ended'),
-      sum('finished'),
-      sum('steps'),
-    ]).toEqual([1, 1, 1, 2]);
-    expect(buckets[51]).toMatchObject({
-      steps: 2,
-      stepMsTotal: 120,
-      stepMsMax: 90,
-    });
+    await expectOnlyTheHourCounted(store);
   });
 
   it('plans index ranges of the window for all three reads, no full table or index scan', async () => {
