@@ -9,7 +9,6 @@ import { MysqlStore } from '@lidex/nestjs/mysql';
 import { messages } from '../../lib/lidex.messages';
 import { SCHEMA_VERSION } from '../../lib/stores/mysql/mysql.schema';
 import { claimNext } from '../support/claim-next';
-import { freePort } from '../support/mongo-server';
 import {
   describeMysql,
   dropTestTables,
@@ -17,6 +16,10 @@ import {
   mysqlUrl,
   testPrefix,
 } from '../support/mysql';
+import {
+  expectOneSchemaForInstancesStartedTogether,
+  expectQuickOpenFailure,
+} from '../support/sql-store-cases';
 
 const url = mysqlUrl!;
 const T0 = 1_700_000_000_000;
@@ -60,17 +63,10 @@ describeMysql('MysqlStore', () => {
   });
 
   it('fails to open, within its connect timeout, with an error naming the server but not the password', async () => {
-    const port = await freePort();
-    const store = new MysqlStore({
-      url: `mysql://lidex:secret@127.0.0.1:${port}/app`,
-      connectTimeoutMs: 1000,
-    });
-    const started = Date.now();
-    const opening = store.init();
-    await expect(opening).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(opening).rejects.toThrow(`127.0.0.1:${port}/app`);
-    await expect(opening).rejects.not.toThrow('secret');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    await expectQuickOpenFailure(
+      'mysql',
+      (url) => new MysqlStore({ url, connectTimeoutMs: 1000 }),
+    );
   });
 
   it('runs on an existing mysql2 pool, which it never ends', async () => {
@@ -88,22 +84,12 @@ describeMysql('MysqlStore', () => {
 
   it('creates its tables once when several instances start together', async () => {
     const tablePrefix = testPrefix();
-    const stores = Array.from(
-      { length: 6 },
+    await expectOneSchemaForInstancesStartedTogether(
       () => new MysqlStore({ url, tablePrefix, poolSize: 2 }),
+      () => mysqlSql(`SELECT version FROM \`${tablePrefix}schema_version\``),
+      SCHEMA_VERSION,
+      T0,
     );
-    await Promise.all(stores.map((store) => store.init()));
-    expect(
-      await mysqlSql(`SELECT version FROM \`${tablePrefix}schema_version\``),
-    ).toEqual([{ version: SCHEMA_VERSION }]);
-    await stores[0].insertWorkflow({
-      id: 'a',
-      name: 'wf',
-      input: '1',
-      now: T0,
-    });
-    expect((await stores[5].getWorkflow('a'))?.status).toBe('idle');
-    await Promise.all(stores.map((store) => store.close()));
   });
 
   it('with migrate: false, refuses missing tables naming the fix; migrationSql() run by the mysql client makes them', async () => {

@@ -9,7 +9,6 @@ import { messages } from '../../lib/lidex.messages';
 import { SCHEMA_VERSION } from '../../lib/stores/postgres/postgres.schema';
 import { postgresStatements } from '../../lib/stores/postgres/postgres.statements';
 import { claimNext } from '../support/claim-next';
-import { freePort } from '../support/mongo-server';
 import {
   describePostgres,
   dropTestSchemas,
@@ -18,6 +17,10 @@ import {
   sql,
   testSchema,
 } from '../support/postgres';
+import {
+  expectOneSchemaForInstancesStartedTogether,
+  expectQuickOpenFailure,
+} from '../support/sql-store-cases';
 import {
   clockContract,
   operationsContract,
@@ -81,17 +84,10 @@ describePostgres('PostgresStore', () => {
   });
 
   it('fails to open, within its connect timeout, with an error naming the server but not the password', async () => {
-    const port = await freePort();
-    const store = new PostgresStore({
-      url: `postgres://lidex:secret@127.0.0.1:${port}/app`,
-      connectTimeoutMs: 1000,
-    });
-    const started = Date.now();
-    const opening = store.init();
-    await expect(opening).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(opening).rejects.toThrow(`127.0.0.1:${port}/app`);
-    await expect(opening).rejects.not.toThrow('secret');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    await expectQuickOpenFailure(
+      'postgres',
+      (url) => new PostgresStore({ url, connectTimeoutMs: 1000 }),
+    );
   });
 
   it('runs on an existing pg.Pool, which it never ends', async () => {
@@ -108,22 +104,12 @@ describePostgres('PostgresStore', () => {
 
   it('creates its schema once when several instances start together', async () => {
     const schema = testSchema();
-    const stores = Array.from(
-      { length: 6 },
+    await expectOneSchemaForInstancesStartedTogether(
       () => new PostgresStore({ url, schema, poolSize: 2 }),
+      () => sql(`SELECT version FROM "${schema}".schema_version`),
+      SCHEMA_VERSION,
+      T0,
     );
-    await Promise.all(stores.map((store) => store.init()));
-    expect(await sql(`SELECT version FROM "${schema}".schema_version`)).toEqual(
-      [{ version: SCHEMA_VERSION }],
-    );
-    await stores[0].insertWorkflow({
-      id: 'a',
-      name: 'wf',
-      input: '1',
-      now: T0,
-    });
-    expect((await stores[5].getWorkflow('a'))?.status).toBe('idle');
-    await Promise.all(stores.map((store) => store.close()));
   });
 
   it('with migrate: false, refuses a schema not migrated, naming the fix; migrationSql() is that fix', async () => {
