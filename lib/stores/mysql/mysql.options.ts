@@ -1,7 +1,5 @@
 import type { Pool } from 'mysql2/promise';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
-import { UnknownOptionError } from '../../errors/unknown-option.error';
-import { unknownKey } from '../../model/option-keys';
 import { messages } from '../../lidex.messages';
 import type { KyselyLike } from './orm/kysely';
 import {
@@ -11,6 +9,16 @@ import {
   type PrismaClientLike,
 } from './orm/prisma';
 import type { SequelizeLike } from './orm/sequelize';
+import {
+  checkBooleans,
+  checkName,
+  checkOneSource,
+  checkOptionKeys,
+  checkPositiveIntegers,
+  checkShapes,
+  checkUrl,
+  redactUrl as redactSqlUrl,
+} from '../sql-options';
 
 /**
  * Options of the MySQL store (MySQL 8 and MariaDB 10.6 or later): give one of `url`, `pool`, or
@@ -109,36 +117,30 @@ const KNOWN_KEYS = [
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
+const STORE = 'MysqlStore';
+const URL_FALLBACK = 'a MySQL connection string';
+
 /** Checks the options, throwing the error that names the option and the fix. */
 export function checkMysqlOptions(options: MysqlStoreOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionsError(
-      'MysqlStore options',
-      options,
-      'an object with `url` or `pool`',
-    );
-  }
-  const unknown = unknownKey('MysqlStore', options, KNOWN_KEYS);
-  if (unknown) throw new UnknownOptionError(unknown.key, unknown.message);
+  checkOptionKeys(STORE, options, KNOWN_KEYS);
   checkPrisma(options);
-  const given = SOURCES.filter((key) => options[key] !== undefined);
-  if (given.length !== 1) {
-    throw new InvalidOptionsError(
-      `MysqlStore ${given.length > 1 ? given.join('/') : 'url/pool'}`,
-      given.length > 1 ? `${given.length} of them` : undefined,
-      'exactly one of `url` (a connection string), `pool` (an existing mysql2 pool), or your ORM: ' +
-        '`typeorm` (a DataSource), `drizzle` (a mysql2 database), `kysely`, `sequelize` or `prisma` ' +
-        '(with `mariadbPool`)',
-    );
-  }
-  if (options.url !== undefined && !isMysqlUrl(options.url)) {
-    throw new InvalidOptionsError(
-      'MysqlStore url',
-      typeof options.url === 'string' ? redactUrl(options.url) : options.url,
-      'a connection string such as mysql://user:password@db.internal:3306/orders',
-    );
-  }
-  const shaped: [keyof MysqlStoreOptions, boolean, string][] = [
+  checkOneSource(
+    STORE,
+    options,
+    SOURCES,
+    'exactly one of `url` (a connection string), `pool` (an existing mysql2 pool), or your ORM: ' +
+      '`typeorm` (a DataSource), `drizzle` (a mysql2 database), `kysely`, `sequelize` or `prisma` ' +
+      '(with `mariadbPool`)',
+  );
+  checkUrl(
+    STORE,
+    'url',
+    options.url,
+    ['mysql:', 'mariadb:'],
+    'a connection string such as mysql://user:password@db.internal:3306/orders',
+    URL_FALLBACK,
+  );
+  checkShapes(STORE, options, [
     [
       'pool',
       isObject(options.pool) &&
@@ -171,44 +173,16 @@ export function checkMysqlOptions(options: MysqlStoreOptions): void {
           'function',
       'a Sequelize instance on the "mysql" dialect (new Sequelize(url, { dialect: "mysql" }))',
     ],
-  ];
-  for (const [key, ok, expected] of shaped) {
-    if (options[key] !== undefined && !ok) {
-      throw new InvalidOptionsError(
-        `MysqlStore ${key}`,
-        options[key],
-        expected,
-      );
-    }
-  }
-  if (
-    options.tablePrefix !== undefined &&
-    (typeof options.tablePrefix !== 'string' ||
-      !/^[a-z_][a-z0-9_]{0,23}$/.test(options.tablePrefix))
-  ) {
-    throw new InvalidOptionsError(
-      'MysqlStore tablePrefix',
-      options.tablePrefix,
-      "a prefix of lower-case letters, digits and '_' (at most 24, not starting with a digit), such as 'lidex_'",
-    );
-  }
-  if (options.migrate !== undefined && typeof options.migrate !== 'boolean') {
-    throw new InvalidOptionsError(
-      'MysqlStore migrate',
-      options.migrate,
-      'true or false',
-    );
-  }
-  for (const key of ['poolSize', 'connectTimeoutMs'] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw new InvalidOptionsError(
-        `MysqlStore ${key}`,
-        value,
-        'a positive integer',
-      );
-    }
-  }
+  ]);
+  checkName(
+    STORE,
+    'tablePrefix',
+    options.tablePrefix,
+    /^[a-z_][a-z0-9_]{0,23}$/,
+    "a prefix of lower-case letters, digits and '_' (at most 24, not starting with a digit), such as 'lidex_'",
+  );
+  checkBooleans(STORE, options, ['migrate']);
+  checkPositiveIntegers(STORE, options, ['poolSize', 'connectTimeoutMs']);
 }
 
 /** `prisma` needs `mariadbPool` (and only it does): Prisma hands out no connection. */
@@ -247,23 +221,7 @@ function checkPrisma(options: MysqlStoreOptions): void {
   }
 }
 
-function isMysqlUrl(url: unknown): boolean {
-  if (typeof url !== 'string') return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'mysql:' || parsed.protocol === 'mariadb:';
-  } catch {
-    return false;
-  }
-}
-
 /** The URL with its password replaced, for logs and errors. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'a MySQL connection string';
-  }
+  return redactSqlUrl(url, URL_FALLBACK);
 }

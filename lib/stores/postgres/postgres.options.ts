@@ -1,11 +1,19 @@
 import type { Pool } from 'pg';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
-import { unknownKey } from '../../model/option-keys';
-import { UnknownOptionError } from '../../errors/unknown-option.error';
 import type { DrizzleDatabaseLike } from './orm/drizzle';
 import type { KyselyLike } from './orm/kysely';
 import type { PrismaClientLike } from './orm/prisma';
 import { isTypeOrmDataSource, type TypeOrmDataSourceLike } from './orm/typeorm';
+import {
+  checkBooleans,
+  checkName,
+  checkOneSource,
+  checkOptionKeys,
+  checkPositiveIntegers,
+  checkShapes,
+  checkUrl,
+  redactUrl as redactSqlUrl,
+} from '../sql-options';
 
 /**
  * Options of the PostgreSQL store: give one of `url`, `pool`, or the app's ORM (`typeorm`,
@@ -110,85 +118,54 @@ const KNOWN_KEYS = [
   'listen',
 ] as const satisfies readonly (keyof PostgresStoreOptions)[];
 
+const STORE = 'PostgresStore';
+const URL_FALLBACK = 'a PostgreSQL connection string';
+
 /** Checks the options, throwing the error that names the option and the fix. */
 export function checkPostgresOptions(options: PostgresStoreOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionsError(
-      'PostgresStore options',
-      options,
-      'an object with `url` or `pool`',
-    );
-  }
-  const unknown = unknownKey('PostgresStore', options, KNOWN_KEYS);
-  if (unknown) throw new UnknownOptionError(unknown.key, unknown.message);
+  checkOptionKeys(STORE, options, KNOWN_KEYS);
   const { pool } = options;
-  const given = SOURCES.filter((key) => options[key] !== undefined);
-  if (given.length !== 1) {
-    throw new InvalidOptionsError(
-      `PostgresStore ${given.length > 1 ? given.join('/') : 'url/pool'}`,
-      given.length > 1 ? `${given.length} of them` : undefined,
-      'exactly one of `url` (a connection string), `pool` (an existing pg.Pool), or your ORM: ' +
-        '`typeorm` (a DataSource), `drizzle` (a node-postgres database), `kysely` or `prisma`',
-    );
-  }
+  checkOneSource(
+    STORE,
+    options,
+    SOURCES,
+    'exactly one of `url` (a connection string), `pool` (an existing pg.Pool), or your ORM: ' +
+      '`typeorm` (a DataSource), `drizzle` (a node-postgres database), `kysely` or `prisma`',
+  );
   for (const key of ['url', 'listenUrl'] as const) {
-    const value = options[key];
-    if (value !== undefined && !isPostgresUrl(value)) {
-      throw new InvalidOptionsError(
-        `PostgresStore ${key}`,
-        typeof value === 'string' ? redactUrl(value) : value,
-        'a connection string such as postgres://user:password@db.internal:5432/orders',
-      );
-    }
+    checkUrl(
+      STORE,
+      key,
+      options[key],
+      ['postgres:', 'postgresql:'],
+      'a connection string such as postgres://user:password@db.internal:5432/orders',
+      URL_FALLBACK,
+    );
   }
   checkOrmOptions(options);
-  if (
-    pool !== undefined &&
-    (typeof pool !== 'object' ||
-      pool === null ||
-      typeof (pool as { query?: unknown }).query !== 'function' ||
-      typeof (pool as { connect?: unknown }).connect !== 'function')
-  ) {
-    throw new InvalidOptionsError(
-      'PostgresStore pool',
-      pool,
+  checkShapes(STORE, options, [
+    [
+      'pool',
+      typeof pool === 'object' &&
+        pool !== null &&
+        typeof (pool as { query?: unknown }).query === 'function' &&
+        typeof (pool as { connect?: unknown }).connect === 'function',
       'a pg.Pool (new Pool({ connectionString }) from the "pg" package)',
-    );
-  }
-  if (
-    options.schema !== undefined &&
-    (typeof options.schema !== 'string' ||
-      !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema))
-  ) {
-    throw new InvalidOptionsError(
-      'PostgresStore schema',
-      options.schema,
-      "a schema name of lower-case letters, digits and '_' (at most 63, not starting with a digit), such as 'lidex'",
-    );
-  }
-  for (const key of ['migrate', 'listen'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
-      throw new InvalidOptionsError(
-        `PostgresStore ${key}`,
-        options[key],
-        'true or false',
-      );
-    }
-  }
-  for (const key of ['poolSize', 'connectTimeoutMs'] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw new InvalidOptionsError(
-        `PostgresStore ${key}`,
-        value,
-        'a positive integer',
-      );
-    }
-  }
+    ],
+  ]);
+  checkName(
+    STORE,
+    'schema',
+    options.schema,
+    /^[a-z_][a-z0-9_]{0,62}$/,
+    "a schema name of lower-case letters, digits and '_' (at most 63, not starting with a digit), such as 'lidex'",
+  );
+  checkBooleans(STORE, options, ['migrate', 'listen']);
+  checkPositiveIntegers(STORE, options, ['poolSize', 'connectTimeoutMs']);
 }
 
 function checkOrmOptions(options: PostgresStoreOptions): void {
-  const shaped: [keyof PostgresStoreOptions, boolean, string][] = [
+  checkShapes(STORE, options, [
     [
       'typeorm',
       isTypeOrmDataSource(options.typeorm),
@@ -213,16 +190,7 @@ function checkOrmOptions(options: PostgresStoreOptions): void {
         typeof options.prisma?.$transaction === 'function',
       'a PrismaClient (new PrismaClient({ adapter: new PrismaPg(...) }))',
     ],
-  ];
-  for (const [key, ok, expected] of shaped) {
-    if (options[key] !== undefined && !ok) {
-      throw new InvalidOptionsError(
-        `PostgresStore ${key}`,
-        options[key],
-        expected,
-      );
-    }
-  }
+  ]);
   const orm = options.kysely ? 'kysely' : options.prisma ? 'prisma' : undefined;
   if (orm && options.listen !== false && options.listenUrl === undefined) {
     throw new InvalidOptionsError(
@@ -234,23 +202,7 @@ function checkOrmOptions(options: PostgresStoreOptions): void {
   }
 }
 
-function isPostgresUrl(url: unknown): boolean {
-  if (typeof url !== 'string') return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:';
-  } catch {
-    return false;
-  }
-}
-
 /** The URL with its password replaced, for logs and errors. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'a PostgreSQL connection string';
-  }
+  return redactSqlUrl(url, URL_FALLBACK);
 }
