@@ -4,6 +4,7 @@ import { PostgresStore } from '@lidex/nestjs/postgres';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { SCHEMA_VERSION } from '../../lib/stores/postgres/postgres.schema';
 import { sqliteSchema } from '../../lib/stores/sqlite/sqlite.schema';
+import { madeWithWorkflow } from '../support/old-schema';
 import {
   describePostgres,
   dropTestSchemas,
@@ -53,15 +54,11 @@ describe('schedules in a database made before them', () => {
 
     it('a schema of the version before schedules is migrated at start', async () => {
       const schema = testSchema();
-      const first = new PostgresStore({ url: postgresUrl!, schema });
-      await first.init();
-      await first.insertWorkflow({
-        id: 'kept',
-        name: 'wf',
-        input: '1',
-        now: T0,
-      });
-      await first.close();
+      await madeWithWorkflow(
+        new PostgresStore({ url: postgresUrl!, schema }),
+        'kept',
+        T0,
+      );
       // As the release before schedules left it.
       await sql(`DROP TABLE "${schema}".schedules`);
       await sql(

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import type { Persistence } from '@lidex/nestjs';
 import { claimNext } from '../support/claim-next';
+import { whileOpen, writeEarlySqliteFile } from '../support/old-schema';
 import { tempDir } from '../support/temp-dir';
 
 const T0 = 1_700_000_000_000;
@@ -32,28 +32,8 @@ describe('child workflows on a database made before them', () => {
     const dir = tempDir();
     const path = join(dir.path, 'old.sqlite');
     // An earlier version's file: the first release's columns, none of the later ones.
-    const old = new Database(path);
-    old.exec(`
-      CREATE TABLE lidex_workflows (
-        id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL,
-        result TEXT, error TEXT, failures INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0, ready_at INTEGER, lease_token TEXT,
-        last_lease TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE lidex_steps (
-        workflow_id TEXT NOT NULL, kind TEXT NOT NULL, step_id TEXT NOT NULL, result TEXT,
-        wake_at INTEGER, started_at INTEGER, recorded_at INTEGER NOT NULL,
-        PRIMARY KEY (workflow_id, kind, step_id));
-      INSERT INTO lidex_workflows (id, name, status, input, ready_at, created_at, updated_at)
-        VALUES ('old', 'wf', 'idle', '1', ${T0}, ${T0}, ${T0});
-    `);
-    old.close();
-    const store = new SqliteStore({ path });
-    await store.init();
-    try {
-      await keepsOldAndNewWorkflows(store);
-    } finally {
-      await store.close();
-    }
+    writeEarlySqliteFile(path, T0);
+    await whileOpen(new SqliteStore({ path }), keepsOldAndNewWorkflows);
     // Opened again: the column is there, nothing is added twice.
     const again = new SqliteStore({ path });
     await again.init();

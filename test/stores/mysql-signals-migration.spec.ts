@@ -8,6 +8,7 @@ import {
   mysqlUrl,
   testPrefix,
 } from '../support/mysql';
+import { madeWithWorkflow } from '../support/old-schema';
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -48,15 +49,11 @@ describeMysql('MysqlStore: tables made before signals (version 3)', () => {
 
   it('gain the signals table, the flow columns and their indexes when opened, keeping their workflows; opened again, nothing is added twice', async () => {
     const tablePrefix = testPrefix();
-    const first = new MysqlStore({ url: mysqlUrl!, tablePrefix });
-    await first.init();
-    await first.insertWorkflow({
-      id: 'kept',
-      name: 'wf',
-      input: '1',
-      now: T0,
-    });
-    await first.close();
+    await madeWithWorkflow(
+      new MysqlStore({ url: mysqlUrl!, tablePrefix }),
+      'kept',
+      T0,
+    );
     await backToVersion3(tablePrefix);
 
     const store = new MysqlStore({ url: mysqlUrl!, tablePrefix });
