@@ -9,10 +9,19 @@ import {
   InvalidArgumentError,
   InvalidOptionsError,
   LidexClient,
-  type WorkflowContext,
 } from '@lidex/nestjs';
 import { MysqlStore } from '@lidex/nestjs/mysql';
 import { makeEngine } from '../support/engine-harness';
+import {
+  connectionTransact,
+  startRolledBackThenCommitted,
+  typeOrmManagerTransact,
+  typeOrmRunnerTransact,
+} from '../support/orm-transactions';
+import {
+  transactionStartCases,
+  type Transact,
+} from '../support/transaction-start-cases';
 import {
   describeMysql,
   dropTestTables,
@@ -25,16 +34,8 @@ const url = mysqlUrl!;
 /** One way an app reaches MySQL: the store built on it, and a transaction of its own. */
 interface App {
   store: MysqlStore;
-  /**
-   * Runs `body` in the app's transaction with what `start()` takes as `transaction`, and with a
-   * way to insert the app's order row in it; rolls back if `body` throws.
-   */
-  transact(
-    body: (
-      transaction: unknown,
-      insertOrder: (id: string) => Promise<void>,
-    ) => Promise<void>,
-  ): Promise<void>;
+  /** The app's own transaction (see `Transact`). */
+  transact: Transact;
   close(): Promise<void>;
 }
 
@@ -55,14 +56,10 @@ const adapters: Adapter[] = [
       const dataSource = await typeOrm();
       return {
         store: new MysqlStore({ typeorm: dataSource, tablePrefix: prefix }),
-        transact: (body) =>
-          dataSource.transaction((manager) =>
-            body(manager, async (id) => {
-              await manager.query(`INSERT INTO ${orders(prefix)} VALUES (?)`, [
-                id,
-              ]);
-            }),
-          ),
+        transact: typeOrmManagerTransact(
+          dataSource,
+          `INSERT INTO ${orders(prefix)} VALUES (?)`,
+        ),
         close: () => dataSource.destroy(),
       };
     },
@@ -73,23 +70,10 @@ const adapters: Adapter[] = [
       const dataSource = await typeOrm();
       return {
         store: new MysqlStore({ typeorm: dataSource, tablePrefix: prefix }),
-        async transact(body) {
-          const runner = dataSource.createQueryRunner();
-          await runner.startTransaction();
-          try {
-            await body(runner, async (id) => {
-              await runner.query(`INSERT INTO ${orders(prefix)} VALUES (?)`, [
-                id,
-              ]);
-            });
-            await runner.commitTransaction();
-          } catch (error) {
-            await runner.rollbackTransaction();
-            throw error;
-          } finally {
-            await runner.release();
-          }
-        },
+        transact: typeOrmRunnerTransact(
+          dataSource,
+          `INSERT INTO ${orders(prefix)} VALUES (?)`,
+        ),
         close: () => dataSource.destroy(),
       };
     },
@@ -165,24 +149,10 @@ const adapters: Adapter[] = [
       const pool = createPool({ uri: url });
       return {
         store: new MysqlStore({ pool, tablePrefix: prefix }),
-        async transact(body) {
-          const connection = await pool.getConnection();
-          try {
-            await connection.query('BEGIN');
-            await body(connection, async (id) => {
-              await connection.query(
-                `INSERT INTO ${orders(prefix)} VALUES (?)`,
-                [id],
-              );
-            });
-            await connection.query('COMMIT');
-          } catch (error) {
-            await connection.query('ROLLBACK');
-            throw error;
-          } finally {
-            connection.release();
-          }
-        },
+        transact: connectionTransact(
+          () => pool.getConnection(),
+          `INSERT INTO ${orders(prefix)} VALUES (?)`,
+        ),
         close: () => pool.end(),
       };
     },
@@ -229,102 +199,17 @@ describeMysql(
         await checker.query(`DROP TABLE IF EXISTS ${orders(prefix)}`);
       });
 
-      const fulfil = {
-        // Its first step says whether the order row was committed when the run began.
-        fulfil: async (ctx: WorkflowContext, input: unknown) => {
-          const { orderId } = input as { orderId: string };
-          const orderSeen = await ctx.step('order seen', () =>
-            orderCommitted(prefix, orderId),
-          );
-          await ctx.step('ship', async () => 'shipped 🚀');
-          return { orderSeen };
+      transactionStartCases({
+        store: () => app.store,
+        transact: (body) => app.transact(body),
+        orderCommitted: (id) => orderCommitted(prefix, id),
+        insertOrder: async (id) => {
+          await checker.query(`INSERT INTO ${orders(prefix)} VALUES (?)`, [id]);
         },
-      };
-
-      it('leaves neither the order nor its workflow when the transaction rolls back, and runs both once it commits', async () => {
-        const { engine } = makeEngine(fulfil, {
-          store: app.store,
-          pollIntervalMs: 200,
-        });
-        const rolledBack = app.transact(async (transaction, insertOrder) => {
-          await insertOrder('o-1');
-          expect(
-            await engine.start(
-              'fulfil-o-1',
-              'fulfil',
-              { orderId: 'o-1' },
-              { transaction },
-            ),
-          ).toBe(true);
-          throw new Error('payment declined');
-        });
-        await expect(rolledBack).rejects.toThrow('payment declined');
-        expect(await orderCommitted(prefix, 'o-1')).toBe(false);
-        expect(await engine.get('fulfil-o-1')).toBeUndefined();
-
-        await app.transact(async (transaction, insertOrder) => {
-          await insertOrder('o-2');
-          expect(
-            await engine.start(
-              'fulfil-o-2',
-              'fulfil',
-              { orderId: 'o-2' },
-              { transaction },
-            ),
-          ).toBe(true);
-          // Not visible, and so not run, before the commit.
-          expect(await engine.get('fulfil-o-2')).toBeUndefined();
-          await new Promise((resolve) => setTimeout(resolve, 300));
-        });
-        expect(await engine.wait('fulfil-o-2', { timeoutMs: 20_000 })).toBe(
-          'finished',
-        );
-        const done = await engine.get('fulfil-o-2');
-        expect(done?.result).toEqual({ orderSeen: true });
-        expect(done?.steps.map((step) => step.result)).toEqual([
-          true,
-          'shipped 🚀',
-        ]);
-        expect(done?.attempts).toBe(1);
-        expect(await orderCommitted(prefix, 'o-2')).toBe(true);
-        // Order and workflow agree: the rolled-back pair is still absent.
-        expect(await orderCommitted(prefix, 'o-1')).toBe(false);
-        expect(await engine.get('fulfil-o-1')).toBeUndefined();
-        expect((await engine.counts()).finished).toBe(1);
-      });
-
-      it('runs workflows started without a transaction on the same connection', async () => {
-        const { engine } = makeEngine(fulfil, { store: app.store });
-        await checker.query(`INSERT INTO ${orders(prefix)} VALUES ('o-3')`);
-        expect(
-          await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
-        ).toBe(true);
-        expect(
-          await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
-        ).toBe(false);
-        expect(await engine.wait('fulfil-o-3', { timeoutMs: 20_000 })).toBe(
-          'finished',
-        );
-      });
-
-      it('answers false, inserting nothing, for an id that exists, inside the transaction too', async () => {
-        const { engine } = makeEngine(fulfil, { store: app.store });
-        await app.transact(async (transaction, insertOrder) => {
-          expect(
-            await engine.start(
-              'fulfil-o-3',
-              'fulfil',
-              { orderId: 'x' },
-              { transaction },
-            ),
-          ).toBe(false);
-          // The app's transaction carries on: its own row still commits.
-          await insertOrder('o-4');
-        });
-        expect(await orderCommitted(prefix, 'o-4')).toBe(true);
-        expect((await engine.get('fulfil-o-3'))?.input).toEqual({
-          orderId: 'o-3',
-        });
+        shares: 'connection',
+        wakesOnCommit: false,
+        shipped: 'shipped 🚀',
+        carriesOnAfterRefusal: true,
       });
     });
 
@@ -336,21 +221,7 @@ describeMysql(
         { store, pollIntervalMs: 100 },
       );
       const client = new LidexClient(engine);
-      const connection = await checker.getConnection();
-      try {
-        await connection.query('BEGIN');
-        expect(
-          await client.start('c-1', 'wf', null, { transaction: connection }),
-        ).toBe(true);
-        await connection.query('ROLLBACK');
-        await connection.query('BEGIN');
-        expect(
-          await client.start('c-2', 'wf', null, { transaction: connection }),
-        ).toBe(true);
-        await connection.query('COMMIT');
-      } finally {
-        connection.release();
-      }
+      await startRolledBackThenCommitted(client, await checker.getConnection());
       expect(await engine.wait('c-2', { timeoutMs: 20_000 })).toBe('finished');
       expect(await engine.get('c-1')).toBeUndefined();
       await expect(

@@ -17,6 +17,7 @@ import {
   type StoreFactory,
 } from '@lidex/nestjs/testing';
 import { makeEngine } from '../support/engine-harness';
+import { transactionStartCases } from '../support/transaction-start-cases';
 import { prismaClientClass } from '../support/prisma-client';
 import {
   describeMysql,
@@ -130,99 +131,17 @@ describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
         }),
       );
 
-    const fulfil = {
-      // Its first step says whether the order row was committed when the run began.
-      fulfil: async (ctx: WorkflowContext, input: unknown) => {
-        const { orderId } = input as { orderId: string };
-        const orderSeen = await ctx.step('order seen', () =>
-          orderCommitted(prefix, orderId),
-        );
-        await ctx.step('ship', async () => 'shipped 🚀');
-        return { orderSeen };
+    const fulfil = transactionStartCases({
+      store: () => store,
+      transact: (body) => transact(body),
+      orderCommitted: (id) => orderCommitted(prefix, id),
+      insertOrder: async (id) => {
+        await checker.query(`INSERT INTO ${orders(prefix)} VALUES (?)`, [id]);
       },
-    };
-
-    it('leaves neither the order nor its workflow when the transaction rolls back, and runs both once it commits', async () => {
-      const { engine } = makeEngine(fulfil, { store, pollIntervalMs: 200 });
-      const rolledBack = transact(async (transaction, insertOrder) => {
-        await insertOrder('o-1');
-        expect(
-          await engine.start(
-            'fulfil-o-1',
-            'fulfil',
-            { orderId: 'o-1' },
-            { transaction },
-          ),
-        ).toBe(true);
-        throw new Error('payment declined');
-      });
-      await expect(rolledBack).rejects.toThrow('payment declined');
-      expect(await orderCommitted(prefix, 'o-1')).toBe(false);
-      expect(await engine.get('fulfil-o-1')).toBeUndefined();
-
-      await transact(async (transaction, insertOrder) => {
-        await insertOrder('o-2');
-        expect(
-          await engine.start(
-            'fulfil-o-2',
-            'fulfil',
-            { orderId: 'o-2' },
-            { transaction },
-          ),
-        ).toBe(true);
-        // Not visible, and so not run, before the commit.
-        expect(await engine.get('fulfil-o-2')).toBeUndefined();
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      });
-      expect(await engine.wait('fulfil-o-2', { timeoutMs: 20_000 })).toBe(
-        'finished',
-      );
-      const done = await engine.get('fulfil-o-2');
-      expect(done?.result).toEqual({ orderSeen: true });
-      expect(done?.steps.map((step) => step.result)).toEqual([
-        true,
-        'shipped 🚀',
-      ]);
-      expect(done?.attempts).toBe(1);
-      expect(await orderCommitted(prefix, 'o-2')).toBe(true);
-      // Order and workflow agree: the rolled-back pair is still absent.
-      expect(await orderCommitted(prefix, 'o-1')).toBe(false);
-      expect(await engine.get('fulfil-o-1')).toBeUndefined();
-      expect((await engine.counts()).finished).toBe(1);
-    });
-
-    it('runs workflows started without a transaction on the same pool', async () => {
-      const { engine } = makeEngine(fulfil, { store });
-      await checker.query(`INSERT INTO ${orders(prefix)} VALUES ('o-3')`);
-      expect(
-        await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
-      ).toBe(true);
-      expect(
-        await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
-      ).toBe(false);
-      expect(await engine.wait('fulfil-o-3', { timeoutMs: 20_000 })).toBe(
-        'finished',
-      );
-    });
-
-    it('answers false, inserting nothing, for an id that exists, inside the transaction too', async () => {
-      const { engine } = makeEngine(fulfil, { store });
-      await transact(async (transaction, insertOrder) => {
-        expect(
-          await engine.start(
-            'fulfil-o-3',
-            'fulfil',
-            { orderId: 'x' },
-            { transaction },
-          ),
-        ).toBe(false);
-        // The app's transaction carries on: its own row still commits.
-        await insertOrder('o-4');
-      });
-      expect(await orderCommitted(prefix, 'o-4')).toBe(true);
-      expect((await engine.get('fulfil-o-3'))?.input).toEqual({
-        orderId: 'o-3',
-      });
+      shares: 'pool',
+      wakesOnCommit: false,
+      shipped: 'shipped 🚀',
+      carriesOnAfterRefusal: true,
     });
 
     it('refuses the PrismaClient itself as a transaction, naming the tx of $transaction()', async () => {

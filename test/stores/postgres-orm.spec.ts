@@ -4,14 +4,20 @@ import { sql as drizzleSql } from 'drizzle-orm';
 import { Kysely, PostgresDialect, sql as kyselySql } from 'kysely';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import {
-  InvalidArgumentError,
-  LidexClient,
-  type WorkflowContext,
-} from '@lidex/nestjs';
+import { InvalidArgumentError, LidexClient } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { messages } from '../../lib/lidex.messages';
 import { makeEngine } from '../support/engine-harness';
+import {
+  connectionTransact,
+  startRolledBackThenCommitted,
+  typeOrmManagerTransact,
+  typeOrmRunnerTransact,
+} from '../support/orm-transactions';
+import {
+  transactionStartCases,
+  type Transact,
+} from '../support/transaction-start-cases';
 import { prismaClientClass } from '../support/prisma-client';
 import {
   describePostgres,
@@ -25,16 +31,8 @@ const url = postgresUrl!;
 /** One way an app reaches PostgreSQL: the store built on it, and a transaction of its own. */
 interface App {
   store: PostgresStore;
-  /**
-   * Runs `body` in the app's transaction with what `start()` takes as `transaction`, and with a
-   * way to insert the app's order row in it; rolls back if `body` throws.
-   */
-  transact(
-    body: (
-      transaction: unknown,
-      insertOrder: (id: string) => Promise<void>,
-    ) => Promise<void>,
-  ): Promise<void>;
+  /** The app's own transaction (see `Transact`). */
+  transact: Transact;
   close(): Promise<void>;
 }
 
@@ -50,14 +48,10 @@ const adapters: Adapter[] = [
       await dataSource.initialize();
       return {
         store: new PostgresStore({ typeorm: dataSource, schema }),
-        transact: (body) =>
-          dataSource.transaction((manager) =>
-            body(manager, async (id) => {
-              await manager.query(`INSERT INTO ${orders(schema)} VALUES ($1)`, [
-                id,
-              ]);
-            }),
-          ),
+        transact: typeOrmManagerTransact(
+          dataSource,
+          `INSERT INTO ${orders(schema)} VALUES ($1)`,
+        ),
         close: () => dataSource.destroy(),
       };
     },
@@ -69,23 +63,10 @@ const adapters: Adapter[] = [
       await dataSource.initialize();
       return {
         store: new PostgresStore({ typeorm: dataSource, schema }),
-        async transact(body) {
-          const runner = dataSource.createQueryRunner();
-          await runner.startTransaction();
-          try {
-            await body(runner, async (id) => {
-              await runner.query(`INSERT INTO ${orders(schema)} VALUES ($1)`, [
-                id,
-              ]);
-            });
-            await runner.commitTransaction();
-          } catch (error) {
-            await runner.rollbackTransaction();
-            throw error;
-          } finally {
-            await runner.release();
-          }
-        },
+        transact: typeOrmRunnerTransact(
+          dataSource,
+          `INSERT INTO ${orders(schema)} VALUES ($1)`,
+        ),
         close: () => dataSource.destroy(),
       };
     },
@@ -160,23 +141,10 @@ const adapters: Adapter[] = [
       const pool = new Pool({ connectionString: url });
       return {
         store: new PostgresStore({ url, schema }),
-        async transact(body) {
-          const client = await pool.connect();
-          try {
-            await client.query('BEGIN');
-            await body(client, async (id) => {
-              await client.query(`INSERT INTO ${orders(schema)} VALUES ($1)`, [
-                id,
-              ]);
-            });
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          } finally {
-            client.release();
-          }
-        },
+        transact: connectionTransact(
+          () => pool.connect(),
+          `INSERT INTO ${orders(schema)} VALUES ($1)`,
+        ),
         close: () => pool.end(),
       };
     },
@@ -227,102 +195,18 @@ describePostgres(
         await app.close();
       });
 
-      const fulfil = {
-        // Its first step says whether the order row was committed when the run began.
-        fulfil: async (ctx: WorkflowContext, input: unknown) => {
-          const { orderId } = input as { orderId: string };
-          const orderSeen = await ctx.step('order seen', () =>
-            orderCommitted(schema, orderId),
-          );
-          await ctx.step('ship', async () => 'shipped');
-          return { orderSeen };
+      transactionStartCases({
+        store: () => app.store,
+        transact: (body) => app.transact(body),
+        orderCommitted: (id) => orderCommitted(schema, id),
+        insertOrder: async (id) => {
+          await checker.query(`INSERT INTO ${orders(schema)} VALUES ($1)`, [
+            id,
+          ]);
         },
-      };
-
-      it('leaves neither the order nor its workflow when the transaction rolls back, and runs both once it commits', async () => {
-        // A poll would come in ten minutes: a committed start must be claimed on its notification.
-        const { engine } = makeEngine(fulfil, {
-          store: app.store,
-          pollIntervalMs: 600_000,
-        });
-        await new Promise((resolve) => setTimeout(resolve, 100)); // the worker is idle
-        const rolledBack = app.transact(async (transaction, insertOrder) => {
-          await insertOrder('o-1');
-          expect(
-            await engine.start(
-              'fulfil-o-1',
-              'fulfil',
-              { orderId: 'o-1' },
-              {
-                transaction,
-              },
-            ),
-          ).toBe(true);
-          throw new Error('payment declined');
-        });
-        await expect(rolledBack).rejects.toThrow('payment declined');
-        expect(await orderCommitted(schema, 'o-1')).toBe(false);
-        expect(await engine.get('fulfil-o-1')).toBeUndefined();
-
-        const started = Date.now();
-        await app.transact(async (transaction, insertOrder) => {
-          await insertOrder('o-2');
-          expect(
-            await engine.start(
-              'fulfil-o-2',
-              'fulfil',
-              { orderId: 'o-2' },
-              {
-                transaction,
-              },
-            ),
-          ).toBe(true);
-          // Not visible, and so not run, before the commit.
-          expect(await engine.get('fulfil-o-2')).toBeUndefined();
-          await new Promise((resolve) => setTimeout(resolve, 300));
-        });
-        const info = await engine.wait('fulfil-o-2', { timeoutMs: 20_000 });
-        expect(info).toBe('finished');
-        expect(Date.now() - started).toBeLessThan(10_000);
-        const done = await engine.get('fulfil-o-2');
-        expect(done?.result).toEqual({ orderSeen: true });
-        expect(done?.attempts).toBe(1);
-        expect(await orderCommitted(schema, 'o-2')).toBe(true);
-        // Order and workflow agree: the rolled-back pair is still absent.
-        expect(await orderCommitted(schema, 'o-1')).toBe(false);
-        expect(await engine.get('fulfil-o-1')).toBeUndefined();
-        expect((await engine.counts()).finished).toBe(1);
-      });
-
-      it('runs workflows started without a transaction on the same connection', async () => {
-        const { engine } = makeEngine(fulfil, { store: app.store });
-        await checker.query(`INSERT INTO ${orders(schema)} VALUES ('o-3')`);
-        expect(
-          await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
-        ).toBe(true);
-        expect(
-          await engine.start('fulfil-o-3', 'fulfil', { orderId: 'o-3' }),
-        ).toBe(false);
-        expect(await engine.wait('fulfil-o-3', { timeoutMs: 20_000 })).toBe(
-          'finished',
-        );
-      });
-
-      it('answers false, inserting nothing, for an id that exists, inside the transaction too', async () => {
-        const { engine } = makeEngine(fulfil, { store: app.store });
-        await app.transact(async (transaction) => {
-          expect(
-            await engine.start(
-              'fulfil-o-3',
-              'fulfil',
-              { orderId: 'x' },
-              { transaction },
-            ),
-          ).toBe(false);
-        });
-        expect((await engine.get('fulfil-o-3'))?.input).toEqual({
-          orderId: 'o-3',
-        });
+        shares: 'connection',
+        wakesOnCommit: true,
+        carriesOnAfterRefusal: false,
       });
     });
 
@@ -332,21 +216,7 @@ describePostgres(
       await store.init();
       const { engine } = makeEngine({ wf: async () => 'done' }, { store });
       const client = new LidexClient(engine);
-      const connection = await checker.connect();
-      try {
-        await connection.query('BEGIN');
-        expect(
-          await client.start('c-1', 'wf', null, { transaction: connection }),
-        ).toBe(true);
-        await connection.query('ROLLBACK');
-        await connection.query('BEGIN');
-        expect(
-          await client.start('c-2', 'wf', null, { transaction: connection }),
-        ).toBe(true);
-        await connection.query('COMMIT');
-      } finally {
-        connection.release();
-      }
+      await startRolledBackThenCommitted(client, await checker.connect());
       expect(await client.wait('c-2', { timeoutMs: 20_000 })).toBe('finished');
       expect(await client.get('c-1')).toBeUndefined();
       await engine.stopWorker();
