@@ -16,13 +16,21 @@ export function writeRunStep(
   step: (at: number) => StoredStep,
   releaseUntil?: number,
 ): Promise<boolean | undefined> {
-  const release = releaseUntil !== undefined;
+  if (releaseUntil === undefined) {
+    // The lease's expiry is kept, or set once a tenth of a lease has passed (`keepingWrite`).
+    return writer.keepingWrite((next) =>
+      deps.store.recordStep(
+        workflowId,
+        writer.leaseToken,
+        step(next.now),
+        next,
+      ),
+    );
+  }
   return writer.leaseSettingWrite((at) =>
     deps.store.recordStep(workflowId, writer.leaseToken, step(at), {
-      readyAt: release
-        ? deadline.cap(releaseUntil)
-        : at + deps.options.timeoutIntervalMs,
-      release,
+      readyAt: deadline.cap(releaseUntil),
+      release: true,
       now: at,
     }),
   );

@@ -1,7 +1,11 @@
 import { LidexError } from '../errors/lidex.error';
 import { StoreUnavailableError } from '../errors/store-unavailable.error';
 import { messages } from '../lidex.messages';
-import type { ClaimedWorkflow, WaitRelease } from '../stores/persistence';
+import type {
+  ClaimedWorkflow,
+  StepOutcome,
+  WaitRelease,
+} from '../stores/persistence';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
 import { RunLease } from './run-lease';
@@ -172,6 +176,33 @@ export class RunWriter {
   ): Promise<boolean | undefined> {
     const written = await this.write(() => this.setLease(write));
     if (written === false) void this.loseLease();
+    return written;
+  }
+
+  /**
+   * A step write that keeps the lease (`next` does not release). Within a tenth of a lease of
+   * when the lease was last set, and when the store takes one (`stepKeepsLease`), it leaves the
+   * lease's expiry as the store has it (no `readyAt`): it changes no column the claims' indexes
+   * hold. Later, it sets the lease, as a renewal would. `false`: the workflow is no longer this run's, which stops the run;
+   * `undefined`: the run halted first.
+   */
+  async keepingWrite(
+    write: (next: StepOutcome) => Promise<boolean>,
+  ): Promise<boolean | undefined> {
+    if (this.deps.store.stepKeepsLease !== true || this.lease.stepShouldSet()) {
+      return this.leaseSettingWrite((at) =>
+        write({
+          readyAt: at + this.deps.options.timeoutIntervalMs,
+          release: false,
+          now: at,
+        }),
+      );
+    }
+    const written = await this.write(() =>
+      write({ release: false, now: this.deps.now() }),
+    );
+    if (written === false) void this.loseLease();
+    else if (written) this.lease.touch();
     return written;
   }
 

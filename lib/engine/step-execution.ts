@@ -1,7 +1,7 @@
 import { NonRetryableError } from '../errors/non-retryable.error';
 import { StepTimeoutError } from '../errors/step-timeout.error';
 import { messages } from '../lidex.messages';
-import type { StoredStep } from '../stores/persistence';
+import type { StepOutcome, StoredStep } from '../stores/persistence';
 import { AttemptSignal, AttemptView } from './attempt-signal';
 import { never } from './deferred';
 import type { RunDeadline } from './run-deadline';
@@ -132,15 +132,13 @@ export async function runAttempts<T>(
       wakeAt !== undefined &&
       (wakeAt - endedAt > deps.options.sleepInMemoryMaxMs ||
         writer.stopRequested);
-    const written = await writer.leaseSettingWrite((at) =>
-      deps.store.recordStep(run.workflowId, writer.leaseToken, record, {
-        readyAt: release
-          ? deadline.cap(wakeAt)
-          : at + deps.options.timeoutIntervalMs,
-        release,
-        now: at,
-      }),
-    );
+    const recordIt = (next: StepOutcome) =>
+      deps.store.recordStep(run.workflowId, writer.leaseToken, record, next);
+    const written = release
+      ? await writer.leaseSettingWrite((at) =>
+          recordIt({ readyAt: deadline.cap(wakeAt), release, now: at }),
+        )
+      : await writer.keepingWrite(recordIt);
     if (!written) return never();
     deps.events.emit('step-failed', () => ({
       workflowId: run.workflowId,

@@ -44,8 +44,12 @@ export interface WorkflowSummaryRecord {
 
 /** What becomes of the workflow when a step is recorded. */
 export interface StepOutcome {
-  /** The workflow's new `readyAt`: the lease's new expiry, or a long sleep's wake-up time. */
-  readyAt: number;
+  /**
+   * The workflow's new `readyAt`: the lease's new expiry, or a long sleep's wake-up time. Absent
+   * (never with `release`; only to a store with `stepKeepsLease`): the lease keeps the expiry it
+   * has, and the write changes nothing the claims read.
+   */
+  readyAt?: number;
   /** Give up the lease too (a long sleep). */
   release: boolean;
   now: number;

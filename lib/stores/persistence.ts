@@ -162,6 +162,14 @@ export interface Persistence {
    */
   readonly serialWritesPerWorkflow?: boolean;
   /**
+   * Whether `recordStep` takes a `next` without `readyAt` (not releasing): the workflow keeps the
+   * `readyAt` it has, its lease's expiry. The engine then sends a step write so within a tenth of
+   * a lease of when the lease was last set, and one that sets the lease after that: a run's
+   * step writes change no indexed column most of the time. Absent or `false`: every step write
+   * sets `readyAt`.
+   */
+  readonly stepKeepsLease?: boolean;
+  /**
    * Where the store keeps schedules (`ScheduleStore`). Optional for a store written elsewhere:
    * without it, `schedules` calls and scheduled workflows are refused with a clear error.
    */
@@ -236,7 +244,8 @@ export interface Persistence {
   renewLease(workflowId: string, lease: Lease): Promise<boolean>;
 
   /**
-   * Records a step or sleep, fenced by the lease token, and sets `readyAt` to `readyAt`.
+   * Records a step or sleep, fenced by the lease token, and sets `readyAt` to `readyAt` (without
+   * one, with `stepKeepsLease`: keeps it).
    * With `release`, the lease is also given up (a long sleep): the workflow stays `running`
    * and becomes ready again at `readyAt`.
    */

@@ -30,6 +30,7 @@ export {
   persistenceContract,
   deadlinesContract,
   stepAttemptsContract,
+  stepLeaseContract,
   versionsContract,
   signalsContract,
   schedulesContract,

@@ -8,6 +8,7 @@ import { recordsContract } from './suites/records.suite';
 import { retentionRules } from './suites/retention.suite';
 import { compensationRules } from './suites/compensation.suite';
 import { stepAttemptsContract } from './suites/step-attempts.suite';
+import { stepLeaseContract } from './suites/step-lease.suite';
 import { scheduleRules } from './suites/schedules.suite';
 import { testGlobals } from './test-globals';
 import { versionsContract } from './suites/versions.suite';
@@ -15,6 +16,7 @@ import { versionsContract } from './suites/versions.suite';
 export { clockContract } from './suites/clock.suite';
 export { deadlinesContract } from './suites/deadlines.suite';
 export { stepAttemptsContract } from './suites/step-attempts.suite';
+export { stepLeaseContract } from './suites/step-lease.suite';
 export { versionsContract } from './suites/versions.suite';
 export { signalsContract } from './suites/signals.suite';
 export { flowControlContract } from './suites/flow-control.suite';
@@ -40,6 +42,7 @@ export function persistenceContract(factory: StoreFactory): void {
     stepAttemptsContract(factory);
     versionsContract(factory);
     deadlinesContract(factory);
+    stepLeaseContract(factory);
   });
 }
 

@@ -1,4 +1,8 @@
+import type { WorkflowContext } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
+import { readFileSync } from 'node:fs';
+import { makeEngine } from '../support/engine-harness';
+import { reportFigures } from '../support/figures';
 import {
   describePostgres,
   dropTestSchemas,
@@ -10,6 +14,13 @@ import {
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
 const STEPS = 12;
+/**
+ * Workflows run one at a time through the engine; LIDEX_HOT_WORKFLOWS measures more, and
+ * reports the figures (LIDEX_FIGURES, test/support/figures.ts) with the server's CPU time.
+ */
+const MEASURED = Number(process.env.LIDEX_HOT_WORKFLOWS ?? 0);
+const WORKFLOWS = MEASURED > 0 ? MEASURED : 20;
+const FINISH_TIMEOUT_MS = 20_000;
 /** Statistics reach pg_stat_user_tables as the store's connections close. */
 const STATS_TIMEOUT_MS = 15_000;
 
@@ -45,6 +56,28 @@ async function updatesSince(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The CPU time (user and system) of the server processes serving the store of `schema` (those
+ * whose last query named it), since they started; read from /proc, 0 where it cannot be.
+ */
+async function backendsCpuMs(schema: string): Promise<number> {
+  const rows = await sql<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE $1`,
+    [`%"${schema}"%`],
+  );
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Not on this machine (a server elsewhere): not counted.
+    }
+  }
+  return ticks * 10;
 }
 
 describePostgres('PostgresStore: step writes that write no index', () => {
@@ -87,6 +120,70 @@ describePostgres('PostgresStore: step writes that write no index', () => {
       hot: STEPS,
     });
   });
+
+  it(
+    "a workflow's step writes through the engine are HOT updates: they keep the lease's expiry while no renewal is due",
+    async () => {
+      const schema = testSchema();
+      store = new PostgresStore({ url: postgresUrl!, schema });
+      await store.init();
+      const finished = new Map<string, () => void>();
+      const recordFinish = store.recordFinish.bind(store);
+      store.recordFinish = async (...args) => {
+        const written = await recordFinish(...args);
+        if (written) finished.get(args[0])?.();
+        return written;
+      };
+      const { engine } = makeEngine(
+        {
+          async threeSteps(ctx: WorkflowContext) {
+            await ctx.step('a', () => 1);
+            await ctx.step('b', () => 2);
+            await ctx.step('c', () => 3);
+            return 'ok';
+          },
+        },
+        { store, pollIntervalMs: 600_000 },
+      );
+      const from = await updates(schema);
+      for (let i = 0; i < WORKFLOWS; i++) {
+        const id = `wf${i}`;
+        const done = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () =>
+              reject(
+                new Error(`${id} did not finish in ${FINISH_TIMEOUT_MS} ms`),
+              ),
+            FINISH_TIMEOUT_MS,
+          );
+          finished.set(id, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        await engine.start(id, 'threeSteps', null);
+        await done;
+      }
+      const serverCpuMs = await backendsCpuMs(schema);
+      await engine.stopWorker();
+      await store.close();
+      store = undefined;
+      // Each workflow: its leased insert (no update), 3 step writes, its finish (not HOT: it moves
+      // ready_at, status and ended_at, all indexed).
+      const counted = await updatesSince(schema, from, 4 * WORKFLOWS);
+      if (MEASURED > 0) {
+        reportFigures('postgres step writes, one at a time', {
+          workflows: WORKFLOWS,
+          updates: counted.upd,
+          hotUpdates: counted.hot,
+          serverCpuUsPerWorkflow: Math.round((serverCpuMs * 1000) / WORKFLOWS),
+        });
+      }
+      expect(counted.upd).toBe(4 * WORKFLOWS);
+      expect(counted.hot).toBe(3 * WORKFLOWS);
+    },
+    30_000 + WORKFLOWS * 20,
+  );
 
   it('upgrades a schema of version 10: ended workflows keep their end, purged through the new index; pages keep room', async () => {
     const schema = testSchema();

@@ -80,7 +80,8 @@ export class MemoryRunWrites {
       keys.add(key);
       workflow.steps.push({ ...step });
     }
-    this.state.setReadyAt(workflow, next.readyAt);
+    if (next.readyAt !== undefined)
+      this.state.setReadyAt(workflow, next.readyAt);
     workflow.updatedAt = next.now;
     if (next.release) this.state.letGo(workflow);
     return Promise.resolve(true);

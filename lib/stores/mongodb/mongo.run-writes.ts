@@ -89,7 +89,7 @@ export class MongoRunWrites extends LeaseFencedWrites {
         workflows.updateOne(filter, {
           $push: { steps: toStoredStep(step), stepKeys: key },
           $set: {
-            readyAt: next.readyAt,
+            ...(next.readyAt === undefined ? {} : { readyAt: next.readyAt }),
             updatedAt: next.now,
             ...(next.release ? { lastLease: leaseToken } : {}),
           },

@@ -300,7 +300,8 @@ export class MysqlStore implements Persistence {
       op: 'step',
       id: workflowId,
       token: leaseToken,
-      ready: next.readyAt,
+      // Always given: this store does not declare `stepKeepsLease`.
+      ready: next.readyAt ?? null,
       now: next.now,
       release: next.release === true,
       kind: step.kind,

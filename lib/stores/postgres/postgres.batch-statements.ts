@@ -55,7 +55,7 @@ export function postgresBatchStatements(schema: string) {
             started_at, recorded_at, n)
       ), advanced AS (
         UPDATE ${workflows} w
-        SET ready_at = i.ready_at, updated_at = i.now,
+        SET ready_at = COALESCE(i.ready_at, w.ready_at), updated_at = i.now,
             lease_token = CASE WHEN i.release THEN NULL ELSE w.lease_token END,
             last_lease = CASE WHEN i.release THEN w.lease_token ELSE w.last_lease END
         FROM input i

@@ -73,7 +73,7 @@ export function postgresStatements(schema: string) {
       'record_step',
       `WITH advanced AS (
         UPDATE ${workflows}
-        SET ready_at = $3, updated_at = $4,
+        SET ready_at = COALESCE($3::bigint, ready_at), updated_at = $4,
             lease_token = CASE WHEN $5::boolean THEN NULL ELSE lease_token END,
             last_lease = CASE WHEN $5::boolean THEN lease_token ELSE last_lease END
         WHERE id = $1 AND lease_token = $2

@@ -92,6 +92,7 @@ interface Opened {
 export class PostgresStore implements Persistence {
   readonly schema: string;
   /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
+  readonly stepKeepsLease = true;
   readonly flowControl = true;
   readonly keyedRateLimits = true;
   readonly schedules: PostgresSchedules;

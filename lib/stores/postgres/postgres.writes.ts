@@ -52,7 +52,7 @@ export const insertRow = ({ workflow, lease }: Insert): unknown[] => [
 const stepRow = ({ workflowId, leaseToken, step, next }: Step): unknown[] => [
   workflowId,
   leaseToken,
-  next.readyAt,
+  next.readyAt ?? null,
   next.now,
   next.release,
   step.kind,

@@ -33,6 +33,7 @@ export class SqliteStatements {
   readonly renewLease: BetterSqlite3.Statement;
   readonly advance: BetterSqlite3.Statement;
   readonly advanceReleasing: BetterSqlite3.Statement;
+  readonly advanceKeeping: BetterSqlite3.Statement;
   readonly insertStep: BetterSqlite3.Statement;
   readonly finish: BetterSqlite3.Statement;
   readonly fail: BetterSqlite3.Statement;
@@ -129,6 +130,10 @@ export class SqliteStatements {
       `UPDATE ${workflows}
          SET ready_at = ?, updated_at = ?, lease_token = NULL, last_lease = lease_token
        WHERE id = ? AND lease_token = ?`,
+    );
+    // advanceKeeping: now, id, lease_token (the lease keeps its expiry).
+    this.advanceKeeping = db.prepare(
+      `UPDATE ${workflows} SET updated_at = ? WHERE id = ? AND lease_token = ?`,
     );
     this.insertStep = db.prepare(
       `INSERT INTO ${steps}

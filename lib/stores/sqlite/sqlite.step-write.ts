@@ -20,12 +20,16 @@ export function recordStepIn(
   step: StoredStep,
   next: StepOutcome,
 ): boolean {
-  const { changes } = (next.release ? sql.advanceReleasing : sql.advance).run(
-    next.readyAt,
-    next.now,
-    workflowId,
-    leaseToken,
-  );
+  // Without readyAt, ready_at is not named: SQLite rewrites the index of every column named.
+  const { changes } =
+    next.readyAt === undefined && !next.release
+      ? sql.advanceKeeping.run(next.now, workflowId, leaseToken)
+      : (next.release ? sql.advanceReleasing : sql.advance).run(
+          next.readyAt,
+          next.now,
+          workflowId,
+          leaseToken,
+        );
   if (changes !== 1) {
     // A release whose answer was lost: this lease let go, and recorded this very step.
     return (

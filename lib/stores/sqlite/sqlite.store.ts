@@ -60,6 +60,7 @@ export class SqliteStore implements Persistence {
   );
   /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
   readonly schedules: SqliteSchedules;
+  readonly stepKeepsLease = true;
   readonly flowControl = true;
   readonly keyedRateLimits = true;
 
