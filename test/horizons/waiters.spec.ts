@@ -1,28 +1,15 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
 import { LidexEngine, type WorkflowContext } from '@lidex/nestjs';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { eventually } from '../support/eventually';
 import { reportFigures } from '../support/figures';
-import { trackTimers } from '../support/live-timers';
+import { idleWorkerFigures } from '../support/idle-worker';
 import { tempDir } from '../support/temp-dir';
 
 const WAITERS = 10_000;
 
-// Memory held, not garbage not yet collected: a full collection before each reading. What the
-// process's objects hold (the JavaScript heap in use, and memory outside it that objects own,
-// such as buffers), not its resident size: the suite runs in a fresh process, whose allocator
-// keeps what its busiest moment took (the claims of 10,000 workflows), held or not.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const held = () => {
-  gc();
-  const { heapUsed, external } = process.memoryUsage();
-  return heapUsed + external;
-};
 const SIGNALLED = 200;
 
 describe('ten thousand workflows waiting for signals', () => {
@@ -60,19 +47,13 @@ describe('ten thousand workflows waiting for signals', () => {
     try {
       for (let i = 0; i < WAITERS; i++)
         await engine.start(`wait-${i}`, 'waiter', null);
-      const timers = trackTimers();
-      const heldBefore = held();
-      engine.startWorker();
-      await eventually(
+      const { pendingTimers, heldGrowthMb } = await idleWorkerFigures(
+        engine,
         () => waiting() === WAITERS,
         90_000,
         `${WAITERS} workflows waiting`,
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const pendingTimers = timers.pending();
-      timers.stop();
       const extraTimers = pendingTimers.length;
-      const heldGrowthMb = (held() - heldBefore) / 1024 / 1024;
       // Not one per workflow: the poll loop's wake-up and the
       // schedule ticker's refresh.
       expect(pendingTimers.slice(2)).toEqual([]);
