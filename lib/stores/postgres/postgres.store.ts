@@ -1,52 +1,34 @@
-import { leasedCountsSql } from './postgres.flow-control';
-import { PostgresSchedules } from './postgres.schedules';
+import type { PostgresSchedules } from './postgres.schedules';
 import { activityStatement, postgresActivity } from './postgres.activity';
-import { PostgresRetention } from './postgres.retention';
-import { PostgresCompensation } from './postgres.compensation';
-import type { Pool } from 'pg';
 import type {
   ActivityBucket,
   ActivityQuery,
   WorkflowCounts,
   WorkflowStatus,
 } from '../../model';
-import { LidexError } from '../../errors/lidex.error';
-import { StoreUnavailableError } from '../../errors/store-unavailable.error';
-import { messages } from '../../lidex.messages';
-import { loadDriver } from '../load-driver';
-import {
-  type ClaimOptions,
-  type CancelRecord,
-  type ClaimedWorkflow,
-  type FailureRecord,
-  type FinishRecord,
-  type Lease,
-  type LeaseRelease,
-  type NewSignal,
-  type NewWorkflow,
-  noCounts,
-  type Persistence,
-  type SignalDelivery,
-  type StepOutcome,
-  type StoreContext,
-  type StoredStep,
-  type StoredWorkflow,
-  type WorkflowPurge,
-  type CompensationStatusChange,
-  type WorkflowQuery,
-  type WorkflowSummaryRecord,
-  type LeasedCount,
+import type {
+  ClaimOptions,
+  CancelRecord,
+  ClaimedWorkflow,
+  FailureRecord,
+  FinishRecord,
+  Lease,
+  LeaseRelease,
+  NewSignal,
+  NewWorkflow,
+  Persistence,
+  SignalDelivery,
+  StepOutcome,
+  StoreContext,
+  StoredStep,
+  StoredWorkflow,
+  WorkflowPurge,
+  CompensationStatusChange,
+  WorkflowQuery,
+  WorkflowSummaryRecord,
+  LeasedCount,
 } from '../persistence';
-import { PostgresListener } from './postgres.listener';
-import {
-  releaseToWait,
-  sendSignal,
-  type SignalStatements,
-  signalStatements,
-  type SignalTuple,
-  toStoredSignals,
-} from './postgres.signals';
-import { migrateSchema } from './postgres.migrate';
+import { sendSignal } from './postgres.signals';
 import {
   checkPostgresOptions,
   POSTGRES_DEFAULTS,
@@ -54,55 +36,30 @@ import {
   redactUrl,
 } from './postgres.options';
 import type { Queryable } from './postgres.queryable';
-import { openSource, sourceName, transactionQuery } from './postgres.source';
-import {
-  type StepTuple,
-  toStoredSteps,
-  toSummary,
-  type WorkflowRow,
-} from './postgres.rows';
+import { sourceName, transactionQuery } from './postgres.source';
 import { migrationScript } from './postgres.schema';
-import { versionsParam } from './postgres.versions';
-import { traceContextOf } from './postgres.trace-context';
-import { parentField } from './postgres.children';
-import { postgresBatchStatements } from './postgres.batch-statements';
-import { insertRow, PostgresWrites } from './postgres.writes';
-import { claimLimited, type ClaimedRow } from './postgres.flow-claims';
+import { insertRow } from './postgres.writes';
 import type { SchemaConnection } from './postgres.migrate';
-import {
-  type PostgresStatements,
-  postgresStatements,
-} from './postgres.statements';
-
-interface Opened {
-  /** The pool the store opened from `url`; an app's pool or ORM is never ended here. */
-  pool?: Pool;
-  query: Queryable;
-  listener?: PostgresListener;
-  /** A transaction over the same connections, for claims with flow limits. */
-  transaction: SchemaConnection['transaction'];
-}
+import { type Opened, openPostgres } from './postgres.open';
+import { type PostgresParts, postgresParts } from './postgres.parts';
 
 /**
  * Workflows in PostgreSQL (the `pg` driver), in a schema of their own, in the app's own database.
  * Every write is one statement, fenced by the lease token where it belongs to a run; a claim is
  * one statement too (`FOR UPDATE SKIP LOCKED`, oldest ready first) that returns the steps a
- * replay needs. Idle workers learn of new work through LISTEN/NOTIFY.
+ * replay needs. Idle workers learn of new work through LISTEN/NOTIFY. Opening is in
+ * `postgres.open.ts`; the parts this class delegates to are built in `postgres.parts.ts`: the
+ * claim (`postgres.claims.ts`), a run's writes (`postgres.writes.ts`, `postgres.run-writes.ts`),
+ * the reads (`postgres.reads.ts`), cancel and retry (`postgres.operations.ts`), and the rest.
  */
 export class PostgresStore implements Persistence {
   readonly schema: string;
-  /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
   readonly stepKeepsLease = true;
   readonly flowControl = true;
   readonly keyedRateLimits = true;
+  /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
   readonly schedules: PostgresSchedules;
-  private readonly sql: PostgresStatements;
-  private readonly signalSql: SignalStatements;
-  private readonly channel: string;
-  /** Inserts, steps and finishes: those written in one turn share a statement. */
-  private readonly writes: PostgresWrites;
-  private readonly retention: PostgresRetention;
-  private readonly compensation: PostgresCompensation;
+  private readonly parts: PostgresParts;
   private opened?: Opened;
   private activitySql?: ReturnType<typeof activityStatement>;
 
@@ -119,26 +76,8 @@ export class PostgresStore implements Persistence {
   constructor(private readonly options: PostgresStoreOptions) {
     checkPostgresOptions(options);
     this.schema = options.schema ?? POSTGRES_DEFAULTS.schema;
-    this.sql = postgresStatements(this.schema);
-    this.channel = `lidex_${this.schema}`;
-    this.schedules = new PostgresSchedules(
-      (statement, values) => this.query(statement, values),
-      this.schema,
-      this.channel,
-    );
-    this.signalSql = signalStatements(this.schema);
-    this.retention = new PostgresRetention(this.query, this.schema);
-    this.compensation = new PostgresCompensation(
-      this.query,
-      this.schema,
-      this.channel,
-    );
-    this.writes = new PostgresWrites(
-      this.query,
-      this.sql,
-      postgresBatchStatements(this.schema),
-      this.channel,
-    );
+    this.parts = postgresParts(this.schema, this.query, this.transaction);
+    this.schedules = this.parts.schedules;
   }
 
   describe(): string {
@@ -150,60 +89,21 @@ export class PostgresStore implements Persistence {
 
   async init(context: StoreContext = {}): Promise<void> {
     if (this.opened) return;
-    const pg = loadDriver<typeof import('pg')>('pg', 'PostgreSQL store');
-    const timeoutMs =
-      this.options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs;
-    const source = openSource(this.options, pg, (error) =>
-      context.logger?.warn(
-        messages.postgresConnectionLost(this.describe(), error.message),
-      ),
+    this.opened = await openPostgres(
+      this.options,
+      this.schema,
+      this.parts.channel,
+      context.logger,
+      () => this.describe(),
     );
-    let listener: PostgresListener | undefined;
-    try {
-      await migrateSchema(
-        source.schema,
-        this.schema,
-        this.options.migrate ?? POSTGRES_DEFAULTS.migrate,
-        this.describe(),
-      );
-      if (
-        (this.options.listen ?? POSTGRES_DEFAULTS.listen) &&
-        source.listenConfig
-      ) {
-        listener = new PostgresListener(
-          pg.Client,
-          {
-            ...source.listenConfig,
-            connectionTimeoutMillis: timeoutMs,
-            keepAlive: true,
-          },
-          this.channel,
-          context.logger,
-          () => this.describe(),
-        );
-        await listener.open();
-      }
-      this.opened = {
-        pool: source.ownPool,
-        query: source.query,
-        listener,
-        transaction: (body) => source.schema.transaction(body),
-      };
-      if (listener) {
-        this.hasForeignWrites = () => this.opened?.listener?.take() ?? false;
-      }
-    } catch (error) {
-      await listener?.close();
-      await source.ownPool?.end().catch(() => undefined);
-      throw error instanceof LidexError
-        ? error
-        : new StoreUnavailableError(this.describe(), error);
+    if (this.opened.listener) {
+      this.hasForeignWrites = () => this.opened?.listener?.take() ?? false;
     }
   }
 
   async close(): Promise<void> {
     if (!this.opened) return;
-    await this.writes.drain();
+    await this.parts.writes.drain();
     const opened = this.opened;
     this.opened = undefined;
     if (!opened) return;
@@ -212,7 +112,7 @@ export class PostgresStore implements Persistence {
   }
 
   insertWorkflow(workflow: NewWorkflow, lease?: Lease): Promise<boolean> {
-    return this.writes.insert(workflow, lease);
+    return this.parts.writes.insert(workflow, lease);
   }
 
   /**
@@ -228,63 +128,29 @@ export class PostgresStore implements Persistence {
     if (!this.opened) {
       throw new Error(`${this.describe()} is not open (call init() first)`);
     }
-    const { rows } = await query<{ inserted: number }>(this.sql.insertReady, [
-      ...insertRow({ workflow: args.workflow }),
-      this.channel,
-    ]);
+    const { rows } = await query<{ inserted: number }>(
+      this.parts.sql.insertReady,
+      [...insertRow({ workflow: args.workflow }), this.parts.channel],
+    );
     return rows[0].inserted === 1;
   }
 
-  async claimReady(
+  claimReady(
     now: number,
     leases: Lease[],
     _takeOver?: unknown,
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
-    if (leases.length === 0) return [];
-    const values = [
+    return this.parts.claims.claimReady(
       now,
-      leases.map((lease) => lease.token),
-      leases.map((lease) => lease.until),
-      leases.length,
-      versionsParam(options),
-    ];
-    const rows =
-      options?.limits && options.limits.size > 0
-        ? await claimLimited(
-            this.transaction,
-            this.schema,
-            values,
-            options,
-            this.opened?.pool,
-          )
-        : (
-            await this.query<ClaimedRow>(
-              options?.oldestFirst ? this.sql.claimOldest : this.sql.claim,
-              values,
-            )
-          ).rows;
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      input: row.input,
-      leaseToken: row.token,
-      version: row.version,
-      steps: toStoredSteps(row.steps),
-      signals: toStoredSignals(row.signals),
-      deadlineAt: row.deadline_at ?? undefined,
-      ...traceContextOf(row),
-      ...parentField(row),
-    }));
+      leases,
+      options,
+      this.opened?.pool,
+    );
   }
 
-  async renewLease(workflowId: string, lease: Lease): Promise<boolean> {
-    const { rowCount } = await this.query(this.sql.renew, [
-      workflowId,
-      lease.token,
-      lease.until,
-    ]);
-    return rowCount === 1;
+  renewLease(workflowId: string, lease: Lease): Promise<boolean> {
+    return this.parts.runWrites.renewLease(workflowId, lease);
   }
 
   recordStep(
@@ -293,31 +159,15 @@ export class PostgresStore implements Persistence {
     step: StoredStep,
     next: StepOutcome,
   ): Promise<boolean> {
-    return this.writes.recordStep({ workflowId, leaseToken, step, next });
+    return this.parts.writes.recordStep({ workflowId, leaseToken, step, next });
   }
 
-  async releaseLease(
+  releaseLease(
     workflowId: string,
     leaseToken: string,
     release: LeaseRelease,
   ): Promise<boolean> {
-    const { wait } = release;
-    if (wait) {
-      return releaseToWait(this.query, this.signalSql, this.channel, {
-        ...release,
-        workflowId,
-        leaseToken,
-        wait,
-      });
-    }
-    const { rows } = await this.query<{ held: boolean }>(this.sql.release, [
-      workflowId,
-      leaseToken,
-      release.readyAt,
-      release.now,
-      this.channel,
-    ]);
-    return rows[0].held;
+    return this.parts.runWrites.releaseLease(workflowId, leaseToken, release);
   }
 
   recordFinish(
@@ -325,7 +175,7 @@ export class PostgresStore implements Persistence {
     leaseToken: string,
     finish: FinishRecord,
   ): Promise<boolean> {
-    return this.writes.finish({
+    return this.parts.writes.finish({
       workflowId,
       leaseToken,
       result: finish.result,
@@ -333,29 +183,20 @@ export class PostgresStore implements Persistence {
     });
   }
 
-  async recordFailure(
+  recordFailure(
     workflowId: string,
     leaseToken: string,
     failure: FailureRecord,
   ): Promise<{ status: WorkflowStatus; failures: number } | undefined> {
-    const { rows } = await this.query<{
-      status: WorkflowStatus;
-      failures: number;
-    }>(this.sql.fail, [
-      workflowId,
-      leaseToken,
-      JSON.stringify(failure.error),
-      failure.retryAt,
-      failure.maxFailures,
-      failure.abort === true,
-      failure.now,
-    ]);
-    return rows[0] && { status: rows[0].status, failures: rows[0].failures };
+    return this.parts.runWrites.recordFailure(workflowId, leaseToken, failure);
   }
 
   /** The server's clock, read as the statement runs (`clock_timestamp()`). */
   async serverTime(): Promise<number> {
-    const { rows } = await this.query<{ now: number }>(this.sql.serverTime, []);
+    const { rows } = await this.query<{ now: number }>(
+      this.parts.sql.serverTime,
+      [],
+    );
     return rows[0].now;
   }
 
@@ -366,112 +207,40 @@ export class PostgresStore implements Persistence {
   hasForeignWrites?: () => boolean;
 
   sendSignal(signal: NewSignal): Promise<SignalDelivery> {
-    return sendSignal(this.query, this.signalSql, this.channel, signal);
+    return sendSignal(
+      this.query,
+      this.parts.signalSql,
+      this.parts.channel,
+      signal,
+    );
   }
 
-  async getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
-    const { rows } = await this.query<
-      WorkflowRow & {
-        steps: StepTuple[] | null;
-        signals: SignalTuple[] | null;
-      }
-    >(this.sql.get, [workflowId]);
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      ...toSummary(row),
-      input: row.input,
-      result: row.result ?? undefined,
-      leaseToken: row.lease_token ?? undefined,
-      ...(row.first_claimed_at != null && {
-        firstClaimedAt: row.first_claimed_at,
-      }),
-      steps: toStoredSteps(row.steps),
-      signals: toStoredSignals(row.signals),
-      deadlineAt: row.deadline_at ?? undefined,
-      ...traceContextOf(row),
-      ...parentField(row),
-    };
+  getWorkflow(workflowId: string): Promise<StoredWorkflow | undefined> {
+    return this.parts.reads.getWorkflow(workflowId);
   }
 
-  async listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
-    const statement = this.sql.list({
-      status: query.status !== undefined,
-      name: query.name !== undefined,
-      after: query.after !== undefined,
-      version: query.version !== undefined,
-      waiting: query.waiting !== undefined,
-      priority: query.priority !== undefined,
-      concurrencyKey: query.concurrencyKey !== undefined,
-    });
-    const values: unknown[] = [
-      ...(query.status !== undefined ? [query.status] : []),
-      ...(query.name !== undefined ? [query.name] : []),
-      ...(query.version !== undefined ? [query.version] : []),
-      ...(query.waiting !== undefined ? [query.waiting] : []),
-      ...(query.priority !== undefined ? [query.priority] : []),
-      ...(query.concurrencyKey !== undefined ? [query.concurrencyKey] : []),
-      ...(query.after ? [query.after.createdAt, query.after.id] : []),
-      query.limit,
-    ];
-    const { rows } = await this.query<WorkflowRow>(statement, values);
-    return rows.map(toSummary);
+  listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
+    return this.parts.reads.listWorkflows(query);
   }
 
-  async leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
-    if (names.length === 0) return [];
-    const { rows } = await this.query<{
-      name: string;
-      key: string | null;
-      n: number;
-    }>(leasedCountsSql(this.schema), [[...names]]);
-    return rows.map((row) => ({
-      name: row.name,
-      ...(row.key === null ? {} : { concurrencyKey: row.key }),
-      leased: Number(row.n),
-    }));
+  leasedCounts(names: readonly string[]): Promise<LeasedCount[]> {
+    return this.parts.reads.leasedCounts(names);
   }
 
-  async countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
-    const { rows } = await (filter.name === undefined
-      ? this.query<{ status: WorkflowStatus; n: number }>(
-          this.sql.countByStatus,
-          [],
-        )
-      : this.query<{ status: WorkflowStatus; n: number }>(
-          this.sql.countByStatusOfName,
-          [filter.name],
-        ));
-    const counts = noCounts();
-    for (const row of rows) counts[row.status] = row.n;
-    return counts;
+  countWorkflows(filter: { name?: string }): Promise<WorkflowCounts> {
+    return this.parts.reads.countWorkflows(filter);
   }
 
-  async cancelWorkflow(
+  cancelWorkflow(
     workflowId: string,
     now: number,
     cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
-    const reason = cancel.reason ? JSON.stringify(cancel.reason) : null;
-    if (cancel.compensate && (await this.compensation.cancel(workflowId, now)))
-      return true;
-    const { rows } = await this.query<{ status: WorkflowStatus }>(
-      this.sql.cancel,
-      [workflowId, now, reason],
-    );
-    return rows[0] && rows[0].status === 'cancelled';
+    return this.parts.operations.cancelWorkflow(workflowId, now, cancel);
   }
 
-  async retryWorkflow(
-    workflowId: string,
-    now: number,
-  ): Promise<boolean | undefined> {
-    const { rows } = await this.query<{ retried: boolean; found: boolean }>(
-      this.sql.retry,
-      [workflowId, now, this.channel],
-    );
-    if (rows[0].retried) return true;
-    return rows[0].found ? false : undefined;
+  retryWorkflow(workflowId: string, now: number): Promise<boolean | undefined> {
+    return this.parts.operations.retryWorkflow(workflowId, now);
   }
 
   recordCompensationStatus(
@@ -479,15 +248,15 @@ export class PostgresStore implements Persistence {
     leaseToken: string,
     change: CompensationStatusChange,
   ): Promise<boolean> {
-    return this.compensation.record(workflowId, leaseToken, change);
+    return this.parts.compensation.record(workflowId, leaseToken, change);
   }
 
   deleteWorkflow(workflowId: string): Promise<boolean | undefined> {
-    return this.retention.delete(workflowId);
+    return this.parts.retention.delete(workflowId);
   }
 
   purgeWorkflows(purge: WorkflowPurge): Promise<number> {
-    return this.retention.purge(purge);
+    return this.parts.retention.purge(purge);
   }
 
   /** The dashboard's charts (postgres.activity.ts): one statement over three index ranges. */
