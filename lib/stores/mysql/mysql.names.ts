@@ -14,3 +14,5 @@ export function mysqlNames(prefix: string) {
     procedure: (role: string): string => q(role),
   };
 }
+
+export type MysqlNames = ReturnType<typeof mysqlNames>;
