@@ -1,41 +1,13 @@
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { cpuUsPerWorkflow } from '../cpu';
 import { round } from '../stats';
-
-class DropSpans implements SpanExporter {
-  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
-    done({ code: 0 });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-class CollectNever extends MetricReader {
-  constructor() {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-    });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { CollectOnDemand, DroppingExporter } from './otel-sinks';
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -52,9 +24,9 @@ export async function observabilityFloorUs(
   rounds: number,
 ): Promise<number> {
   const provider = new BasicTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(new DropSpans())],
+    spanProcessors: [new BatchSpanProcessor(new DroppingExporter())],
   });
-  const meterProvider = new MeterProvider({ readers: [new CollectNever()] });
+  const meterProvider = new MeterProvider({ readers: [new CollectOnDemand()] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   const tracer = provider.getTracer('@lidex/nestjs');

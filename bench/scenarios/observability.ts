@@ -2,16 +2,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { loadavg } from 'node:os';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { LIDEX_CHANNELS, type LidexEvent } from '@lidex/nestjs';
 import { countingStore } from '../counting-store';
@@ -20,32 +14,7 @@ import { FinishWatch } from '../finish-watch';
 import { cpuUsPerWorkflow } from '../cpu';
 import { elapsedMs, round } from '../stats';
 import type { BenchStore } from '../stores';
-
-/** Drops what it is given: the cost measured is the engine's and the SDK's, not an export's. */
-class DroppingExporter implements SpanExporter {
-  spans = 0;
-  export(spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
-    this.spans += spans.length;
-    done({ code: 0 });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-class CollectOnDemand extends MetricReader {
-  constructor() {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-    });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { CollectOnDemand, DroppingExporter } from './otel-sinks';
 
 export interface ObservabilityFigures {
   store: string;
