@@ -15,6 +15,7 @@ import type {
   KillPoint,
 } from '../support/worker/child-kill-workflows';
 import { builtHarness, WorkerProcess } from '../support/worker/launcher';
+import { within } from '../support/within';
 
 const runsInWorkers = (() =>
   Promise.reject(new Error('runs in the workers'))) as WorkflowHandler;
@@ -31,20 +32,8 @@ const childStores = suite.stores.filter((store) =>
   ['SQLite', 'mongo-java-server', 'PostgreSQL', 'MySQL'].includes(store.label),
 );
 
-async function bounded<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: not within ${BOUND_MS} ms`)),
-      BOUND_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const bounded = <T>(what: string, work: Promise<T>): Promise<T> =>
+  within(BOUND_MS, what, work);
 
 /**
  * A child's end across a SIGKILL, in real processes: the worker running a parent and its child

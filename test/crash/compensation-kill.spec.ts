@@ -5,6 +5,7 @@ import { eventually } from '../support/eventually';
 import { processSuite, requireBuild } from '../support/worker-processes';
 import type { CompensationOptions } from '../support/worker/compensation-workflows';
 import { builtHarness, WorkerProcess } from '../support/worker/launcher';
+import { within } from '../support/within';
 
 /** Every wait of the test is bounded: a step, a kill or an end that does not come fails it. */
 const BOUND_MS = 15_000;
@@ -15,20 +16,8 @@ interface UndoLine {
   at: number;
 }
 
-async function bounded<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: not within ${BOUND_MS} ms`)),
-      BOUND_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const bounded = <T>(what: string, work: Promise<T>): Promise<T> =>
+  within(BOUND_MS, what, work);
 
 const suite = processSuite('lidex-compensation-kill-');
 
