@@ -23,6 +23,7 @@ import {
   describeMysql,
   dropTestTables,
   mysqlUrl,
+  prefixedMysqlFactory,
   testPrefix,
 } from '../support/mysql';
 
@@ -255,25 +256,15 @@ describeMysql('MysqlStore through Prisma: the contract suites', () => {
     await opened?.prisma.$disconnect();
     await opened?.pool.end();
   });
-  const factory = (): StoreFactory => {
-    let tablePrefix = '';
-    const open = async () => {
-      const { prisma, pool } = source();
-      const store = new MysqlStore({ prisma, mariadbPool: pool, tablePrefix });
-      await store.init();
-      return store;
-    };
-    return {
-      label: 'mysql (prisma)',
-      durable: true,
-      create: () => {
-        tablePrefix = testPrefix();
-        return open();
+  const factory = (): StoreFactory =>
+    prefixedMysqlFactory(
+      'mysql (prisma)',
+      (tablePrefix) => {
+        const { prisma, pool } = source();
+        return new MysqlStore({ prisma, mariadbPool: pool, tablePrefix });
       },
-      reopen: open,
-      cleanup: () => dropTestTables(url),
-    };
-  };
+      url,
+    );
   persistenceContract(factory());
   signalsContract(factory());
   operationsContract(factory());

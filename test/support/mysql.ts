@@ -69,14 +69,31 @@ export function mysqlStoreFactory(
   options: Omit<MysqlStoreOptions, 'url' | 'pool' | 'tablePrefix'> = {},
   url = mysqlUrl!,
 ): StoreFactory {
+  return prefixedMysqlFactory(
+    'mysql',
+    (tablePrefix) =>
+      new MysqlStore({ url, tablePrefix, poolSize: 4, ...options }),
+    url,
+  );
+}
+
+/**
+ * A factory of the stores `make` builds, each `create()` on tables of a new prefix of its own,
+ * `reopen()` on the same ones; `cleanup()` drops the test tables of the server at `url`.
+ */
+export function prefixedMysqlFactory(
+  label: string,
+  make: (tablePrefix: string) => MysqlStore,
+  url = mysqlUrl!,
+): StoreFactory {
   let tablePrefix = '';
   const open = async () => {
-    const store = new MysqlStore({ url, tablePrefix, poolSize: 4, ...options });
+    const store = make(tablePrefix);
     await store.init();
     return store;
   };
   return {
-    label: 'mysql',
+    label,
     durable: true,
     create: () => {
       tablePrefix = testPrefix();
