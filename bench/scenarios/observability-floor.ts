@@ -7,7 +7,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { cpuUsPerWorkflow } from '../cpu';
 import { round } from '../stats';
-import { CollectOnDemand, DroppingExporter } from './otel-sinks';
+import { OnDemandMetricReader } from '../../test/support/metric-reader';
+import { DroppingExporter } from './otel-sinks';
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -26,7 +27,9 @@ export async function observabilityFloorUs(
   const provider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(new DroppingExporter())],
   });
-  const meterProvider = new MeterProvider({ readers: [new CollectOnDemand()] });
+  const meterProvider = new MeterProvider({
+    readers: [new OnDemandMetricReader()],
+  });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   const tracer = provider.getTracer('@lidex/nestjs');

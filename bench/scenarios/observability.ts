@@ -14,7 +14,8 @@ import { FinishWatch } from '../finish-watch';
 import { cpuUsPerWorkflow } from '../cpu';
 import { elapsedMs, round } from '../stats';
 import type { BenchStore } from '../stores';
-import { CollectOnDemand, DroppingExporter } from './otel-sinks';
+import { OnDemandMetricReader } from '../../test/support/metric-reader';
+import { DroppingExporter } from './otel-sinks';
 
 export interface ObservabilityFigures {
   store: string;
@@ -60,7 +61,7 @@ export async function observabilityOverhead(
   const provider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
-  const reader = new CollectOnDemand();
+  const reader = new OnDemandMetricReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

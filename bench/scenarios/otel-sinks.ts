@@ -1,7 +1,3 @@
-import {
-  AggregationTemporality,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** Drops what it is given: the cost measured is the engine's and the SDK's, not an export's. */
@@ -12,21 +8,6 @@ export class DroppingExporter implements SpanExporter {
     done({ code: 0 });
   }
   shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-/** Reads the metrics only when asked (`collect()`), and sends them nowhere. */
-export class CollectOnDemand extends MetricReader {
-  constructor() {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-    });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -1,29 +1,10 @@
 import { metrics } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { type DataPoint, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { NonRetryableError, type WorkflowContext } from '@lidex/nestjs';
 import { makeEngine } from '../support/engine-harness';
+import { OnDemandMetricReader } from '../support/metric-reader';
 
-/** Reads the SDK's metrics when the test asks. */
-class TestMetricReader extends MetricReader {
-  constructor() {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-    });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-const reader = new TestMetricReader();
+const reader = new OnDemandMetricReader();
 const meterProvider = new MeterProvider({ readers: [reader] });
 
 beforeAll(() => {

@@ -2,11 +2,7 @@ import { join } from 'node:path';
 import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
 import { context, metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -21,29 +17,15 @@ import {
 } from '@lidex/nestjs';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { makeEngine } from '../support/engine-harness';
+import { OnDemandMetricReader } from '../support/metric-reader';
 import { bootNestApp } from '../support/nest-app';
 import { tempDir } from '../support/temp-dir';
-
-/** Reads the SDK's metrics when the test asks. */
-class TestMetricReader extends MetricReader {
-  constructor() {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-    });
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({
   spanProcessors: [new SimpleSpanProcessor(exporter)],
 });
-const reader = new TestMetricReader();
+const reader = new OnDemandMetricReader();
 const meterProvider = new MeterProvider({ readers: [reader] });
 const contextManager = new AsyncLocalStorageContextManager().enable();
 
