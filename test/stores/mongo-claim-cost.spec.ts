@@ -3,6 +3,7 @@ import { MongoStore } from '@lidex/nestjs/mongodb';
 import {
   describeEachMongo,
   dropTestDatabases,
+  readyJobDocument,
   testDatabase,
 } from '../support/mongo';
 
@@ -34,22 +35,9 @@ describeEachMongo('Cost of a batch claim on $label', (server) => {
     const workflows = client.db(database).collection('lidex_workflows');
     for (let from = 0; from < READY; from += 1_000)
       await workflows.insertMany(
-        Array.from({ length: 1_000 }, (_, k) => ({
-          _id: `w${from + k}`,
-          name: 'job',
-          status: 'idle',
-          input: 'null',
-          failures: 0,
-          attempts: 0,
-          epoch: 0,
-          version: 1,
-          priority: 0,
-          readyAt: from + k,
-          createdAt: from + k,
-          updatedAt: from + k,
-          steps: [],
-          stepKeys: [],
-        })) as never[],
+        Array.from({ length: 1_000 }, (_, k) =>
+          readyJobDocument(from + k),
+        ) as never[],
       );
   }, 60_000);
   afterAll(async () => {

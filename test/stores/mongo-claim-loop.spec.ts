@@ -5,6 +5,7 @@ import type { WorkflowDocument } from '../../lib/stores/mongodb/mongo.documents'
 import {
   describeEachMongo,
   dropTestDatabases,
+  readyJobDocument,
   testDatabase,
 } from '../support/mongo';
 
@@ -34,22 +35,7 @@ describeEachMongo("MongoDB's claim of several leases, on $label", (server) => {
     await store.close();
     workflows = client.db(database).collection('lidex_workflows');
     await workflows.insertMany(
-      Array.from({ length: READY }, (_, k) => ({
-        _id: `w${k}`,
-        name: 'job',
-        status: 'idle',
-        input: 'null',
-        failures: 0,
-        attempts: 0,
-        epoch: 0,
-        version: 1,
-        priority: 0,
-        readyAt: k,
-        createdAt: k,
-        updatedAt: k,
-        steps: [],
-        stepKeys: [],
-      })) as never[],
+      Array.from({ length: READY }, (_, k) => readyJobDocument(k)) as never[],
     );
   }, 60_000);
   afterAll(async () => {

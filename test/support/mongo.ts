@@ -108,3 +108,24 @@ export function mongoStoreFactory(
     cleanup: dropTestDatabases,
   };
 }
+
+/**
+ * The document of a workflow `w<n>` named `job`, never claimed, ready from `n` (ms since the
+ * epoch) on, as the store writes one: for tests that seed many ready workflows at once.
+ */
+export const readyJobDocument = (n: number) => ({
+  _id: `w${n}`,
+  name: 'job',
+  status: 'idle',
+  input: 'null',
+  failures: 0,
+  attempts: 0,
+  epoch: 0,
+  version: 1,
+  priority: 0,
+  readyAt: n,
+  createdAt: n,
+  updatedAt: n,
+  steps: [],
+  stepKeys: [],
+});
