@@ -75,25 +75,32 @@ export function checkFlowOptions(
   return Object.keys(limit).length > 0 ? limit : undefined;
 }
 
+/** The highest priority, and the lowest as its negative, that a workflow may be given. */
+export const MAX_PRIORITY = 1_000_000;
+/** The longest concurrency key, in characters. */
+export const MAX_CONCURRENCY_KEY_LENGTH = 256;
+
+/** An integer priority within ±`MAX_PRIORITY`. */
+export const isPriority = (value: unknown): value is number =>
+  typeof value === 'number' &&
+  Number.isInteger(value) &&
+  Math.abs(value) <= MAX_PRIORITY;
+
+/** A non-empty concurrency key of at most `MAX_CONCURRENCY_KEY_LENGTH` characters. */
+export const isConcurrencyKey = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length > 0 &&
+  value.length <= MAX_CONCURRENCY_KEY_LENGTH;
+
 /** Checks `start()`'s `priority` (an integer) and `concurrencyKey` (a non-empty string). */
 export function checkStartFlow(options: {
   priority?: unknown;
   concurrencyKey?: unknown;
 }): void {
   const { priority, concurrencyKey } = options;
-  if (
-    priority !== undefined &&
-    (typeof priority !== 'number' ||
-      !Number.isInteger(priority) ||
-      Math.abs(priority) > 1_000_000)
-  )
+  if (priority !== undefined && !isPriority(priority))
     throw new InvalidArgumentError(messages.priorityInvalid(priority));
-  if (
-    concurrencyKey !== undefined &&
-    (typeof concurrencyKey !== 'string' ||
-      concurrencyKey.length === 0 ||
-      concurrencyKey.length > 256)
-  )
+  if (concurrencyKey !== undefined && !isConcurrencyKey(concurrencyKey))
     throw new InvalidArgumentError(
       messages.concurrencyKeyInvalid(concurrencyKey),
     );
