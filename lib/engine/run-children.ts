@@ -23,6 +23,7 @@ import { never } from './deferred';
 import type { RunDeadline } from './run-deadline';
 import type { StoredValues } from './payloads/stored-values';
 import type { RunDependencies } from './run-dependencies';
+import { writeLeasedRecord } from './run-record';
 import type { RunWriter } from './run-writer';
 import { RESERVED_PREFIX } from './signal-records';
 import type { ChildOptions } from './types';
@@ -194,18 +195,7 @@ export class RunChildren {
     };
     const what = `child record ${JSON.stringify(id)} in workflow ${JSON.stringify(this.writer.workflowId)}`;
     this.room.reserve(this.writer.workflowId, step, what);
-    const written = await this.writer.leaseSettingWrite((at) =>
-      this.deps.store.recordStep(
-        this.writer.workflowId,
-        this.writer.leaseToken,
-        step,
-        {
-          readyAt: at + this.deps.options.timeoutIntervalMs,
-          release: false,
-          now: at,
-        },
-      ),
-    );
+    const written = await writeLeasedRecord(this.writer, this.deps, step);
     if (!written) return never();
     this.recorded.set(id, step);
   }

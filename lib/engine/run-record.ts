@@ -2,6 +2,8 @@ import type { StoredStep } from '../stores/persistence';
 import { decodeValue, encodeValue } from './codec';
 import { never } from './deferred';
 import type { LazyText } from './lazy-text';
+import type { RunDependencies } from './run-dependencies';
+import type { RunWriter } from './run-writer';
 import type { StepRun } from './step-execution';
 
 /**
@@ -31,6 +33,25 @@ export function writeRunStep(
     deps.store.recordStep(workflowId, writer.leaseToken, step(at), {
       readyAt: deadline.cap(releaseUntil),
       release: true,
+      now: at,
+    }),
+  );
+}
+
+/**
+ * Writes a signal or child record of the run, fenced by its lease, and sets the lease a full
+ * lease from the write. `true` when written; `false` or `undefined` when the run has lost its
+ * lease or stopped.
+ */
+export function writeLeasedRecord(
+  writer: RunWriter,
+  deps: RunDependencies,
+  step: StoredStep,
+): Promise<boolean | undefined> {
+  return writer.leaseSettingWrite((at) =>
+    deps.store.recordStep(writer.workflowId, writer.leaseToken, step, {
+      readyAt: at + deps.options.timeoutIntervalMs,
+      release: false,
       now: at,
     }),
   );

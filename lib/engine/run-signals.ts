@@ -11,6 +11,7 @@ import { never } from './deferred';
 import type { RunDeadline } from './run-deadline';
 import type { StoredValues } from './payloads/stored-values';
 import type { RunDependencies } from './run-dependencies';
+import { writeLeasedRecord } from './run-record';
 import type { RunWriter } from './run-writer';
 import {
   decodeRecord,
@@ -224,18 +225,7 @@ export class RunSignals {
     };
     const what = `signal record ${JSON.stringify(id)} in workflow ${JSON.stringify(this.writer.workflowId)}`;
     this.room.reserve(this.writer.workflowId, step, what);
-    const written = await this.writer.leaseSettingWrite((at) =>
-      this.deps.store.recordStep(
-        this.writer.workflowId,
-        this.writer.leaseToken,
-        step,
-        {
-          readyAt: at + this.deps.options.timeoutIntervalMs,
-          release: false,
-          now: at,
-        },
-      ),
-    );
+    const written = await writeLeasedRecord(this.writer, this.deps, step);
     if (!written) return never();
     this.recorded.set(id, step);
   }
