@@ -28,6 +28,13 @@ import {
   mysqlUrl,
   testPrefix,
 } from '../support/mysql';
+import {
+  createOrders,
+  dropOrders,
+  insertOrder,
+  orderCommitted,
+  ordersTable,
+} from '../support/mysql-orders';
 
 const url = mysqlUrl!;
 
@@ -40,8 +47,6 @@ interface App {
 }
 
 type Adapter = [name: string, open: (prefix: string) => Promise<App>];
-
-const orders = (prefix: string) => `\`${prefix}orders\``;
 
 const typeOrm = async () => {
   const dataSource = new DataSource({ type: 'mysql', url, charset: 'utf8mb4' });
@@ -58,7 +63,7 @@ const adapters: Adapter[] = [
         store: new MysqlStore({ typeorm: dataSource, tablePrefix: prefix }),
         transact: typeOrmManagerTransact(
           dataSource,
-          `INSERT INTO ${orders(prefix)} VALUES (?)`,
+          `INSERT INTO ${ordersTable(prefix)} VALUES (?)`,
         ),
         close: () => dataSource.destroy(),
       };
@@ -72,7 +77,7 @@ const adapters: Adapter[] = [
         store: new MysqlStore({ typeorm: dataSource, tablePrefix: prefix }),
         transact: typeOrmRunnerTransact(
           dataSource,
-          `INSERT INTO ${orders(prefix)} VALUES (?)`,
+          `INSERT INTO ${ordersTable(prefix)} VALUES (?)`,
         ),
         close: () => dataSource.destroy(),
       };
@@ -89,7 +94,7 @@ const adapters: Adapter[] = [
           db.transaction((tx) =>
             body(tx, async (id) => {
               await tx.execute(
-                drizzleSql`INSERT INTO ${drizzleSql.raw(orders(prefix))} VALUES (${id})`,
+                drizzleSql`INSERT INTO ${drizzleSql.raw(ordersTable(prefix))} VALUES (${id})`,
               );
             }),
           ),
@@ -108,7 +113,7 @@ const adapters: Adapter[] = [
         transact: (body) =>
           db.transaction().execute((trx) =>
             body(trx, async (id) => {
-              await kyselySql`INSERT INTO ${kyselySql.raw(orders(prefix))} VALUES (${id})`.execute(
+              await kyselySql`INSERT INTO ${kyselySql.raw(ordersTable(prefix))} VALUES (${id})`.execute(
                 trx,
               );
             }),
@@ -130,7 +135,7 @@ const adapters: Adapter[] = [
           sequelize.transaction((transaction) =>
             body(transaction, async (id) => {
               await sequelize.query(
-                `INSERT INTO ${orders(prefix)} VALUES (?)`,
+                `INSERT INTO ${ordersTable(prefix)} VALUES (?)`,
                 {
                   replacements: [id],
                   transaction,
@@ -151,7 +156,7 @@ const adapters: Adapter[] = [
         store: new MysqlStore({ pool, tablePrefix: prefix }),
         transact: connectionTransact(
           () => pool.getConnection(),
-          `INSERT INTO ${orders(prefix)} VALUES (?)`,
+          `INSERT INTO ${ordersTable(prefix)} VALUES (?)`,
         ),
         close: () => pool.end(),
       };
@@ -171,24 +176,13 @@ describeMysql(
       await dropTestTables();
     });
 
-    /** Whether the order row is there, seen from outside any transaction. */
-    const orderCommitted = async (prefix: string, id: string) => {
-      const [rows] = await checker.query(
-        `SELECT 1 FROM ${orders(prefix)} WHERE id = ?`,
-        [id],
-      );
-      return (rows as unknown[]).length === 1;
-    };
-
     describe.each(adapters)('%s', (_name, open) => {
       let app: App;
       let prefix: string;
 
       beforeAll(async () => {
         prefix = testPrefix();
-        await checker.query(
-          `CREATE TABLE ${orders(prefix)} (id VARCHAR(64) PRIMARY KEY)`,
-        );
+        await createOrders(checker, prefix);
         app = await open(prefix);
         await app.store.init();
       }, 120_000);
@@ -196,15 +190,15 @@ describeMysql(
       afterAll(async () => {
         await app.store.close();
         await app.close();
-        await checker.query(`DROP TABLE IF EXISTS ${orders(prefix)}`);
+        await dropOrders(checker, prefix);
       });
 
       transactionStartCases({
         store: () => app.store,
         transact: (body) => app.transact(body),
-        orderCommitted: (id) => orderCommitted(prefix, id),
+        orderCommitted: (id) => orderCommitted(checker, prefix, id),
         insertOrder: async (id) => {
-          await checker.query(`INSERT INTO ${orders(prefix)} VALUES (?)`, [id]);
+          await insertOrder(checker, prefix, id);
         },
         shares: 'connection',
         wakesOnCommit: false,

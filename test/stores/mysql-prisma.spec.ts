@@ -26,6 +26,13 @@ import {
   prefixedMysqlFactory,
   testPrefix,
 } from '../support/mysql';
+import {
+  createOrders,
+  dropOrders,
+  insertOrder,
+  orderCommitted,
+  ordersTable,
+} from '../support/mysql-orders';
 
 const url = mysqlUrl!;
 
@@ -70,8 +77,6 @@ function mariadbConfig(from: string) {
   };
 }
 
-const orders = (prefix: string) => `\`${prefix}orders\``;
-
 describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
   let checker: Pool;
   let pool: MariadbPool;
@@ -87,23 +92,12 @@ describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
     await dropTestTables();
   });
 
-  /** Whether the order row is there, seen from outside any transaction. */
-  const orderCommitted = async (prefix: string, id: string) => {
-    const [rows] = await checker.query(
-      `SELECT 1 FROM ${orders(prefix)} WHERE id = ?`,
-      [id],
-    );
-    return (rows as unknown[]).length === 1;
-  };
-
   describe('starting in the tx of an interactive prisma.$transaction()', () => {
     let store: MysqlStore;
     let prefix: string;
     beforeAll(async () => {
       prefix = testPrefix();
-      await checker.query(
-        `CREATE TABLE ${orders(prefix)} (id VARCHAR(64) PRIMARY KEY)`,
-      );
+      await createOrders(checker, prefix);
       store = new MysqlStore({
         prisma,
         mariadbPool: pool,
@@ -113,7 +107,7 @@ describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
     }, 120_000);
     afterAll(async () => {
       await store?.close();
-      await checker.query(`DROP TABLE IF EXISTS ${orders(prefix)}`);
+      await dropOrders(checker, prefix);
     });
 
     /** The app's transaction: its order row and what `body` does, rolled back if `body` throws. */
@@ -126,7 +120,7 @@ describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
       prisma.$transaction((tx) =>
         body(tx, async (id) => {
           await tx.$executeRawUnsafe(
-            `INSERT INTO ${orders(prefix)} VALUES (?)`,
+            `INSERT INTO ${ordersTable(prefix)} VALUES (?)`,
             id,
           );
         }),
@@ -135,9 +129,9 @@ describeMysql('MysqlStore on Prisma (@prisma/adapter-mariadb)', () => {
     const fulfil = transactionStartCases({
       store: () => store,
       transact: (body) => transact(body),
-      orderCommitted: (id) => orderCommitted(prefix, id),
+      orderCommitted: (id) => orderCommitted(checker, prefix, id),
       insertOrder: async (id) => {
-        await checker.query(`INSERT INTO ${orders(prefix)} VALUES (?)`, [id]);
+        await insertOrder(checker, prefix, id);
       },
       shares: 'pool',
       wakesOnCommit: false,
