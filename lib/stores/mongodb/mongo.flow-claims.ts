@@ -4,8 +4,10 @@ import type { WorkflowDocument } from './mongo.documents';
 import {
   FLOW_CANDIDATE_PROJECTION,
   type FlowCandidate,
+  type FlowGate,
   type MongoFlowControl,
 } from './mongo.flow-control';
+import type { Admission } from './mongo.flow-documents';
 import { skipNewerVersions } from './mongo.versions';
 
 /**
@@ -31,8 +33,10 @@ const SPARE_CANDIDATES = 4;
 /**
  * A claim with flow limits: reads ready workflows in claim order (leaving out those of a name
  * or key the claim knows to be at its limit), takes each one's slots and start number first
- * (`FlowGate.admit`), then wins it (`arbiter`), giving back what it took if it loses. Looks at
- * no more than `4 × leases + 20` candidates.
+ * (`FlowGate.admit`), then wins it (`arbiter`), giving back what it took if it loses. The
+ * admissions go one after another (each sees what the last took); each win is sent as soon as
+ * its admission is in, while the next candidate is admitted, so a batch of N waits for about N
+ * round trips rather than 2N. Looks at no more than `4 × leases + 20` candidates.
  */
 export async function claimLimited(
   workflows: Collection<WorkflowDocument>,
@@ -70,29 +74,86 @@ export async function claimLimited(
     read(firstLimit, []),
   ]);
   const most = leases.length * 4 + 20;
+  // Leases not given to a candidate being won, used last first.
+  const free = [...leases].reverse();
   let next: FlowCandidate[] | undefined = firstRead;
-  while (claimed.length < leases.length && passed.length < most) {
-    const limit = leases.length - claimed.length + SPARE_CANDIDATES;
+  while (free.length > 0 && passed.length < most) {
+    const limit = free.length + SPARE_CANDIDATES;
     const candidates = next ?? (await read(limit, gate.exclusions()));
     const asked = next ? firstLimit : limit;
     next = undefined;
-    for (const candidate of candidates) {
-      if (claimed.length >= leases.length) break;
-      passed.push(candidate._id);
-      if (gate.refuses(candidate)) continue;
-      const lease = leases[claimed.length];
-      const admission = await gate.admit(candidate, lease);
-      if (!admission) continue;
-      let won: ClaimedWorkflow | undefined;
-      try {
-        won = await arbiter(candidate, lease);
-      } finally {
-        if (!won) await gate.giveBack(admission).catch(() => undefined);
-      }
-      if (!won) continue;
-      control.took(won.id, lease.token, admission);
-      claimed.push(won);
-    }
+    const wins: Promise<ClaimedWorkflow | undefined>[] = [];
+    const admitting = admitAll(
+      candidates,
+      free,
+      passed,
+      gate,
+      (candidate, lease, admission) =>
+        wins.push(
+          win(control, gate, arbiter, candidate, lease, admission, free),
+        ),
+    );
+    // Those won are kept, in claim order, whatever else failed: every win sent is awaited.
+    const [admitted] = await Promise.allSettled([admitting]);
+    const settled = await Promise.allSettled(wins);
+    for (const result of settled)
+      if (result.status === 'fulfilled' && result.value)
+        claimed.push(result.value);
+    const failed = [admitted, ...settled].find(
+      (result) => result.status === 'rejected',
+    );
+    if (failed) throw failed.reason;
     if (candidates.length < asked) break;
   }
+}
+
+/** Admits the candidates in turn while leases are free, handing each admitted one to `admitted`. */
+async function admitAll(
+  candidates: readonly FlowCandidate[],
+  free: Lease[],
+  passed: string[],
+  gate: FlowGate,
+  admitted: (
+    candidate: FlowCandidate,
+    lease: Lease,
+    admission: Admission,
+  ) => void,
+): Promise<void> {
+  for (const candidate of candidates) {
+    if (free.length === 0) break;
+    passed.push(candidate._id);
+    if (gate.refuses(candidate)) continue;
+    const lease = free.pop()!;
+    const admission = await gate
+      .admit(candidate, lease)
+      .catch((error: unknown) => {
+        free.push(lease);
+        throw error;
+      });
+    if (admission) admitted(candidate, lease, admission);
+    else free.push(lease);
+  }
+}
+
+/** Wins an admitted candidate, or gives back its slots and starts and its lease. */
+async function win(
+  control: MongoFlowControl,
+  gate: FlowGate,
+  arbiter: Arbiter,
+  candidate: FlowCandidate,
+  lease: Lease,
+  admission: Admission,
+  free: Lease[],
+): Promise<ClaimedWorkflow | undefined> {
+  let won: ClaimedWorkflow | undefined;
+  try {
+    won = await arbiter(candidate, lease);
+  } finally {
+    if (!won) {
+      free.push(lease);
+      await gate.giveBack(admission).catch(() => undefined);
+    }
+  }
+  if (won) control.took(won.id, lease.token, admission);
+  return won;
 }
