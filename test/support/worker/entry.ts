@@ -74,15 +74,29 @@ function progressReporter() {
 const isSleep = (step: unknown): boolean =>
   (step as { kind?: string } | undefined)?.kind === 'sleep';
 
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
+
 function stats(): WorkerStats {
-  (globalThis as { gc?: () => void }).gc?.();
+  collect();
+  const memory = process.memoryUsage();
   return {
-    rssBytes: process.memoryUsage().rss,
-    heapUsedBytes: process.memoryUsage().heapUsed,
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
     timers: process
       .getActiveResourcesInfo()
       .filter((resource) => resource === 'Timeout').length,
   };
+}
+
+/** `stats()` at once, or after a first collection and `settleMs` of quiet. */
+function settledStats(settleMs: number | undefined): void {
+  if (settleMs === undefined) {
+    send({ type: 'stats', stats: stats() });
+    return;
+  }
+  collect();
+  setTimeout(() => send({ type: 'stats', stats: stats() }), settleMs);
 }
 
 async function main(): Promise<void> {
@@ -110,7 +124,7 @@ async function main(): Promise<void> {
   }
   engine.startWorker();
   process.on('message', (message: ToWorker) => {
-    if (message.type === 'stats') send({ type: 'stats', stats: stats() });
+    if (message.type === 'stats') settledStats(message.settleMs);
     else startHere(engine, message);
   });
   process.once('SIGTERM', () => {

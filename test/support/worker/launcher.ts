@@ -120,11 +120,14 @@ export class WorkerProcess {
     });
   }
 
-  async stats(): Promise<WorkerStats> {
+  /** The worker's memory and timers after a collection; `settleMs`: see `ToWorker`'s `stats`. */
+  async stats(settleMs?: number): Promise<WorkerStats> {
     const answer = new Promise<WorkerStats>((resolve) => {
       this.pendingStats = resolve;
     });
-    this.send({ type: 'stats' });
+    this.send(
+      settleMs === undefined ? { type: 'stats' } : { type: 'stats', settleMs },
+    );
     return answer;
   }
 

@@ -28,12 +28,18 @@ export type WorkflowSet = (options: unknown) => Record<string, WorkflowHandler>;
 export interface WorkerStats {
   rssBytes: number;
   heapUsedBytes: number;
+  /** The heap V8 holds from the system, used or not (`process.memoryUsage().heapTotal`). */
+  heapTotalBytes?: number;
   /** Live `setTimeout`/`setInterval` timers (`process.getActiveResourcesInfo()`). */
   timers: number;
 }
 
 export type ToWorker =
-  | { type: 'stats' }
+  /**
+   * Report `WorkerStats`. With `settleMs`: collect, wait that long (the collector's background
+   * threads return the pages it freed to the system meanwhile), collect again, then read.
+   */
+  | { type: 'stats'; settleMs?: number }
   /** Start workflows from inside the worker (a memory store cannot be reached from outside). */
   | { type: 'start'; workflow: string; count: number; prefix: string };
 
