@@ -48,12 +48,20 @@ export interface ContenderFigures {
 
 export interface PeerSizes {
   rounds: number;
+  /** Workflows at once in each contender's unmeasured warm-up session; default `throughput`. */
+  warmUp?: number;
   throughput: number;
   latency: number;
   costs: number;
 }
 
 export const PEER_SIZES: Record<'quick' | 'full', PeerSizes> = {
-  full: { rounds: 5, throughput: 3_000, latency: 300, costs: 200 },
+  full: {
+    rounds: 5,
+    warmUp: 1_000,
+    throughput: 3_000,
+    latency: 300,
+    costs: 200,
+  },
   quick: { rounds: 2, throughput: 1_000, latency: 100, costs: 50 },
 };

@@ -9,10 +9,10 @@ import type {
 } from './contender';
 
 /**
- * The contenders, interleaved: round after round, each contender in turn (ours, DBOS, BullMQ,
- * ours, …) runs N workflows at once, then M one at a time, on fresh data of its own, so that
- * whatever else loads the machine meanwhile falls on all alike. Then, once each, the cost of a
- * workflow where a contender has a meter.
+ * The contenders, interleaved: first an unmeasured warm-up session each, then round after round,
+ * each contender in turn (ours, DBOS, BullMQ, ours, …) runs N workflows at once, then M one at a
+ * time, on fresh data of its own, so that whatever else loads the machine meanwhile falls on all
+ * alike. Then, once each, the cost of a workflow where a contender has a meter.
  */
 export async function runRounds(
   contenders: Contender[],
@@ -32,6 +32,7 @@ export async function runRounds(
       p99Ms: 0,
     };
   }
+  for (const contender of contenders) await warmUp(contender, sizes, progress);
   for (let r = 1; r <= sizes.rounds; r++) {
     for (const contender of contenders) {
       const started = process.hrtime.bigint();
@@ -71,6 +72,30 @@ export async function runRounds(
     }
   }
   return figures;
+}
+
+/**
+ * One session of the round's workflows whose figures are dropped: the process's first run of a
+ * contender's code is slower (V8 has not compiled it yet: twice the CPU per workflow of a warm run
+ * for our SQLite store and for BullMQ alike), and without it that cost would fall on the first
+ * measured rounds, which with the quick run's two rounds is one of the two figures.
+ */
+async function warmUp(
+  contender: Contender,
+  sizes: PeerSizes,
+  progress: (line: string) => void,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const session = await contender.open('warmup');
+  try {
+    await session.throughput(sizes.warmUp ?? sizes.throughput);
+    await session.oneAtATime('threeSteps', sizes.latency);
+  } finally {
+    await session.close();
+  }
+  progress(
+    `peers, warm-up: ${contender.label} (${round(elapsedMs(started) / 1000, 1)} s)`,
+  );
 }
 
 /** The middle value, or the mean of the two middle values. */
