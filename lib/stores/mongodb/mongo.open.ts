@@ -10,6 +10,7 @@ import {
 import type { ClaimDocument, WorkflowDocument } from './mongo.documents';
 import { type FlowDocument, MongoFlowControl } from './mongo.flow-control';
 import { ensureFlowIndexes } from './mongo.flow-setup';
+import { ensureListIndexes } from './mongo.list-filters';
 import { MongoOperations } from './mongo.operations';
 import { MONGO_DEFAULTS, type MongoStoreOptions } from './mongo.options';
 import { ensureRetentionIndex, MongoRetention } from './mongo.retention';
@@ -81,6 +82,7 @@ export async function openMongo(
   const flowDocs = database.collection<FlowDocument>(`${prefix}flow`);
   await ensureWorkflowIndexes(workflows);
   await ensureFlowIndexes(workflows, flowDocs);
+  await ensureListIndexes(workflows);
   const flow = new MongoFlowControl(flowDocs, workflows);
   await ensureRetentionIndex(workflows);
   await ensureLeasedIndex(workflows);

@@ -8,6 +8,7 @@ import {
 import { parentField } from './mysql.children';
 import type { MysqlQuery } from './mysql.connection';
 import { flowFields } from './mysql.flow-control';
+import { mysqlListSql } from './mysql.list-indexes';
 import { keyOf, type MysqlNames } from './mysql.names';
 import { optionalText, text, toStoredSteps, toSummary } from './mysql.rows';
 import { signalsOf, waitingField } from './mysql.signals';
@@ -56,45 +57,8 @@ export class MysqlReads {
   }
 
   async listWorkflows(query: WorkflowQuery): Promise<WorkflowSummaryRecord[]> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      values.push(query.status);
-    }
-    if (query.name !== undefined) {
-      where.push('name = ?');
-      values.push(query.name);
-    }
-    if (query.version !== undefined) {
-      where.push('version = ?');
-      values.push(query.version);
-    }
-    if (query.waiting !== undefined) {
-      where.push('waiting_kind = ?');
-      values.push(query.waiting);
-    }
-    if (query.priority !== undefined) {
-      where.push('priority = ?');
-      values.push(query.priority);
-    }
-    if (query.concurrencyKey !== undefined) {
-      where.push('concurrency_key = ?');
-      values.push(query.concurrencyKey);
-    }
-    if (query.after) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      values.push(query.after.createdAt, query.after.createdAt, query.after.id);
-    }
-    values.push(query.limit);
-    const { sets } = await this.query(
-      `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at, version,
-        waiting_for, priority, concurrency_key
-      FROM ${this.names.workflows}
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, id DESC LIMIT ?`,
-      values,
-    );
+    const { text: listSql, values } = mysqlListSql(this.tablePrefix, query);
+    const { sets } = await this.query(listSql, values);
     return (sets[0] ?? []).map((row) => ({
       ...toSummary(row),
       ...waitingField(row),

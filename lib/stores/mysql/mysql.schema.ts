@@ -5,6 +5,7 @@ import { childrenMigration } from './mysql.children';
 import { compensationMigration } from './mysql.compensation';
 import { deadlinesMigration } from './mysql.deadlines';
 import { flowMigration } from './mysql.flow-control';
+import { listIndexesMigration } from './mysql.list-indexes';
 import { retentionMigration } from './mysql.retention';
 import { mysqlNames } from './mysql.names';
 import { mysqlProcedures } from './mysql.procedures';
@@ -18,7 +19,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -103,6 +104,8 @@ export function migrationStatements(prefix: string): string[] {
     ...activityMigration(prefix),
     // 7: compensation (records' kind widened, the cancel that compensates).
     ...compensationMigration(prefix),
+    // 11: the indexes of the lists by priority and by concurrency key (mysql.list-indexes.ts).
+    ...listIndexesMigration(prefix),
     // 8: claims read through the ready indexes (mysql.flow-control.ts), procedures made again.
     // 9: inserts, steps and finishes of many workflows in one call (mysql.batch-*.ts).
     // 10: a claim leaves a compensating workflow `compensating` (procedures made again).

@@ -8,12 +8,13 @@ import { deadlinesMigration } from './postgres.deadlines';
 import { flowMigration } from './postgres.flow-control';
 import { activityMigration } from './postgres.activity';
 import { endedMigration } from './postgres.ended';
+import { listIndexesMigration } from './postgres.list-indexes';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -85,6 +86,8 @@ const migrations = (schema: string): string[][] => [
   activityMigration(schema),
   // 11: when each workflow ended, its index, and room on each page (postgres.ended.ts).
   endedMigration(schema),
+  // 12: the indexes of the lists by priority and by concurrency key (postgres.list-indexes.ts).
+  listIndexesMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

@@ -10,6 +10,7 @@ import { asError } from './sqlite.group-commit';
 import { SQLITE_DEFAULTS, type SqliteStoreOptions } from './sqlite.options';
 import { addMissingColumns, sqliteSchema } from './sqlite.schema';
 import { sqliteFlowIndexes } from './sqlite.flow-control';
+import { sqliteListIndexes } from './sqlite.list-indexes';
 import { sqliteSignalsIndexes } from './sqlite.signals';
 import { SqliteStatements } from './sqlite.statements';
 
@@ -149,6 +150,7 @@ export class SqliteConnection {
       addMissingColumns(db, prefix);
       db.exec(sqliteSignalsIndexes(prefix));
       db.exec(sqliteFlowIndexes(prefix));
+      db.exec(sqliteListIndexes(prefix));
       db.exec(sqliteActivityIndexes(prefix));
       checkWritable(db);
       return {

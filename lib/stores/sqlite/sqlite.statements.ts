@@ -12,6 +12,7 @@ import {
 } from './sqlite.flow-control';
 import { SqliteRetentionStatements } from './sqlite.retention';
 import { SqliteCompensationStatements } from './sqlite.compensation';
+import { keyListIndex } from './sqlite.list-indexes';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -223,6 +224,7 @@ export class SqliteStatements {
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
                 version, waiting_for, priority, concurrency_key
          FROM ${this.workflows}
+         ${shape.concurrencyKey ? `INDEXED BY ${keyListIndex(this.workflows)}` : ''}
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at DESC, id DESC LIMIT @limit`,
       );

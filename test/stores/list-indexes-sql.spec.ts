@@ -1,0 +1,271 @@
+import { MysqlStore } from '@lidex/nestjs/mysql';
+import { PostgresStore } from '@lidex/nestjs/postgres';
+import { mysqlListSql } from '../../lib/stores/mysql/mysql.list-indexes';
+import { SCHEMA_VERSION as MYSQL_SCHEMA_VERSION } from '../../lib/stores/mysql/mysql.schema';
+import { SCHEMA_VERSION as PG_SCHEMA_VERSION } from '../../lib/stores/postgres/postgres.schema';
+import { postgresStatements } from '../../lib/stores/postgres/postgres.statements';
+import {
+  KEY,
+  label,
+  PRIORITY,
+  ROWS,
+  SHAPES,
+  STATUS,
+  type Shape,
+} from '../support/list-shapes';
+import {
+  describeMysql,
+  dropTestTables,
+  mysqlSql,
+  mysqlUrl,
+  testPrefix,
+} from '../support/mysql';
+import {
+  describePostgres,
+  dropTestSchemas,
+  postgresUrl,
+  sql,
+  testSchema,
+} from '../support/postgres';
+
+/*
+ * The dashboard's Priority and Key filters list through `list({ priority })` and
+ * `list({ concurrencyKey })`, alone and with the status and name filters, every 2 s: among many
+ * workflows each page is read through an index (newest first, the id tie-break, the cursor),
+ * never a whole table. PostgreSQL reads one filter's index in list order; MySQL sorts the rows
+ * the index found (see below).
+ */
+
+describePostgres('PostgreSQL: filtered lists', () => {
+  let store: PostgresStore;
+  let schema: string;
+
+  beforeAll(async () => {
+    schema = testSchema();
+    store = new PostgresStore({ url: postgresUrl!, schema });
+    await store.init();
+    // The plans read the statistics of the ANALYZE below, not of an autovacuum's run meanwhile.
+    await sql(
+      `ALTER TABLE "${schema}".workflows SET (autovacuum_enabled = false)`,
+    );
+    await sql(
+      `INSERT INTO "${schema}".workflows
+         (id, name, status, input, ready_at, priority, concurrency_key, created_at, updated_at)
+       SELECT 'w' || i, 'wf' || (i % 4),
+         CASE i % 10 WHEN 0 THEN 'aborted' WHEN 1 THEN 'idle' ELSE 'finished' END, '1',
+         CASE i % 10 WHEN 1 THEN i END, CASE i % 7 WHEN 0 THEN 5 ELSE 0 END,
+         CASE WHEN i % 41 = 0 THEN 'big' WHEN i % 2 = 0 THEN 'k' || (i % 500) END, i, i
+       FROM generate_series(1, $1::int) i`,
+      [ROWS],
+    );
+    await sql(`ANALYZE "${schema}".workflows`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await dropTestSchemas();
+  });
+
+  const plan = async (shape: Shape, after: boolean): Promise<string> => {
+    const { text } = postgresStatements(schema).list({
+      status: shape.status === true,
+      name: shape.name === true,
+      after,
+      priority: shape.priority,
+      concurrencyKey: shape.concurrencyKey,
+    });
+    const values = [
+      ...(shape.status ? [STATUS] : []),
+      ...(shape.name ? ['wf2'] : []),
+      ...(shape.priority ? [PRIORITY] : []),
+      ...(shape.concurrencyKey ? [KEY] : []),
+      ...(after ? [ROWS / 2, 'w1'] : []),
+      51,
+    ];
+    return (await sql<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values))
+      .map((row) => row['QUERY PLAN'])
+      .join('\n');
+  };
+
+  /**
+   * The index each shape reads. One filter, or the priority with the status: that filter's index
+   * in list order, the first page read and no more. Two of them, or the key with the name: the
+   * planner reads the rows matching both through one of the new indexes (or a bitmap of two)
+   * in list order, or sorts those few: never the whole table.
+   */
+  const expected = (shape: Shape): RegExp => {
+    const ordered = (index: string) =>
+      new RegExp(`^Limit.*\\n\\s+->\\s+Index Scan Backward using ${index} `);
+    const filters = Object.keys(shape).join('+');
+    if (filters === 'priority') return ordered('workflows_priority_newest');
+    if (filters === 'concurrencyKey') return ordered('workflows_key_newest');
+    if (filters === 'priority+status')
+      return ordered('workflows_status_priority');
+    if (filters === 'priority+name')
+      return ordered('workflows_(name|priority_newest)');
+    return /(Index Scan Backward using|Bitmap Index Scan on) workflows_(key_newest|status_priority|priority_newest) /;
+  };
+
+  it('reads an index in list order, or sorts only the few rows an index found', async () => {
+    const plans: Record<string, string> = {};
+    const wanted: Record<string, unknown> = {};
+    for (const shape of SHAPES) {
+      for (const after of [false, true]) {
+        plans[label(shape, after)] = await plan(shape, after);
+        wanted[label(shape, after)] = expect.stringMatching(expected(shape));
+      }
+    }
+    expect(plans).toEqual(wanted);
+    expect(Object.values(plans).join('\n')).not.toContain('Seq Scan');
+  });
+
+  it('adds the indexes to a schema made before them', async () => {
+    const older = testSchema();
+    const first = new PostgresStore({ url: postgresUrl!, schema: older });
+    await first.init();
+    await first.close();
+    const indexes = async () =>
+      (
+        await sql<{ indexname: string }>(
+          `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname IN
+            ('workflows_priority_newest', 'workflows_status_priority', 'workflows_key_newest')
+           ORDER BY indexname`,
+          [older],
+        )
+      ).map((row) => row.indexname);
+    for (const index of await indexes())
+      await sql(`DROP INDEX "${older}".${index}`);
+    await sql(
+      `UPDATE "${older}".schema_version SET version = ${PG_SCHEMA_VERSION - 1}`,
+    );
+    expect(await indexes()).toEqual([]);
+    const upgraded = new PostgresStore({ url: postgresUrl!, schema: older });
+    await upgraded.init();
+    await upgraded.close();
+    expect(await indexes()).toEqual([
+      'workflows_key_newest',
+      'workflows_priority_newest',
+      'workflows_status_priority',
+    ]);
+    // The whole migration again, on the current schema: nothing changes, nothing fails.
+    await sql(PostgresStore.migrationSql({ schema: older }));
+    expect(await indexes()).toHaveLength(3);
+  });
+});
+
+/** 0 .. 99,999 from five cross-joined digit tables (no recursive CTE limit to raise). */
+const DIGITS = `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+  UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7
+  UNION ALL SELECT 8 UNION ALL SELECT 9)`;
+const NUMBERS = `SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d AS i
+  FROM ${DIGITS} a, ${DIGITS} b, ${DIGITS} c, ${DIGITS} e, ${DIGITS} f`;
+
+describeMysql('MySQL: filtered lists', () => {
+  let store: MysqlStore;
+  let prefix: string;
+
+  beforeAll(async () => {
+    prefix = testPrefix();
+    store = new MysqlStore({
+      url: mysqlUrl!,
+      tablePrefix: prefix,
+      poolSize: 2,
+    });
+    await store.init();
+    await mysqlSql(
+      `INSERT INTO \`${prefix}workflows\`
+         (id_key, id, name, status, input, ready_at, priority, concurrency_key, created_at,
+          updated_at)
+       SELECT UNHEX(SHA2(CONCAT('w', i), 256)), CONCAT('w', i), CONCAT('wf', i % 4),
+         CASE i % 10 WHEN 0 THEN 'aborted' WHEN 1 THEN 'idle' ELSE 'finished' END, '1',
+         CASE i % 10 WHEN 1 THEN i END, CASE i % 7 WHEN 0 THEN 5 ELSE 0 END,
+         CASE WHEN i % 41 = 0 THEN 'big' WHEN i % 2 = 0 THEN CONCAT('k', i % 500) END, i, i
+       FROM (${NUMBERS}) n WHERE i >= 1 AND i <= ?`,
+      [ROWS],
+    );
+    await mysqlSql(`ANALYZE TABLE \`${prefix}workflows\``);
+  }, 60_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await dropTestTables();
+  });
+
+  const plan = async (shape: Shape, after: boolean): Promise<string[]> => {
+    const { text, values } = mysqlListSql(prefix, {
+      ...(shape.status ? { status: STATUS } : {}),
+      ...(shape.name ? { name: 'wf2' } : {}),
+      ...(shape.priority ? { priority: PRIORITY } : {}),
+      ...(shape.concurrencyKey ? { concurrencyKey: KEY } : {}),
+      ...(after ? { after: { createdAt: ROWS / 2, id: 'w1' } } : {}),
+      limit: 51,
+    });
+    const rows = await mysqlSql<{
+      type: string;
+      key: string | null;
+      Extra: string | null;
+    }>(`EXPLAIN ${text}`, values);
+    return rows.map((row) => `${row.type} ${row.key} ${row.Extra ?? ''}`);
+  };
+
+  /*
+   * MySQL sorts what the index found (`Using filesort`), as for every list: an id is a
+   * MEDIUMTEXT, indexed by a prefix, which cannot order. The index bounds that to the rows of
+   * the filters, never the whole table. One filter: its index. Two: any index that leads with
+   * a filtered column (or two merged), as its sampled estimates choose; never the newest alone.
+   */
+  it('reads the rows of the filters through an index, never the whole table', async () => {
+    const plans: Record<string, string[]> = {};
+    const wanted: Record<string, unknown> = {};
+    for (const shape of SHAPES) {
+      const filters = Object.keys(shape).join('+');
+      for (const after of [false, true]) {
+        plans[label(shape, after)] = await plan(shape, after);
+        wanted[label(shape, after)] = [
+          expect.stringMatching(
+            filters === 'priority'
+              ? /^(ref|range) workflows_priority_newest /
+              : filters === 'concurrencyKey'
+                ? /^(ref|range) workflows_key_newest /
+                : /^(ref|range|index_merge) workflows_(?!newest )/,
+          ),
+        ];
+      }
+    }
+    expect(plans).toEqual(wanted);
+  });
+
+  it('adds the indexes to tables of the previous schema version', async () => {
+    const older = testPrefix();
+    const first = new MysqlStore({ url: mysqlUrl!, tablePrefix: older });
+    await first.init();
+    await first.close();
+    const indexes = async () =>
+      (
+        await mysqlSql<{ INDEX_NAME: string }>(
+          `SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS
+           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME IN
+             ('workflows_priority_newest', 'workflows_status_priority', 'workflows_key_newest')
+           ORDER BY INDEX_NAME`,
+          [`${older}workflows`],
+        )
+      ).map((row) => row.INDEX_NAME);
+    for (const index of await indexes())
+      await mysqlSql(`DROP INDEX ${index} ON \`${older}workflows\``);
+    await mysqlSql(
+      `UPDATE \`${older}schema_version\` SET version = ${MYSQL_SCHEMA_VERSION - 1}`,
+    );
+    expect(await indexes()).toEqual([]);
+    const upgraded = new MysqlStore({ url: mysqlUrl!, tablePrefix: older });
+    await upgraded.init();
+    await upgraded.close();
+    expect(await indexes()).toEqual([
+      'workflows_key_newest',
+      'workflows_priority_newest',
+      'workflows_status_priority',
+    ]);
+    expect(
+      await mysqlSql(`SELECT version FROM \`${older}schema_version\``),
+    ).toEqual([{ version: MYSQL_SCHEMA_VERSION }]);
+  });
+});
