@@ -111,6 +111,7 @@ export function wireEngine(
     monotonic,
     clock,
     expectReady: (readyAt) => worker.expectReady(readyAt),
+    unhandled: new Set(),
     checkClock: () => check.check(),
     appClock: own,
     ended: (workflowId) => ends.ended(workflowId),

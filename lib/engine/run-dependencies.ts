@@ -43,6 +43,8 @@ export interface RunDependencies {
     parent: ParentLink,
     timeoutMs: number | undefined,
   ) => Promise<boolean>;
+  /** The workflow names this instance has handed back for want of a handler (warned once each). */
+  unhandled: Set<string>;
   /** The version this instance runs of each workflow it has a handler for (claims skip newer). */
   versions: ReadonlyMap<string, number>;
   /** The flow limits this instance applies to each workflow it has a handler for. */

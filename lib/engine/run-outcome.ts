@@ -38,22 +38,26 @@ export async function recordOutcome(
     await fail(writer, deps, outcome.error, deadline, parent, compensateAbort);
 }
 
-/** No handler for this workflow here (an older version): hand it back for another to run. */
+/**
+ * No handler for this workflow here (an older version): hand it back for another to run, no
+ * sooner than a poll later (so that a worker never claims it again and again), warning once per
+ * name and then only at debug.
+ */
 export async function releaseUnhandled(
   writer: RunWriter,
   deps: RunDependencies,
   workflowName: string,
   deadline: RunDeadline,
 ): Promise<void> {
-  const { store, options, logger, now } = deps;
-  logger.warn(
-    messages.noHandler(
-      writer.workflowId,
-      workflowName,
-      options.retryIntervalMs,
-    ),
-  );
-  const readyAt = deadline.cap(now() + options.retryIntervalMs);
+  const { store, options, logger, now, unhandled } = deps;
+  const backInMs = Math.max(options.retryIntervalMs, options.pollIntervalMs);
+  const message = messages.noHandler(writer.workflowId, workflowName, backInMs);
+  if (unhandled.has(workflowName)) logger.debug?.(message);
+  else {
+    unhandled.add(workflowName);
+    logger.warn(message);
+  }
+  const readyAt = deadline.cap(now() + backInMs);
   await writer.write(() =>
     store.releaseLease(writer.workflowId, writer.leaseToken, {
       readyAt,

@@ -5,7 +5,10 @@ import {
   Workflow,
 } from '@lidex/nestjs';
 import { messages } from '../../lib/lidex.messages';
+import { join } from 'node:path';
+import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { makeEngine } from '../support/engine-harness';
+import { tempDir } from '../support/temp-dir';
 
 describe('workflow versions: bad input', () => {
   it('refuses a version that is not an integer of 1 or more, in @Workflow(), register() and start()', () => {
@@ -77,5 +80,40 @@ describe('workflow versions: bad input', () => {
     expect(logger.messages('warn')).toContain(
       messages.noHandler('elsewhere', 'not-here', 60_000),
     );
+  });
+
+  it('hands such a workflow back no sooner than a poll later, and warns once, even with retryIntervalMs 0', async () => {
+    // SQLite, not memory: on the memory store the old loop of claim and release never let a
+    // timer run, so this test would hang rather than fail.
+    const dir = tempDir('lidex-unhandled-');
+    const store = new SqliteStore({ path: join(dir.path, 'lidex.sqlite') });
+    try {
+      await store.init();
+      await store.insertWorkflow({
+        id: 'elsewhere',
+        name: 'not-here',
+        input: 'null',
+        now: Date.now(),
+      });
+      const { engine, logger } = makeEngine(
+        { ship: () => Promise.resolve() },
+        { store, retryIntervalMs: 0, pollIntervalMs: 100 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await engine.stopWorker();
+      const stored = await store.getWorkflow('elsewhere');
+      // About one claim a poll (10 in the second), not one after another with no pause.
+      expect(stored!.attempts).toBeGreaterThanOrEqual(2);
+      expect(stored!.attempts).toBeLessThanOrEqual(15);
+      const warned = logger
+        .messages('warn')
+        .filter((message) => message.includes('"not-here"'));
+      expect(warned).toEqual([
+        messages.noHandler('elsewhere', 'not-here', 100),
+      ]);
+    } finally {
+      await store.close();
+      dir.remove();
+    }
   });
 });
