@@ -11,8 +11,7 @@ const ENDED = `status IN ('finished', 'aborted', 'cancelled')`;
 /**
  * The index the step latency chart reads through: steps by when they were recorded (partial:
  * only steps with a start time). Created workflows are read through `workflows_newest`; ended ones
- * through `workflows_status` (a seek per ended status, then every ended workflow kept is read:
- * bounded by retention, not by the hour).
+ * through `workflows_ended_at` (sqlite.ended.ts), a range of the window per ended status.
  */
 export const sqliteActivityIndexes = (prefix: string): string => `
 CREATE INDEX IF NOT EXISTS ${prefix}steps_recorded
@@ -47,10 +46,11 @@ export class SqliteActivityStatements {
        WHERE created_at >= @since AND created_at < @until GROUP BY b`,
     );
     const ended = db.prepare(
-      `SELECT ${bucket.replace('?', 'updated_at')} AS b, count(*) AS n,
+      `SELECT ${bucket.replace('?', 'ended_at')} AS b, count(*) AS n,
          sum(status = 'finished') AS finished
        FROM ${prefix}workflows
-       WHERE ${ENDED} AND updated_at >= @since AND updated_at < @until GROUP BY b`,
+       WHERE ${ENDED} AND ready_at IS NULL AND ended_at >= @since AND ended_at < @until
+       GROUP BY b`,
     );
     const steps = db.prepare(
       `SELECT ${bucket.replace('?', 'recorded_at')} AS b, count(*) AS n,

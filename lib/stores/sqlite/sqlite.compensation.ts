@@ -42,6 +42,7 @@ export class SqliteCompensationStatements {
       `UPDATE ${workflows}
          SET status = @status, error = COALESCE(@error, error), updated_at = @now,
              ready_at = CASE WHEN @ends = 1 THEN NULL ELSE ready_at END,
+             ended_at = CASE WHEN @ends = 1 THEN @now ELSE ended_at END,
              last_lease = CASE WHEN @ends = 1 THEN lease_token ELSE last_lease END,
              lease_token = CASE WHEN @ends = 1 THEN NULL ELSE lease_token END
        WHERE id = @id AND lease_token = @lease_token`,

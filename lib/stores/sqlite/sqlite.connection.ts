@@ -12,6 +12,7 @@ import { addMissingColumns, sqliteSchema } from './sqlite.schema';
 import { sqliteFlowIndexes } from './sqlite.flow-control';
 import { sqliteListIndexes } from './sqlite.list-indexes';
 import { sqliteSignalsIndexes } from './sqlite.signals';
+import { migrateEnded } from './sqlite.ended';
 import { SqliteStatements } from './sqlite.statements';
 
 export interface Opened {
@@ -152,6 +153,7 @@ export class SqliteConnection {
       db.exec(sqliteFlowIndexes(prefix));
       db.exec(sqliteListIndexes(prefix));
       db.exec(sqliteActivityIndexes(prefix));
+      migrateEnded(db, prefix);
       checkWritable(db);
       return {
         kind: 'open',

@@ -3,12 +3,6 @@ import { TERMINAL_STATUSES, type WorkflowPurge } from '../persistence';
 
 const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
 
-/** The index a purge reads: ended workflows of one status, oldest first. */
-export const sqliteRetentionIndex = (prefix: string): string => `
-CREATE INDEX IF NOT EXISTS ${prefix}workflows_ended
-  ON ${prefix}workflows (status, updated_at) WHERE ready_at IS NULL;
-`;
-
 /**
  * Retention in the SQLite store: deleting an ended workflow with its steps and signals, and
  * purging a batch of the oldest of one status. Compiled once per connection; each call runs in
@@ -27,12 +21,13 @@ export class SqliteRetentionStatements {
       `DELETE FROM ${workflows} WHERE id = ? AND status IN (${ENDED})`,
     );
     this.selectExists = db.prepare(`SELECT 1 FROM ${workflows} WHERE id = ?`);
-    // `ready_at IS NULL` lets the planner use the partial index; ended workflows have none.
+    // Through the index of ended workflows (sqlite.ended.ts): `ready_at IS NULL` lets the
+    // planner use that partial index; ended workflows have none.
     this.selectPurgeable = db.prepare(
       `SELECT id FROM ${workflows}
-       WHERE status = @status AND updated_at < @ended_before AND ready_at IS NULL
+       WHERE status = @status AND ended_at < @ended_before AND ready_at IS NULL
          AND status IN (${ENDED})
-       ORDER BY updated_at LIMIT @limit`,
+       ORDER BY ended_at LIMIT @limit`,
     );
     this.deleteSteps = db.prepare(
       `DELETE FROM ${prefix}steps WHERE workflow_id = ?`,

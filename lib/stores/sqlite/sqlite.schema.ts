@@ -3,7 +3,7 @@ import { versionColumn } from './sqlite.versions';
 import { traceContextColumn } from './sqlite.trace-context';
 import { sqliteSignalColumns, sqliteSignalsTable } from './sqlite.signals';
 import { sqliteFlowColumns } from './sqlite.flow-control';
-import { sqliteRetentionIndex } from './sqlite.retention';
+import { endedColumn } from './sqlite.ended';
 import { sqliteChildColumns } from './sqlite.children';
 
 /** Tables and indexes of the SQLite store; every statement is idempotent. */
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}workflows (
   deadline_at INTEGER,
   parent TEXT,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  ended_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS ${prefix}workflows_ready
   ON ${prefix}workflows (ready_at) WHERE ready_at IS NOT NULL;
@@ -52,8 +53,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}steps (
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (workflow_id, kind, step_id)
 );
-${sqliteSignalsTable(prefix)}
-${sqliteRetentionIndex(prefix)}`;
+${sqliteSignalsTable(prefix)}`;
 
 /** Columns added after the first release, for files created by it. */
 export const sqliteAddedColumns = (
@@ -74,6 +74,8 @@ export const sqliteAddedColumns = (
   // When the workflow is cancelled if it has not ended (start()'s timeoutMs).
   { table: `${prefix}workflows`, column: 'deadline_at', definition: 'INTEGER' },
   ...sqliteChildColumns(prefix),
+  // When the workflow ended, for the index of ended workflows (sqlite.ended.ts).
+  endedColumn(prefix),
 ];
 
 /** Adds the columns a file made by an earlier version lacks. */

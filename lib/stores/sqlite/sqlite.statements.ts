@@ -142,11 +142,11 @@ export class SqliteStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     );
-    // result, now, id, lease_token.
+    // result, now, now (ended_at), id, lease_token.
     this.finish = db.prepare(
       `UPDATE ${workflows}
          SET status = 'finished', result = ?, lease_token = NULL, ready_at = NULL,
-             last_lease = lease_token, updated_at = ?
+             last_lease = lease_token, updated_at = ?, ended_at = ?
        WHERE id = ? AND lease_token = ?`,
     );
     this.fail = db.prepare(
@@ -156,6 +156,8 @@ export class SqliteStatements {
                            THEN 'aborted' ELSE 'failed' END,
              ready_at = CASE WHEN @abort = 1 OR failures + 1 >= @max_failures
                              THEN NULL ELSE @retry_at END,
+             ended_at = CASE WHEN @abort = 1 OR failures + 1 >= @max_failures
+                             THEN @now END,
              error = @error, lease_token = NULL, last_lease = lease_token, updated_at = @now
        WHERE id = @id AND lease_token = @lease_token
        RETURNING status, failures`,
@@ -169,13 +171,13 @@ export class SqliteStatements {
     this.cancel = db.prepare(
       `UPDATE ${workflows}
          SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = @now,
-             error = COALESCE(@error, error), ${NOT_WAITING}
+             ended_at = @now, error = COALESCE(@error, error), ${NOT_WAITING}
        WHERE id = @id AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
     );
     this.retry = db.prepare(
       `UPDATE ${workflows}
          SET status = 'idle', failures = 0, lease_token = NULL, ready_at = @now,
-             updated_at = @now
+             updated_at = @now, ended_at = NULL
        WHERE id = @id AND status IN (${quoted(RETRYABLE_STATUSES)})`,
     );
     this.selectStatus = db.prepare(

@@ -207,8 +207,13 @@ export class SqliteStore implements Persistence {
   ): Promise<boolean> {
     return this.write(
       (sql) =>
-        sql.finish.run(finish.result, finish.now, workflowId, leaseToken)
-          .changes === 1 ||
+        sql.finish.run(
+          finish.result,
+          finish.now,
+          finish.now,
+          workflowId,
+          leaseToken,
+        ).changes === 1 ||
         letGoBy(sql, workflowId, leaseToken)?.status === 'finished',
     );
   }
