@@ -50,11 +50,11 @@ describeMysql('MysqlStore activity', () => {
     await store.init();
     await mysqlSql(
       `INSERT INTO \`${prefix}workflows\`
-        (id_key, id, name, status, input, created_at, updated_at)
+        (id_key, id, name, status, input, created_at, updated_at, ended_at)
        SELECT UNHEX(SHA2(CONCAT('old-', i), 256)), CONCAT('old-', i), 'wf', 'finished', '1',
-         ? + i, ? + i + 500
+         ? + i, ? + i + 500, ? + i + 500
        FROM (${NUMBERS}) n WHERE i < ?`,
-      [OLD_AT, OLD_AT, OLD],
+      [OLD_AT, OLD_AT, OLD_AT, OLD],
     );
     await mysqlSql(
       `INSERT INTO \`${prefix}steps\`
@@ -93,7 +93,7 @@ describeMysql('MysqlStore activity', () => {
       .map((row) => `${row.table} ${row.type} ${row.key}`);
     expect(reads).toEqual([
       `${prefix}workflows range workflows_newest`,
-      `${prefix}workflows range workflows_ended`,
+      `${prefix}workflows range workflows_ended_at`,
       `${prefix}steps range steps_recorded`,
     ]);
   });

@@ -90,6 +90,30 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     );
   });
 
+  it('keeps each lease expiry for steps written without a ready time in one call (stepKeepsLease)', async () => {
+    const runs = await claimed('kept', 4);
+    sent.length = 0;
+    const answers = await Promise.all(
+      runs.map((run) =>
+        counted.store.recordStep(
+          run.id,
+          run.leaseToken,
+          { kind: 'step', id: 'a', result: '1', recordedAt: T0 + 2 },
+          { now: T0 + 2, release: false },
+        ),
+      ),
+    );
+    expect(answers).toEqual([true, true, true, true]);
+    expect(sent).toHaveLength(1);
+    for (const run of runs) {
+      expect(await counted.store.getWorkflow(run.id)).toMatchObject({
+        readyAt: T0 + MINUTE,
+        updatedAt: T0 + 2,
+        steps: [expect.objectContaining({ id: 'a' })],
+      });
+    }
+  });
+
   it('keeps a sleep that releases the lease, and recognises it when written again after its answer was lost', async () => {
     const runs = await claimed('sleeps', 3);
     const sleep = (run: (typeof runs)[number]) =>

@@ -16,7 +16,7 @@ const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
  * they were recorded, with their start time in the index (MySQL has no partial index: the range
  * is `kind = 'step'` and the window, answered from the index alone). Added only where missing.
  * Created workflows are read through `workflows_newest` and ended ones through
- * `workflows_ended` (migration 3), each a range of the asked window: a refresh reads the
+ * `workflows_ended_at` (migration 12), each a range of the asked window: a refresh reads the
  * window's rows, however many finished workflows the tables keep.
  */
 export const activityMigration = (prefix: string): string[] =>
@@ -41,9 +41,9 @@ export function activitySql(prefix: string): string {
     FROM ${n.workflows}
     WHERE ${window('created_at')} GROUP BY b
     UNION ALL
-    SELECT 'e', ${bucket('updated_at')}, COUNT(*), SUM(status = 'finished'), 0, 0
+    SELECT 'e', ${bucket('ended_at')}, COUNT(*), SUM(status = 'finished'), 0, 0
     FROM ${n.workflows}
-    WHERE status IN (${ENDED}) AND ${window('updated_at')} GROUP BY 2
+    WHERE status IN (${ENDED}) AND ${window('ended_at')} GROUP BY 2
     UNION ALL
     SELECT 's', ${bucket('recorded_at')}, COUNT(*), 0,
       SUM(recorded_at - started_at), MAX(recorded_at - started_at)

@@ -93,8 +93,9 @@ export function batchWriteProcedure(prefix: string): {
       WHERE g.op = 'step' AND ${held}
       ON DUPLICATE KEY UPDATE workflow_key = workflow_key;
       UPDATE ${w} w JOIN ${given} ON w.id_key = ${idKey}
-      SET w.ready_at = IF(g.op = 'step', g.ready, NULL),
+      SET w.ready_at = IF(g.op = 'step', IFNULL(g.ready, w.ready_at), NULL),
           w.updated_at = g.now_ms,
+          w.ended_at = IF(g.op = 'finish', g.now_ms, w.ended_at),
           w.status = IF(g.op = 'finish', 'finished', w.status),
           w.result = IF(g.op = 'finish', g.result, w.result),
           w.last_lease = IF(g.op = 'finish' OR g.is_release = 1, g.token, w.last_lease),

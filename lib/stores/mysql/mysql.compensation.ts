@@ -77,7 +77,7 @@ function compensationProcedures(
         ELSEIF v_status IN (${CANCELLABLE}) AND v_status <> 'compensating' THEN
           UPDATE ${w}
           SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = p_now,
-              error = COALESCE(p_reason, error), ${NOT_WAITING}
+              ended_at = p_now, error = COALESCE(p_reason, error), ${NOT_WAITING}
           WHERE id_key = v_key;
           SET v_status = 'cancelled';
         END IF;
@@ -97,6 +97,7 @@ function compensationProcedures(
           UPDATE ${w}
           SET status = p_status, error = COALESCE(p_error, error), updated_at = p_now,
               ready_at = IF(p_status = 'compensating', ready_at, NULL),
+              ended_at = IF(p_status = 'compensating', ended_at, p_now),
               last_lease = IF(p_status = 'compensating', last_lease, v_token),
               lease_token = IF(p_status = 'compensating', v_token, NULL)
           WHERE id_key = v_key;

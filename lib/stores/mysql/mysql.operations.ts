@@ -31,9 +31,9 @@ export class MysqlOperations {
     await this.query(
       `UPDATE ${this.names.workflows}
       SET status = 'cancelled', lease_token = NULL, ready_at = NULL, updated_at = ?,
-          error = COALESCE(?, error), ${NOT_WAITING}
+          ended_at = ?, error = COALESCE(?, error), ${NOT_WAITING}
       WHERE id_key = ${keyOf('?')} AND status IN (${quoted(CANCELLABLE_STATUSES)})`,
-      [now, reason, workflowId],
+      [now, now, reason, workflowId],
     );
     const { sets } = await this.query(
       `SELECT status FROM ${this.names.workflows} WHERE id_key = ${keyOf('?')}`,
@@ -49,7 +49,8 @@ export class MysqlOperations {
   ): Promise<boolean | undefined> {
     const { affectedRows } = await this.query(
       `UPDATE ${this.names.workflows}
-      SET status = 'idle', failures = 0, lease_token = NULL, ready_at = ?, updated_at = ?
+      SET status = 'idle', failures = 0, lease_token = NULL, ready_at = ?, updated_at = ?,
+          ended_at = NULL
       WHERE id_key = ${keyOf('?')} AND status IN (${quoted(RETRYABLE_STATUSES)})`,
       [now, now, workflowId],
     );

@@ -84,7 +84,7 @@ export function mysqlProcedures(
       BEGIN ${declarations} ${opening} ${fence}
         IF v_token = p_token THEN
           UPDATE ${w}
-          SET ready_at = p_ready, updated_at = p_now,
+          SET ready_at = IFNULL(p_ready, ready_at), updated_at = p_now,
               last_lease = IF(p_release, v_token, last_lease),
               lease_token = IF(p_release, NULL, v_token)
           WHERE id_key = v_key;
@@ -128,7 +128,7 @@ export function mysqlProcedures(
         IF v_token = p_token THEN
           UPDATE ${w}
           SET status = 'finished', result = p_result, last_lease = v_token, lease_token = NULL,
-              ready_at = NULL, updated_at = p_now
+              ready_at = NULL, updated_at = p_now, ended_at = p_now
           WHERE id_key = v_key;
           SET v_held = TRUE;
         ELSE
@@ -151,6 +151,7 @@ export function mysqlProcedures(
           SET failures = failures + 1,
               status = IF(p_abort OR failures >= p_max, 'aborted', 'failed'),
               ready_at = IF(status = 'aborted', NULL, p_retry),
+              ended_at = IF(status = 'aborted', p_now, NULL),
               error = p_error, last_lease = v_token, lease_token = NULL, updated_at = p_now
           WHERE id_key = v_key;
           COMMIT;

@@ -5,25 +5,14 @@ import { keyOf, mysqlNames } from './mysql.names';
 const ENDED = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /**
- * Migration 3 of the MySQL store: the index a purge reads (ended workflows by status, oldest
- * first), added only when missing (MySQL has no `CREATE INDEX IF NOT EXISTS`), and the purge's
- * procedure: one bounded batch, oldest first, skipping rows another transaction holds, each
- * workflow deleted with its steps and signals in the procedure's one transaction.
+ * Migration 3 of the MySQL store: the purge's procedure: one bounded batch, oldest first, through
+ * the index of ended workflows by status and end time (migration 12, mysql.ended.ts, replaced
+ * migration 3's index on `updated_at`), skipping rows another transaction holds, each workflow
+ * deleted with its steps and signals in the procedure's one transaction.
  */
 export function retentionMigration(prefix: string): string[] {
   const n = mysqlNames(prefix);
-  const addIndex = n.procedure('add_ended_index');
   return [
-    `DROP PROCEDURE IF EXISTS ${addIndex}`,
-    `CREATE PROCEDURE ${addIndex}() BEGIN
-      IF NOT EXISTS (SELECT 1 FROM information_schema.STATISTICS
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '${prefix}workflows'
-          AND INDEX_NAME = 'workflows_ended') THEN
-        CREATE INDEX workflows_ended ON ${n.workflows} (status, updated_at);
-      END IF;
-    END`,
-    `CALL ${addIndex}()`,
-    `DROP PROCEDURE IF EXISTS ${addIndex}`,
     `DROP PROCEDURE IF EXISTS ${n.procedure('purge')}`,
     `CREATE PROCEDURE ${n.procedure('purge')}
       (IN p_status VARCHAR(16), IN p_before BIGINT, IN p_limit INT)
@@ -33,9 +22,9 @@ export function retentionMigration(prefix: string): string[] {
       DECLARE v_done BOOLEAN DEFAULT FALSE;
       DECLARE doomed CURSOR FOR
         SELECT id_key FROM ${n.workflows}
-        WHERE status = p_status AND updated_at < p_before AND ready_at IS NULL
+        WHERE status = p_status AND ended_at < p_before AND ready_at IS NULL
           AND status IN (${ENDED})
-        ORDER BY updated_at LIMIT p_limit
+        ORDER BY ended_at LIMIT p_limit
         FOR UPDATE SKIP LOCKED;
       DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
       DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;

@@ -7,6 +7,7 @@ import { deadlinesMigration } from './mysql.deadlines';
 import { flowMigration } from './mysql.flow-control';
 import { listIndexesMigration } from './mysql.list-indexes';
 import { retentionMigration } from './mysql.retention';
+import { endedMigration } from './mysql.ended';
 import { mysqlNames } from './mysql.names';
 import { mysqlProcedures } from './mysql.procedures';
 import { signalsMigration } from './mysql.signals';
@@ -19,7 +20,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -106,9 +107,12 @@ export function migrationStatements(prefix: string): string[] {
     ...compensationMigration(prefix),
     // 11: the indexes of the lists by priority and by concurrency key (mysql.list-indexes.ts).
     ...listIndexesMigration(prefix),
+    // 12: when each workflow ended, and the ended index on it (mysql.ended.ts).
+    ...endedMigration(prefix),
     // 8: claims read through the ready indexes (mysql.flow-control.ts), procedures made again.
     // 9: inserts, steps and finishes of many workflows in one call (mysql.batch-*.ts).
     // 10: a claim leaves a compensating workflow `compensating` (procedures made again).
+    // 12: a step without a ready time keeps the lease's; ends set `ended_at` (made again).
     ...[
       ...mysqlProcedures(prefix),
       batchWriteProcedure(prefix),

@@ -75,6 +75,8 @@ export class MysqlStore implements Persistence {
   private readonly writes: ReturnType<typeof batchedWrites>;
   /** Inserts of one turn in one call (mysql.batch-inserts.ts). */
   private readonly inserts: ReturnType<typeof batchedInserts>;
+  /** A step write without `readyAt` keeps the lease's expiry (the `step` procedures). */
+  readonly stepKeepsLease = true;
   /** Priorities, concurrency and rate limits in the claim (mysql.flow-control.ts). */
   readonly flowControl = true;
   /** Rate limits per concurrency key too (`FlowLimit.keyRate`). */
@@ -197,7 +199,7 @@ export class MysqlStore implements Persistence {
       op: 'step',
       id: workflowId,
       token: leaseToken,
-      // Always given: this store does not declare `stepKeepsLease`.
+      // None: the workflow keeps its lease's expiry (`stepKeepsLease`).
       ready: next.readyAt ?? null,
       now: next.now,
       release: next.release === true,
