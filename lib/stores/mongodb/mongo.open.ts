@@ -2,11 +2,8 @@ import type { Collection, MongoClient } from 'mongodb';
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { messages } from '../../lidex.messages';
 import { loadDriver } from '../load-driver';
-import {
-  ClaimDocumentClaims,
-  type MongoClaims,
-  SingleUpdateClaims,
-} from './mongo.claims';
+import { ClaimDocumentClaims } from './mongo.claim-documents';
+import { type MongoClaims, SingleUpdateClaims } from './mongo.claims';
 import type { ClaimDocument, WorkflowDocument } from './mongo.documents';
 import { type FlowDocument, MongoFlowControl } from './mongo.flow-control';
 import { ensureFlowIndexes } from './mongo.flow-setup';

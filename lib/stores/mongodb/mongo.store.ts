@@ -28,7 +28,7 @@ import type {
   WorkflowQuery,
   WorkflowSummaryRecord,
 } from '../persistence';
-import { ClaimDocumentClaims } from './mongo.claims';
+import { ClaimDocumentClaims } from './mongo.claim-documents';
 import { byId, stepKey, toStoredWorkflow } from './mongo.documents';
 import { HeldLeases } from './mongo.held-leases';
 import type { MongoStoreState } from './mongo.lease-fence';
