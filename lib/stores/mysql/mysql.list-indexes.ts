@@ -24,7 +24,16 @@ export function listIndexesMigration(prefix: string): string[] {
   );
 }
 
-/** The page `query` asks for: its statement and values. */
+/** Below every `created_at`: the bound of a page with no workflow at all. */
+const NO_BOUND = '-9223372036854775808';
+
+/**
+ * The page `query` asks for: its statement and values. No index can give the list's order
+ * whole (an id is a MEDIUMTEXT, indexed by a prefix), so the page is read in two parts: the
+ * `created_at` of its last row, from an index in `created_at` order (a page's worth of entries
+ * read, no sort), then the rows matching from that one on, sorted: a page, plus the rows that
+ * share its last `created_at`, however many workflows match.
+ */
 export function mysqlListSql(
   prefix: string,
   query: WorkflowQuery,
@@ -46,13 +55,17 @@ export function mysqlListSql(
     where.push('(created_at < ? OR (created_at = ? AND id < ?))');
     values.push(query.after.createdAt, query.after.createdAt, query.after.id);
   }
-  values.push(query.limit);
+  const workflows = mysqlNames(prefix).workflows;
+  const filters = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   return {
     text: `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
         version, waiting_for, priority, concurrency_key
-      FROM ${mysqlNames(prefix).workflows}
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      FROM (SELECT COALESCE(MIN(page_top.at), ${NO_BOUND}) AS at
+        FROM (SELECT created_at AS at FROM ${workflows} ${filters}
+          ORDER BY created_at DESC LIMIT ?) page_top) page_bound,
+        ${workflows}
+      WHERE ${[...where, 'created_at >= page_bound.at'].join(' AND ')}
       ORDER BY created_at DESC, id DESC LIMIT ?`,
-    values,
+    values: [...values, query.limit, ...values, query.limit],
   };
 }
