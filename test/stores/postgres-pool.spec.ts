@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { StoreUnavailableError } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { eventually } from '../support/eventually';
@@ -58,6 +58,35 @@ describePostgres('PostgresStore: its pool', () => {
     } finally {
       await other.end();
       await store.close();
+    }
+  });
+
+  it("runs on the app's pool without changing it: with no connectionTimeoutMillis, a burst waits its turn", async () => {
+    const schema = testSchema();
+    const pool = new Pool({ connectionString: url, max: 1 });
+    pool.on('error', () => undefined);
+    const store = new PostgresStore({ pool, schema, listen: false });
+    await store.init();
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(
+        `LOCK TABLE "${schema}".workflows IN ACCESS EXCLUSIVE MODE`,
+      );
+      const burst = Promise.allSettled(
+        Array.from({ length: 20 }, (_, n) => store.getWorkflow(`w${n}`)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await other.query('COMMIT');
+      const settled = await burst;
+      expect(settled.filter(({ status }) => status === 'rejected')).toEqual([]);
+      expect(pool.options.max).toBe(1);
+      expect(pool.options.connectionTimeoutMillis).toBeUndefined();
+    } finally {
+      await other.end();
+      await store.close();
+      await pool.end();
     }
   });
 

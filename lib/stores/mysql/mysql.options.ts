@@ -82,7 +82,9 @@ export interface MysqlStoreOptions {
    */
   poolSize?: number;
   /**
-   * How long opening a connection may take before it fails (the pool opened from `url`).
+   * How long opening a connection may take before it fails (the pool opened from `url`). Not
+   * how long a statement may wait for a free connection of the pool: a burst larger than the
+   * pool waits its turn.
    * @default 5000
    */
   connectTimeoutMs?: number;

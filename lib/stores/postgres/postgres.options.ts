@@ -25,7 +25,9 @@ export interface PostgresStoreOptions {
   /**
    * An existing `pg.Pool` (the app's own). The store runs its statements through it and never
    * ends it: the application owns it. Notifications (LISTEN) use one more connection of their
-   * own, opened with the pool's connection settings.
+   * own, opened with the pool's connection settings. The pool's `connectionTimeoutMillis`, if
+   * set, also bounds how long a statement waits for a free connection of it (`pg`'s rule): a
+   * burst larger than `max` waiting past it fails; leave it unset, or size `max` for bursts.
    */
   pool?: Pool;
   /**
