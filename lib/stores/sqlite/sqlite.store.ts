@@ -54,10 +54,7 @@ export class SqliteStore implements Persistence {
   readonly maxValueBytes = 1_000_000_000;
   readonly path: string;
   private readonly connection: SqliteConnection;
-  private readonly commits = new GroupCommit(
-    () => this.connection.use().db,
-    (error) => this.connection.failed(error),
-  );
+  private readonly commits: GroupCommit;
   /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
   readonly schedules: SqliteSchedules;
   readonly stepKeepsLease = true;
@@ -69,6 +66,11 @@ export class SqliteStore implements Persistence {
     const valid = validateSqliteOptions(options);
     this.path = resolve(valid.path ?? SQLITE_DEFAULTS.path);
     this.connection = new SqliteConnection(this.path, valid, this.describe());
+    this.commits = new GroupCommit(
+      () => this.connection.use().db,
+      (error) => this.connection.failed(error),
+      valid.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs,
+    );
     this.schedules = new SqliteSchedules(
       {
         read: (work) => this.run(() => work(this.connection.use().db)),
