@@ -3,7 +3,10 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { PostgresStore } from '@lidex/nestjs/postgres';
+import { findMongoJavaServer } from './mongo-server';
+import { mysqlBenchStore } from './mysql-store';
 import type { BenchPostgres } from './peers/postgres-server';
+import { mongoPlace, mysqlPlace } from './retention-places';
 import { findPostgres } from './peers/postgres-server';
 import {
   PURGE_LOOP,
@@ -15,7 +18,7 @@ import {
 } from './scenarios/retention-claims';
 
 /**
- * `npm run bench -- --retention [--quick] [--stores=sqlite,postgres]`: claim cost while another
+ * `npm run bench -- --retention [--quick] [--stores=sqlite,postgres,mongo-java-server,mysql]`: claim cost while another
  * process purges 100,000 finished workflows (`--quick`: 10,000), against the same claims with no
  * purge (scenarios/retention-claims.ts). LIDEX_RETENTION_N sets the finished count.
  */
@@ -46,6 +49,39 @@ export async function runRetentionBench(options: {
         );
       } finally {
         await postgres.stop();
+      }
+    }
+  }
+  if (options.wanted('mongo-java-server')) {
+    const server = await findMongoJavaServer(join(options.dir, 'mongo-java'));
+    if ('skipped' in server)
+      console.log(`mongo-java-server skipped: ${server.skipped}`);
+    else {
+      try {
+        figures.push(
+          await retentionClaims(await mongoPlace(server.url), sizes, progress),
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  if (options.wanted('mysql')) {
+    const mysql = await mysqlBenchStore();
+    if ('skipped' in mysql) console.log(`MySQL skipped: ${mysql.skipped}`);
+    else {
+      try {
+        const { spec } = mysql.place('retention');
+        if (!('mysql' in spec)) throw new Error('expected a MySQL store spec');
+        figures.push(
+          await retentionClaims(
+            await mysqlPlace(spec.mysql.url),
+            sizes,
+            progress,
+          ),
+        );
+      } finally {
+        await mysql.stop();
       }
     }
   }

@@ -245,9 +245,15 @@ export const PURGE_LOOP = `
   await store.close();
 `;
 
-/** CPU µs of a process, from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms). */
-export function procCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * CPU µs of a process, or of one of its threads, from /proc/<pid>[/task/<tid>]/stat (utime +
+ * stime, in clock ticks of 10 ms).
+ */
+export function procCpuUs(pid: number, tid?: number): number {
+  const stat = readFileSync(
+    tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+    'utf8',
+  );
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
