@@ -147,6 +147,7 @@ export { WorkflowTimeoutError } from './errors/workflow-timeout.error';
 export { EventBusMissingError } from './errors/event-bus-missing.error';
 export { PayloadCodecError } from './errors/payload-codec.error';
 export type { PayloadCodec } from './engine/payloads/payload-codec';
+export type { PayloadContext } from './model/payload-context';
 export {
   aesGcmCodec,
   type AesGcmCodecOptions,

@@ -1,3 +1,4 @@
+import { describePlace, type PayloadContext } from './model/payload-context';
 /**
  * Every error and log message Lidex produces is built here, so that the wording is consistent
  * and tests can assert against the same text a user reads.
@@ -711,6 +712,15 @@ export const messages = {
   payloadEncrypted: (keyId: string) => `encrypted (key ${keyId})`,
   payloadUndecodable: () =>
     'encoded by a payload codec this process does not have',
+  payloadBoundElsewhere: (keyId: string, context: PayloadContext) =>
+    `Lidex refuses the stored value of ${describePlace(context)}: it was encrypted (key ` +
+    `${show(keyId)}) for another place (another workflow, step, signal or field) and copied ` +
+    'here in the store. Nothing was decoded; restore the value that was written here.',
+  payloadNotHere: (keyId: string) =>
+    `encrypted (key ${keyId}) for another workflow or field`,
+  payloadNeedsContext: (keyId: string) =>
+    `Lidex cannot decrypt a stored value (key ${show(keyId)}): it is bound to its workflow and ` +
+    'field, and was decoded without them. Pass the PayloadContext it was encoded with to decode().',
   aesGcmErrorsOption: () =>
     'true to encrypt error messages and stacks too, false (the default) to store them as they are',
 };

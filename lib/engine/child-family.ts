@@ -51,6 +51,7 @@ export async function tellParent(
   const name = childSignalName(childId);
   const payload = deps.values.encode(
     outcome,
+    { workflowId: parent.workflowId, field: 'signal', name },
     `end of child workflow ${JSON.stringify(childId)}`,
     deps.store.maxValueBytes,
   );

@@ -19,7 +19,12 @@ export const isChildRecord = (step: StoredStep): boolean =>
  * A child record as a step line: the start (its result the child's id, `signal` the end it
  * waits for) or the end a `result()` received (its result the child's outcome).
  */
-export function childStepInfo(step: StoredStep, read: ValueReader): StepInfo {
+export function childStepInfo(
+  workflowId: string,
+  step: StoredStep,
+  steps: readonly StoredStep[],
+  read: ValueReader,
+): StepInfo {
   const recordedAt = new Date(step.recordedAt);
   if (step.id.startsWith(CHILD_START_PREFIX)) {
     const start = decodeChildRecord<ChildStart>(step);
@@ -35,7 +40,15 @@ export function childStepInfo(step: StoredStep, read: ValueReader): StepInfo {
     };
   }
   const end = decodeChildRecord<ChildEnd>(step);
-  const outcome = read(end.payload) as ChildOutcome;
+  // The end is bound to the signal the child sent: named after the child, from its start.
+  const startId = CHILD_START_PREFIX + step.id.slice(CHILD_END_PREFIX.length);
+  const start = steps.find((s) => s.kind === step.kind && s.id === startId);
+  const childId = start && decodeChildRecord<ChildStart>(start).workflowId;
+  const outcome = read(end.payload, {
+    workflowId,
+    field: 'signal',
+    name: childId === undefined ? 'lidex:child' : childSignalName(childId),
+  }) as ChildOutcome;
   return {
     kind: 'child',
     id: step.id.slice(CHILD_END_PREFIX.length) + '.result',

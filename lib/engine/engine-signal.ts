@@ -50,7 +50,13 @@ export async function deliverSignal(
       signal: signal.name,
       signalId: signal.signalId,
       ...(deps.events.payloads
-        ? { payload: deps.values.decode(signal.payload) }
+        ? {
+            payload: deps.values.decode(signal.payload, {
+              workflowId: signal.workflowId,
+              field: 'signal',
+              name: signal.name,
+            }),
+          }
         : {}),
     }));
     deps.delivered();
@@ -86,7 +92,12 @@ export async function sendSignal(
     );
   }
   const what = `payload of signal ${JSON.stringify(name)} to workflow ${JSON.stringify(workflowId)}`;
-  const encoded = deps.values.encode(payload, what, deps.store.maxValueBytes);
+  const encoded = deps.values.encode(
+    payload,
+    { workflowId, field: 'signal', name },
+    what,
+    deps.store.maxValueBytes,
+  );
   const delivery = await deliverSignal(deps, {
     workflowId,
     name,

@@ -80,6 +80,7 @@ export async function insertWorkflow(
   }
   const encoded = deps.values.encode(
     input,
+    { workflowId: id, field: 'input' },
     `input of workflow ${JSON.stringify(id)}`,
     deps.store.maxValueBytes,
   );

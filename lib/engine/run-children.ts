@@ -119,6 +119,7 @@ export class RunChildren {
     if (recorded)
       return outcomeOf<R>(
         this.deps.values,
+        this.writer.workflowId,
         childId,
         decodeChildRecord(recorded),
       );
@@ -128,7 +129,12 @@ export class RunChildren {
     if (signal) {
       const end: ChildEnd = { seq: signal.seq, payload: signal.payload };
       await this.record(CHILD_END_PREFIX + id, encodeChildRecord(end));
-      return outcomeOf<R>(this.deps.values, childId, end);
+      return outcomeOf<R>(
+        this.deps.values,
+        this.writer.workflowId,
+        childId,
+        end,
+      );
     }
     if (await this.deadline.enforce()) return never();
     this.deps.events.emit('waiting', () => ({
@@ -201,8 +207,17 @@ export class RunChildren {
   }
 }
 
-function outcomeOf<R>(values: StoredValues, childId: string, end: ChildEnd): R {
-  const outcome = values.decode<ChildOutcome>(end.payload);
+function outcomeOf<R>(
+  values: StoredValues,
+  parentId: string,
+  childId: string,
+  end: ChildEnd,
+): R {
+  const outcome = values.decode<ChildOutcome>(end.payload, {
+    workflowId: parentId,
+    field: 'signal',
+    name: childSignalName(childId),
+  });
   if (outcome.status === 'finished') return outcome.result as R;
   throw new ChildWorkflowError(childId, outcome.status, outcome.error);
 }

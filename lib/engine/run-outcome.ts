@@ -78,6 +78,7 @@ async function finish(
   try {
     const encoded = deps.values.encode(
       value,
+      { workflowId: writer.workflowId, field: 'result' },
       `result of workflow ${JSON.stringify(writer.workflowId)}`,
       deps.store.maxValueBytes,
     );

@@ -77,7 +77,12 @@ export async function recordValue<T>(
   const step: StoredStep = {
     kind,
     id,
-    result: deps.values.seal(encoded, what, maxBytes),
+    result: deps.values.seal(
+      encoded,
+      { workflowId: run.workflowId, field: kind, name: id },
+      what,
+      maxBytes,
+    ),
     ...(startedAt === undefined ? {} : { startedAt }),
     recordedAt: now,
   };

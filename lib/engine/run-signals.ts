@@ -76,6 +76,7 @@ export class RunSignals {
     if (recorded)
       return payloadOf<T>(
         this.deps.values,
+        this.writer.workflowId,
         decodeRecord<WaitOutcome>(recorded),
       );
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
@@ -88,7 +89,11 @@ export class RunSignals {
       this.consumed.add(signal.seq);
       const { seq, payload } = signal;
       await this.record(id, { name, seq, payload });
-      return this.deps.values.decode<T>(payload);
+      return this.deps.values.decode<T>(payload, {
+        workflowId: this.writer.workflowId,
+        field: 'signal',
+        name,
+      });
     }
     let until = this.recorded.get(UNTIL_PREFIX + id)?.wakeAt;
     if (timeoutMs !== undefined && until === undefined) {
@@ -139,6 +144,7 @@ export class RunSignals {
     const what = `payload of signal ${JSON.stringify(name)} sent by ctx.signal(${JSON.stringify(id)}) in workflow ${JSON.stringify(this.writer.workflowId)}`;
     const encoded = this.deps.values.encode(
       payload,
+      { workflowId, field: 'signal', name },
       what,
       this.deps.store.maxValueBytes,
     );
@@ -231,8 +237,18 @@ export class RunSignals {
   }
 }
 
-function payloadOf<T>(values: StoredValues, outcome: WaitOutcome): T | null {
-  return 'timedOut' in outcome ? null : values.decode<T>(outcome.payload);
+function payloadOf<T>(
+  values: StoredValues,
+  workflowId: string,
+  outcome: WaitOutcome,
+): T | null {
+  return 'timedOut' in outcome
+    ? null
+    : values.decode<T>(outcome.payload, {
+        workflowId,
+        field: 'signal',
+        name: outcome.name,
+      });
 }
 
 function deliveredOf(outcome: SentOutcome): boolean {

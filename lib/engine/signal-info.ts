@@ -28,6 +28,7 @@ export function toWaitingFor(
 
 /** The signals received, each with the wait that consumed it. */
 export function toSignalInfos(
+  workflowId: string,
   signals: StoredSignal[],
   steps: StoredStep[],
   read: ValueReader,
@@ -41,7 +42,11 @@ export function toSignalInfos(
   return signals.map((signal) => ({
     seq: signal.seq,
     name: signal.name,
-    payload: read(signal.payload),
+    payload: read(signal.payload, {
+      workflowId,
+      field: 'signal',
+      name: signal.name,
+    }),
     signalId: signal.signalId,
     sentAt: new Date(signal.sentAt),
     ...(consumedBy.has(signal.seq)
@@ -55,11 +60,13 @@ export function toSignalInfos(
  * timeout record is not a line of its own (`waitingFor.until` shows it): `undefined`.
  */
 export function toSignalStepInfo(
+  workflowId: string,
   step: StoredStep,
+  steps: readonly StoredStep[],
   read: ValueReader,
 ): StepInfo | undefined {
   if (step.id.startsWith(UNTIL_PREFIX)) return undefined;
-  if (isChildRecord(step)) return childStepInfo(step, read);
+  if (isChildRecord(step)) return childStepInfo(workflowId, step, steps, read);
   const recordedAt = new Date(step.recordedAt);
   if (step.id.startsWith(SENT_PREFIX)) {
     const sent = decodeRecord<SentOutcome>(step);
@@ -77,7 +84,11 @@ export function toSignalStepInfo(
     : {
         kind: 'signal',
         id: step.id,
-        result: read(outcome.payload),
+        result: read(outcome.payload, {
+          workflowId,
+          field: 'signal',
+          name: outcome.name,
+        }),
         signal: { name: outcome.name, seq: outcome.seq },
         recordedAt,
       };

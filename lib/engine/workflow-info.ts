@@ -38,10 +38,13 @@ export function toWorkflowInfo(
   const compensations = toCompensationInfos(stored.steps);
   return {
     ...toWorkflowSummary(stored),
-    input: read(stored.input),
-    result: stored.result === undefined ? undefined : readResult(stored.result),
-    steps: toStepInfos(stored.steps, read),
-    signals: toSignalInfos(stored.signals, stored.steps, read),
+    input: read(stored.input, { workflowId: stored.id, field: 'input' }),
+    result:
+      stored.result === undefined
+        ? undefined
+        : readResult(stored.result, { workflowId: stored.id, field: 'result' }),
+    steps: toStepInfos(stored.id, stored.steps, read),
+    signals: toSignalInfos(stored.id, stored.signals, stored.steps, read),
     deadlineAt: toDate(stored.deadlineAt),
     ...(stored.parent ? { parent: { ...stored.parent } } : {}),
     children: childrenOf(stored.steps),
@@ -79,6 +82,7 @@ export function toWorkflowSummary(
  * attempt was recorded.
  */
 function toStepInfos(
+  workflowId: string,
   steps: readonly StoredStep[],
   read: ValueReader,
 ): StepInfo[] {
@@ -96,11 +100,11 @@ function toStepInfos(
       continue;
     }
     if (step.kind === 'signal') {
-      const signal = toSignalStepInfo(step, read);
+      const signal = toSignalStepInfo(workflowId, step, steps, read);
       if (signal) infos.push(signal);
       continue;
     }
-    const info = toStepInfo(step, read);
+    const info = toStepInfo(workflowId, step, read);
     const failed = step.kind === 'step' ? attempts.get(step.id) : undefined;
     if (failed) {
       shown.add(step.id);
@@ -152,7 +156,11 @@ function toAttemptInfo({
   };
 }
 
-function toStepInfo(step: StoredStep, read: ValueReader): StepInfo {
+function toStepInfo(
+  workflowId: string,
+  step: StoredStep,
+  read: ValueReader,
+): StepInfo {
   const durationMs =
     step.kind === 'sleep'
       ? step.wakeAt! - step.recordedAt
@@ -162,7 +170,14 @@ function toStepInfo(step: StoredStep, read: ValueReader): StepInfo {
   return {
     kind: step.kind as StepInfo['kind'],
     id: step.id,
-    result: step.result === undefined ? undefined : read(step.result),
+    result:
+      step.result === undefined
+        ? undefined
+        : read(step.result, {
+            workflowId,
+            field: step.kind === 'value' ? 'value' : 'step',
+            name: step.id,
+          }),
     wakeAt: toDate(step.wakeAt),
     startedAt: toDate(step.startedAt),
     recordedAt: new Date(step.recordedAt),

@@ -178,7 +178,11 @@ export class WorkflowRun implements ContextTarget {
     const { compensate } = (options ?? {}) as StepOptions;
     const recorded = this.recorded.step.get(id);
     if (recorded) {
-      const value = this.deps.values.decode<T>(recorded.result!);
+      const value = this.deps.values.decode<T>(recorded.result!, {
+        workflowId: this.workflowId,
+        field: 'step',
+        name: id,
+      });
       if (compensate) this.compensable.add(id, value, compensate, policy);
       return value;
     }
@@ -232,7 +236,12 @@ export class WorkflowRun implements ContextTarget {
     if (this.writer.halted.settled) return never();
     const id = `${helper}#${++this.drawn[helper]}`;
     const recorded = this.recorded.value.get(id);
-    if (recorded) return this.deps.values.decode(recorded.result!);
+    if (recorded)
+      return this.deps.values.decode(recorded.result!, {
+        workflowId: this.workflowId,
+        field: 'value',
+        name: id,
+      });
     if (this.replayOnly) return this.endReplay();
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
     const draws = {

@@ -124,6 +124,7 @@ export class WorkflowRunner {
           context,
           claimed.input,
           this.deps.values,
+          claimed.id,
         );
         return await compensateClaimed(claimed, writer, this.deps, run, replay);
       }
@@ -203,7 +204,13 @@ export class WorkflowRunner {
     }));
     const ended = await Promise.race([
       writer.trace.within(() =>
-        invoke(handler, context, encodedInput, this.deps.values),
+        invoke(
+          handler,
+          context,
+          encodedInput,
+          this.deps.values,
+          writer.workflowId,
+        ),
       ),
       halted,
     ]);
@@ -218,9 +225,10 @@ async function invoke(
   context: WorkflowContext,
   encodedInput: string,
   values: StoredValues,
+  workflowId: string,
 ): Promise<CodeOutcome> {
   try {
-    const input = values.decode(encodedInput);
+    const input = values.decode(encodedInput, { workflowId, field: 'input' });
     return { kind: 'returned', value: await handler(context, input) };
   } catch (error) {
     return { kind: 'threw', error };

@@ -115,7 +115,7 @@ describe('dashboard with a payload codec (SQLite)', () => {
       'Hello, Grace!',
     );
     const stored = await persistence.getWorkflow('greet-2');
-    expect(stored?.input).toMatch(/^aes256gcm:k1:/);
-    expect(stored?.result).toMatch(/^aes256gcm:k1:/);
+    expect(stored?.input).toMatch(/^aes256gcm:2:k1:/);
+    expect(stored?.result).toMatch(/^aes256gcm:2:k1:/);
   });
 });

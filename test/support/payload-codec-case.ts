@@ -171,9 +171,10 @@ export function payloadCodecCases(
       const secrets = [...Object.values(others), ...(signals ? [child] : [])];
       for (const secret of secrets)
         expect(raw).not.toContain(secret.slice('SECRET-'.length));
-      // Values from before the rotation keep k1; those written after it are k2's.
-      expect(raw).toContain('aes256gcm:k1:');
-      expect(raw).toContain('aes256gcm:k2:');
+      // Values from before the rotation keep k1; those written after it are k2's (each bound to
+      // its workflow and field: the version tag 2).
+      expect(raw).toContain('aes256gcm:2:k1:');
+      expect(raw).toContain('aes256gcm:2:k2:');
     }, 60_000);
 
     it('refuses to read with a wrong key, without the key, or without a codec: an error naming the key', async () => {

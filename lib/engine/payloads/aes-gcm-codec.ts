@@ -1,6 +1,7 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createHash,
   createSecretKey,
   type KeyObject,
   randomBytes,
@@ -10,10 +11,12 @@ import { PayloadCodecError } from '../../errors/payload-codec.error';
 import { messages } from '../../lidex.messages';
 import {
   AES_GCM_PREFIX,
+  BOUND_VERSION,
   describeSealed,
   KEY_ID_PATTERN,
 } from './aes-gcm-format';
 import type { PayloadCodec } from './payload-codec';
+import { contextBytes, type PayloadContext } from '../../model/payload-context';
 
 /** What `aesGcmCodec()` takes. */
 export interface AesGcmCodecOptions {
@@ -41,8 +44,10 @@ const KEY_BYTES = 32;
 /**
  * A payload codec that encrypts each value with AES-256-GCM (Node's `crypto`): a random 96-bit IV
  * per value, its authentication tag, and the id of its key, so that keys rotate: encrypt with
- * `current`, decrypt with whichever listed key a value names. Values stored before encryption
- * (plain JSON) still read. A value whose key is not listed, or that does not authenticate, is a
+ * `current`, decrypt with whichever listed key a value names. Each value is bound to where it
+ * belongs (the `PayloadContext`, authenticated as GCM's additional data): copied in the store to
+ * another workflow, step or field, it does not decrypt there. Values stored before encryption
+ * (plain JSON), and encrypted before binding existed (no version tag), still read. A value whose key is not listed, or that does not authenticate, is a
  * `PayloadCodecError` naming the key; nothing is ever decoded wrong.
  */
 export function aesGcmCodec(options: AesGcmCodecOptions): PayloadCodec {
@@ -51,17 +56,22 @@ export function aesGcmCodec(options: AesGcmCodecOptions): PayloadCodec {
   const prefix = `${AES_GCM_PREFIX}${options.current}:`;
   return {
     errors: options.errors === true,
-    encode(text) {
+    encode(text, context?: PayloadContext) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv(ALGORITHM, current, iv);
+      const aad = context && contextBytes(context);
+      if (aad) cipher.setAAD(aad);
       const ciphertext = Buffer.concat([
         cipher.update(text, 'utf8'),
         cipher.final(),
       ]);
       const tag = cipher.getAuthTag();
-      return `${prefix}${iv.toString('base64')}:${tag.toString('base64')}:${ciphertext.toString('base64')}`;
+      const sealed = `${iv.toString('base64')}:${tag.toString('base64')}:${ciphertext.toString('base64')}`;
+      return aad
+        ? `${AES_GCM_PREFIX}${BOUND_VERSION}:${options.current}:${placeDigest(aad)}:${sealed}`
+        : `${prefix}${sealed}`;
     },
-    decode(stored) {
+    decode(stored, context?: PayloadContext) {
       if (!stored.startsWith(AES_GCM_PREFIX)) return stored;
       const parts = describeSealed(stored);
       if (parts === undefined)
@@ -77,8 +87,26 @@ export function aesGcmCodec(options: AesGcmCodecOptions): PayloadCodec {
       const tag = Buffer.from(parts.tag, 'base64');
       if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
         throw new PayloadCodecError(messages.payloadMalformed(), parts.keyId);
+      // A bound value decrypts only where it was written; an unbound one (written before
+      // binding existed) is read as it was.
+      let aad: Buffer | undefined;
+      if (parts.place !== undefined) {
+        if (context === undefined)
+          throw new PayloadCodecError(
+            messages.payloadNeedsContext(parts.keyId),
+            parts.keyId,
+          );
+        aad = contextBytes(context);
+        if (placeDigest(aad) !== parts.place)
+          throw new PayloadCodecError(
+            messages.payloadBoundElsewhere(parts.keyId, context),
+            parts.keyId,
+            true,
+          );
+      }
       try {
         const decipher = createDecipheriv(ALGORITHM, key, iv);
+        if (aad) decipher.setAAD(aad);
         decipher.setAuthTag(tag);
         return Buffer.concat([
           decipher.update(Buffer.from(parts.ciphertext, 'base64')),
@@ -96,6 +124,15 @@ export function aesGcmCodec(options: AesGcmCodecOptions): PayloadCodec {
       return parts && messages.payloadEncrypted(parts.keyId);
     },
   };
+}
+
+/**
+ * A short digest of a value's place, stored beside it so that a value copied elsewhere is told
+ * apart from one under a wrong key. Not a secret (the ids are in the same row); the place itself
+ * is what GCM authenticates, so editing the digest only makes the value fail as a wrong key does.
+ */
+function placeDigest(aad: Buffer): string {
+  return createHash('sha256').update(aad).digest('base64url').slice(0, 11);
 }
 
 /** The keys as `KeyObject`s, each checked once, when the codec is made. */

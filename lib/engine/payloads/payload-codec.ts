@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { messages } from '../../lidex.messages';
+import type { PayloadContext } from '../../model/payload-context';
 
 /**
  * Transforms every value Lidex stores from user code (workflow inputs and results, step results,
@@ -10,15 +11,21 @@ import { messages } from '../../lidex.messages';
  * Both calls are synchronous: they run on every step, and a step costs no more than the codec.
  */
 export interface PayloadCodec {
-  /** What stores keep for `text` (the value as Lidex serialises it, JSON text). */
-  encode(text: string): string;
+  /**
+   * What stores keep for `text` (the value as Lidex serialises it, JSON text). `context` says
+   * where the value belongs (its workflow and field); a codec that authenticates it (as the
+   * AES-GCM codec does) makes a value copied elsewhere in the store fail to decode. Lidex always
+   * passes it; a codec may ignore it.
+   */
+  encode(text: string, context?: PayloadContext): string;
   /**
    * The text `encode` was given, from what it returned. It is also handed values stored before
    * the codec was configured (JSON text, which starts with one of `{["-0123456789tfn`): answer
    * those unchanged. Throw (a `PayloadCodecError` naming the fix) when a value cannot be decoded;
-   * never answer something else.
+   * never answer something else. `context` is the place the value is read at, the same one it
+   * was encoded for.
    */
-  decode(stored: string): string;
+  decode(stored: string, context?: PayloadContext): string;
   /**
    * What a reader without the means to decode `stored` is shown instead (the dashboard of a
    * process without the key): `encrypted (key k1)`. `undefined` when `stored` is not this

@@ -5,9 +5,13 @@ import type { LazyText } from '../lazy-text';
 import type { StoredStep, WorkflowError } from '../../model';
 import { describeSealed } from './aes-gcm-format';
 import type { PayloadCodec } from './payload-codec';
+import type { PayloadContext } from '../../model/payload-context';
 
-/** Turns a stored value into what a reader sees: decoded, or described when it cannot be. */
-export type ValueReader = (stored: string) => unknown;
+/**
+ * Turns a stored value (`context` where it belongs) into what a reader sees: decoded, or
+ * described when it cannot be.
+ */
+export type ValueReader = (stored: string, context: PayloadContext) => unknown;
 
 /**
  * The values of one engine as its store keeps them: serialised (`codec.ts`), then passed through
@@ -15,8 +19,11 @@ export type ValueReader = (stored: string) => unknown;
  * is, and a step costs what it did before codecs existed.
  */
 export class StoredValues {
-  /** Decodes, or throws a `PayloadCodecError`: what runs and `get()` use. */
-  readonly decode: <T = unknown>(stored: string) => T;
+  /**
+   * Decodes the value stored at `context`, or throws a `PayloadCodecError`: what runs and
+   * `get()` use.
+   */
+  readonly decode: <T = unknown>(stored: string, context: PayloadContext) => T;
   /** Whether errors are encoded too (the codec's `errors`). */
   readonly errors: boolean;
 
@@ -25,31 +32,50 @@ export class StoredValues {
     this.decode =
       codec === null
         ? <T>(stored: string): T => decodePlain<T>(stored)
-        : <T>(stored: string): T => decodeValue<T>(codec.decode(stored));
+        : <T>(stored: string, context: PayloadContext): T =>
+            decodeValue<T>(codec.decode(stored, context));
   }
 
-  /** Serialises and seals `value`; `what` names it in errors. */
-  encode(value: unknown, what: LazyText, maxBytes?: number): string {
-    return this.seal(encodeValue(value, what, maxBytes), what, maxBytes);
+  /** Serialises and seals `value`, bound to `context`; `what` names it in errors. */
+  encode(
+    value: unknown,
+    context: PayloadContext,
+    what: LazyText,
+    maxBytes?: number,
+  ): string {
+    return this.seal(
+      encodeValue(value, what, maxBytes),
+      context,
+      what,
+      maxBytes,
+    );
   }
 
-  /** What the store keeps for a value already serialised (`encodeValue`). */
-  seal(text: string, what: LazyText, maxBytes?: number): string {
+  /** What the store keeps at `context` for a value already serialised (`encodeValue`). */
+  seal(
+    text: string,
+    context: PayloadContext,
+    what: LazyText,
+    maxBytes?: number,
+  ): string {
     if (this.codec === null) return text;
-    const sealed = this.codec.encode(text);
+    const sealed = this.codec.encode(text, context);
     requireEncodedSize(sealed, what, maxBytes);
     return sealed;
   }
 
   /**
    * Decodes for a reader that shows values rather than computing with them (the dashboard): a
-   * value this process cannot decode reads as its description, `encrypted (key k1)`.
+   * value this process cannot decode reads as its description, `encrypted (key k1)`; one that
+   * belongs elsewhere (copied from another workflow or field) as such.
    */
-  readonly display: ValueReader = (stored) => {
+  readonly display: ValueReader = (stored, context) => {
     try {
-      return this.decode(stored);
+      return this.decode(stored, context);
     } catch (error) {
       if (!(error instanceof PayloadCodecError)) throw error;
+      if (error.misplaced && error.keyId !== undefined)
+        return messages.payloadNotHere(error.keyId);
       return this.describe(stored);
     }
   };
@@ -79,7 +105,11 @@ export class StoredValues {
     if (error.encoded === undefined) return error;
     let opened: { message?: unknown; stack?: unknown };
     try {
-      opened = this.decode(error.encoded);
+      // Errors are not bound to a place (they are copied between records as they are).
+      opened =
+        this.codec === null
+          ? decodePlain(error.encoded)
+          : decodeValue(this.codec.decode(error.encoded));
     } catch (thrown) {
       if (!(thrown instanceof PayloadCodecError)) throw thrown;
       return { name: error.name, message: this.describe(error.encoded) };

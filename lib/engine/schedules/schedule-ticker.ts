@@ -31,7 +31,12 @@ export interface TickerDependencies {
   /** Whether this instance runs the workflow (only those start its schedules' ticks). */
   runs: (workflow: string) => boolean;
   /** Starts a workflow with an encoded input; `false` when one has this id. */
-  start: (id: string, workflow: string, input: string) => Promise<boolean>;
+  start: (
+    id: string,
+    workflow: string,
+    input: string,
+    scheduleId: string,
+  ) => Promise<boolean>;
   status: (id: string) => Promise<WorkflowStatus | undefined>;
   /** Whether the store tells of writes elsewhere: `heardElsewhere()` is then called on each. */
   hearsElsewhere: boolean;
@@ -199,7 +204,12 @@ export class ScheduleTicker {
         }
       }
       // Refused when another instance started this tick first: it is started, once.
-      await this.deps.start(id, definition.workflow, definition.input);
+      await this.deps.start(
+        id,
+        definition.workflow,
+        definition.input,
+        record.id,
+      );
       last = id;
       started += 1;
     }

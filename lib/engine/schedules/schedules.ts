@@ -106,7 +106,10 @@ export class Schedules {
     await this.deps.start(
       workflowId,
       definition.workflow,
-      this.deps.values.decode(definition.input),
+      this.deps.values.decode(definition.input, {
+        scheduleId: id,
+        field: 'schedule-input',
+      }),
     );
     return workflowId;
   }
@@ -142,8 +145,16 @@ export class Schedules {
       now: this.deps.now,
       logger: this.deps.logger,
       runs: this.deps.runs,
-      start: (id, workflow, input) =>
-        this.deps.start(id, workflow, this.deps.values.decode(input)),
+      // The input is bound to its schedule; each tick's workflow gets it encoded for itself.
+      start: (id, workflow, input, scheduleId) =>
+        this.deps.start(
+          id,
+          workflow,
+          this.deps.values.decode(input, {
+            scheduleId,
+            field: 'schedule-input',
+          }),
+        ),
       status: this.deps.status,
       hearsElsewhere: typeof this.deps.store.hasForeignWrites === 'function',
     });
@@ -167,6 +178,7 @@ export class Schedules {
   ): Promise<ScheduleSaved> {
     const encodedInput = this.deps.values.encode(
       input,
+      { scheduleId: id, field: 'schedule-input' },
       `input of schedule ${JSON.stringify(id)}`,
       this.deps.store.maxValueBytes,
     );
@@ -230,7 +242,10 @@ export class Schedules {
       id: record.id,
       workflow,
       // Shown, not computed with: an input this process cannot decrypt reads as its key.
-      input: this.deps.values.display(input),
+      input: this.deps.values.display(input, {
+        scheduleId: record.id,
+        field: 'schedule-input',
+      }),
       ...(cron === undefined ? {} : { cron, timezone }),
       ...(every === undefined ? {} : { every }),
       missed,
