@@ -17,6 +17,14 @@ import type { FlowCandidate, FlowDocument } from './mongo.flow-control';
  * claims racing for it: one wins it, the other voids its start) count once. The workflows of the
  * scope first claimed in the window (`firstClaimedAt`, index `lidex_first_claimed`) count too,
  * so that starts made while no instance declared the limit (no start numbered) are not missed.
+ *
+ * A number once taken is never free again while a claim may still try it: a claim tries the
+ * numbers after the head it read, and one deleted in between would let it insert that number
+ * without counting those after it (a start over the rate). So a claim numbers starts only in
+ * its first `perMs` (time passed, not its `now`, which is fixed), and the sweep deletes only
+ * starts older than `3 × perMs`, void or not: any such start was inserted more than `perMs`
+ * before the sweep, after the read of any claim that could try its number again, and that
+ * claim is past its `perMs` (see `test/stores/mongo-flow-starts.spec.ts`).
  */
 
 type Rate = { max: number; perMs: number };
@@ -38,7 +46,7 @@ const scopeOf = (name: string, key?: string) =>
 const startId = (scope: string, seq: number) => `start:${scope}:${seq}`;
 /** How many times a claim at a rate limit reads the starts again (see `take`). */
 const START_READS = 5;
-/** Starts kept beyond twice the rate's `max` before those no count needs are deleted. */
+/** Starts kept beyond four times the rate's `max` (a sweep keeps three windows) before any is deleted. */
 const SWEEP_AFTER = 50;
 
 /** One claim's view of the starts of its rate-limited names and keys. */
@@ -49,6 +57,8 @@ export class FlowStarts {
   private readonly ratedKeys = new Set<string>();
   /** Per scope, its starts as read (and taken) by this claim. */
   private readonly starts = new Map<string, Known>();
+  /** When this claim began, to bound how long it numbers starts (see above). */
+  private readonly began = performance.now();
 
   constructor(
     private readonly flow: Collection<FlowDocument>,
@@ -141,6 +151,12 @@ export class FlowStarts {
     rate: Rate,
   ): Promise<string | undefined> {
     const scope = scopeOf(name, key);
+    if (performance.now() - this.began > rate.perMs) {
+      // Too long a claim: its read may be older than a sweep; the next claim starts it.
+      if (key === undefined) this.rated.add(name);
+      else this.ratedKeys.add(scope);
+      return undefined;
+    }
     let known =
       this.starts.get(scope) ?? (await this.readStarts(scope, name, key, rate));
     const since = this.now - rate.perMs;
@@ -188,8 +204,8 @@ export class FlowStarts {
   /**
    * The scope's starts (those not swept), the highest number, and the scope's workflows first
    * claimed in the window (up to `max`: that many are enough to refuse). Deletes, now and then,
-   * the starts no count can need: older than any window, or void, all but the highest (kept, so
-   * that the numbers go on after it).
+   * the starts no count or claim can need: older than `3 × perMs` (void or not, see above), all
+   * but the highest (kept, so that the numbers go on after it).
    */
   private async readStarts(
     scope: string,
@@ -216,11 +232,11 @@ export class FlowStarts {
         .toArray(),
     ]);
     const head = Math.max(-1, ...docs.map((doc) => doc.seq!));
-    if (docs.length > 2 * max + SWEEP_AFTER)
+    if (docs.length > 4 * max + SWEEP_AFTER)
       await flow.deleteMany({
         ...filter,
         seq: { $lt: head },
-        $or: [{ void: true }, { at: { $lte: this.now - 2 * perMs } }],
+        at: { $lte: this.now - 3 * perMs },
       });
     const known: Known = {
       head,
