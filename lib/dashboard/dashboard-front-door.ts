@@ -43,12 +43,14 @@ export class DashboardFrontDoor implements OnModuleInit {
       this.config.getGlobalPrefix(),
       this.options.path,
     );
+    // Fastify's router, unlike Express's, tells `/lidex/` from `/lidex`.
+    const seesSlash = this.adapterHost.httpAdapter.getType?.() === 'fastify';
     const appListeners = server.listeners('request') as RequestListener[];
     server.removeAllListeners('request');
     server.on(
       'request',
       (request: IncomingMessage, response: ServerResponse) => {
-        if (answeredAtTheDoor(request, response, mountPath)) return;
+        if (answeredAtTheDoor(request, response, mountPath, seesSlash)) return;
         for (const listener of appListeners)
           listener.call(server, request, response);
       },
@@ -61,12 +63,16 @@ function answeredAtTheDoor(
   request: IncomingMessage,
   response: ServerResponse,
   mountPath: string,
+  routerSeesSlash: boolean,
 ): boolean {
   const part = dashboardPartOf(request.url, mountPath);
   if (part === undefined) return false;
   for (const [name, value] of Object.entries(DASHBOARD_SECURITY_HEADERS))
     response.setHeader(name, value);
-  if (!refusedAsCrossSite(request.method, part, request.headers)) return false;
+  if (!refusedAsCrossSite(request.method, part, request.headers)) {
+    if (part === 'page' && routerSeesSlash) routeWithoutTrailingSlash(request);
+    return false;
+  }
   response.statusCode = 403;
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.end(
@@ -77,4 +83,21 @@ function answeredAtTheDoor(
     }),
   );
   return true;
+}
+
+/**
+ * The page asked as `/lidex/` is routed as `/lidex`, the one path Nest declares, where the router
+ * tells the two apart (Fastify's). `originalUrl` keeps the address the browser used, as Express
+ * keeps it and Fastify's `request.originalUrl` reads it: the page finds its assets from it.
+ */
+function routeWithoutTrailingSlash(
+  request: IncomingMessage & { originalUrl?: string },
+): void {
+  const url = request.url ?? '';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (!path.endsWith('/')) return;
+  request.originalUrl ??= url;
+  request.url =
+    path.replace(/\/+$/, '') + (queryAt === -1 ? '' : url.slice(queryAt));
 }

@@ -1,4 +1,5 @@
 import type { INestApplication, Provider } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { LidexClient } from '@lidex/nestjs';
 import { RecordingLogger } from './recording-logger';
@@ -12,6 +13,8 @@ export interface NestAppOptions {
   configure?: (app: INestApplication) => void;
   /** Listen on a free port of 127.0.0.1 rather than only initialise. */
   listen?: boolean;
+  /** The HTTP adapter (such as Nest's `FastifyAdapter`); Express when not given. */
+  adapter?: AbstractHttpAdapter;
 }
 
 export interface NestApp {
@@ -46,7 +49,9 @@ export async function bootNestApp(
   })
     .setLogger(logger)
     .compile();
-  const app = moduleRef.createNestApplication();
+  const app = options.adapter
+    ? moduleRef.createNestApplication(options.adapter)
+    : moduleRef.createNestApplication();
   const tracked: Tracked = { app, booted: false };
   const close = app.close.bind(app);
   app.close = () => (tracked.closing ??= close());
