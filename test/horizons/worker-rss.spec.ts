@@ -153,9 +153,10 @@ describe('the worker process of 10,000 parked workflows', () => {
         timersParked: parked.timers,
         seconds,
       });
-      // Not one per workflow: the poll loop's wake-up, the schedule ticker's refresh and, for
-      // sleepers, the soonest ready time's.
-      expect(parked.timers).toBeLessThanOrEqual(3);
+      // Not one per workflow (10,000): the poll loop's wake-up, the schedule ticker's refresh,
+      // for sleepers the soonest ready time's, and at times one passing timer of the engine or
+      // the store (a fresh CI clone read 4 for the sleepers; 1-3 here).
+      expect(parked.timers).toBeLessThanOrEqual(idle.timers + 3);
       expect(rssGrowthMb).toBeLessThan(RSS_BOUND_MB);
     },
     60_000,
