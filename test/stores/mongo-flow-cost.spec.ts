@@ -92,6 +92,16 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
       { limits: new Map([['job', limit]]) } satisfies ClaimOptions,
     );
 
+  /** A ready workflow of `job` with a concurrency key, ready a second before `now`. */
+  const insertKeyed = (id: string, key: string, now: number) =>
+    store.insertWorkflow({
+      id,
+      name: 'job',
+      input: 'null',
+      now: now - 1_000,
+      concurrencyKey: key,
+    });
+
   it('a rate-limited claim that finds its start numbers taken elsewhere takes the next ones, reading the starts once', async () => {
     const now = Date.now();
     for (let i = 0; i < 5; i++)
@@ -176,14 +186,7 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
   it('a claim under a per-key limit costs as many round trips beside three running keys as beside none', async () => {
     const now = Date.now();
     const limit = { concurrency: 10, perKey: 1 };
-    const insert = (id: string, key: string) =>
-      store.insertWorkflow({
-        id,
-        name: 'job',
-        input: 'null',
-        now: now - 1_000,
-        concurrencyKey: key,
-      });
+    const insert = (id: string, key: string) => insertKeyed(id, key, now);
     await insert('warm', 'warm');
     await claimWith(limit, 1, now);
     await insert('alone', 'a');
@@ -205,14 +208,7 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
   it('a claim of 8 under limits sends each win while it admits the next: about one round trip per workflow, not two', async () => {
     const now = Date.now();
     const limit = { concurrency: 20, perKey: 1 };
-    const insert = (id: string, key: string) =>
-      store.insertWorkflow({
-        id,
-        name: 'job',
-        input: 'null',
-        now: now - 1_000,
-        concurrencyKey: key,
-      });
+    const insert = (id: string, key: string) => insertKeyed(id, key, now);
     await insert('warm', 'warm');
     await claimWith(limit, 1, now);
     for (let i = 0; i < 8; i++) await insert(`w${i}`, `k${i}`);
