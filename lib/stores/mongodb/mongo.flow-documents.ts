@@ -22,6 +22,12 @@ export interface FlowDocument {
   seq?: number;
   /** A start given back: its workflow was not claimed after all. */
   void?: boolean;
+  /**
+   * A start's `at + 3 × perMs`: past it no count or claim can need the start, which retention
+   * then deletes with its workflow (`mongo.flow-retention.ts`). Starts numbered before this
+   * field have none and stay until a claim of their scope sweeps them.
+   */
+  expiresAt?: number;
   at: number;
 }
 

@@ -183,6 +183,8 @@ export class FlowStarts {
         seq,
         workflowId,
         at: this.now,
+        // No count or claim needs it after that (see above): retention may delete it then.
+        expiresAt: this.now + 3 * rate.perMs,
       };
       try {
         await this.flow.insertOne(doc);

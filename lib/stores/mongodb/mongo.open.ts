@@ -100,7 +100,7 @@ export async function openMongo(
     client,
     workflows,
     serialWrites: profile.serialWrites,
-    retention: new MongoRetention(workflows, claims),
+    retention: new MongoRetention(workflows, claims, flowDocs),
     claims:
       arbitration === 'claim-documents'
         ? new ClaimDocumentClaims(workflows, claims, signals, flow)

@@ -5,6 +5,8 @@ import {
   type ClaimDocument,
   type WorkflowDocument,
 } from './mongo.documents';
+import type { FlowDocument } from './mongo.flow-documents';
+import { deleteStartsOf } from './mongo.flow-retention';
 import { ensureIndex } from './mongo.setup';
 
 /** The index a purge reads: workflows by status, oldest change first. */
@@ -16,12 +18,14 @@ export const ensureRetentionIndex = (
 /**
  * Retention in the MongoDB store. A workflow's steps and signals live in its document, so they
  * go with it; its claim documents (where claims are decided by them) go too, so that a workflow
- * started again under the same id starts its epochs afresh.
+ * started again under the same id starts its epochs afresh. A purge also deletes the purged
+ * workflows' rate-limit starts that no count can need any more (`mongo.flow-retention.ts`).
  */
 export class MongoRetention {
   constructor(
     private readonly workflows: Collection<WorkflowDocument>,
     private readonly claims: Collection<ClaimDocument>,
+    private readonly flow: Collection<FlowDocument>,
   ) {}
 
   async delete(workflowId: string): Promise<boolean | undefined> {
@@ -57,6 +61,7 @@ export class MongoRetention {
       status: { $eq: purge.status },
     });
     await this.claims.deleteMany({ workflowId: { $in: ids } });
+    await deleteStartsOf(this.flow, ids, purge.endedBefore);
     return deletedCount;
   }
 }
