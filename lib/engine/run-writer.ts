@@ -109,6 +109,10 @@ export class RunWriter {
   /** Stops the run at once; whatever it writes afterwards is not attempted. */
   halt(reason: HaltReason): Promise<never> {
     if (!this.halted.settled) this.halted.resolve(reason);
+    // A halted run renews nothing (`renewLease` answers 'not-due'): its renewal loop ends here,
+    // also for a run whose code never returns (a compensation abandoned at shutdown), which
+    // would otherwise ask again and again without yielding to a timer.
+    this.lease.stop();
     this.abortStop(reason);
     this.wakeup.wake();
     return never();

@@ -7,6 +7,10 @@ import { attemptsByStep } from '../step-attempts';
 import type { ResolvedRetryPolicy, StepAttempt } from '../step-policy';
 import { describeError, toWorkflowError } from '../workflow-error';
 import {
+  compensatedAbortEnded,
+  tellCompensatedAbort,
+} from './compensated-abort';
+import {
   type CompensatedEnd,
   type CompensationOutcome,
   compensationRunId,
@@ -111,6 +115,9 @@ export async function runCompensations(
           ),
         })
       : failure && deps.values.sealError(failure);
+  const aborting =
+    end === 'aborted' ? await tellCompensatedAbort(run, error) : undefined;
+  if (writer.halted.settled) return never();
   const ended = await writer.write(() =>
     store.recordCompensationStatus!(run.workflowId, writer.leaseToken, {
       status: end,
@@ -118,11 +125,12 @@ export async function runCompensations(
       now: deps.now(),
     }),
   );
-  if (ended)
+  if (ended) {
+    if (aborting) compensatedAbortEnded(run, aborting);
     deps.logger.log(
       messages.workflowCompensated(run.workflowId, end, gaveUp !== undefined),
     );
-  else void writer.loseLease();
+  } else void writer.loseLease();
 }
 
 /**
