@@ -205,6 +205,52 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
     expect(beside).toBe(alone);
   });
 
+  it('a claim that finds the oldest key taken by another instance since its read takes the next key, one round trip later', async () => {
+    const now = Date.now();
+    const limit = { concurrency: 5, perKey: 1 };
+    const insert = (id: string, key: string) => insertKeyed(id, key, now);
+    /**
+     * Another instance's holding of `key`'s slot, taken after this claim read the slots: a
+     * document the claim's reads do not return (another kind), holding the unique slot it inserts.
+     */
+    const takenSinceRead = (key: string) =>
+      flowDocs().insertOne({
+        _id: `elsewhere:${key}`,
+        kind: 'held-elsewhere',
+        slot: `slot:${JSON.stringify(['job', key])}:0`,
+        at: now,
+      } as { _id: string });
+    // Warms the driver's pool with a claim that loses its first key the same way.
+    await insert('warm-a', 'warm-a');
+    await insert('warm-b', 'warm-b');
+    await takenSinceRead('warm-a');
+    expect((await claimWith(limit, 1, now)).map(({ id }) => id)).toEqual([
+      'warm-b',
+    ]);
+    await client
+      .db(database)
+      .collection<{ _id: string }>('lidex_workflows')
+      .deleteOne({ _id: 'warm-a' });
+    await insert('alone', 'a');
+    const alone = await rounds(() => claimWith(limit, 1, now));
+    await insert('lost', 'b');
+    await insert('next', 'c');
+    await takenSinceRead('b');
+    let claimed: { id: string }[] = [];
+    const collided = await rounds(async () => {
+      claimed = await claimWith(limit, 1, now);
+    });
+    expect(claimed.map(({ id }) => id)).toEqual(['next']);
+    // The slot taken under it is younger than a lease: not read again as maybe stale; the name's
+    // slot it took for 'lost' is deleted while the next key's slots are inserted.
+    expect(collided).toBeLessThanOrEqual(alone + 1);
+    // Nothing of 'lost' is left held, and it is still ready.
+    expect(
+      await flowDocs().countDocuments({ kind: 'slot', workflowId: 'lost' }),
+    ).toBe(0);
+    expect(await store.getWorkflow('lost')).toMatchObject({ status: 'idle' });
+  });
+
   it('a claim of 8 under limits sends each win while it admits the next: about one round trip per workflow, not two', async () => {
     const now = Date.now();
     const limit = { concurrency: 20, perKey: 1 };

@@ -96,10 +96,11 @@ export async function claimLimited(
     // Those won are kept, in claim order, whatever else failed: every win sent is awaited.
     const [admitted] = await Promise.allSettled([admitting]);
     const settled = await Promise.allSettled(wins);
+    const givenBack = await gate.givenBack();
     for (const result of settled)
       if (result.status === 'fulfilled' && result.value)
         claimed.push(result.value);
-    const failed = [admitted, ...settled].find(
+    const failed = [admitted, ...settled, ...givenBack].find(
       (result) => result.status === 'rejected',
     );
     if (failed) throw failed.reason;
