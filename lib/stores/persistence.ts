@@ -107,6 +107,9 @@ export * from '../model';
  *   slot: a workflow that let its lease go (a long sleep, a wait, a retry) holds none. A leased
  *   workflow taken over (a lapsed lease) already holds its slot. These hold across store
  *   objects and processes: the count and the claim are one atomic step.
+ * - A lapsed lease of a workflow at its limit is taken over however many ready workflows the
+ *   limit refuses (older ones included): otherwise the slots of a process that died are never
+ *   freed.
  * Retention (`retentionContract`: `deleteWorkflow`, `purgeWorkflows`):
  * - Only an ended workflow (`finished`, `aborted`, `cancelled`) is deleted; it goes with
  *   everything kept with it (its records, its signals), so that its id is free again and nothing

@@ -71,6 +71,22 @@ function claimFlowBody(prefix: string): string {
                 AND runs.run_version < version)`;
   const columns = `id_key, name, concurrency_key, lease_token IS NOT NULL,
             first_claimed_at IS NULL`;
+  // Claims the row `v_key` with the next lease, and answers its three result sets.
+  const take = `UPDATE ${w}
+          SET status = CASE status WHEN 'compensating' THEN status ELSE 'running' END,
+              attempts = attempts + 1, updated_at = p_now,
+              lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
+              ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]')),
+              waiting_for = NULL, waiting_kind = NULL,
+              first_claimed_at = COALESCE(first_claimed_at, p_now)
+          WHERE id_key = v_key;
+          SELECT id, name, input, version, deadline_at, parent, trace_context,
+            lease_token AS token FROM ${w}
+          WHERE id_key = v_key;
+          SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${n.steps}
+          WHERE workflow_key = v_key ORDER BY seq;
+          ${signalsSelect(n.signals, 'v_key')};
+          SET v_rank = v_rank + 1;`;
   return `(IN p_now BIGINT, IN p_leases LONGTEXT, IN p_limit INT, IN p_versions LONGTEXT,
       IN p_oldest BOOLEAN, IN p_limits LONGTEXT, IN p_scan INT)
     BEGIN
@@ -103,10 +119,34 @@ function claimFlowBody(prefix: string): string {
         WHERE ready_at <= p_now AND ${runnable}
         ORDER BY ready_at LIMIT p_scan
         FOR UPDATE SKIP LOCKED;
+      -- The lapsed leases of the names with a concurrency limit, taken over first: they hold
+      -- their slots already, and behind p_scan ready workflows that the full limit refuses
+      -- (their ready_at is the lease's end, later) the scans below never reached them, so a
+      -- worker's death left its slots held for good (test/crash/flow-kill.spec.ts).
+      DECLARE lapsed CURSOR FOR
+        SELECT ${columns} FROM ${w} FORCE INDEX (workflows_leased)
+        WHERE name IN (
+            SELECT CONVERT(lim.lim_name USING utf8mb4) COLLATE utf8mb4_bin
+            FROM JSON_TABLE(p_limits, '$[*]' COLUMNS (
+              lim_name VARCHAR(255) PATH '$[0]', lim_concurrency INT PATH '$[1]',
+              lim_per_key INT PATH '$[2]')) AS lim
+            WHERE lim.lim_concurrency IS NOT NULL OR lim.lim_per_key IS NOT NULL)
+          AND lease_token IS NOT NULL AND ready_at <= p_now AND ${runnable}
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED;
       DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
       ${opening}
       IF v_limited THEN
         SELECT one INTO v_found FROM ${n.flowLock} WHERE one = 1 FOR UPDATE;
+        SET v_done = FALSE;
+        OPEN lapsed;
+        taking_over: LOOP
+          IF v_rank >= p_limit THEN LEAVE taking_over; END IF;
+          FETCH lapsed INTO v_key, v_name, v_ckey, v_leased, v_fresh;
+          IF v_done THEN LEAVE taking_over; END IF;
+          ${take}
+        END LOOP;
+        CLOSE lapsed;
         SET v_done = FALSE;
       END IF;
       IF p_oldest THEN OPEN by_ready; ELSE OPEN by_priority; END IF;
@@ -152,21 +192,7 @@ function claimFlowBody(prefix: string): string {
           END IF;
         END IF;
         IF v_take THEN
-          UPDATE ${w}
-          SET status = CASE status WHEN 'compensating' THEN status ELSE 'running' END,
-              attempts = attempts + 1, updated_at = p_now,
-              lease_token = JSON_UNQUOTE(JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][0]'))),
-              ready_at = JSON_EXTRACT(p_leases, CONCAT('$[', v_rank, '][1]')),
-              waiting_for = NULL, waiting_kind = NULL,
-              first_claimed_at = COALESCE(first_claimed_at, p_now)
-          WHERE id_key = v_key;
-          SELECT id, name, input, version, deadline_at, parent, trace_context,
-            lease_token AS token FROM ${w}
-          WHERE id_key = v_key;
-          SELECT kind, step_id, result, wake_at, started_at, recorded_at FROM ${n.steps}
-          WHERE workflow_key = v_key ORDER BY seq;
-          ${signalsSelect(n.signals, 'v_key')};
-          SET v_rank = v_rank + 1;
+          ${take}
         END IF;
       END LOOP;
       IF p_oldest THEN CLOSE by_ready; ELSE CLOSE by_priority; END IF;

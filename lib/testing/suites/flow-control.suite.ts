@@ -187,6 +187,22 @@ export function flowControlContract(factory: StoreFactory): void {
       expect(await claimIds(T0 + 1011, 5, options)).toEqual(['r2', 'r3']);
     });
 
+    it('takes over a lapsed lease at the limit behind many older ready workflows it refuses', async () => {
+      const options = limited('export', { concurrency: 1, perKey: 1 });
+      for (let i = 0; i < 40; i++)
+        await insert(`w${i}`, T0 + i, { concurrencyKey: 'k' });
+      // w0 is claimed, and its process dies: its lease (its slot) lapses at T0 + 100.
+      const [dead] = await store.claimReady(
+        T0 + 50,
+        [lease(T0 + 100)],
+        undefined,
+        options,
+      );
+      expect(dead.id).toBe('w0');
+      // The 39 others, ready since before the lapse, are refused: only w0 can be claimed.
+      expect(await claimIds(T0 + 200, 1, options)).toEqual(['w0']);
+    });
+
     it('keeps a concurrency limit when two store objects race their claims', async () => {
       for (let i = 0; i < 60; i++)
         await insert(`w${i}`, T0 + i, { concurrencyKey: `k${i % 4}` });
