@@ -6,6 +6,7 @@ import type { StepTuple } from './postgres.rows';
 import type { SignalTuple } from './postgres.signals';
 import {
   claimSql,
+  flowIdleLimitMs,
   flowLockSql,
   limitsParam,
   scanSize,
@@ -44,11 +45,17 @@ export async function claimLimited(
     limitsParam(options),
     scanSize(values[3] as number),
   ].map(wholeMs);
+  const idleMs = flowIdleLimitMs(
+    values[0] as number,
+    (values[2] as number[])[0],
+  );
   if (pool)
-    return asNumbers(await claimOnPool(pool, schema, oldest, text, params));
+    return asNumbers(
+      await claimOnPool(pool, schema, oldest, text, params, idleMs),
+    );
   let claimed: ClaimedRow[] = [];
   await transaction(async (query) => {
-    await query(flowLockSql, [schema]);
+    await query(flowLockSql, [schema, String(idleMs)]);
     const { rows } = await query(text, params);
     claimed = rows as unknown as ClaimedRow[];
   });
@@ -63,8 +70,8 @@ const asNumbers = (rows: ClaimedRow[]): ClaimedRow[] =>
   }));
 
 /**
- * The same on the store's own pool, in three round trips: BEGIN with the lock (one simple
- * query), the claim (prepared once per connection), COMMIT.
+ * The same on the store's own pool, in three round trips: BEGIN with the idle limit and the
+ * lock (one simple query), the claim (prepared once per connection), COMMIT.
  */
 async function claimOnPool(
   pool: Pool,
@@ -72,12 +79,19 @@ async function claimOnPool(
   oldest: boolean,
   text: string,
   params: unknown[],
+  idleMs: number,
 ): Promise<ClaimedRow[]> {
   const client = await pool.connect();
+  // The session may be ended by the server while this claim holds it (the idle limit, after a
+  // freeze): its error goes to the claim, not to an 'error' event no one listens to here.
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  client.on('error', onError);
   try {
     const key = `lidex flow ${schema}`.replace(/'/g, "''");
     await client.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('${key}', 0))`,
+      `BEGIN; SELECT set_config('idle_in_transaction_session_timeout', '${Math.round(idleMs)}', true), ` +
+        `pg_advisory_xact_lock(hashtextextended('${key}', 0))`,
     );
     const { rows } = await client.query<ClaimedRow>({
       name: `lidex_${schema}_claim_limited${oldest ? '_oldest' : ''}`,
@@ -87,9 +101,12 @@ async function claimOnPool(
     await client.query('COMMIT');
     return rows;
   } catch (error) {
+    lost ??= error as Error;
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A failed claim's connection is closed rather than handed to the next query.
+    client.release(lost);
   }
 }

@@ -36,8 +36,22 @@ export const leasedCountsSql = (schema: string): Statement => ({
     GROUP BY name, concurrency_key`,
 });
 
-/** The lock limited claims of one schema take in turn (`$1`: the schema). */
-export const flowLockSql = `SELECT pg_advisory_xact_lock(hashtextextended('lidex flow ' || $1, 0))`;
+/**
+ * The lock limited claims of one schema take in turn (`$1`: the schema), with the transaction's
+ * idle limit (`$2`, ms: `flowIdleLimitMs`).
+ */
+export const flowLockSql = `SELECT set_config('idle_in_transaction_session_timeout', $2, true),
+  pg_advisory_xact_lock(hashtextextended('lidex flow ' || $1, 0))`;
+
+/**
+ * How long a limited claim's transaction may sit idle (its process frozen, say by SIGSTOP,
+ * between two of its statements) before the server ends its session: a lease's time, at least
+ * a second. Its lock is then let go, and every other limited claim of the schema, which waits
+ * for that lock, goes on; without the limit they all waited until the frozen process woke
+ * (test/crash/flow-kill.spec.ts). The frozen claim's COMMIT then fails: it claimed nothing.
+ */
+export const flowIdleLimitMs = (now: number, leaseUntil: number): number =>
+  Math.max(1000, Math.ceil(leaseUntil - now));
 
 /** `$6` of a limited claim: the limits as a jsonb object of name to `FlowLimit`. */
 export function limitsParam(options: ClaimOptions | undefined): string {
