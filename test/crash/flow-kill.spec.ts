@@ -1,0 +1,341 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LidexEngine,
+  type EngineOptions,
+  type Persistence,
+  type WorkflowFlowOptions,
+} from '@lidex/nestjs';
+import { eventually } from '../support/eventually';
+import { reportFigures } from '../support/figures';
+import {
+  mostAtOnce,
+  mostInWindow,
+  mostPerKey,
+  recordedRun,
+  type RecordedRun,
+} from '../support/flow-runs';
+import {
+  processSuite,
+  requireBuild,
+  TEST_WORKER_ENGINE,
+} from '../support/worker-processes';
+import type {
+  FlowKillLine,
+  FlowKillOptions,
+} from '../support/worker/flow-kill-workflows';
+import { builtHarness, WorkerProcess } from '../support/worker/launcher';
+import { within } from '../support/within';
+
+/*
+ * Flow control across crashes, in real worker processes on every store with flow control
+ * (FerretDB, not safe for concurrent workers, is left out: MongoDB runs on mongo-java-server):
+ * a worker SIGKILLed while it holds concurrency slots, one SIGSTOPped past its lease and woken
+ * after another finished its workflow, and one SIGKILLed under a rate limit. Each time every
+ * workflow finishes, each step is recorded once, the limits hold among the recorded runs, and no
+ * slot is left in use.
+ */
+requireBuild();
+
+/** Every wait of the test is bounded: a take-over or an end that does not come fails it. */
+const BOUND_MS = 30_000;
+/** The workers' leases: short, so that a dead or frozen worker's workflows are taken over soon. */
+const LEASE_MS = 1_500;
+const KEYS = 4;
+const LIMITS: WorkflowFlowOptions = { concurrency: { limit: 2, perKey: 1 } };
+
+const bounded = <T>(what: string, work: Promise<T>): Promise<T> =>
+  within(BOUND_MS, what, work);
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const suite = processSuite('lidex-flow-kill-');
+
+describe.each(
+  suite.stores.filter(
+    (shared) => shared.label !== 'MongoDB' && shared.open().flowControl,
+  ),
+)('flow control across SIGKILL and SIGSTOP on $label', (shared) => {
+  let store: Persistence;
+  let client: LidexEngine;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    store = shared.open();
+    await store.init();
+    client = new LidexEngine({ store, clientOnly: true, handlers: {} });
+  });
+
+  afterEach(async () => {
+    // A frozen worker is woken before it is killed; nothing outlives its test.
+    for (const worker of workers) worker.resume();
+    await Promise.all(workers.map((worker) => bounded('kill', worker.kill())));
+    workers.length = 0;
+  });
+
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  const logOf = (scenario: string): string => {
+    const file = join(suite.dir, `${scenario}-${shared.label}.jsonl`);
+    writeFileSync(file, '');
+    return file;
+  };
+
+  const linesOf = (file: string): FlowKillLine[] =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => line.endsWith('}'))
+          .map((line) => JSON.parse(line) as FlowKillLine)
+      : [];
+
+  /** The workflows `pid` began a run of `work` in and whose function has not returned there. */
+  const inStep = (file: string, pid: number): string[] => {
+    const lines = linesOf(file).filter((line) => line.pid === pid);
+    const ended = new Set(
+      lines.filter((line) => line.event === 'end').map((line) => line.id),
+    );
+    return lines
+      .filter((line) => line.event === 'begin' && !ended.has(line.id))
+      .map((line) => line.id);
+  };
+
+  const startWorkers = (
+    options: FlowKillOptions,
+    engine: EngineOptions = {},
+  ): Promise<WorkerProcess[]> =>
+    Promise.all(
+      [0, 1, 2].map(async () => {
+        const worker = WorkerProcess.launch({
+          store: shared.spec,
+          engine: {
+            ...TEST_WORKER_ENGINE,
+            timeoutIntervalMs: LEASE_MS,
+            ...engine,
+          },
+          workflows: {
+            module: builtHarness('flow-kill-workflows.js'),
+            options,
+          },
+        });
+        workers.push(worker);
+        await bounded(
+          'worker ready',
+          worker.until(() => worker.ready),
+        );
+        return worker;
+      }),
+    );
+
+  const ids = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+
+  const startJobs = async (prefix: string, count: number, stepMs: number) => {
+    await Promise.all(
+      ids(prefix, count).map((id, i) =>
+        client.start(id, 'job', { stepMs }, { concurrencyKey: `k${i % KEYS}` }),
+      ),
+    );
+  };
+
+  const untilFinished = async (prefix: string, count: number) => {
+    const deadline = Date.now() + BOUND_MS;
+    for (const id of ids(prefix, count)) {
+      for (;;) {
+        const status = await client.status(id);
+        if (status === 'finished') break;
+        if (Date.now() > deadline)
+          throw new Error(
+            `${id} still ${status} ${BOUND_MS} ms on; slots in use: ${JSON.stringify(await store.leasedCounts!(['job']))}`,
+          );
+        await sleep(50);
+      }
+    }
+  };
+
+  const runsOf = async (prefix: string, count: number) => {
+    const runs: RecordedRun[] = [];
+    for (const id of ids(prefix, count)) {
+      const run = await recordedRun(store, id);
+      if (run) runs.push(run);
+    }
+    return runs;
+  };
+
+  const slotsInUse = async (): Promise<number> =>
+    (await store.leasedCounts!(['job'])).reduce(
+      (total, count) => total + count.leased,
+      0,
+    );
+
+  /** Waits until one of `running` is inside a step, after `begun` runs began: that worker. */
+  const workerInStep = async (
+    file: string,
+    running: WorkerProcess[],
+    begun: number,
+  ): Promise<WorkerProcess> =>
+    eventually(
+      () => {
+        const lines = linesOf(file);
+        if (lines.filter((line) => line.event === 'begin').length < begun)
+          return undefined;
+        const latest = [...lines]
+          .reverse()
+          .find((line) => line.event === 'begin');
+        return running.find(
+          (worker) =>
+            worker.pid === latest?.pid &&
+            inStep(file, worker.pid).includes(latest.id),
+        );
+      },
+      BOUND_MS,
+      `a worker inside a step after ${begun} began`,
+    );
+
+  /** What every case asserts of its runs once all have finished. */
+  const expectSound = (runs: RecordedRun[], count: number) => {
+    expect(runs).toHaveLength(count);
+    // Each workflow's step recorded once: no write applied twice.
+    expect(runs.filter((run) => run.records !== 1)).toEqual([]);
+  };
+
+  it('finishes every workflow after a worker holding slots is SIGKILLed, within the limits, no slot left', async () => {
+    const COUNT = 40;
+    const log = logOf('kill');
+    const running = await startWorkers({ log, flow: LIMITS });
+    await startJobs('kill-', COUNT, 300);
+    const victim = await workerInStep(log, running, 4);
+    const usedAtKill = await slotsInUse();
+    await bounded('SIGKILL', victim.kill());
+    const killedAt = Date.now();
+    // What it held when it died: runs begun there whose function never returned.
+    const held = inStep(log, victim.pid);
+    await untilFinished('kill-', COUNT);
+    const finishedMs = Date.now() - killedAt;
+
+    const runs = await runsOf('kill-', COUNT);
+    expectSound(runs, COUNT);
+    expect(held.length).toBeGreaterThanOrEqual(1);
+    expect(usedAtKill).toBeGreaterThanOrEqual(1);
+    for (const id of held)
+      expect(runs.find((run) => run.id === id)?.pid).not.toBe(victim.pid);
+    const most = mostAtOnce(runs);
+    const perKey = mostPerKey(runs);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(perKey).toBe(1);
+    expect(await slotsInUse()).toBe(0);
+
+    // The survivors still reach the limit: no slot stays taken by the dead worker.
+    await startJobs('after-kill-', 8, 300);
+    await untilFinished('after-kill-', 8);
+    const after = await runsOf('after-kill-', 8);
+    expectSound(after, 8);
+    expect(mostAtOnce(after)).toBeLessThanOrEqual(2);
+    expect(mostPerKey(after)).toBe(1);
+    expect(await slotsInUse()).toBe(0);
+    reportFigures('flow-kill', {
+      store: shared.label,
+      workflows: COUNT,
+      held: held.length,
+      usedAtKill,
+      most,
+      afterMost: mostAtOnce(after),
+      finishedMs,
+    });
+  }, 90_000);
+
+  it('refuses the late step of a worker SIGSTOPped past its lease and woken after the take-over', async () => {
+    const COUNT = 12;
+    const log = logOf('freeze');
+    const running = await startWorkers({ log, flow: LIMITS });
+    await startJobs('freeze-', COUNT, 600);
+    const frozen = await workerInStep(log, running, 2);
+    frozen.pause();
+    const frozenAt = Date.now();
+    await sleep(100);
+    // Stopped: it writes nothing more; what it is inside of now, another must take over.
+    const held = inStep(log, frozen.pid);
+    expect(held.length).toBeGreaterThanOrEqual(1);
+    await untilFinished('freeze-', COUNT);
+    const finishedMs = Date.now() - frozenAt;
+    const taken = await runsOf('freeze-', COUNT);
+    for (const id of held)
+      expect(taken.find((run) => run.id === id)?.pid).not.toBe(frozen.pid);
+
+    frozen.resume();
+    // Its steps' functions come back, and it tries to record them.
+    await eventually(
+      () =>
+        held.every((id) =>
+          linesOf(log).some(
+            (line) =>
+              line.id === id && line.pid === frozen.pid && line.event === 'end',
+          ),
+        ),
+      BOUND_MS,
+      "the frozen worker's steps returning after SIGCONT",
+    );
+    await sleep(LEASE_MS);
+    // Woken, it is still a working process (its refused writes did not end it).
+    expect(frozen.child.exitCode).toBeNull();
+    const runs = await runsOf('freeze-', COUNT);
+    expectSound(runs, COUNT);
+    for (const id of held) {
+      const run = runs.find((one) => one.id === id)!;
+      expect(run.pid).not.toBe(frozen.pid);
+      expect(await client.status(id)).toBe('finished');
+    }
+    expect(mostAtOnce(runs)).toBeLessThanOrEqual(2);
+    expect(mostPerKey(runs)).toBe(1);
+    expect(await slotsInUse()).toBe(0);
+    // The woken worker goes on working: the next workflows run within the limits.
+    await startJobs('after-freeze-', 8, 300);
+    await untilFinished('after-freeze-', 8);
+    const after = await runsOf('after-freeze-', 8);
+    expectSound(after, 8);
+    expect(mostAtOnce(after)).toBeLessThanOrEqual(2);
+    expect(mostPerKey(after)).toBe(1);
+    expect(await slotsInUse()).toBe(0);
+    reportFigures('flow-freeze', {
+      store: shared.label,
+      workflows: COUNT,
+      held: held.length,
+      finishedMs,
+    });
+  }, 90_000);
+
+  it('keeps the first claims within a rate limit of 10 a second across a SIGKILL', async () => {
+    const COUNT = 60;
+    const log = logOf('rate');
+    const running = await startWorkers({
+      log,
+      flow: { rateLimit: { max: 10, perMs: 1000 } },
+    });
+    await startJobs('rate-', COUNT, 200);
+    const victim = await workerInStep(log, running, 15);
+    await bounded('SIGKILL', victim.kill());
+    const killedAt = Date.now();
+    const held = inStep(log, victim.pid);
+    await untilFinished('rate-', COUNT);
+    const finishedMs = Date.now() - killedAt;
+
+    const runs = await runsOf('rate-', COUNT);
+    expectSound(runs, COUNT);
+    for (const id of held)
+      expect(runs.find((run) => run.id === id)?.pid).not.toBe(victim.pid);
+    const starts = runs.map((run) => run.claimed);
+    expect(starts.every(Number.isFinite)).toBe(true);
+    const mostInASecond = mostInWindow(starts, 1000);
+    reportFigures('flow-rate-kill', {
+      store: shared.label,
+      workflows: COUNT,
+      held: held.length,
+      mostInASecond,
+      finishedMs,
+    });
+    expect(mostInASecond).toBeLessThanOrEqual(10);
+    expect(await slotsInUse()).toBe(0);
+  }, 90_000);
+});
