@@ -280,7 +280,8 @@ export interface Persistence {
    * Counts a failure and stores the error. At `maxFailures` failures, or at once when
    * `failure.abort` is set, the workflow is `aborted` (no `readyAt`); before that it is `failed`,
    * ready again at `retryAt`. Returns the new status and failure count, or `undefined` when the
-   * lease was lost.
+   * lease was lost. It ends a `compensating` workflow its lease holds the same way (the end of a
+   * compensated abort, so the failure that ended it is counted as on a plain abort).
    */
   recordFailure(
     workflowId: string,

@@ -10,6 +10,7 @@ import {
   type WorkflowHandler,
 } from '@lidex/nestjs';
 import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { messages } from '../../lib/lidex.messages';
 import { gate, makeEngine } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
 import { tempDir } from '../support/temp-dir';
@@ -76,6 +77,34 @@ describe.each(stores)(
         { stepId: 'charge', status: 'compensated' },
       ]);
     });
+
+    it.each([1, 2])(
+      'counts its failures as a plain abort does, and logs the abort at WARN with its error (maxFailures %i)',
+      async (maxFailures) => {
+        const plain: WorkflowHandler = async () => {
+          throw new Error('no courier');
+        };
+        const { engine, logger } = makeEngine(
+          { order: failingChild(), plain },
+          { store: makeStore(), maxFailures },
+        );
+        await engine.store.init();
+        await engine.start('o-2', 'order', null);
+        await engine.start('o-3', 'plain', null);
+        for (const id of ['o-2', 'o-3'])
+          expect(await engine.wait(id, { timeoutMs: 10_000 })).toBe('aborted');
+        // The README: `aborted` (failed `maxFailures` times); `get(id).failures` says how many.
+        expect((await engine.get('o-3'))?.failures).toBe(maxFailures);
+        expect((await engine.get('o-2'))?.failures).toBe(maxFailures);
+        const warned = logger.lines
+          .filter((line) => line.level === 'warn')
+          .map((line) => line.message);
+        for (const id of ['o-2', 'o-3'])
+          expect(warned).toContain(
+            messages.workflowFailed(id, 'aborted', maxFailures, 'no courier'),
+          );
+      },
+    );
 
     it('is an aborted event and a message on lidex:workflow:aborted, with its error', async () => {
       const published: unknown[] = [];

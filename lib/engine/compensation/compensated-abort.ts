@@ -7,8 +7,33 @@ import type { StepRun } from '../step-execution';
 export interface CompensatedAbort {
   /** The error the workflow ends with, as stored (sealed when errors are encoded). */
   error: WorkflowError;
-  /** Its failures, the one that ended it included (the store counts no failure on this path). */
+  /** Its failures, the one that ended it included (counted by `recordCompensatedAbort`). */
   failures: number;
+}
+
+/**
+ * Writes the end of a compensated abort as a plain abort is written: `recordFailure` with
+ * `abort`, so the failure that ended it is counted (`failures` reads the same on both paths)
+ * and its error stored. `true` once written (or already, by this lease).
+ */
+export async function recordCompensatedAbort(
+  run: StepRun,
+  ending: CompensatedAbort,
+): Promise<boolean> {
+  const { writer, deps } = run;
+  const now = deps.now();
+  const outcome = await deps.store.recordFailure(
+    run.workflowId,
+    writer.leaseToken,
+    {
+      error: ending.error,
+      retryAt: now,
+      maxFailures: deps.options.maxFailures,
+      abort: true,
+      now,
+    },
+  );
+  return outcome?.status === 'aborted';
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ResolvedRetryPolicy, StepAttempt } from '../step-policy';
 import { describeError, toWorkflowError } from '../workflow-error';
 import {
   compensatedAbortEnded,
+  recordCompensatedAbort,
   tellCompensatedAbort,
 } from './compensated-abort';
 import {
@@ -119,14 +120,27 @@ export async function runCompensations(
     end === 'aborted' ? await tellCompensatedAbort(run, error) : undefined;
   if (writer.halted.settled) return never();
   const ended = await writer.write(() =>
-    store.recordCompensationStatus!(run.workflowId, writer.leaseToken, {
-      status: end,
-      ...(error ? { error } : {}),
-      now: deps.now(),
-    }),
+    aborting
+      ? recordCompensatedAbort(run, aborting)
+      : store.recordCompensationStatus!(run.workflowId, writer.leaseToken, {
+          status: end,
+          ...(error ? { error } : {}),
+          now: deps.now(),
+        }),
   );
   if (ended) {
-    if (aborting) compensatedAbortEnded(run, aborting);
+    if (aborting) {
+      compensatedAbortEnded(run, aborting);
+      // Why it aborted, in the same words as a plain abort's warning.
+      deps.logger.warn(
+        messages.workflowFailed(
+          run.workflowId,
+          'aborted',
+          aborting.failures,
+          deps.values.openError(aborting.error).message,
+        ),
+      );
+    }
     deps.logger.log(
       messages.workflowCompensated(run.workflowId, end, gaveUp !== undefined),
     );

@@ -194,5 +194,56 @@ export function compensationRules(factory: StoreFactory): void {
         await claimNext(store, T0 + MINUTE, lease(T0 + 2 * MINUTE)),
       ).toBeUndefined();
     });
+
+    it('ends a compensating workflow it holds aborted with recordFailure (abort), its failure counted, a repeat its own', async () => {
+      const first = await withCompensableStep('a');
+      const failed = { name: 'Error', message: 'no courier' };
+      expect(
+        await store.recordFailure('a', first, {
+          error: failed,
+          retryAt: T0 + 1,
+          maxFailures: 2,
+          now: T0 + 1,
+        }),
+      ).toEqual({ status: 'failed', failures: 1 });
+      const held = await claimNext(store, T0 + 2, lease(T0 + MINUTE));
+      const token = held!.leaseToken;
+      expect(
+        await store.recordCompensationStatus!('a', token, {
+          status: 'compensating',
+          error: failed,
+          now: T0 + 3,
+        }),
+      ).toBe(true);
+      const end = {
+        error: failed,
+        retryAt: T0 + 4,
+        maxFailures: 2,
+        abort: true,
+        now: T0 + 4,
+      };
+      expect(await store.recordFailure('a', 'not-the-lease', end)).toBe(
+        undefined,
+      );
+      expect(await store.recordFailure('a', token, end)).toEqual({
+        status: 'aborted',
+        failures: 2,
+      });
+      expect(await store.recordFailure('a', token, end)).toEqual({
+        status: 'aborted',
+        failures: 2,
+      });
+      const stored = await store.getWorkflow('a');
+      expect(stored).toMatchObject({
+        status: 'aborted',
+        failures: 2,
+        error: failed,
+      });
+      expect(stored?.leaseToken).toBeUndefined();
+      expect(stored?.readyAt).toBeUndefined();
+      expect(
+        await claimNext(store, T0 + MINUTE, lease(T0 + 2 * MINUTE)),
+      ).toBeUndefined();
+    });
   });
 }
