@@ -106,10 +106,20 @@ export function keyedRateLimitContract(factory: StoreFactory): void {
           ),
         );
         const perKey = new Map<string | undefined, number>();
-        for (const claimed of claims.flat()) {
-          const key = (await store.getWorkflow(claimed.id))?.concurrencyKey;
-          perKey.set(key, (perKey.get(key) ?? 0) + 1);
-        }
+        const count = async (claimed: { id: string }[]) => {
+          for (const { id } of claimed) {
+            const key = (await store.getWorkflow(id))?.concurrencyKey;
+            perKey.set(key, (perKey.get(key) ?? 0) + 1);
+          }
+        };
+        await count(claims.flat());
+        // Racing, no key gets a third start. A claim slowed by the race may leave a permit
+        // unused (a store may refuse rather than risk one over the rate); the next claim takes
+        // it, so none is lost for good.
+        for (const n of perKey.values()) expect(n).toBeLessThan(3);
+        await count(
+          await store.claimReady(now, leases(8, now), undefined, options),
+        );
         expect(Object.fromEntries(perKey)).toEqual({
           k0: 2,
           k1: 2,
