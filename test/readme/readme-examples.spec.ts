@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tsBlocks, type ReadmeBlock } from './readme-blocks';
+import { implicitImports, tsBlocks, type ReadmeBlock } from './readme-blocks';
+import { unimportedNames } from './readme-imports';
 import { checkBlocks, type BlockError } from './readme-program';
 
 const REPO = join(__dirname, '../..');
@@ -78,6 +79,27 @@ describe("README's TypeScript examples", () => {
       .filter((error) => error.readmeLine < 100_000)
       .map((error) => `README.md:${error.readmeLine}: ${error.message}`);
     expect(inReadme).toEqual([]);
+  });
+
+  it('import every name they use, when they open with imports (a file a reader pastes)', () => {
+    const implicit = implicitImports(REPO);
+    const unimported = blocks.flatMap((block) => {
+      const names = unimportedNames(block, implicit);
+      return names.length === 0
+        ? []
+        : [`README.md:${block.line}: ${names.join(', ')} not imported`];
+    });
+    expect(unimported).toEqual([]);
+    // The check itself: the MongoDB section's module, pasted without its first import.
+    expect(
+      unimportedNames(
+        {
+          line: 0,
+          code: "import { LidexModule } from '@lidex/nestjs';\n@Module({ imports: [LidexModule.forRoot()] })\nexport class AppModule {}",
+        },
+        implicit,
+      ),
+    ).toEqual(['Module']);
   });
 
   it('names the line of a misspelt option, a wrong entry point and a method that does not match its reference', () => {
