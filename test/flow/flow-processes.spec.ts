@@ -3,8 +3,14 @@ import {
   type Persistence,
   type WorkflowFlowOptions,
 } from '@lidex/nestjs';
-import { decodeValue } from '../../lib/engine/codec';
 import { reportFigures } from '../support/figures';
+import {
+  mostAtOnce,
+  mostInWindow,
+  mostPerKey,
+  recordedRun,
+  type RecordedRun,
+} from '../support/flow-runs';
 import { tempDir } from '../support/temp-dir';
 import {
   requireBuild,
@@ -67,38 +73,6 @@ const sizes = (label: string) =>
       };
 const dir = tempDir();
 afterAll(() => dir.remove());
-
-interface Run {
-  id: string;
-  key?: string;
-  start: number;
-  end: number;
-  /** When it was first claimed: what the rate limit counts. */
-  claimed: number;
-}
-
-/** The most runs that overlap at any instant (an end before a start at the same ms). */
-function mostAtOnce(runs: Run[]): number {
-  const events = runs.flatMap((run) => [
-    [run.start, 1],
-    [run.end, -1],
-  ]);
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let most = 0;
-  for (const [, change] of events) most = Math.max(most, (now += change));
-  return most;
-}
-
-function mostPerKey(runs: Run[]): number {
-  const byKey = new Map<string, Run[]>();
-  for (const run of runs) {
-    const list = byKey.get(run.key!) ?? [];
-    list.push(run);
-    byKey.set(run.key!, list);
-  }
-  return Math.max(...[...byKey.values()].map(mostAtOnce));
-}
 
 // Only the stores with flow control (a store object is built, not opened, to ask). FerretDB
 // (label MongoDB) only with LIDEX_FLOW_MONGO_ALL: CI runs MongoDB's cases on mongo-java-server.
@@ -175,24 +149,13 @@ describe.each(
   };
 
   /** Each run's start and end, from its step record; those that have not run are left out. */
-  const runOf = async (id: string): Promise<Run | undefined> => {
-    const workflow = await store.getWorkflow(id);
-    const work = workflow?.steps.find((step) => step.id === 'work');
-    if (!work?.result) return undefined;
-    const { start, end } = decodeValue<{ start: number; end: number }>(
-      work.result,
-    );
-    return {
-      id,
-      key: workflow!.concurrencyKey,
-      start,
-      end,
-      claimed: workflow!.firstClaimedAt!,
-    };
-  };
+  const runOf = (id: string) => recordedRun(store, id);
 
-  const runsOf = async (prefix: string, count: number): Promise<Run[]> => {
-    const runs: Run[] = [];
+  const runsOf = async (
+    prefix: string,
+    count: number,
+  ): Promise<RecordedRun[]> => {
+    const runs: RecordedRun[] = [];
     for (let i = 0; i < count; i++) {
       const run = await runOf(`${prefix}${i}`);
       if (run) runs.push(run);
@@ -305,11 +268,7 @@ describe.each(
     const first = starts[0];
     const inWindow = starts.filter((at) => at < first + RATE_MS).length;
     const perSecond = (inWindow * 1000) / RATE_MS;
-    let mostInASecond = 0;
-    for (let i = 0, j = 0; i < starts.length; i++) {
-      while (starts[i] - starts[j] >= 1000) j++;
-      mostInASecond = Math.max(mostInASecond, i - j + 1);
-    }
+    const mostInASecond = mostInWindow(starts, 1000);
     reportFigures('flow-rate', {
       store: shared.label,
       ms: RATE_MS,
@@ -349,7 +308,7 @@ describe.each(
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const startedAt = Date.now();
       await client.start('vip', 'job', { stepMs: 20 }, { priority: 10 });
-      let vip: Run | undefined;
+      let vip: RecordedRun | undefined;
       while (!vip && Date.now() < startedAt + 30_000) {
         vip = await runOf('vip');
         await new Promise((resolve) => setTimeout(resolve, 20));
