@@ -92,4 +92,27 @@ describe('OpenTelemetry metrics', () => {
       ]),
     );
   });
+
+  // Last: its workflow is aborted, which the cases above count for their own name only.
+  it('counts a workflow aborted after compensating in lidex.workflows.aborted', async () => {
+    const { engine } = makeEngine(
+      {
+        order: async (ctx: WorkflowContext) => {
+          await ctx.step('charge', () => ({ id: 'ch-1' }), {
+            compensate: () => undefined,
+          });
+          throw new Error('no courier');
+        },
+      },
+      { maxFailures: 1 },
+    );
+    await engine.start('o-1', 'order', null);
+    expect(await engine.wait('o-1', { timeoutMs: 10_000 })).toBe('aborted');
+    const aborted = (await collected('lidex.workflows.aborted')).filter(
+      (point) => point.attributes['lidex.workflow.name'] === 'order',
+    );
+    expect(aborted).toEqual([
+      { attributes: { 'lidex.workflow.name': 'order' }, value: 1 },
+    ]);
+  });
 });
