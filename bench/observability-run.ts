@@ -1,12 +1,13 @@
-import { memoryStore, sqliteStore } from './stores';
+import { observabilityStores } from './observability-stores';
 import { observabilityOverhead } from './scenarios/observability';
 import { observabilityFloorUs } from './scenarios/observability-floor';
 
 /**
- * `npm run bench -- --observability [--quick] [--stores=memory,sqlite] [--rounds=N]`: throughput
- * with tracing, metrics and the event stream on against off, interleaved, on the in-process
- * stores; prints each store's medians, their ratio and the load average. `--rounds` (default 6)
- * steadies the medians on a loaded machine.
+ * `npm run bench -- --observability [--quick] [--stores=memory,sqlite,...] [--rounds=N]`:
+ * throughput with tracing, metrics and the event stream on against off, interleaved, on every
+ * store (memory, SQLite, and the PostgreSQL, MySQL, MongoDB and mongo-java-server servers the
+ * bench can start); prints each store's medians, their ratios and the load average. `--rounds`
+ * (default 6) steadies the medians on a loaded machine.
  */
 export async function runObservabilityBench(options: {
   dir: string;
@@ -14,9 +15,6 @@ export async function runObservabilityBench(options: {
   wanted: (label: string) => boolean;
   json: boolean;
 }): Promise<void> {
-  const stores = [memoryStore(), sqliteStore(options.dir)].filter(({ label }) =>
-    options.wanted(label),
-  );
   const roundsArg = process.argv
     .find((arg) => arg.startsWith('--rounds='))
     ?.slice('--rounds='.length);
@@ -25,20 +23,29 @@ export async function runObservabilityBench(options: {
     throw new Error(
       `--rounds=${roundsArg}: give a whole number of rounds above 0, such as --rounds=20`,
     );
+  const { stores, stop } = await observabilityStores(
+    options.dir,
+    options.wanted,
+    (label, reason) => console.log(`${label} skipped: ${reason}`),
+  );
   const figures = [];
-  for (const store of stores) {
-    const workflows = store.label === 'memory' ? 2_000 : 500;
-    figures.push(
-      await observabilityOverhead(
-        store,
-        options.quick ? Math.ceil(workflows / 4) : workflows,
-        rounds ?? (options.quick ? 2 : 6),
-        (line) => process.stderr.write(`${line}\n`),
-      ),
-    );
+  try {
+    for (const { store, workflows, source } of stores) {
+      if (source) console.log(`${store.label}: ${source}`);
+      figures.push(
+        await observabilityOverhead(
+          store,
+          options.quick ? Math.ceil(workflows / 4) : workflows,
+          rounds ?? (options.quick ? 2 : 6),
+          (line) => process.stderr.write(`${line}\n`),
+        ),
+      );
+    }
+  } finally {
+    await stop();
   }
   console.log(
-    'Observability overhead (3-step workflows in one process; on: OpenTelemetry SDK, events$ and a diagnostics channel listener)',
+    "Observability overhead (3-step workflows started and run by one process; on: OpenTelemetry SDK, events$ and a diagnostics channel listener; CPU: this process's, not a server's)",
   );
   console.table(
     figures.map((f) => ({

@@ -6,7 +6,8 @@
  * stdout. `--markdown` prints the tables as Markdown; `--stores=memory,sqlite` runs only the stores
  * named, `--peers=dbos,bullmq` only the peers named (`--peers=none`: none); `--peers-only` skips the
  * scenarios of every store and runs only the rounds beside the peers. `--observability` runs only
- * the overhead of tracing and events (on against off, interleaved: observability-run.ts).
+ * the overhead of tracing and events (on against off, interleaved, on every store:
+ * observability-run.ts).
  * `--retention` runs only claim cost while another process purges 100,000 finished workflows
  * (retention-run.ts). Progress goes to stderr.
  *

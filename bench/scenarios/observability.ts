@@ -87,7 +87,8 @@ export async function observabilityOverhead(
       for (const on of order.filter(
         (mode) => !only || mode === (only === 'on'),
       )) {
-        const place = store.place(`observability-${on ? 'on' : 'off'}-${i}`);
+        // Short and of lower-case letters, digits and _: a PostgreSQL schema, a MySQL table prefix (12).
+        const place = store.place(`obs_${on ? 'on' : 'off'}_${i}`);
         const watch = new FinishWatch();
         const opened = countingStore(await place.open(), watch.onCall).store;
         const engine = workerEngine(opened, {
