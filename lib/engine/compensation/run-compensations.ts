@@ -38,6 +38,22 @@ export async function runCompensations(
   end: CompensatedEnd,
   failure?: WorkflowError,
 ): Promise<void> {
+  // A halted run (its lease lost, the workflow terminated, shutdown) ends when it halts, as the
+  // workflow's code does: what it awaits then never settles, and a run that never ends keeps its
+  // room in the worker (a worker at `concurrency: 1` ran nothing more) and holds up close().
+  await Promise.race([
+    compensate(run, records, compensations, end, failure),
+    run.writer.halted.promise,
+  ]);
+}
+
+async function compensate(
+  run: StepRun,
+  records: readonly StoredStep[],
+  compensations: readonly Compensation[],
+  end: CompensatedEnd,
+  failure: WorkflowError | undefined,
+): Promise<void> {
   const { writer, deps } = run;
   const store = deps.store;
   const done = recordedOutcomes(records);
