@@ -36,6 +36,10 @@ describeEachMongo('MongoDB store on $label', (server) => {
     await client.connect();
     const store = new MongoStore({ client, database: testDatabase(mongoUrl) });
     await store.init();
+    // The store's name in logs and errors reads as a phrase.
+    expect(store.describe()).toMatch(
+      /^MongoDB through the app's MongoClient, database "[^"]+", collection lidex_workflows/,
+    );
     expect(
       await store.insertWorkflow({ id: 'a', name: 'wf', input: '1', now: 1 }),
     ).toBe(true);

@@ -97,7 +97,7 @@ export class MongoStore implements Persistence {
   describe(): string {
     const where = this.options.url
       ? redact(this.options.url)
-      : 'a shared MongoClient';
+      : "through the app's MongoClient";
     const claims =
       this.opened?.claims instanceof ClaimDocumentClaims
         ? `, claims decided by claim documents in ${this.prefix}claims`
