@@ -356,13 +356,8 @@ export const messages = {
     `polling meanwhile)`,
   postgresConnectionLost: (store: string, cause: string) =>
     `An idle connection to ${store} failed (${cause}); the pool opens a new one when needed`,
-  postgresSchemaOutdated: (
-    store: string,
-    schema: string,
-    found: number,
-    needed: number,
-  ) =>
-    `${store}: the schema "${schema}" is ${found === 0 ? 'missing or has no Lidex tables' : `at version ${found}`}, ` +
+  postgresSchemaOutdated: (schema: string, found: number, needed: number) =>
+    `the schema "${schema}" is ${found === 0 ? 'missing or has no Lidex tables' : `at version ${found}`}, ` +
     `and this version of Lidex needs version ${needed}. Migrations are off (migrate: false): apply ` +
     `the SQL of PostgresStore.migrationSql({ schema: ${show(schema)} }) with your migration tool, ` +
     `or let Lidex migrate at start (migrate: true)`,
@@ -406,13 +401,8 @@ export const messages = {
     `PostgresStore cannot use ${orm}: ${fix}`,
   mysqlConnectionLost: (store: string, cause: string) =>
     `A connection to ${store} failed (${cause}); the pool opens a new one when needed`,
-  mysqlSchemaOutdated: (
-    store: string,
-    prefix: string,
-    found: number,
-    needed: number,
-  ) =>
-    `${store}: the tables "${prefix}*" are ${found === 0 ? 'missing' : `at version ${found}`}, ` +
+  mysqlSchemaOutdated: (prefix: string, found: number, needed: number) =>
+    `the tables "${prefix}*" are ${found === 0 ? 'missing' : `at version ${found}`}, ` +
     `and this version of Lidex needs version ${needed}. Migrations are off (migrate: false): apply ` +
     `the SQL of MysqlStore.migrationSql({ tablePrefix: ${show(prefix)} }) with your migration tool, ` +
     `or let Lidex migrate at start (migrate: true)`,

@@ -97,13 +97,10 @@ describeMysql('MysqlStore', () => {
     const store = new MysqlStore({ url, tablePrefix, migrate: false });
     const opening = store.init();
     await expect(opening).rejects.toBeInstanceOf(StoreUnavailableError);
+    // The store is named once, by the error's opening words.
     await expect(opening).rejects.toThrow(
-      messages.mysqlSchemaOutdated(
-        store.describe(),
-        tablePrefix,
-        0,
-        SCHEMA_VERSION,
-      ),
+      `Lidex could not open its store (${store.describe()}): ` +
+        messages.mysqlSchemaOutdated(tablePrefix, 0, SCHEMA_VERSION),
     );
     await expect(opening).rejects.toThrow('MysqlStore.migrationSql(');
 

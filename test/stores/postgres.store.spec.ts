@@ -117,13 +117,10 @@ describePostgres('PostgresStore', () => {
     const store = new PostgresStore({ url, schema, migrate: false });
     const opening = store.init();
     await expect(opening).rejects.toBeInstanceOf(StoreUnavailableError);
+    // The store is named once, by the error's opening words.
     await expect(opening).rejects.toThrow(
-      messages.postgresSchemaOutdated(
-        store.describe(),
-        schema,
-        0,
-        SCHEMA_VERSION,
-      ),
+      `Lidex could not open its store (${store.describe()}): ` +
+        messages.postgresSchemaOutdated(schema, 0, SCHEMA_VERSION),
     );
     // Applied by the team's own migration tool (here: one simple query), twice: idempotent.
     const script = PostgresStore.migrationSql({ schema });

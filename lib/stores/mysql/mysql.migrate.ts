@@ -61,9 +61,7 @@ export async function migrateSchema(
   if (!migrate) {
     throw new StoreUnavailableError(
       store,
-      new Error(
-        messages.mysqlSchemaOutdated(store, prefix, found, SCHEMA_VERSION),
-      ),
+      new Error(messages.mysqlSchemaOutdated(prefix, found, SCHEMA_VERSION)),
     );
   }
   await source.session(async (query) => {

@@ -58,9 +58,7 @@ export async function migrateSchema(
   if (!migrate) {
     throw new StoreUnavailableError(
       store,
-      new Error(
-        messages.postgresSchemaOutdated(store, schema, found, SCHEMA_VERSION),
-      ),
+      new Error(messages.postgresSchemaOutdated(schema, found, SCHEMA_VERSION)),
     );
   }
   await connection.transaction(async (query) => {
