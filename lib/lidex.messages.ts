@@ -562,9 +562,24 @@ export const messages = {
   scheduleTickSkipped: (id: string, tick: number, running: string) =>
     `Schedule ${show(id)}: the tick of ${new Date(tick).toISOString()} is skipped: ` +
     `${show(running)} is still going (overlap: 'skip')`,
-  scheduleMissedTicks: (id: string, started: number, policy: string) =>
-    `Schedule ${show(id)}: ticks were missed while no instance ran it; ${started} tick(s) ` +
-    `started now (missed: ${show(policy)})`,
+  scheduleMissedTicks: (
+    id: string,
+    missed: {
+      from: number;
+      through: number;
+      count: number;
+      counted: boolean;
+      kept: number;
+    },
+    policy: string,
+  ) =>
+    `Schedule ${show(id)}: ${missed.counted ? '' : 'over '}${missed.count} ` +
+    `tick${missed.count === 1 ? '' : 's'}, ${new Date(missed.from).toISOString()}` +
+    (missed.count === 1
+      ? ''
+      : ` to ${new Date(missed.through).toISOString()}`) +
+    `, ${missed.count === 1 ? 'was' : 'were'} missed while no instance ran it; ` +
+    `${missed.kept === 0 ? 'none' : missed.kept} of them started (missed: ${show(policy)})`,
   invalidDuration: (where: string, value: unknown) =>
     `${where} must be a duration: a number of milliseconds >= 0, or a string such as '30d', ` +
     `'12h' or '90 days', got ${show(value)}.`,

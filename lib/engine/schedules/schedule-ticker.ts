@@ -191,7 +191,6 @@ export class ScheduleTicker {
     const plan = times.plan(record.lastTickAt, now);
     if (plan.through === undefined) return;
     let last = record.lastWorkflowId;
-    let started = 0;
     for (const tick of plan.start) {
       const id = tickWorkflowId(record.id, tick);
       if (definition.overlap === 'skip' && last !== undefined && last !== id) {
@@ -211,7 +210,6 @@ export class ScheduleTicker {
         record.id,
       );
       last = id;
-      started += 1;
     }
     const advanced = await this.deps.schedules.advanceSchedule(record.id, {
       from: record.lastTickAt,
@@ -221,7 +219,7 @@ export class ScheduleTicker {
     });
     if (advanced && plan.missed) {
       this.deps.logger.log(
-        messages.scheduleMissedTicks(record.id, started, definition.missed),
+        messages.scheduleMissedTicks(record.id, plan.missed, definition.missed),
       );
     }
   }

@@ -4,14 +4,29 @@ import type { ScheduleDefinition } from './schedule-definition';
 /** How many on-time ticks one pass starts at most (a one-second schedule has 60 a minute). */
 const MAX_ON_TIME_TICKS = 1_000;
 
+/** How many missed ticks a plan counts at most (a one-second cron misses 86,400 a day). */
+const MOST_COUNTED = 10_000;
+
+/** The ticks missed before a pass: due longer than `missedAfterMs` ago, not yet handled. */
+export interface MissedTicks {
+  /** The first and the last of them. */
+  from: number;
+  through: number;
+  /** How many there are, counted up to `MOST_COUNTED` (`counted` false past it). */
+  count: number;
+  counted: boolean;
+  /** How many of them the `missed` policy starts (the latest ones). */
+  kept: number;
+}
+
 /** The ticks of one schedule that a pass handles, as of `now`. */
 export interface TickPlan {
   /** The ticks to start, oldest first: the missed ones the policy keeps, then those on time. */
   start: number[];
   /** The latest tick at or before now: the schedule's last tick once these are handled. */
   through?: number;
-  /** Whether ticks were missed (due longer than `missedAfterMs` ago, not yet handled). */
-  missed: boolean;
+  /** The ticks missed, if any were. */
+  missed?: MissedTicks;
 }
 
 /** The tick times of a definition: computed by croner for a cron, by arithmetic for `every`. */
@@ -52,25 +67,52 @@ export class TickTimes {
     return ticks;
   }
 
+  /** How many ticks fall from `from` through `through` (both ticks), up to `MOST_COUNTED`. */
+  private count(from: number, through: number) {
+    const every = this.definition.every;
+    if (every !== undefined) {
+      const count = Math.floor((through - from) / every) + 1;
+      return {
+        count: Math.min(count, MOST_COUNTED),
+        counted: count <= MOST_COUNTED,
+      };
+    }
+    let count = 1;
+    for (
+      let tick = this.next(from);
+      tick !== undefined && tick <= through;
+      tick = this.next(tick)
+    ) {
+      if (count === MOST_COUNTED) return { count, counted: false };
+      count += 1;
+    }
+    return { count, counted: true };
+  }
+
   /**
    * What is due after `lastTickAt` as of `now`. Ticks of the last `missedAfterMs` are on time
    * and all start; older ones are missed and follow the `missed` policy.
    */
   plan(lastTickAt: number, now: number): TickPlan {
     const [through] = this.previous(1, now + 1);
-    if (through === undefined || through <= lastTickAt) {
-      return { start: [], missed: false };
-    }
+    if (through === undefined || through <= lastTickAt) return { start: [] };
     const onTimeFrom = now - this.definition.missedAfterMs;
     const firstDue = this.next(lastTickAt);
-    const missed = firstDue !== undefined && firstDue < onTimeFrom;
     const start: number[] = [];
-    if (missed) {
+    let missed: MissedTicks | undefined;
+    if (firstDue !== undefined && firstDue < onTimeFrom) {
       const { missed: policy, maxMissed } = this.definition;
       const keep = policy === 'skip' ? 0 : policy === 'latest' ? 1 : maxMissed;
       start.push(
         ...this.previous(keep, onTimeFrom).filter((tick) => tick > lastTickAt),
       );
+      const [lastMissed] = this.previous(1, onTimeFrom);
+      missed = {
+        from: firstDue,
+        through: lastMissed,
+        ...this.count(firstDue, lastMissed),
+        kept: start.length,
+      };
     }
     let tick = this.next(Math.max(lastTickAt, onTimeFrom - 1));
     while (
