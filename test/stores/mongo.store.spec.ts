@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BSON, MongoClient } from 'mongodb';
 import { StoreUnavailableError, ValueNotStorableError } from '@lidex/nestjs';
 import { MongoStore } from '@lidex/nestjs/mongodb';
@@ -19,6 +21,13 @@ import {
   compensationContract,
 } from '@lidex/nestjs/testing';
 
+/** The README's text from the line starting `from` to the one starting `to`. */
+const readmeSection = (from: string, to: string): string => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const start = readme.indexOf(from);
+  return readme.slice(start, readme.indexOf(to, start));
+};
+
 describeEachMongo('MongoDB store on $label', (server) => {
   const mongoUrl = server.url;
   persistenceContract(mongoStoreFactory(server));
@@ -30,6 +39,34 @@ describeEachMongo('MongoDB store on $label', (server) => {
   clockContract(mongoStoreFactory(server), 'server-clock');
 
   afterAll(dropTestDatabases);
+
+  it('creates only indexes the README names, on the collections it names', async () => {
+    const database = testDatabase(mongoUrl);
+    const store = new MongoStore({ url: mongoUrl, database });
+    await store.init();
+    const client = new MongoClient(mongoUrl);
+    try {
+      const db = client.db(database);
+      const section = readmeSection('- **Indexes**', '- **Replica sets');
+      const created: string[] = [];
+      for (const { name } of await db.listCollections().toArray()) {
+        for (const index of await db.collection(name).indexes())
+          if (index.name !== '_id_') created.push(`${name} ${index.name}`);
+      }
+      const unnamed = created.filter(
+        (entry) =>
+          !section.includes(`\`${entry.split(' ')[1]}\``) ||
+          !section.includes(
+            `\`<prefix>${entry.split(' ')[0].slice('lidex_'.length)}\``,
+          ),
+      );
+      expect(created.length).toBeGreaterThanOrEqual(15);
+      expect(unnamed).toEqual([]);
+    } finally {
+      await client.close();
+      await store.close();
+    }
+  });
 
   it('works on a shared MongoClient without closing it', async () => {
     const client = new MongoClient(mongoUrl);
