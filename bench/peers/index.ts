@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { round } from '../stats';
 import type { BenchStore } from '../stores';
 import { bullmqContender } from './bullmq';
+import { type CommitFloorFigures, withCommitFloor } from './commit-floor';
 import {
   type Contender,
   type ContenderFigures,
@@ -26,6 +27,8 @@ export interface PeerResults {
   /** Peers left out, with the reason and how to enable them. */
   skipped: Record<string, string>;
   contenders: Record<string, ContenderFigures>;
+  /** One durable commit on the PostgreSQL server, between our PostgreSQL store's workflows. */
+  commitFloor?: CommitFloorFigures;
   /** The machine's 1-minute load average as the rounds began and as they ended. */
   loadAverage1m: { start: number; end: number };
 }
@@ -67,7 +70,16 @@ export async function runPeers(run: PeerRun): Promise<PeerResults> {
     ),
   );
   let redis: BenchRedisServer | undefined;
+  let floor: Awaited<ReturnType<typeof withCommitFloor>> | undefined;
   try {
+    // Beside our PostgreSQL store, the floor under its latency: one durable commit, same moments.
+    const ourPostgres = contenders.findIndex(
+      ({ label }) => label === 'postgres',
+    );
+    if (postgres && ourPostgres >= 0) {
+      floor = await withCommitFloor(postgres, contenders[ourPostgres]);
+      contenders[ourPostgres] = floor.contender;
+    }
     if (run.peers.includes('dbos')) {
       if (!postgres) {
         skip(
@@ -93,9 +105,11 @@ export async function runPeers(run: PeerRun): Promise<PeerResults> {
     }
     if (contenders.some(({ ours }) => !ours)) {
       results.contenders = await runRounds(contenders, sizes, run.progress);
+      results.commitFloor = floor?.figures();
     }
   } finally {
     for (const contender of contenders) await contender.close?.();
+    await floor?.close();
     await redis?.stop();
   }
   results.loadAverage1m.end = round(loadavg()[0]);

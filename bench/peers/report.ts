@@ -77,6 +77,19 @@ export function renderPeers(
       ),
     );
   }
+  const floor = results.commitFloor;
+  const beside = floor && results.contenders[floor.beside];
+  if (floor && beside) {
+    const writes = beside.costs?.perWorkflow.roundTrips;
+    const least =
+      writes === undefined ? undefined : round(writes * floor.commitP50Ms);
+    sections.push(
+      `PostgreSQL's floor, same server, same moments: one durable single-row commit (an UPDATE in its own transaction, one at a time) after each of ${floor.beside}'s workflows run one at a time, p50 ${floor.commitP50Ms} ms (each round: ${floor.rounds.map(({ p50Ms }) => p50Ms).join(' / ')}).` +
+        (least === undefined
+          ? ''
+          : ` A workflow whose ${writes} writes are each durable before it moves on takes at least ${writes} × ${floor.commitP50Ms} = ${least} ms; ${floor.beside}'s p50 is ${beside.p50Ms} ms, ${ratio(beside.p50Ms, least)}× that.`),
+    );
+  }
   sections.push(
     'Note: CPU µs/wf is what this process spent (user and system) per workflow in the throughput runs: the engine, the store driver and the peer libraries, not a database server (PostgreSQL, Redis). Round trips are what the clients sent from this process: queries of `pg` clients (PostgreSQL), commands and pipelines of ioredis clients (BullMQ). Statements are what PostgreSQL executed (pg_stat_statements, BEGIN and COMMIT included); Redis commands, what Redis executed (total_commands_processed, commands called by Lua scripts included). For the peers they include what each ran in the background meanwhile (polls, keep-alives, blocking waits); ours leave out the polls that found nothing (one per pollIntervalMs while idle, however many workflows run, so their number per workflow depends on how long the count took), shown apart as idle polls/wf.',
   );

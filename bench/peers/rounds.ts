@@ -99,7 +99,7 @@ async function warmUp(
 }
 
 /** The middle value, or the mean of the two middle values. */
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return round(
