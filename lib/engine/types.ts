@@ -243,6 +243,8 @@ export interface WorkflowInfo<I = unknown, R = unknown> {
   version: number;
   /** When the workflow may next be claimed (idle, sleeping, leased or waiting for a retry). */
   readyAt?: Date;
+  /** When a worker first claimed it: its start, as a rate limit counts it. Absent before. */
+  firstClaimedAt?: Date;
   /** What it waits for, while it waits (released until a signal or its timeout). */
   waitingFor?: WaitingFor;
   createdAt: Date;

@@ -46,6 +46,9 @@ export function toWorkflowInfo(
     steps: toStepInfos(stored.id, stored.steps, read),
     signals: toSignalInfos(stored.id, stored.signals, stored.steps, read),
     deadlineAt: toDate(stored.deadlineAt),
+    ...(stored.firstClaimedAt === undefined
+      ? {}
+      : { firstClaimedAt: new Date(stored.firstClaimedAt) }),
     ...(stored.parent ? { parent: { ...stored.parent } } : {}),
     children: childrenOf(stored.steps),
     ...(compensations.length > 0 ? { compensations } : {}),

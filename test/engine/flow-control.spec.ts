@@ -187,3 +187,37 @@ describe('priority and key in list() and get()', () => {
     });
   });
 });
+
+describe('firstClaimedAt in get()', () => {
+  // The README: "The rate limit counts starts (a workflow's first claim, `firstClaimedAt` in
+  // `get()`)". get() had no such field (TS2339 in an app reading it), though every store keeps it.
+  it('is when a worker first claimed the workflow, the same after it is claimed again', async () => {
+    const { engine } = makeEngine(
+      {
+        nap: async (ctx) => {
+          await ctx.sleep('nap', 30);
+          return 'woke';
+        },
+      },
+      { sleepInMemoryMaxMs: 0 },
+    );
+    expect(await engine.start('n-1', 'nap', null)).toBe(true);
+    const before = Date.now();
+    expect(await engine.wait('n-1', { timeoutMs: 5000 })).toBe('finished');
+    const info = await engine.get('n-1');
+    expect(info?.attempts).toBeGreaterThanOrEqual(2);
+    const first: Date | undefined = info?.firstClaimedAt;
+    expect(first).toBeInstanceOf(Date);
+    expect(first!.getTime()).toBeLessThanOrEqual(before);
+    expect(first!.getTime()).toBeGreaterThanOrEqual(info!.createdAt.getTime());
+    expect(first!.getTime()).toBeLessThan(
+      info!.steps.find((step) => step.id === 'nap')!.recordedAt.getTime() + 1,
+    );
+  });
+
+  it('is absent before the first claim', async () => {
+    const { engine } = makeEngine({ job: async () => 1 }, { worker: false });
+    await engine.start('j-1', 'job', null);
+    expect((await engine.get('j-1'))?.firstClaimedAt).toBeUndefined();
+  });
+});
