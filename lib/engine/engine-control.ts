@@ -42,18 +42,22 @@ export async function cancelWorkflow(
   return cancelled;
 }
 
-/** `terminate()`: ends it as `cancelled` without its compensations. */
+/**
+ * `terminate()`: ends it as `cancelled` without its compensations; like a cancel, its parent is
+ * told and its 'cancel' children are cancelled (a parent waiting on it would wait for ever).
+ */
 export async function terminateWorkflow(
-  { run, worker, requireOpen }: ControlParts,
+  { run, worker, ends, requireOpen }: ControlParts,
   id: string,
 ): Promise<boolean> {
   requireOpen('terminate()');
   requireWorkflowId(id);
   const runs = worker.runsOf(id);
-  const terminated = await run.store.cancelWorkflow(id, run.now());
+  const terminated = await cancelWithFamily(run.family, id, run.now());
   if (terminated === undefined) throw new WorkflowNotFoundError(id);
   if (terminated) {
     for (const running of runs) running.halt('cancelled');
+    ends.ended(id);
     run.logger.log(messages.workflowTerminated(id));
   }
   return terminated;
