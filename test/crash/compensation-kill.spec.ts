@@ -50,11 +50,13 @@ describe.each(suite.stores)(
             .map((line) => JSON.parse(line) as UndoLine)
         : [];
 
-    async function worker(): Promise<WorkerProcess> {
-      const options: CompensationOptions = { log };
+    async function worker(
+      options: CompensationOptions = { log },
+      concurrency = 10,
+    ): Promise<WorkerProcess> {
       const started = WorkerProcess.launch({
         store: store.spec,
-        engine: { pollIntervalMs: 20, timeoutIntervalMs: 1000 },
+        engine: { pollIntervalMs: 20, timeoutIntervalMs: 1000, concurrency },
         workflows: {
           module: builtHarness('compensation-workflows.js'),
           options,
@@ -114,5 +116,46 @@ describe.each(suite.stores)(
       ]);
       await bounded('worker stop', second.stop());
     }, 45_000);
+
+    it('a worker frozen inside a refund and woken after the take-over ends that run: it has room again', async () => {
+      // Before, the woken worker's run waited for ever on its refused write: at concurrency 1
+      // it ran nothing more, and its stop waited out the shutdown grace.
+      const frozenLog = join(suite.dir, `frozen-${store.label}.jsonl`);
+      const undoneIn = () =>
+        existsSync(frozenLog)
+          ? readFileSync(frozenLog, 'utf8').split('\n').filter(Boolean)
+          : [];
+      persistence ??= store.open();
+      await persistence.init();
+      client ??= new LidexEngine({ store: persistence, clientOnly: true });
+      const first = await worker({ log: frozenLog, holdMs: 2500 }, 1);
+      await client.start('order-2', 'order', null);
+      await eventually(
+        async () => (await client!.get('order-2'))?.steps.length === 2,
+        BOUND_MS,
+        'both steps recorded',
+      );
+      expect(await client.cancel('order-2')).toBe(true);
+      await eventually(() => undoneIn().length === 1, BOUND_MS, 'refund begun');
+      first.pause();
+      const second = await worker({ log: frozenLog });
+      expect(await client.wait('order-2', { timeoutMs: BOUND_MS })).toBe(
+        'cancelled',
+      );
+      await bounded('second worker stop', second.stop());
+      // Woken past its hold: its refund returns, its write is refused (the lease was taken).
+      first.resume();
+      await client.start('quick-2', 'quick', null);
+      expect(await client.wait('quick-2', { timeoutMs: BOUND_MS })).toBe(
+        'finished',
+      );
+      expect((await client.get('quick-2'))?.result).toBe(first.pid);
+      const stopping = Date.now();
+      await bounded('first worker stop', first.stop());
+      expect(Date.now() - stopping).toBeLessThan(5000);
+      expect(
+        (await client.get('order-2'))?.compensations?.map((c) => c.status),
+      ).toEqual(['compensated', 'compensated']);
+    }, 60_000);
   },
 );

@@ -3,7 +3,7 @@
  * a seat and captures a payment, each with a compensation, then waits in a step that never ends.
  * Each compensation appends `{"pid", "undo", "at"}` to the log. The first refund then holds for
  * `holdMs` (30 s unless told), so that a test kills its worker inside it, whatever the load; a
- * refund run again (one is in the log already) takes 100 ms.
+ * refund run again (one is in the log already) takes 100 ms. `quick` returns its worker's pid.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { WorkflowContext } from '@lidex/nestjs';
@@ -40,6 +40,10 @@ export const workerWorkflows: WorkflowSet = (options) => {
         },
       });
       await ctx.step('ship', () => new Promise(() => undefined));
+    },
+    // A workflow with nothing to undo: whether the worker still has room.
+    async quick(ctx: WorkflowContext) {
+      return ctx.step('done', () => process.pid);
     },
   };
 };
