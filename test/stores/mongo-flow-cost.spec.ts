@@ -155,13 +155,116 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
       result: '1',
       now: now + 1,
     });
-    // One round trip waited for: the finish. The slots' delete is sent after it is answered.
-    expect(answered).toEqual(['update lidex_workflows']);
+    // One round trip waited for: the finish. The slots' delete is sent after it is answered (the
+    // next claim's first reads, sent with it, may be answered before it).
+    expect(answered.filter((command) => !command.startsWith('find '))).toEqual([
+      'update lidex_workflows',
+    ]);
     const next = await claimWith(limit, 2, now + 2);
     expect(next.map((workflow) => workflow.id)).toEqual(['b']);
     expect(
       await flowDocs().countDocuments({ kind: 'slot', workflowId: 'a' }),
     ).toBe(0);
+  });
+
+  it("the claim after a limited run's finish sends no read: its first reads were sent with the finish", async () => {
+    const now = Date.now();
+    const limit = { concurrency: 5, perKey: 1 };
+    for (const [id, key] of [
+      ['warm', 'w'],
+      ['a', 'a'],
+      ['x', 'x'],
+      ['b', 'b'],
+    ])
+      await insertKeyed(id, key, now);
+    const [warm] = await claimWith(limit, 1, now);
+    await store.recordFinish(warm.id, warm.leaseToken, {
+      result: '1',
+      now: now + 1,
+    });
+    const [first] = await claimWith(limit, 1, now + 2);
+    expect(first.id).toBe('a');
+    /** What a claim at `at` won, and the finds it sent to the workflows and to the slots. */
+    const findsOf = async (at: number) => {
+      commands.length = 0;
+      const won = (await claimWith(limit, 1, at)).map(({ id }) => id);
+      const finds = (collection: string) =>
+        commands.filter(
+          (event) =>
+            event.commandName === 'find' &&
+            (event.command as { find?: string }).find === `lidex_${collection}`,
+        ).length;
+      return { won, finds: [finds('workflows'), finds('flow')] };
+    };
+    // A claim with no finish before it: the slots and the candidates, read together.
+    expect(await findsOf(now + 3)).toEqual({ won: ['x'], finds: [1, 1] });
+    await store.recordFinish('a', first.leaseToken, {
+      result: '1',
+      now: now + 4,
+    });
+    // After a finish: nothing read again, the slots' insert and the win are all it sends (its
+    // first round trip was the finish's: the claim waits at most for the rest of the reads).
+    expect(await findsOf(now + 5)).toEqual({ won: ['b'], finds: [0, 0] });
+    expect(
+      await flowDocs().countDocuments({ kind: 'slot', workflowId: 'a' }),
+    ).toBe(0);
+  });
+
+  it('two stores claiming by turns under a limit each take again the slot number they took last: no insert refused', async () => {
+    const now = Date.now();
+    const other = new MongoStore({ client, database });
+    await other.init();
+    const limit = { concurrency: 5 };
+    for (let i = 0; i < 12; i++)
+      await store.insertWorkflow({
+        id: `w${String(i).padStart(2, '0')}`,
+        name: 'job',
+        input: 'null',
+        now: now - 1_000 + i,
+      });
+    const options = { limits: new Map([['job', limit]]) };
+    const claimOn = async (on: MongoStore, at: number) => {
+      // The finish's slot delete answered first (a claim sent with it may meet the slot held).
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const [won] = await on.claimReady(
+        at,
+        [{ token: `lease-${at}`, until: at + 60_000 }],
+        undefined,
+        options,
+      );
+      const slot = await flowDocs().findOne({
+        kind: 'slot',
+        workflowId: won.id,
+      });
+      return { won, n: (slot as { n?: number } | null)?.n };
+    };
+    try {
+      let mine = await claimOn(store, now);
+      let theirs = await claimOn(other, now + 1);
+      const numbers = [[mine.n, theirs.n]];
+      const { sent } = await counting('flow', async () => {
+        for (let turn = 1; turn <= 5; turn++) {
+          const at = now + turn * 10;
+          await store.recordFinish(mine.won.id, mine.won.leaseToken, {
+            result: '1',
+            now: at,
+          });
+          mine = await claimOn(store, at + 1);
+          await other.recordFinish(theirs.won.id, theirs.won.leaseToken, {
+            result: '1',
+            now: at + 2,
+          });
+          theirs = await claimOn(other, at + 3);
+          numbers.push([mine.n, theirs.n]);
+        }
+      });
+      // Each claim inserted its slot once, on the number its store took before (drawn at random
+      // each time, the other's free number was taken half the time: a refusal, a round trip).
+      expect(sent.insert).toBe(10);
+      expect(new Set(numbers.map((pair) => JSON.stringify(pair))).size).toBe(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a rate-limited claim reads its starts with its candidates: as many round trips as a claim under a concurrency limit', async () => {

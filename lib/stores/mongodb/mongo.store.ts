@@ -137,7 +137,10 @@ export class MongoStore implements Persistence {
     const opened = this.opened;
     this.opened = undefined;
     this.held.clear();
-    await opened?.flow.releases.drained();
+    await Promise.all([
+      opened?.flow.releases.drained(),
+      opened?.flow.readAhead.drained(),
+    ]);
     opened?.flow.clear();
     if (opened && !this.options.client) await opened.client.close();
   }
