@@ -170,13 +170,10 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
   it("the claim after a limited run's finish sends no read: its first reads were sent with the finish", async () => {
     const now = Date.now();
     const limit = { concurrency: 5, perKey: 1 };
-    for (const [id, key] of [
-      ['warm', 'w'],
-      ['a', 'a'],
-      ['x', 'x'],
-      ['b', 'b'],
-    ])
-      await insertKeyed(id, key, now);
+    // More ready than a claim of one asks for (5): a read ahead that found fewer, all there
+    // was, is read again.
+    for (const id of ['warm', 'a', 'x', 'b', 'c', 'd', 'e', 'f', 'g'])
+      await insertKeyed(id, id, now);
     const [warm] = await claimWith(limit, 1, now);
     await store.recordFinish(warm.id, warm.leaseToken, {
       result: '1',

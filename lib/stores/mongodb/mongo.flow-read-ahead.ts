@@ -37,14 +37,21 @@ export const readSlots = (
  * The first read of this store's next limited claim, sent with the write that ends a run that
  * held slots (`MongoFlowControl.ending`): the worker claims again as soon as that write is
  * answered, which a claim then does not wait for a second time. Read with the last limited
- * claim's options, and used only by a claim with the same ones within `READ_AHEAD_MS`. Stale
+ * claim's options, and used only by a claim with the same ones within `READ_AHEAD_MS` (and its
+ * candidates read again if they were all there was: see `first`). Stale
  * by then at most by a round trip, as any claim's read is by the time it acts: a slot taken
  * since is refused at its insert (the unique index decides), a candidate won elsewhere is lost
  * at its win. Not for rate limits, whose starts are counted at the claim's own `now`.
  */
 export class FlowReadAhead {
   private last?: { options: ClaimOptions; leases: number };
-  private sent?: { now: number; options: ClaimOptions; read: FirstRead };
+  private sent?: {
+    now: number;
+    /** `performance.now()` when sent: a clock that stands still (a test's) ages it too. */
+    sentAt: number;
+    options: ClaimOptions;
+    read: FirstRead;
+  };
 
   constructor(
     private readonly flow: Collection<FlowDocument>,
@@ -57,13 +64,22 @@ export class FlowReadAhead {
     this.sent = undefined;
     this.last = { options: { ...options, oldestFirst: false }, leases };
     if (
-      sent &&
-      now >= sent.now &&
-      now - sent.now <= READ_AHEAD_MS &&
-      sameReads(sent.options, options)
+      !sent ||
+      now < sent.now ||
+      now - sent.now > READ_AHEAD_MS ||
+      performance.now() - sent.sentAt > READ_AHEAD_MS ||
+      !sameReads(sent.options, options)
     )
-      return sent.read;
-    return this.read(now, options, leases);
+      return this.read(now, options, leases);
+    // A read ahead that found all there was ready (fewer than asked) is read again: a workflow
+    // started since, with nothing else ready, would otherwise wait for the next poll.
+    const { asked } = sent.read;
+    const candidates = sent.read.candidates.then((read) =>
+      read.length < asked
+        ? readCandidates(this.workflows, { now, options, limit: asked })
+        : read,
+    );
+    return { ...sent.read, candidates };
   }
 
   /** Sends the next claim's first read ahead, if the last claim's options allow one. */
@@ -74,7 +90,12 @@ export class FlowReadAhead {
     // Dropped unused, a read ahead must not fail unheard: its failure is raised by the claim.
     read.slots.catch(() => undefined);
     read.candidates.catch(() => undefined);
-    this.sent = { now, options: last.options, read };
+    this.sent = {
+      now,
+      sentAt: performance.now(),
+      options: last.options,
+      read,
+    };
   }
 
   /** Resolves once the read sent ahead, if any, has been answered (before the client closes). */
