@@ -8,7 +8,7 @@ import type {
   StoredStep,
   WorkflowError,
 } from '../stores/persistence';
-import { TERMINAL_STATUSES } from '../model';
+import { TERMINAL_STATUSES, type WorkflowStatus } from '../model';
 import {
   type ChildOutcome,
   childrenOf,
@@ -65,15 +65,15 @@ export async function tellParent(
 
 /**
  * Cancels a workflow as `client.cancel()` and a deadline do: its parent is told first, then it
- * is cancelled, then its children started with `parentClose: 'cancel'` (and theirs) are. Answers
- * as `cancelWorkflow` does.
+ * is cancelled, then its children started with `parentClose: 'cancel'` (and theirs) are.
+ * `cancelled` answers as `cancelWorkflow` does; `status` is the one read before.
  */
 export async function cancelWithFamily(
   deps: FamilyDependencies,
   workflowId: string,
   now: number,
   cancel?: CancelRecord,
-): Promise<boolean | undefined> {
+): Promise<{ cancelled: boolean | undefined; status?: WorkflowStatus }> {
   const stored = await deps.store.getWorkflow(workflowId);
   if (stored?.parent && !ended(stored.status)) {
     await tellParent(deps, workflowId, stored.parent, {
@@ -83,7 +83,7 @@ export async function cancelWithFamily(
   }
   const cancelled = await deps.store.cancelWorkflow(workflowId, now, cancel);
   if (cancelled) await cancelChildren(deps, workflowId, now);
-  return cancelled;
+  return { cancelled, status: stored?.status };
 }
 
 /** Cancels the `parentClose: 'cancel'` children of a cancelled workflow, and theirs. */

@@ -24,11 +24,16 @@ export async function cancelWorkflow(
   // have started a new one here, which must go on.
   const runs = worker.runsOf(id);
   // Its parent told first, its 'cancel' children after (child-family.ts).
-  const cancelled = await cancelWithFamily(run.family, id, run.now(), {
-    compensate: true,
-  });
+  const { cancelled, status } = await cancelWithFamily(
+    run.family,
+    id,
+    run.now(),
+    { compensate: true },
+  );
   if (cancelled === undefined) throw new WorkflowNotFoundError(id);
-  if (cancelled) {
+  // Already compensating: the store left it to its compensations, and so does this process (a
+  // run halted here would leave the rest of them until its lease lapsed).
+  if (cancelled && status !== 'compensating') {
     for (const running of runs) running.halt('cancelled');
     // Compensating, ready now: this worker may take it at once.
     worker.nudge();
@@ -53,7 +58,11 @@ export async function terminateWorkflow(
   requireOpen('terminate()');
   requireWorkflowId(id);
   const runs = worker.runsOf(id);
-  const terminated = await cancelWithFamily(run.family, id, run.now());
+  const { cancelled: terminated } = await cancelWithFamily(
+    run.family,
+    id,
+    run.now(),
+  );
   if (terminated === undefined) throw new WorkflowNotFoundError(id);
   if (terminated) {
     for (const running of runs) running.halt('cancelled');
