@@ -66,6 +66,11 @@ export async function terminateWorkflow(
   if (terminated === undefined) throw new WorkflowNotFoundError(id);
   if (terminated) {
     for (const running of runs) running.halt('cancelled');
+    run.events.emit('cancelled', () => ({
+      workflowId: id,
+      at: run.now(),
+      terminated: true,
+    }));
     ends.ended(id);
     run.logger.log(messages.workflowTerminated(id));
   }

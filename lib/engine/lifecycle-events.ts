@@ -68,8 +68,11 @@ export interface LidexEventMap {
   };
   /** Failed for good (its failures spent, or an error that cannot succeed on retry). */
   aborted: EventBase & { error: EventError; failures: number };
-  /** Cancelled by `cancel()` (no `workflowName`: the cancel does not read it). */
-  cancelled: IdBase;
+  /**
+   * Cancelled by `cancel()`, or ended by `terminate()` (`terminated: true`: its compensations do
+   * not run). No `workflowName`: neither reads it.
+   */
+  cancelled: IdBase & { terminated?: true };
   /** A compensation ran for a step (emitted by the compensation stage). */
   compensated: EventBase & { stepId: string; error?: EventError };
   /** This run's lease was refused by the store: another owner, or the workflow ended. */

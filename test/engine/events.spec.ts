@@ -146,6 +146,37 @@ describe('lifecycle events', () => {
     ]);
   });
 
+  it('tells a terminated workflow as cancelled, marked terminated, on the stream and its channel', async () => {
+    const { engine } = makeEngine({
+      parked: (ctx: WorkflowContext) => ctx.sleep('long', 60 * 60 * 1000),
+    });
+    const { events, stop } = collect(engine);
+    const heard: unknown[] = [];
+    const listener = (message: unknown) => heard.push(message);
+    subscribe(LIDEX_CHANNELS.cancelled, listener);
+    try {
+      await engine.start('t', 'parked', null);
+      await until(events, 'slept');
+      expect(await engine.terminate('t')).toBe(true);
+    } finally {
+      stop();
+      unsubscribe(LIDEX_CHANNELS.cancelled, listener);
+    }
+    expect(shape(events, 't')).toEqual([
+      'started',
+      'claimed',
+      'slept long',
+      'cancelled',
+    ]);
+    expect(events.find((e) => e.type === 'cancelled')).toMatchObject({
+      workflowId: 't',
+      terminated: true,
+    });
+    expect(heard).toEqual([
+      expect.objectContaining({ workflowId: 't', terminated: true }),
+    ]);
+  });
+
   it('tells each compensation that ran, with its step', async () => {
     const { engine } = makeEngine(
       {
