@@ -1,16 +1,21 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Filter, Sort } from 'mongodb';
 import type { ClaimOptions, ClaimedWorkflow, Lease } from '../persistence';
 import type { WorkflowDocument } from './mongo.documents';
-import { readCandidates } from './mongo.flow-candidates';
-import type {
-  FlowCandidate,
-  FlowGate,
-  MongoFlowControl,
+import {
+  FLOW_CANDIDATE_PROJECTION,
+  type FlowCandidate,
+  type FlowGate,
+  type MongoFlowControl,
 } from './mongo.flow-control';
 import type { Admission } from './mongo.flow-documents';
-import { SPARE_CANDIDATES } from './mongo.flow-read-ahead';
+import { skipNewerVersions } from './mongo.versions';
 
-export { claimOrder } from './mongo.flow-candidates';
+/**
+ * The claim's order: priority (highest first), then oldest `readyAt`; with `oldestFirst`,
+ * `readyAt` alone. Served by the `lidex_priority_ready` index (`lidex_ready` for the oldest).
+ */
+export const claimOrder = (options: ClaimOptions | undefined): Sort =>
+  options?.oldestFirst ? { readyAt: 1 } : { priority: -1, readyAt: 1 };
 
 /** Whether a claim must go through the flow gate: the worker has limits to apply. */
 export const isLimited = (options: ClaimOptions | undefined): boolean =>
@@ -21,6 +26,9 @@ export type Arbiter = (
   candidate: FlowCandidate,
   lease: Lease,
 ) => Promise<ClaimedWorkflow | undefined>;
+
+/** Candidates read per round beyond those wanted, for those skipped or won elsewhere. */
+const SPARE_CANDIDATES = 4;
 
 /**
  * A claim with flow limits: reads ready workflows in claim order (leaving out those of a name
@@ -40,18 +48,30 @@ export async function claimLimited(
   options: ClaimOptions,
 ): Promise<void> {
   const passed: string[] = [];
-  // The slots and the first candidates are read together (or were, ahead, with the write that
-  // ended this store's last limited run): what the gate then finds full is refused without a
-  // round trip, and left out of the next reads.
-  const first = control.readAhead.first(now, options, leases.length);
+  const read = (limit: number, exclusions: Filter<WorkflowDocument>[]) => {
+    const parts: Filter<WorkflowDocument>[] = [
+      { readyAt: { $lte: now } },
+      skipNewerVersions(options),
+      ...exclusions,
+      ...(passed.length > 0 ? [{ _id: { $nin: passed } }] : []),
+    ].filter((part) => Object.keys(part).length > 0);
+    return workflows
+      .find(
+        { $and: parts },
+        {
+          sort: claimOrder(options),
+          limit,
+          projection: FLOW_CANDIDATE_PROJECTION,
+        },
+      )
+      .toArray();
+  };
+  // The slots and the first candidates are read together: what the gate then finds full is
+  // refused without a round trip, and left out of the next reads.
+  const firstLimit = leases.length + SPARE_CANDIDATES;
   const [gate, firstRead] = await Promise.all([
-    control.gate(
-      options.limits!,
-      now,
-      Math.max(leases[0].until - now, 1),
-      first.slots,
-    ),
-    first.candidates,
+    control.gate(options.limits!, now, Math.max(leases[0].until - now, 1)),
+    read(firstLimit, []),
   ]);
   const most = leases.length * 4 + 20;
   // Leases not given to a candidate being won, used last first.
@@ -59,16 +79,8 @@ export async function claimLimited(
   let next: FlowCandidate[] | undefined = firstRead;
   while (free.length > 0 && passed.length < most) {
     const limit = free.length + SPARE_CANDIDATES;
-    const candidates =
-      next ??
-      (await readCandidates(workflows, {
-        now,
-        options,
-        limit,
-        exclusions: gate.exclusions(),
-        passed,
-      }));
-    const asked = next ? first.asked : limit;
+    const candidates = next ?? (await read(limit, gate.exclusions()));
+    const asked = next ? firstLimit : limit;
     next = undefined;
     const wins: Promise<ClaimedWorkflow | undefined>[] = [];
     const admitting = admitAll(

@@ -4,7 +4,6 @@ import type { WorkflowDocument } from './mongo.documents';
 import type { Admission, FlowDocument } from './mongo.flow-documents';
 import { FlowGate } from './mongo.flow-gate';
 import { MAX_VERIFIED } from './mongo.flow-recovery';
-import { FlowReadAhead } from './mongo.flow-read-ahead';
 import { SlotReleases } from './mongo.flow-release';
 import { SlotNumbers } from './mongo.flow-slot-numbers';
 import { FlowStarts } from './mongo.flow-starts';
@@ -48,8 +47,6 @@ export class MongoFlowControl {
   readonly verified = new Map<string, number>();
   /** Deletes of ended leases' slots not answered yet. */
   readonly releases: SlotReleases;
-  /** The next claim's first read, sent when a run that held slots ends. */
-  readonly readAhead: FlowReadAhead;
   /** The slot number this store took last in each scope, tried first. */
   readonly slotNumbers = new SlotNumbers();
 
@@ -58,29 +55,33 @@ export class MongoFlowControl {
     readonly workflows: Collection<WorkflowDocument>,
   ) {
     this.releases = new SlotReleases(flow);
-    this.readAhead = new FlowReadAhead(flow, workflows);
   }
 
-  /**
-   * A claim's gate: the slots of its limited names as read (`slots`, sent with its first
-   * candidates, or ahead: `FlowReadAhead`), stale ones recovered.
-   */
+  /** A claim's gate: the slots of its limited names, read once, stale ones recovered. */
   async gate(
     limits: ReadonlyMap<string, FlowLimit>,
     now: number,
     staleAfterMs: number,
-    slots: Promise<FlowDocument[]>,
   ): Promise<FlowGate> {
-    // Read with the starts of the rate-limited names. The slots this store's deletes deleted
-    // count free, those it is deleting held until the claim needs them (`SlotsReleasing`).
+    const slotted = [...limits]
+      .filter(([, limit]) => limit.concurrency ?? limit.perKey)
+      .map(([name]) => name);
+    // Read while this store's slot deletes are answered (the slots they delete count free),
+    // and with the starts of the rate-limited names.
     const starts = new FlowStarts(this.flow, this.workflows, now);
-    const [docs] = await Promise.all([slots, starts.readAhead(limits)]);
+    const [docs, released] = await Promise.all([
+      slotted.length === 0
+        ? []
+        : this.flow.find({ kind: 'slot', name: { $in: slotted } }).toArray(),
+      this.releases.answered(),
+      starts.readAhead(limits),
+    ]);
     const gate = new FlowGate(
       this,
       limits,
       now,
       staleAfterMs,
-      docs.filter((doc) => !this.releases.deleted(doc)),
+      docs.filter((doc) => !released(doc)),
       starts,
     );
     await gate.recoverFull();
@@ -100,14 +101,6 @@ export class MongoFlowControl {
       const oldest = this.held.keys().next();
       if (!oldest.done) this.held.delete(oldest.value);
     }
-  }
-
-  /**
-   * A write that ends `leaseToken` is being sent: if the lease holds slots, the next claim's
-   * first read is sent with it (`FlowReadAhead`).
-   */
-  ending(leaseToken: string, now: number): void {
-    if (this.held.has(leaseToken)) this.readAhead.send(now);
   }
 
   /**

@@ -8,7 +8,6 @@ import type {
   FlowDocument,
 } from './mongo.flow-documents';
 import { mayBeStale, recoverStale } from './mongo.flow-recovery';
-import { SlotsReleasing } from './mongo.flow-release';
 import { insertSlots, slotHolding } from './mongo.flow-slot-inserts';
 import type { FlowStarts } from './mongo.flow-starts';
 
@@ -22,8 +21,6 @@ export class FlowGate {
   private readonly full = new Set<string>();
   /** Give-backs sent by `admit` and not awaited yet (`givenBack`). */
   private readonly givingBack: Promise<void>[] = [];
-  /** The slots read that this store is deleting: held until the delete is answered. */
-  private readonly releasing: SlotsReleasing;
   constructor(
     private readonly control: MongoFlowControl,
     private readonly limits: ReadonlyMap<string, FlowLimit>,
@@ -33,7 +30,6 @@ export class FlowGate {
     private readonly starts: FlowStarts,
   ) {
     for (const doc of docs) this.slotsOf(doc.scope!).set(doc.n!, doc);
-    this.releasing = new SlotsReleasing(control.releases, docs);
   }
 
   /**
@@ -45,8 +41,6 @@ export class FlowGate {
       const limit = this.limitOf(scope);
       const slots = this.slotsOf(scope);
       if (slots.size < limit) continue;
-      // Full with a slot this store is deleting: its delete is waited for by a claim of it.
-      if (this.releasing.holds(scope)) continue;
       const { control, now, staleAfterMs } = this;
       if (mayBeStale(control, slots.values(), now, staleAfterMs))
         await this.recover(scope);
@@ -174,16 +168,12 @@ export class FlowGate {
   ): Promise<FlowDocument[]> {
     const held = new Map<string, FlowDocument>();
     const recovered = new Set<string>();
-    const tried = new Set<string>();
     const { control, now, staleAfterMs } = this;
     for (;;) {
       const wanted: FlowDocument[] = [];
       for (const [scope, most] of scopes) {
         if (held.has(scope)) continue;
-        let n = this.freeSlot(scope, most, !tried.has(scope));
-        tried.add(scope);
-        if (n === undefined && (await this.released(scope)))
-          n = this.freeSlot(scope, most);
+        let n = this.freeSlot(scope, most);
         const slots = () => this.slotsOf(scope).values();
         if (
           n === undefined &&
@@ -215,36 +205,17 @@ export class FlowGate {
   /**
    * A slot of `scope` below `most` not seen taken, if any: looked for from the one this store
    * took last (`SlotNumbers`), so that claims of several instances at once seldom insert the
-   * same one. That one is answered, on a first try (`first`), even while this store's delete
-   * of it is under way: sent before the insert, the delete is most often applied first (if not,
-   * the insert is refused, and another number taken).
+   * same one.
    */
-  private freeSlot(
-    scope: string,
-    most: number,
-    first = false,
-  ): number | undefined {
-    const from = this.control.slotNumbers.from(scope, most);
+  private freeSlot(scope: string, most: number): number | undefined {
     const slots = this.slotsOf(scope);
-    if (first && this.releasing.has(slots.get(from))) return from;
     if (slots.size >= most) return undefined;
+    const from = this.control.slotNumbers.from(scope, most);
     for (let i = 0; i < most; i++) {
       const n = (from + i) % most;
       if (!slots.has(n)) return n;
     }
     return undefined;
-  }
-
-  /**
-   * Waits for this store's deletes under way of `scope`'s slots read; answers whether they
-   * freed any (those are no longer counted held).
-   */
-  private async released(scope: string): Promise<boolean> {
-    const freed = await this.releasing.answered(scope);
-    const slots = this.slotsOf(scope);
-    for (const doc of freed)
-      if (slots.get(doc.n!)?._id === doc._id) slots.delete(doc.n!);
-    return freed.length > 0;
   }
 
   /** Reads the scope's slots again, deleting those whose lease is gone. */

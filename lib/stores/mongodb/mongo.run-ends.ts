@@ -17,9 +17,8 @@ export class MongoRunEnds extends LeaseFencedWrites {
     leaseToken: string,
     finish: FinishRecord,
   ): Promise<boolean> {
-    const { workflows, flow } = this.open();
+    const { workflows } = this.open();
     this.held.ended(leaseToken);
-    flow.ending(leaseToken, finish.now);
     const { matchedCount } = await this.inFlight.track(workflowId, () =>
       writing(() =>
         workflows.updateOne(leased(workflowId, leaseToken), {

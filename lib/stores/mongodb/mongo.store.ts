@@ -137,10 +137,7 @@ export class MongoStore implements Persistence {
     const opened = this.opened;
     this.opened = undefined;
     this.held.clear();
-    await Promise.all([
-      opened?.flow.releases.drained(),
-      opened?.flow.readAhead.drained(),
-    ]);
+    await opened?.flow.releases.drained();
     opened?.flow.clear();
     if (opened && !this.options.client) await opened.client.close();
   }
