@@ -1,11 +1,6 @@
-import { join } from 'node:path';
-import {
-  MemoryStore,
-  type Persistence,
-  type WorkflowContext,
-} from '@lidex/nestjs';
-import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { type WorkflowContext } from '@lidex/nestjs';
 import { gate, makeEngine } from '../support/engine-harness';
+import { inProcessStores } from '../support/in-process-stores';
 import { tempDir } from '../support/temp-dir';
 
 /**
@@ -17,14 +12,7 @@ import { tempDir } from '../support/temp-dir';
 
 const dir = tempDir('lidex-cancel-compensating-');
 afterAll(() => dir.remove());
-let files = 0;
-const stores: [string, () => Persistence][] = [
-  ['memory', () => new MemoryStore()],
-  [
-    'sqlite',
-    () => new SqliteStore({ path: join(dir.path, `${++files}.sqlite`) }),
-  ],
-];
+const stores = inProcessStores(dir);
 
 describe.each(stores)(
   'cancel() of a compensating workflow (%s store)',

@@ -4,8 +4,6 @@ import {
   ChildWorkflowError,
   LIDEX_CHANNELS,
   type LidexEvent,
-  MemoryStore,
-  type Persistence,
   type WorkflowContext,
   type WorkflowHandler,
 } from '@lidex/nestjs';
@@ -13,6 +11,7 @@ import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { messages } from '../../lib/lidex.messages';
 import { gate, makeEngine } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
+import { inProcessStores } from '../support/in-process-stores';
 import { tempDir } from '../support/temp-dir';
 
 /**
@@ -46,14 +45,7 @@ const parent: WorkflowHandler = async (ctx: WorkflowContext) => {
 
 const dir = tempDir('lidex-compensated-abort-');
 afterAll(() => dir.remove());
-let files = 0;
-const stores: [string, () => Persistence][] = [
-  ['memory', () => new MemoryStore()],
-  [
-    'sqlite',
-    () => new SqliteStore({ path: join(dir.path, `${++files}.sqlite`) }),
-  ],
-];
+const stores = inProcessStores(dir);
 
 describe.each(stores)(
   'a workflow aborted after compensating (%s store)',

@@ -1,14 +1,11 @@
-import { join } from 'node:path';
 import {
   ChildWorkflowError,
-  MemoryStore,
-  type Persistence,
   type WorkflowContext,
   type WorkflowHandler,
 } from '@lidex/nestjs';
-import { SqliteStore } from '@lidex/nestjs/sqlite';
 import { makeEngine } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
+import { inProcessStores } from '../support/in-process-stores';
 import { tempDir } from '../support/temp-dir';
 
 /**
@@ -36,14 +33,7 @@ const kid: WorkflowHandler = async (ctx: WorkflowContext) => {
 
 const dir = tempDir('lidex-terminate-family-');
 afterAll(() => dir.remove());
-let files = 0;
-const stores: [string, () => Persistence][] = [
-  ['memory', () => new MemoryStore()],
-  [
-    'sqlite',
-    () => new SqliteStore({ path: join(dir.path, `${++files}.sqlite`) }),
-  ],
-];
+const stores = inProcessStores(dir);
 
 describe.each(stores)(
   'terminate in a family (%s store)',

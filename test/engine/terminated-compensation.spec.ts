@@ -1,12 +1,7 @@
-import { join } from 'node:path';
-import {
-  MemoryStore,
-  type Persistence,
-  type WorkflowHandler,
-} from '@lidex/nestjs';
-import { SqliteStore } from '@lidex/nestjs/sqlite';
+import { type WorkflowHandler } from '@lidex/nestjs';
 import { gate, makeEngine } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
+import { inProcessStores } from '../support/in-process-stores';
 import { tempDir } from '../support/temp-dir';
 
 /**
@@ -20,14 +15,7 @@ import { tempDir } from '../support/temp-dir';
 
 const dir = tempDir('lidex-terminated-compensation-');
 afterAll(() => dir.remove());
-let files = 0;
-const stores: [string, () => Persistence][] = [
-  ['memory', () => new MemoryStore()],
-  [
-    'sqlite',
-    () => new SqliteStore({ path: join(dir.path, `${++files}.sqlite`) }),
-  ],
-];
+const stores = inProcessStores(dir);
 
 describe.each(stores)(
   'a workflow terminated while it compensates (%s store)',
