@@ -1,4 +1,4 @@
-import type { MongoClient } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import {
   findMongoJavaServer as findJavaLauncher,
   findServerBinary,
@@ -76,4 +76,48 @@ export async function serverVersion(
   return typeof ferret === 'string'
     ? { name: `FerretDB ${ferret}`, ferretdb: true }
     : { name: `MongoDB ${String(info.version)}`, ferretdb: false };
+}
+
+/** A bench server connected: its client, the databases the stores on it create, what it is. */
+export interface BenchMongo {
+  server: BenchMongoServer;
+  client: MongoClient;
+  /** Dropped by `stop`. */
+  databases: string[];
+  /** What it says it is (`serverVersion`). */
+  name: string;
+  /** FerretDB is far slower than MongoDB: it gets smaller sizes. */
+  ferretdb: boolean;
+  /** Drops the databases, closes the client and stops the server. */
+  stop(): Promise<void>;
+}
+
+/** Connects `client` (by default a plain one) to `server`; stops the server if that fails. */
+export async function connectBenchMongo(
+  server: BenchMongoServer,
+  client = new MongoClient(server.url),
+): Promise<BenchMongo> {
+  const databases: string[] = [];
+  try {
+    await client.connect();
+    const version = await serverVersion(client);
+    return {
+      server,
+      client,
+      databases,
+      ...version,
+      stop: async () => {
+        try {
+          for (const name of databases) await client.db(name).dropDatabase();
+        } finally {
+          await client.close();
+          await server.stop();
+        }
+      },
+    };
+  } catch (error) {
+    await client.close();
+    await server.stop();
+    throw error;
+  }
 }

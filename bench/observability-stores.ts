@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import {
+  connectBenchMongo,
   findMongoJavaServer,
   findMongoServer,
-  type BenchMongoServer,
-  serverVersion,
 } from './mongo-server';
 import { mysqlBenchStore } from './mysql-store';
 import { findPostgres } from './peers/postgres-server';
@@ -74,7 +72,7 @@ export async function observabilityStores(
         skipped(label, found.skipped);
         continue;
       }
-      const mongo = await mongoOn(found);
+      const mongo = await connectBenchMongo(found);
       stops.push(mongo.stop);
       stores.push({
         store: mongoStore(found.url, mongo.client, mongo.databases, label),
@@ -88,31 +86,4 @@ export async function observabilityStores(
     throw error;
   }
   return { stores, stop };
-}
-
-async function mongoOn(server: BenchMongoServer) {
-  const client = new MongoClient(server.url);
-  const databases: string[] = [];
-  try {
-    await client.connect();
-    const version = await serverVersion(client);
-    return {
-      client,
-      databases,
-      name: version.name,
-      ferretdb: version.ferretdb,
-      stop: async () => {
-        try {
-          for (const name of databases) await client.db(name).dropDatabase();
-        } finally {
-          await client.close();
-          await server.stop();
-        }
-      },
-    };
-  } catch (error) {
-    await client.close();
-    await server.stop();
-    throw error;
-  }
 }

@@ -22,16 +22,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { MongoClient } from 'mongodb';
 import { onExit } from './cleanup';
 import { fsyncMs } from './disk';
 import { BENCH_ENGINE_OPTIONS, THROUGHPUT_CONCURRENCY } from './engines';
 import { commandCountingClient } from './mongo-commands';
 import {
+  type BenchMongo,
+  connectBenchMongo,
   findMongoJavaServer,
   findMongoServer,
-  type BenchMongoServer,
-  serverVersion,
 } from './mongo-server';
 import { type BenchResults, renderReport } from './report';
 import { sizesFor } from './sizes';
@@ -85,65 +84,47 @@ const machine = (dir: string) => ({
   loadAverage1m: round(loadavg()[0]),
 });
 
-/** The MongoDB side of the bench: a server, a command-counting client, databases to drop. */
-interface MongoSetup {
-  server: BenchMongoServer;
-  client: MongoClient;
-  databases: string[];
-  /** FerretDB is far slower than MongoDB: it gets smaller sizes. */
-  ferretdb: boolean;
-}
-
 async function setUpMongo(
   dir: string,
   results: BenchResults,
-): Promise<MongoSetup | undefined> {
+): Promise<BenchMongo | undefined> {
   const found = await findMongoServer(join(dir, 'mongodb-data'));
   if ('skipped' in found) {
     results.mongodb = { skipped: found.skipped };
     console.log(`MongoDB skipped: ${found.skipped}`);
     return undefined;
   }
-  const { client } = commandCountingClient(found.url);
-  await client.connect();
-  const version = await serverVersion(client);
+  const mongo = await connectBenchMongo(
+    found,
+    commandCountingClient(found.url).client,
+  );
   results.mongodb = {
-    server: version.name,
+    server: mongo.name,
     source: found.source,
-    ferretdb: version.ferretdb,
+    ferretdb: mongo.ferretdb,
   };
-  return { server: found, client, databases: [], ferretdb: version.ferretdb };
+  return mongo;
 }
 
 async function setUpMongoJava(
   dir: string,
   results: BenchResults,
-): Promise<MongoSetup | undefined> {
+): Promise<BenchMongo | undefined> {
   const found = await findMongoJavaServer(join(dir, 'mongo-java-data'));
   if ('skipped' in found) {
     results.mongoJavaServer = { skipped: found.skipped };
     console.log(`mongo-java-server skipped: ${found.skipped}`);
     return undefined;
   }
-  const { client } = commandCountingClient(found.url);
-  await client.connect();
-  const version = await serverVersion(client);
+  const mongo = await connectBenchMongo(
+    found,
+    commandCountingClient(found.url).client,
+  );
   results.mongoJavaServer = {
-    server: `mongo-java-server reporting ${version.name}`,
+    server: `mongo-java-server reporting ${mongo.name}`,
     source: found.source,
   };
-  return { server: found, client, databases: [], ferretdb: false };
-}
-
-async function tearDownMongo(mongo: MongoSetup): Promise<void> {
-  try {
-    for (const name of mongo.databases) {
-      await mongo.client.db(name).dropDatabase();
-    }
-  } finally {
-    await mongo.client.close();
-    await mongo.server.stop();
-  }
+  return { ...mongo, ferretdb: false };
 }
 
 async function main(): Promise<void> {
@@ -179,8 +160,8 @@ async function main(): Promise<void> {
     mongodb: { skipped: 'not asked for (--stores)' },
     stores: {},
   };
-  let mongo: MongoSetup | undefined;
-  let mongoJava: MongoSetup | undefined;
+  let mongo: BenchMongo | undefined;
+  let mongoJava: BenchMongo | undefined;
   let postgres: BenchPostgres | { skipped: string } | undefined;
   let dropPostgres: (() => Promise<void>) | undefined;
   let stopMysql: (() => Promise<void>) | undefined;
@@ -252,8 +233,8 @@ async function main(): Promise<void> {
       await postgres.stop();
     }
     await stopMysql?.();
-    if (mongo) await tearDownMongo(mongo);
-    if (mongoJava) await tearDownMongo(mongoJava);
+    if (mongo) await mongo.stop();
+    if (mongoJava) await mongoJava.stop();
     forgetDir();
     removeDir();
   }
