@@ -70,18 +70,23 @@ describe.each(suite.stores)(
       return started;
     }
 
+    /** Starts an `order`, and cancels it once both its steps are recorded. */
+    async function cancelAfterBothSteps(id: string): Promise<void> {
+      await client!.start(id, 'order', null);
+      await eventually(
+        async () => (await client!.get(id))?.steps.length === 2,
+        BOUND_MS,
+        'both steps recorded',
+      );
+      expect(await client!.cancel(id)).toBe(true);
+    }
+
     it('runs the refund again after its worker is killed in it, then the release, once', async () => {
       persistence = store.open();
       await persistence.init();
       client = new LidexEngine({ store: persistence, clientOnly: true });
       const first = await worker();
-      await client.start('order-1', 'order', null);
-      await eventually(
-        async () => (await client!.get('order-1'))?.steps.length === 2,
-        BOUND_MS,
-        'both steps recorded',
-      );
-      expect(await client.cancel('order-1')).toBe(true);
+      await cancelAfterBothSteps('order-1');
       // The worker may claim it at once: a claim leaves it `compensating`. (On mongo-java-server,
       // whose claims are single updates that read nothing first, the claim sets it back with a
       // second update, and a read in between sees `running`.)
@@ -129,13 +134,7 @@ describe.each(suite.stores)(
       await persistence.init();
       client ??= new LidexEngine({ store: persistence, clientOnly: true });
       const first = await worker({ log: frozenLog, holdMs: 2500 }, 1);
-      await client.start('order-2', 'order', null);
-      await eventually(
-        async () => (await client!.get('order-2'))?.steps.length === 2,
-        BOUND_MS,
-        'both steps recorded',
-      );
-      expect(await client.cancel('order-2')).toBe(true);
+      await cancelAfterBothSteps('order-2');
       await eventually(() => undoneIn().length === 1, BOUND_MS, 'refund begun');
       first.pause();
       const second = await worker({ log: frozenLog });
