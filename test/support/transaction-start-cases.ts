@@ -117,6 +117,9 @@ export function transactionStartCases(cases: TransactionStartCases) {
       ]);
     }
     expect(done?.attempts).toBe(1);
+    // Read back through the app's driver too, times are dates: the first claim came after start.
+    expect(done?.firstClaimedAt?.getTime()).toBeGreaterThanOrEqual(started);
+    expect(done?.createdAt.getTime()).toBeGreaterThanOrEqual(started);
     expect(await cases.orderCommitted('o-2')).toBe(true);
     // Order and workflow agree: the rolled-back pair is still absent.
     expect(await cases.orderCommitted('o-1')).toBe(false);

@@ -19,18 +19,24 @@ export interface OrmConnection {
 
 /**
  * Columns the store reads as numbers: bigint in the tables, and counts. Through an ORM they come
- * back as the driver reads them (a string, or a BigInt with Prisma).
+ * back as the driver reads them (a string, or a BigInt with Prisma); a BigInt in any column is
+ * one of them, since the store keeps no number beyond 2^53.
  */
 const NUMERIC_COLUMNS = new Set([
   'failures',
   'attempts',
   'ready_at',
   'deadline_at',
+  'first_claimed_at',
+  'ended_at',
   'created_at',
   'updated_at',
+  'last_tick_at',
   'wake_at',
   'started_at',
   'recorded_at',
+  'sent_at',
+  'seq',
   'version',
   'inserted',
   'now',
@@ -48,7 +54,10 @@ export function normaliseRow(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
-    out[key] = NUMERIC_COLUMNS.has(key) ? toNumber(value) : value;
+    out[key] =
+      typeof value === 'bigint' || NUMERIC_COLUMNS.has(key)
+        ? toNumber(value)
+        : value;
   }
   return out;
 }
