@@ -95,6 +95,14 @@ describe('client operations', () => {
     expect(await engine.wait('missing', { timeoutMs: 0 })).toBeUndefined();
   });
 
+  it('wait on an id not stored yet finds the workflow once it is started', async () => {
+    const { engine } = makeEngine({ wf: () => Promise.resolve('done') });
+    const waiting = engine.wait('later', { timeoutMs: 5000, intervalMs: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await engine.start('later', 'wf', null);
+    expect(await waiting).toBe('finished');
+  });
+
   it('wait refuses a status that does not exist, in both forms, listing the statuses', async () => {
     const { engine } = makeEngine({ wf: () => Promise.resolve() });
     await engine.start('w', 'wf', null);
