@@ -1,4 +1,5 @@
 import type { Statement } from './postgres.queryable';
+import { leaseIs } from './postgres.lease-fence';
 
 /**
  * The batch forms of the store's hot writes (insert, step, finish): one statement over arrays
@@ -59,7 +60,7 @@ export function postgresBatchStatements(schema: string) {
             lease_token = CASE WHEN i.release THEN NULL ELSE w.lease_token END,
             last_lease = CASE WHEN i.release THEN w.lease_token ELSE w.last_lease END
         FROM input i
-        WHERE w.id = i.id COLLATE "C" AND w.lease_token = i.token
+        WHERE w.id = i.id COLLATE "C" AND ${leaseIs('i.token', 'w.lease_token')}
         RETURNING w.id
       ), added AS (
         INSERT INTO ${steps} (workflow_id, kind, step_id, result, wake_at, started_at, recorded_at)
@@ -89,7 +90,7 @@ export function postgresBatchStatements(schema: string) {
         SET status = 'finished', result = i.result, lease_token = NULL,
             last_lease = w.lease_token, ready_at = NULL, updated_at = i.now, ended_at = i.now
         FROM input i
-        WHERE w.id = i.id COLLATE "C" AND w.lease_token = i.token
+        WHERE w.id = i.id COLLATE "C" AND ${leaseIs('i.token', 'w.lease_token')}
         RETURNING w.id
       )
       SELECT CASE

@@ -4,6 +4,7 @@ import {
 } from '../persistence';
 import type { Queryable, Statement } from './postgres.queryable';
 import { NOT_WAITING } from './postgres.signals';
+import { leaseIs } from './postgres.lease-fence';
 
 const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating')
   .map((status) => `'${status}'`)
@@ -52,7 +53,7 @@ export class PostgresCompensation {
               ended_at = CASE WHEN $6::boolean THEN $5::bigint ELSE ended_at END,
               last_lease = CASE WHEN $6::boolean THEN lease_token ELSE last_lease END,
               lease_token = CASE WHEN $6::boolean THEN NULL ELSE lease_token END
-          WHERE id = $1 AND lease_token = $2
+          WHERE id = $1 AND ${leaseIs('$2')}
           RETURNING 1
         )
         SELECT EXISTS (SELECT 1 FROM changed) AS changed,

@@ -5,6 +5,7 @@ import type {
   WaitTarget,
 } from '../persistence';
 import type { Queryable, Statement } from './postgres.queryable';
+import { leaseIs } from './postgres.lease-fence';
 
 /**
  * Signals in the PostgreSQL store: a `signals` table (each workflow's, numbered by `seq`), and on
@@ -110,7 +111,7 @@ export function signalStatements(schema: string) {
             ready_at = CASE WHEN signal_count > $6 THEN $4::bigint ELSE $3::bigint END,
             waiting_for = CASE WHEN signal_count > $6 THEN NULL ELSE $7 END,
             waiting_kind = CASE WHEN signal_count > $6 THEN NULL ELSE $8 END
-        WHERE id = $1 AND lease_token = $2
+        WHERE id = $1 AND ${leaseIs('$2')}
         RETURNING 1
       )
       SELECT CASE

@@ -3,6 +3,7 @@ import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../persistence';
 import type { Statement } from './postgres.queryable';
 import { NOT_WAITING, signalsOf } from './postgres.signals';
 import { claimSql } from './postgres.flow-control';
+import { leaseIs } from './postgres.lease-fence';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -60,7 +61,7 @@ export function postgresStatements(schema: string) {
     /** $1 id, $2 token, $3 until */
     renew: statement(
       'renew',
-      `UPDATE ${workflows} SET ready_at = $3 WHERE id = $1 AND lease_token = $2`,
+      `UPDATE ${workflows} SET ready_at = $3 WHERE id = $1 AND ${leaseIs('$2')}`,
     ),
     /**
      * $1 id, $2 token, $3 ready_at, $4 now, $5 release, $6 kind, $7 step id, $8 result,
@@ -76,7 +77,7 @@ export function postgresStatements(schema: string) {
         SET ready_at = COALESCE($3::bigint, ready_at), updated_at = $4,
             lease_token = CASE WHEN $5::boolean THEN NULL ELSE lease_token END,
             last_lease = CASE WHEN $5::boolean THEN lease_token ELSE last_lease END
-        WHERE id = $1 AND lease_token = $2
+        WHERE id = $1 AND ${leaseIs('$2')}
         RETURNING id
       ), added AS (
         INSERT INTO ${steps} (workflow_id, kind, step_id, result, wake_at, started_at, recorded_at)
@@ -102,7 +103,7 @@ export function postgresStatements(schema: string) {
       `WITH released AS (
         UPDATE ${workflows}
         SET ready_at = $3, updated_at = $4, lease_token = NULL, last_lease = lease_token
-        WHERE id = $1 AND lease_token = $2
+        WHERE id = $1 AND ${leaseIs('$2')}
         RETURNING 1
       )
       SELECT CASE
@@ -118,7 +119,7 @@ export function postgresStatements(schema: string) {
         UPDATE ${workflows}
         SET status = 'finished', result = $3, lease_token = NULL, last_lease = lease_token,
             ready_at = NULL, updated_at = $4, ended_at = $4
-        WHERE id = $1 AND lease_token = $2
+        WHERE id = $1 AND ${leaseIs('$2')}
         RETURNING 1
       )
       SELECT CASE
@@ -140,7 +141,7 @@ export function postgresStatements(schema: string) {
             ready_at = CASE WHEN $6::boolean OR failures + 1 >= $5 THEN NULL ELSE $4::bigint END,
             ended_at = CASE WHEN $6::boolean OR failures + 1 >= $5 THEN $7::bigint END,
             error = $3, lease_token = NULL, last_lease = lease_token, updated_at = $7
-        WHERE id = $1 AND lease_token = $2
+        WHERE id = $1 AND ${leaseIs('$2')}
         RETURNING status, failures
       )
       SELECT status, failures FROM failed
