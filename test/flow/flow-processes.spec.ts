@@ -248,7 +248,9 @@ describe.each(
     // 87% at load 1.5, 70-73% at load 2-4.5 on 2 Dec 2026 and 47-58% once: a limited claim there
     // waits for 3.1 round trips against 1, the slots read with the candidates, their insert, the
     // win, and 17% of its key-slot inserts are refused, another instance having taken that
-    // candidate since the read: test/stores/mongo-flow-cost.spec.ts). What fails the
+    // candidate since the read: test/stores/mongo-flow-cost.spec.ts; 73-77% at load 1.9-3.5 at
+    // commit 91ac5ce, the two cores busy in both runs, so the ratio follows CPU per workflow: 7.1
+    // commands a limited workflow against 2.9, 7.9 s of CPU per 250 against 5.2 s). What fails the
     // test is 60%: a limited claim that ran these three processes one at a time would give about
     // 33%, and a ratio of two rates moves with the machine's load (0.72 on PostgreSQL at load 18).
     // FerretDB (LIDEX_FLOW_MONGO_ALL only) reports its ratio: its claims scan the collection.
