@@ -4,6 +4,7 @@ import {
   LidexEngine,
   type EngineOptions,
   type Persistence,
+  type StartOptions,
   type WorkflowFlowOptions,
 } from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
@@ -25,15 +26,17 @@ import type {
   FlowKillOptions,
 } from '../support/worker/flow-kill-workflows';
 import { builtHarness, WorkerProcess } from '../support/worker/launcher';
+import type { DeathInClaim, WorkerArgs } from '../support/worker/protocol';
 import { within } from '../support/within';
 
 /*
  * Flow control across crashes, in real worker processes on every store with flow control
  * (FerretDB, not safe for concurrent workers, is left out: MongoDB runs on mongo-java-server):
  * a worker SIGKILLed while it holds concurrency slots, one SIGSTOPped past its lease and woken
- * after another finished its workflow, and one SIGKILLed under a rate limit. Each time every
- * workflow finishes, each step is recorded once, the limits hold among the recorded runs, and no
- * slot is left in use.
+ * after another finished its workflow, one SIGKILLed under a rate limit, workers that die
+ * (SIGKILL) inside their claims (the harness's `dieInClaim`). Each time every workflow
+ * finishes, each step is recorded once, the limits hold among the recorded runs, and no slot is
+ * left in use.
  */
 requireBuild();
 
@@ -102,25 +105,29 @@ describe.each(
       .map((line) => line.id);
   };
 
+  const launch = (
+    options: FlowKillOptions,
+    engine: EngineOptions = {},
+    dieInClaim?: WorkerArgs['dieInClaim'],
+  ): WorkerProcess => {
+    const worker = WorkerProcess.launch({
+      store: shared.spec,
+      engine: { ...TEST_WORKER_ENGINE, timeoutIntervalMs: LEASE_MS, ...engine },
+      workflows: { module: builtHarness('flow-kill-workflows.js'), options },
+      dieInClaim,
+    });
+    workers.push(worker);
+    return worker;
+  };
+
   const startWorkers = (
     options: FlowKillOptions,
     engine: EngineOptions = {},
+    count = 3,
   ): Promise<WorkerProcess[]> =>
     Promise.all(
-      [0, 1, 2].map(async () => {
-        const worker = WorkerProcess.launch({
-          store: shared.spec,
-          engine: {
-            ...TEST_WORKER_ENGINE,
-            timeoutIntervalMs: LEASE_MS,
-            ...engine,
-          },
-          workflows: {
-            module: builtHarness('flow-kill-workflows.js'),
-            options,
-          },
-        });
-        workers.push(worker);
+      Array.from({ length: count }, async () => {
+        const worker = launch(options, engine);
         await bounded(
           'worker ready',
           worker.until(() => worker.ready),
@@ -132,10 +139,17 @@ describe.each(
   const ids = (prefix: string, count: number) =>
     Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
-  const startJobs = async (prefix: string, count: number, stepMs: number) => {
+  const startJobs = async (
+    prefix: string,
+    count: number,
+    stepMs: number,
+    start: (i: number) => StartOptions = (i) => ({
+      concurrencyKey: `k${i % KEYS}`,
+    }),
+  ) => {
     await Promise.all(
       ids(prefix, count).map((id, i) =>
-        client.start(id, 'job', { stepMs }, { concurrencyKey: `k${i % KEYS}` }),
+        client.start(id, 'job', { stepMs }, start(i)),
       ),
     );
   };
@@ -201,6 +215,18 @@ describe.each(
     expect(runs.filter((run) => run.records !== 1)).toEqual([]);
   };
 
+  /** Eight more workflows after a crash: they finish within the limits, no slot left. */
+  const eightMore = async (prefix: string): Promise<RecordedRun[]> => {
+    await startJobs(prefix, 8, 300);
+    await untilFinished(prefix, 8);
+    const after = await runsOf(prefix, 8);
+    expectSound(after, 8);
+    expect(mostAtOnce(after)).toBeLessThanOrEqual(2);
+    expect(mostPerKey(after)).toBe(1);
+    expect(await slotsInUse()).toBe(0);
+    return after;
+  };
+
   it('finishes every workflow after a worker holding slots is SIGKILLed, within the limits, no slot left', async () => {
     const COUNT = 40;
     const log = logOf('kill');
@@ -228,13 +254,7 @@ describe.each(
     expect(await slotsInUse()).toBe(0);
 
     // The survivors still reach the limit: no slot stays taken by the dead worker.
-    await startJobs('after-kill-', 8, 300);
-    await untilFinished('after-kill-', 8);
-    const after = await runsOf('after-kill-', 8);
-    expectSound(after, 8);
-    expect(mostAtOnce(after)).toBeLessThanOrEqual(2);
-    expect(mostPerKey(after)).toBe(1);
-    expect(await slotsInUse()).toBe(0);
+    const after = await eightMore('after-kill-');
     reportFigures('flow-kill', {
       store: shared.label,
       workflows: COUNT,
@@ -291,13 +311,7 @@ describe.each(
     expect(mostPerKey(runs)).toBe(1);
     expect(await slotsInUse()).toBe(0);
     // The woken worker goes on working: the next workflows run within the limits.
-    await startJobs('after-freeze-', 8, 300);
-    await untilFinished('after-freeze-', 8);
-    const after = await runsOf('after-freeze-', 8);
-    expectSound(after, 8);
-    expect(mostAtOnce(after)).toBeLessThanOrEqual(2);
-    expect(mostPerKey(after)).toBe(1);
-    expect(await slotsInUse()).toBe(0);
+    await eightMore('after-freeze-');
     reportFigures('flow-freeze', {
       store: shared.label,
       workflows: COUNT,
@@ -337,5 +351,59 @@ describe.each(
     });
     expect(mostInASecond).toBeLessThanOrEqual(10);
     expect(await slotsInUse()).toBe(0);
+  }, 90_000);
+
+  it('keeps the limits and leaks no slot when workers are SIGKILLed inside their claims', async () => {
+    const COUNT = 40;
+    const VICTIMS = 6;
+    const log = logOf('claim-kill');
+    const deaths = logOf('claim-deaths');
+    // One steady worker running one workflow at a time: the other slot is there to be won.
+    await startWorkers({ log, flow: LIMITS }, { concurrency: 1 }, 1);
+    await startJobs('claim-', COUNT, 200);
+    const startedAt = Date.now();
+    // One after another, each dies in one of its first limited claims: while it is under way
+    // (slots being taken, workflows being won) or as it answers what it won, before running it.
+    for (let i = 0; i < VICTIMS; i++) {
+      const victim = launch(
+        { log, flow: LIMITS },
+        {},
+        { log: deaths, withinMs: 8 },
+      );
+      expect((await bounded('a death in a claim', victim.exited)).signal).toBe(
+        'SIGKILL',
+      );
+    }
+    await startWorkers({ log, flow: LIMITS }, {}, 1);
+    const died = readFileSync(deaths, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DeathInClaim);
+    expect(died).toHaveLength(VICTIMS);
+    const dead = new Set(died.map((death) => death.pid));
+    // Not one step began in a dead worker: each died inside its claim.
+    expect(linesOf(log).filter((line) => dead.has(line.pid))).toEqual([]);
+    await untilFinished('claim-', COUNT);
+    const finishedMs = Date.now() - startedAt;
+
+    const runs = await runsOf('claim-', COUNT);
+    expectSound(runs, COUNT);
+    expect(runs.filter((run) => dead.has(run.pid))).toEqual([]);
+    const most = mostAtOnce(runs);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(mostPerKey(runs)).toBe(1);
+    expect(await slotsInUse()).toBe(0);
+    // What the dead claims took is given back: the survivors still reach the limit.
+    expect(mostAtOnce(await eightMore('after-claim-'))).toBe(2);
+    reportFigures('flow-claim-kill', {
+      store: shared.label,
+      workflows: COUNT,
+      deaths: VICTIMS,
+      underWay: died.filter((death) => death.phase === 'under-way').length,
+      answered: died.filter((death) => death.phase === 'answered').length,
+      wonByTheDead: died.reduce((total, death) => total + death.claimed, 0),
+      most,
+      finishedMs,
+    });
   }, 90_000);
 });

@@ -24,6 +24,7 @@ import type {
   WorkerStats,
   WorkflowSet,
 } from './protocol';
+import { dyingInClaim } from './die-in-claim';
 import { openSpec } from './store-spec';
 
 const send = (message: FromWorker) => process.send?.(message);
@@ -107,7 +108,10 @@ async function main(): Promise<void> {
     /** Optional: flow options (`concurrency`, `rateLimit`) per workflow name. */
     workerFlow?: (options: unknown) => Record<string, WorkflowFlowOptions>;
   };
-  const store = await openStore(args);
+  const opened = await openStore(args);
+  const store = args.dieInClaim
+    ? dyingInClaim(opened, args.dieInClaim)
+    : opened;
   const engine = new LidexEngine({
     ...args.engine,
     store: args.progress

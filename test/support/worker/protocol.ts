@@ -19,6 +19,20 @@ export interface WorkerArgs {
    * app keeps trying to start. Without it a failed `init()` ends the process.
    */
   initRetryMs?: number;
+  /**
+   * Die (SIGKILL, sent to itself) inside a claim that applies flow limits: at a random moment
+   * of up to `withinMs` into it, or as its answer comes back with workflows claimed (won in the
+   * store, not yet run here), whichever is first. Notes `DeathInClaim` in `log` just before.
+   */
+  dieInClaim?: { log: string; withinMs: number };
+}
+
+/** Where a worker told `dieInClaim` died: while the claim was under way, or on its answer. */
+export interface DeathInClaim {
+  pid: number;
+  phase: 'under-way' | 'answered';
+  claimed: number;
+  at: number;
 }
 
 /** What a workflows module exports as `workerWorkflows`: the workflows, given `options`. */
