@@ -34,7 +34,8 @@ import { within } from '../support/within';
  * (FerretDB, not safe for concurrent workers, is left out: MongoDB runs on mongo-java-server):
  * a worker SIGKILLed while it holds concurrency slots, one SIGSTOPped past its lease and woken
  * after another finished its workflow, one SIGKILLed under a rate limit, workers that die
- * (SIGKILL) inside their claims (the harness's `dieInClaim`). Each time every workflow
+ * (SIGKILL) inside their claims (the harness's `dieInClaim`), and the holder of a key's slot
+ * SIGKILLed with a high-priority workflow waiting for that key. Each time every workflow
  * finishes, each step is recorded once, the limits hold among the recorded runs, and no slot is
  * left in use.
  */
@@ -404,6 +405,59 @@ describe.each(
       wonByTheDead: died.reduce((total, death) => total + death.claimed, 0),
       most,
       finishedMs,
+    });
+  }, 90_000);
+
+  it('starts the high-priority workflow of a full key once the slot of its SIGKILLed holder is recovered', async () => {
+    const BACKLOG = 8;
+    const log = logOf('priority');
+    const flow: WorkflowFlowOptions = { concurrency: { perKey: 1 } };
+    const running = await startWorkers({ log, flow });
+    // The key's one slot is held by a long step, behind it a backlog, then the urgent one.
+    await client.start(
+      'holder0',
+      'job',
+      { stepMs: 3000 },
+      { concurrencyKey: 'hot' },
+    );
+    const victim = await workerInStep(log, running, 1);
+    await startJobs('backlog-', BACKLOG, 200, () => ({
+      concurrencyKey: 'hot',
+    }));
+    await client.start(
+      'urgent0',
+      'job',
+      { stepMs: 200 },
+      { concurrencyKey: 'hot', priority: 10 },
+    );
+    await bounded('SIGKILL', victim.kill());
+    const killedAt = Date.now();
+    await untilFinished('backlog-', BACKLOG);
+    expect(await client.status('urgent0')).toBe('finished');
+    expect(await client.status('holder0')).toBe('finished');
+
+    const runs = [
+      ...(await runsOf('holder', 1)),
+      ...(await runsOf('urgent', 1)),
+      ...(await runsOf('backlog-', BACKLOG)),
+    ];
+    expectSound(runs, BACKLOG + 2);
+    expect(mostPerKey(runs)).toBe(1);
+    const order = [...runs]
+      .sort((a, b) => a.start - b.start)
+      .map((run) => run.id);
+    // Once the slot is back the urgent one runs next after the holder taken over, but for the
+    // odd claim that takes the oldest whatever its priority (one in ten): not behind the backlog.
+    const urgentAt = order.indexOf('urgent0');
+    expect(urgentAt).toBeLessThanOrEqual(3);
+    expect(runs.find((run) => run.id === 'holder0')!.pid).not.toBe(victim.pid);
+    expect(await slotsInUse()).toBe(0);
+    const urgent = runs.find((run) => run.id === 'urgent0')!;
+    reportFigures('flow-priority-kill', {
+      store: shared.label,
+      backlog: BACKLOG,
+      urgentAmongRuns: urgentAt + 1,
+      urgentStartedAfterKillMs: urgent.start - killedAt,
     });
   }, 90_000);
 });
