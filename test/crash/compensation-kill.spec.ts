@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LidexEngine, type Persistence } from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
+import { reportFigures } from '../support/figures';
 import { processSuite, requireBuild } from '../support/worker-processes';
 import type { CompensationOptions } from '../support/worker/compensation-workflows';
 import { builtHarness, WorkerProcess } from '../support/worker/launcher';
@@ -13,8 +14,12 @@ const BOUND_MS = 15_000;
 interface UndoLine {
   pid: number;
   undo: string;
+  id: string;
   at: number;
 }
+
+/** The limit of the limited cases: one `order` at a time across the workers. */
+const ONE_AT_A_TIME = { concurrency: { limit: 1 } };
 
 const bounded = <T>(what: string, work: Promise<T>): Promise<T> =>
   within(BOUND_MS, what, work);
@@ -25,7 +30,10 @@ const suite = processSuite('lidex-compensation-kill-');
  * The issue's "done when", in real processes, on every store the crash suites use: a cancelled
  * workflow's compensations run in reverse, each once, and at least once across a SIGKILL of the
  * worker running them. One worker runs at a time, so FerretDB's non-atomic conditional updates
- * meet no racing worker here (only the client's cancel, as in any deployment).
+ * meet no racing worker here (only the client's cancel, as in any deployment). The limited
+ * cases (a limit of 1, two workers: not on FerretDB) kill or freeze the worker inside the
+ * compensation of a limited workflow: it resumes elsewhere once the lease lapses, the woken one
+ * writes nothing, and the workflows waiting for the slot run one at a time after it is freed.
  */
 describe.each(suite.stores)(
   'compensations across a SIGKILL on $label (real processes)',
@@ -42,9 +50,9 @@ describe.each(suite.stores)(
       await (client ?? persistence)?.close();
     });
 
-    const undone = (): UndoLine[] =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
+    const undone = (file = log): UndoLine[] =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
             .split('\n')
             .filter((line) => line.endsWith('}'))
             .map((line) => JSON.parse(line) as UndoLine)
@@ -156,5 +164,166 @@ describe.each(suite.stores)(
         (await client.get('order-2'))?.compensations?.map((c) => c.status),
       ).toEqual(['compensated', 'compensated']);
     }, 60_000);
+
+    /** The limited cases run where limits are enforced and racing workers are safe. */
+    const limited =
+      store.label !== 'MongoDB' && store.open().flowControl ? it : it.skip;
+
+    const ensureClient = async (): Promise<LidexEngine> => {
+      persistence ??= store.open();
+      await persistence.init();
+      client ??= new LidexEngine({ store: persistence, clientOnly: true });
+      return client;
+    };
+
+    const slotsInUse = async (): Promise<number> =>
+      (await persistence!.leasedCounts!(['order'])).reduce(
+        (total, count) => total + count.leased,
+        0,
+      );
+
+    const firstStepAt = async (id: string): Promise<number | undefined> =>
+      (await client!.get(id))?.steps[0]?.startedAt?.getTime();
+
+    /**
+     * `waiting` were started while the compensated one held the only slot: one runs, after
+     * `freedAt` (when that slot was given back), and the other does not begin while it holds the
+     * slot (a lease and more). Both cancelled, no slot is left in use.
+     */
+    async function oneAtATime(waiting: string[], freedAt: number) {
+      const running = await eventually(
+        async () => {
+          for (const id of waiting)
+            if ((await client!.get(id))?.steps.length === 2) return id;
+          return undefined;
+        },
+        BOUND_MS,
+        `one of ${waiting.join(', ')} running`,
+      );
+      expect(await firstStepAt(running)).toBeGreaterThanOrEqual(freedAt);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const others = waiting.filter((id) => id !== running);
+      for (const id of others) expect(await firstStepAt(id)).toBeUndefined();
+      expect(await slotsInUse()).toBe(1);
+      // The waiting ones first: else one would take the slot before the compensation's claim.
+      for (const id of [...others, running]) {
+        expect(await client!.cancel(id)).toBe(true);
+        expect(await client!.wait(id, { timeoutMs: BOUND_MS })).toBe(
+          'cancelled',
+        );
+      }
+      expect(await slotsInUse()).toBe(0);
+      return running;
+    }
+
+    /** Two workers of a limit of 1; `<prefix>1` cancelled and compensating in one of them. */
+    async function compensatingUnderTheLimit(
+      file: string,
+      prefix: string,
+      holdMs?: number,
+    ) {
+      await ensureClient();
+      const options = { log: file, holdMs, flow: ONE_AT_A_TIME };
+      const pair = [await worker(options), await worker(options)];
+      await cancelAfterBothSteps(`${prefix}1`);
+      await client!.start(`${prefix}2`, 'order', null);
+      await client!.start(`${prefix}3`, 'order', null);
+      const refund = await eventually(
+        () => undone(file)[0],
+        BOUND_MS,
+        'refund begun',
+      );
+      const holder = pair.find((one) => one.pid === refund.pid)!;
+      return { holder, other: pair.find((one) => one !== holder)! };
+    }
+
+    /** `id`'s compensations: the refund begun in `holder`, then each once in `other`. */
+    async function expectResumedIn(
+      file: string,
+      holder: WorkerProcess,
+      other: WorkerProcess,
+      id: string,
+    ) {
+      const lines = undone(file).filter((l) => l.id === id);
+      expect(lines.map((line) => [line.undo, line.pid])).toEqual([
+        ['refund', holder.pid],
+        ['refund', other.pid],
+        ['release', other.pid],
+      ]);
+      expect(
+        (await client!.get(id))?.compensations?.map((c) => c.status),
+      ).toEqual(['compensated', 'compensated']);
+      return lines[2].at;
+    }
+
+    limited(
+      'a limited workflow whose worker is killed in its compensation resumes it elsewhere, within the limit, and frees the slot',
+      async () => {
+        const file = join(suite.dir, `limited-kill-${store.label}.jsonl`);
+        const { holder, other } = await compensatingUnderTheLimit(file, 'lk-');
+        expect(await slotsInUse()).toBe(1);
+        await bounded('SIGKILL', holder.kill());
+        const killedAt = Date.now();
+        expect(await client!.wait('lk-1', { timeoutMs: BOUND_MS })).toBe(
+          'cancelled',
+        );
+        const resumedMs = Date.now() - killedAt;
+        const freedAt = await expectResumedIn(file, holder, other, 'lk-1');
+        // Nothing else ran while the dead worker's lease held the slot, nor since, beyond one.
+        await oneAtATime(['lk-2', 'lk-3'], freedAt);
+        reportFigures('compensation-limit-kill', {
+          store: store.label,
+          resumedMs,
+        });
+        await bounded('worker stop', other.stop());
+      },
+      60_000,
+    );
+
+    limited(
+      'a limited workflow whose worker is frozen in its compensation resumes it elsewhere; woken, that worker writes nothing and the limit holds',
+      async () => {
+        const file = join(suite.dir, `limited-freeze-${store.label}.jsonl`);
+        const { holder, other } = await compensatingUnderTheLimit(
+          file,
+          'lf-',
+          2500,
+        );
+        holder.pause();
+        const frozenAt = Date.now();
+        expect(await client!.wait('lf-1', { timeoutMs: BOUND_MS })).toBe(
+          'cancelled',
+        );
+        const resumedMs = Date.now() - frozenAt;
+        const freedAt = await expectResumedIn(file, holder, other, 'lf-1');
+        const running = await eventually(
+          async () => {
+            for (const id of ['lf-2', 'lf-3'])
+              if ((await client!.get(id))?.steps.length === 2) return id;
+            return undefined;
+          },
+          BOUND_MS,
+          'lf-2 or lf-3 running',
+        );
+        // Woken past its hold: its refund returns and its writes are refused.
+        holder.resume();
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        expect(holder.child.exitCode).toBeNull();
+        await expectResumedIn(file, holder, other, 'lf-1');
+        expect(await client!.status('lf-1')).toBe('cancelled');
+        // It took no second slot: the other still waits, and they run one at a time.
+        const waiting = running === 'lf-2' ? 'lf-3' : 'lf-2';
+        expect(await firstStepAt(waiting)).toBeUndefined();
+        expect(await slotsInUse()).toBe(1);
+        expect(await oneAtATime([running, waiting], freedAt)).toBe(running);
+        reportFigures('compensation-limit-freeze', {
+          store: store.label,
+          resumedMs,
+        });
+        await bounded('frozen worker stop', holder.stop());
+        await bounded('worker stop', other.stop());
+      },
+      60_000,
+    );
   },
 );
