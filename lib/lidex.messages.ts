@@ -212,6 +212,13 @@ export const messages = {
   storeUnavailable: (store: string, cause: string) =>
     `Lidex could not open its store (${store}): ${cause}`,
 
+  storeUnreachable: (
+    store: string,
+    call: string,
+    cause: string,
+    left: string,
+  ) => `${call} could not reach Lidex's store (${store}): ${cause}. ${left}`,
+
   storeStopped: (store: string, cause: string) =>
     `Lidex stopped using its store (${store}): ${cause}`,
 

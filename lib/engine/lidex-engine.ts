@@ -54,6 +54,7 @@ import {
   terminateWorkflow,
 } from './engine-control';
 import { closeEngine, startWorking, stopWorking } from './engine-lifecycle';
+import { type CallLeft, clientCall } from './client-call';
 
 export type { EngineConfig };
 
@@ -131,7 +132,7 @@ export class LidexEngine {
     parent: ParentLink,
   ): Promise<boolean>;
   start(...args: Parameters<StartCall>): Promise<boolean> {
-    return this.parts.start(...args);
+    return this.call('start()', 'start', () => this.parts.start(...args));
   }
 
   /**
@@ -146,36 +147,46 @@ export class LidexEngine {
     id: string,
   ): Promise<WorkflowInfo<I, R> | undefined>;
   get(id: string, workflow?: WorkflowRef): Promise<WorkflowInfo | undefined> {
-    return getWorkflow(this.parts, id, workflow);
+    return this.call('get()', 'read', () =>
+      getWorkflow(this.parts, id, workflow),
+    );
   }
 
   /** `get()` with values this process cannot decode described (`encrypted (key k1)`). */
   inspect(id: string): Promise<WorkflowInfo | undefined> {
-    return inspectWorkflow(this.parts, id);
+    return this.call('inspect()', 'read', () =>
+      inspectWorkflow(this.parts, id),
+    );
   }
 
   status(id: string): Promise<WorkflowStatus | undefined> {
-    return readStatus(this.parts, id);
+    return this.call('status()', 'read', () => readStatus(this.parts, id));
   }
 
   /** Workflows newest first, by status and name, a page at a time. */
   list(options: ListOptions = {}): Promise<WorkflowPage> {
-    return listWorkflows(this.parts, options);
+    return this.call('list()', 'read', () =>
+      listWorkflows(this.parts, options),
+    );
   }
 
   /** The last `minutes` minutes (at most a day) per minute, from the store: the dashboard's charts. */
   activity(minutes = 60): Promise<Activity> {
-    return activityOf(this.parts, minutes);
+    return this.call('activity()', 'read', () =>
+      activityOf(this.parts, minutes),
+    );
   }
 
   /** The slots in use of each workflow this instance limits (`flow-slots.ts`). */
   flowSlots(): Promise<{ supported: boolean; workflows: FlowSlots[] }> {
-    return flowSlotsOf(this.parts);
+    return this.call('flowSlots()', 'read', () => flowSlotsOf(this.parts));
   }
 
   /** How many workflows have each status, of one name when `filter.name` is given. */
   counts(filter: { name?: string } = {}): Promise<WorkflowCounts> {
-    return countWorkflows(this.parts, filter);
+    return this.call('counts()', 'read', () =>
+      countWorkflows(this.parts, filter),
+    );
   }
 
   /**
@@ -184,7 +195,9 @@ export class LidexEngine {
    * when it had already finished or aborted.
    */
   cancel(id: string): Promise<boolean> {
-    return cancelWorkflow(this.parts, id);
+    return this.call('cancel()', 'cancel', () =>
+      cancelWorkflow(this.parts, id),
+    );
   }
 
   /**
@@ -192,7 +205,9 @@ export class LidexEngine {
    * when it is cancelled (by this call or before), `false` when it had already finished or aborted.
    */
   terminate(id: string): Promise<boolean> {
-    return terminateWorkflow(this.parts, id);
+    return this.call('terminate()', 'cancel', () =>
+      terminateWorkflow(this.parts, id),
+    );
   }
 
   /**
@@ -200,13 +215,17 @@ export class LidexEngine {
    * Throws `WorkflowNotEndedError` for one that has not ended, `WorkflowNotFoundError` for none.
    */
   delete(id: string): Promise<void> {
-    return deleteWorkflow(this.parts, id);
+    return this.call('delete()', 'delete', () =>
+      deleteWorkflow(this.parts, id),
+    );
   }
 
   /** Deletes the ended workflows older than `olderThan` (of `status`), in batches; how many. */
   purge(options: PurgeOptions): Promise<number> {
     this.requireOpen('purge()');
-    return purgeEnded(this.parts.retention, options);
+    return this.call('purge()', 'purge', () =>
+      purgeEnded(this.parts.retention, options),
+    );
   }
 
   /**
@@ -214,7 +233,7 @@ export class LidexEngine {
    * failure count reset. `false` (changing nothing) for a workflow in any other status.
    */
   retry(id: string): Promise<boolean> {
-    return retryWorkflow(this.parts, id);
+    return this.call('retry()', 'retry', () => retryWorkflow(this.parts, id));
   }
 
   /**
@@ -242,7 +261,9 @@ export class LidexEngine {
     timesOrOptions?: number | WaitOptions,
     ms?: number,
   ): Promise<WorkflowStatus | WorkflowInfo | undefined> {
-    return waitFor(this.parts.wait, id, statusesOrOptions, timesOrOptions, ms);
+    return this.call('wait()', 'read', () =>
+      waitFor(this.parts.wait, id, statusesOrOptions, timesOrOptions, ms),
+    );
   }
 
   /**
@@ -258,7 +279,9 @@ export class LidexEngine {
     options?: SignalOptions,
   ): Promise<boolean> {
     this.requireOpen('signal()');
-    return sendSignal(this.parts.signals, workflow, name, payload, options);
+    return this.call('signal()', 'signal', () =>
+      sendSignal(this.parts.signals, workflow, name, payload, options),
+    );
   }
 
   /**
@@ -279,7 +302,9 @@ export class LidexEngine {
     workflowOrOptions?: WorkflowRef | ResultOptions,
     options?: ResultOptions,
   ): Promise<unknown> {
-    return resultOf(this.parts.results, id, workflowOrOptions, options);
+    return this.call('result()', 'read', () =>
+      resultOf(this.parts.results, id, workflowOrOptions, options),
+    );
   }
 
   /** Starts claiming and running workflows in this process. */
@@ -299,6 +324,15 @@ export class LidexEngine {
   close(): Promise<void> {
     this.closed ??= closeEngine(this.parts);
     return this.closed;
+  }
+
+  /** A client call: a store whose database cannot be reached rejects it with `StoreUnavailableError`. */
+  private call<T>(
+    call: string,
+    left: CallLeft,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    return clientCall(this.store, call, left, run);
   }
 
   private requireOpen(call: string): void {

@@ -125,7 +125,7 @@ export * from '../model';
  *   the engine does not repeat the write.
  *
  * Capabilities: the optional members below (`maxValueBytes`, `maxWorkflowBytes`, `listLeases`,
- * `hasForeignWrites`, `serverTime`, `serialWritesPerWorkflow`) say what a store has or needs;
+ * `hasForeignWrites`, `isUnreachable`, `serverTime`, `serialWritesPerWorkflow`) say what a store has or needs;
  * the engine reads them after `init()`.
  */
 /** Where a store's own log lines go: the app's logger (Nest's `Logger` in a Nest app). */
@@ -302,6 +302,14 @@ export interface Persistence {
    * work started elsewhere at once, while claiming only every `pollIntervalMs`.
    */
   hasForeignWrites?(): boolean;
+
+  /**
+   * Optional: whether a failed call's error says that the database could not be reached (a
+   * refused or lost connection, a server shutting down), rather than that the server refused
+   * the statement. The engine then rejects the client's call with a `StoreUnavailableError`
+   * naming the store, the driver's error as its `cause`.
+   */
+  isUnreachable?(error: unknown): boolean;
 
   /**
    * Optional: the database server's clock (ms since the epoch), for stores that have a server.

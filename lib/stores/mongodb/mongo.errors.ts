@@ -31,3 +31,15 @@ export async function writing<T>(write: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/**
+ * The driver's errors for a server it could not reach: none selectable in time, or a connection
+ * refused, lost or timed out (`MongoNetworkTimeoutError` and the other subclasses keep the name's
+ * start). A server's own refusal (`MongoServerError`, with a code) is none of them.
+ */
+export function isUnreachable(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return (
+    name === 'MongoServerSelectionError' || name.startsWith('MongoNetwork')
+  );
+}

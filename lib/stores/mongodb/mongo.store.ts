@@ -6,6 +6,7 @@ import type { WorkflowCounts, WorkflowStatus } from '../../model';
 import { LidexError } from '../../errors/lidex.error';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { messages } from '../../lidex.messages';
+import { isUnreachable } from './mongo.errors';
 import type {
   ClaimOptions,
   CancelRecord,
@@ -92,6 +93,10 @@ export class MongoStore implements Persistence {
   /** From the server's profile (FerretDB 1.x: yes); read after `init()`. */
   get serialWritesPerWorkflow(): boolean {
     return this.opened?.serialWrites ?? true;
+  }
+
+  isUnreachable(error: unknown): boolean {
+    return isUnreachable(error);
   }
 
   describe(): string {

@@ -31,6 +31,8 @@ import type { MysqlQuery, MysqlSource } from './mysql.connection';
 import { insertValues, insertWith } from './mysql.insert';
 import { type MysqlNames, mysqlNames } from './mysql.names';
 import { openMysql } from './mysql.open';
+import { refusedByServer } from './mysql.batch';
+import { unreachableUnlessRefused } from '../unreachable';
 import { MysqlOperations } from './mysql.operations';
 import {
   checkMysqlOptions,
@@ -130,6 +132,10 @@ export class MysqlStore implements Persistence {
       this.names,
       this.compensation,
     );
+  }
+
+  isUnreachable(error: unknown): boolean {
+    return unreachableUnlessRefused(error, refusedByServer);
   }
 
   describe(): string {

@@ -39,6 +39,8 @@ import type { Queryable } from './postgres.queryable';
 import { sourceName, transactionQuery } from './postgres.source';
 import { migrationScript } from './postgres.schema';
 import { insertRow } from './postgres.writes';
+import { rejectedByServer } from './postgres.batch';
+import { unreachableUnlessRefused } from '../unreachable';
 import type { SchemaConnection } from './postgres.migrate';
 import { type Opened, openPostgres } from './postgres.open';
 import { type PostgresParts, postgresParts } from './postgres.parts';
@@ -78,6 +80,10 @@ export class PostgresStore implements Persistence {
     this.schema = options.schema ?? POSTGRES_DEFAULTS.schema;
     this.parts = postgresParts(this.schema, this.query, this.transaction);
     this.schedules = this.parts.schedules;
+  }
+
+  isUnreachable(error: unknown): boolean {
+    return unreachableUnlessRefused(error, rejectedByServer);
   }
 
   describe(): string {
