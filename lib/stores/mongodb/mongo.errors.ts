@@ -33,13 +33,22 @@ export async function writing<T>(write: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The driver's errors for a server it could not reach: none selectable in time, or a connection
- * refused, lost or timed out (`MongoNetworkTimeoutError` and the other subclasses keep the name's
- * start). A server's own refusal (`MongoServerError`, with a code) is none of them.
+ * The driver's errors for a server it could not reach: none selectable in time
+ * (`MongoServerSelectionError`), or a connection refused, lost or timed out
+ * (`MongoNetworkError` and its subclasses: `MongoNetworkTimeoutError`, `MongoPoolClearedError`
+ * after another operation's connection failed). By class, up the error's prototype chain, as the
+ * driver is loaded lazily. A server's own refusal (`MongoServerError`, with a code) is none.
  */
 export function isUnreachable(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : '';
-  return (
-    name === 'MongoServerSelectionError' || name.startsWith('MongoNetwork')
-  );
+  for (
+    let proto: unknown = typeof error === 'object' ? error : undefined;
+    proto;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    const name = (proto as { constructor?: { name?: string } }).constructor
+      ?.name;
+    if (name === 'MongoNetworkError' || name === 'MongoServerSelectionError')
+      return true;
+  }
+  return false;
 }
