@@ -49,6 +49,13 @@ export function isUnreachable(error: unknown): boolean {
       ?.name;
     if (name === 'MongoNetworkError' || name === 'MongoServerSelectionError')
       return true;
+    if (name === 'MongoServerError') return false;
   }
-  return false;
+  // As on the SQL stores: what the server did not refuse, and no bug threw, is the connection's
+  // (a plain Error reached a call once in about nine FerretDB outages).
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { constructor?: { name?: string } }).constructor?.name === 'Error'
+  );
 }
