@@ -40,7 +40,8 @@ const MAX_TRIES = 5;
 /**
  * The SQLSTATE of a failed statement, where the driver or ORM put it: `code` (pg, and Kysely,
  * which runs on pg), or inside the error Prisma wraps it in (`meta.code`, or its driver
- * adapter's `cause`).
+ * adapter's `cause`). Not a socket's error code that looks like one (`EPIPE`, `EPERM`: Node's
+ * system errors carry the `syscall` that failed), which is a lost connection's, not a refusal.
  */
 export function sqlState(error: unknown): string | undefined {
   const seen = new Set<unknown>();
@@ -50,19 +51,22 @@ export function sqlState(error: unknown): string | undefined {
     if (typeof next !== 'object' || next === null || seen.has(next)) continue;
     seen.add(next);
     const value = next as Record<string, unknown>;
-    for (const key of ['code', 'originalCode']) {
-      const code = value[key];
-      if (
-        typeof code === 'string' &&
-        /^[0-9A-Z]{5}$/.test(code) &&
-        !/^P\d/.test(code)
-      ) {
-        return code;
-      }
-    }
+    const code = ownSqlState(value);
+    if (code !== undefined) return code;
     queue.push(value.meta, value.cause, value.driverAdapterError);
   }
   return undefined;
+}
+
+/** A SQLSTATE in `code` or `originalCode`, never on Node's system errors (they name a `syscall`). */
+function ownSqlState(value: Record<string, unknown>): string | undefined {
+  if (typeof value.syscall === 'string') return undefined;
+  return [value.code, value.originalCode].find(
+    (code): code is string =>
+      typeof code === 'string' &&
+      /^[0-9A-Z]{5}$/.test(code) &&
+      !/^P\d/.test(code),
+  );
 }
 
 /**
