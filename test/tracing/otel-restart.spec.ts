@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
-import { context, metrics, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  metrics,
+  propagation,
+  SpanStatusCode,
+  type TextMapPropagator,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -210,5 +217,45 @@ describe('OpenTelemetry', () => {
       'GET /quiet',
     ]);
     expect((await store.getWorkflow('quiet-1'))?.traceContext).toBeUndefined();
+  });
+
+  it("links a run to the span that started it whichever propagator the app registered: the traceparent is Lidex's own", async () => {
+    // An app's propagator that writes its own header, not W3C's traceparent (as B3 does).
+    const ownHeader: TextMapPropagator = {
+      inject: (ctx, carrier, setter) => {
+        const span = trace.getSpanContext(ctx);
+        if (span) setter.set(carrier, 'x-app-trace', span.traceId);
+      },
+      extract: (ctx) => ctx,
+      fields: () => ['x-app-trace'],
+    };
+    propagation.setGlobalPropagator(ownHeader);
+    try {
+      exporter.reset();
+      const { engine, store } = makeEngine({
+        linked: (ctx: WorkflowContext) => ctx.step('one', () => 1),
+      });
+      const http = trace.getTracer('http-test').startSpan('POST /linked');
+      await context.with(trace.setSpan(context.active(), http), () =>
+        engine.start('linked-1', 'linked', null),
+      );
+      http.end();
+      expect(await engine.wait('linked-1', { timeoutMs: 5000 })).toBe(
+        'finished',
+      );
+      const { traceId, spanId } = http.spanContext();
+      expect((await store.getWorkflow('linked-1'))?.traceContext).toBe(
+        `00-${traceId}-${spanId}-01`,
+      );
+      const spans = exporter.getFinishedSpans();
+      const [run] = named(spans, 'lidex.workflow linked');
+      expect(run.spanContext().traceId).toBe(traceId);
+      expect(parentOf(run)).toBe(spanId);
+      expect(parentOf(named(spans, 'lidex.step one')[0])).toBe(
+        run.spanContext().spanId,
+      );
+    } finally {
+      propagation.disable();
+    }
   });
 });

@@ -28,27 +28,26 @@ export function otelTracing(
   };
 }
 
+/**
+ * The active span's context as a W3C traceparent, formatted here rather than by the registered
+ * propagator: only the traceparent is kept, whichever propagators an app registers (a composite
+ * with baggage, B3), and the propagator's carrier and checks cost more than the string.
+ */
 function startContext(api: typeof OtelApi): string | undefined {
-  const active = api.context.active();
-  const span = api.trace.getSpanContext(active);
+  const span = api.trace.getSpanContext(api.context.active());
   if (!span || !api.trace.isSpanContextValid(span)) return undefined;
-  const carrier: Record<string, string> = {};
-  api.propagation.inject(active, carrier);
-  return carrier.traceparent ?? formatTraceparent(span);
+  return formatTraceparent(span);
 }
 
+/** The context a run's span starts in: the stored traceparent's span as a remote parent. */
 function parentContext(
   api: typeof OtelApi,
   stored: string | undefined,
 ): Context {
-  const root = api.ROOT_CONTEXT;
-  if (stored === undefined) return root;
-  const extracted = api.propagation.extract(root, { traceparent: stored });
-  if (api.trace.getSpanContext(extracted)) return extracted;
-  const parsed = parseTraceparent(stored);
-  return parsed
-    ? api.trace.setSpanContext(root, { ...parsed, isRemote: true })
-    : root;
+  const parent = stored === undefined ? undefined : parseTraceparent(stored);
+  return parent
+    ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent)
+    : api.ROOT_CONTEXT;
 }
 
 function runTrace(
