@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { loadavg } from 'node:os';
-import { context, metrics, trace } from '@opentelemetry/api';
+import { context, metrics, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -47,8 +47,9 @@ const median = (values: number[]) => {
 /**
  * Throughput (3-step workflows in one process) with tracing, metrics and the event stream on, beside
  * the same without, in interleaved rounds so that the machine's load falls on both alike. "On": an
- * OpenTelemetry SDK registered (batching span processor, a metric reader), a listener on the
- * engine's events and one on a diagnostics channel. "Off": `observability: { tracing: false }`
+ * OpenTelemetry SDK registered (batching span processor, a metric reader), the workflows started
+ * within a caller's span (as from a traced request: each stores its traceparent), a listener on
+ * the engine's events and one on a diagnostics channel. "Off": `observability: { tracing: false }`
  * and no listener.
  */
 export async function observabilityOverhead(
@@ -72,6 +73,9 @@ export async function observabilityOverhead(
   context.with(context.active(), () => undefined);
   trace.setGlobalTracerProvider(provider);
   metrics.setGlobalMeterProvider(meterProvider);
+  // An app starts workflows from its traced requests: start() then stores the request span's
+  // traceparent and each run's span parents on it. One caller span a round, made in both modes.
+  const callerTracer = provider.getTracer('bench-app');
   let eventsSeen = 0;
   const onChannel = () => undefined;
   const plain: number[] = [];
@@ -103,11 +107,15 @@ export async function observabilityOverhead(
         try {
           const cpu = process.cpuUsage();
           const started = process.hrtime.bigint();
-          await Promise.all(
-            Array.from({ length: workflows }, (_, n) =>
-              engine.start(`o${i}-${n}`, 'threeSteps', null),
+          const caller = callerTracer.startSpan('POST /orders');
+          await context.with(trace.setSpan(ROOT_CONTEXT, caller), () =>
+            Promise.all(
+              Array.from({ length: workflows }, (_, n) =>
+                engine.start(`o${i}-${n}`, 'threeSteps', null),
+              ),
             ),
           );
+          caller.end();
           await watch.allFinished(workflows);
           // The round's spans are exported and its metrics collected within it: their cost is the
           // round's, not the next's (nor left out, for what waits until the SDK collects).
