@@ -80,7 +80,29 @@ async function backendsCpuMs(schema: string): Promise<number> {
   return ticks * 10;
 }
 
-describePostgres('PostgresStore: step writes that write no index', () => {
+/** Workflows run through each write in the index count. */
+const INDEXED_WORKFLOWS = 30;
+/** A btree no entry was ever written to is its metapage alone. */
+const EMPTY_INDEX_BYTES = 8192;
+
+/** The workflows table's indexes that hold (or held) an entry, by name. */
+async function writtenIndexes(schema: string): Promise<string[]> {
+  const rows = await sql<{ name: string }>(
+    `SELECT indexrelname AS name FROM pg_stat_user_indexes
+      WHERE schemaname = $1 AND relname = 'workflows'
+        AND pg_relation_size(indexrelid) > $2
+      ORDER BY indexrelname`,
+    [schema, EMPTY_INDEX_BYTES],
+  );
+  return rows.map((row) => row.name);
+}
+
+/*
+ * Each write that is not a HOT update (a start, a claim, a finish) adds an entry to every index
+ * of the workflows table whose condition the row meets: the fewer indexes a plain workflow
+ * enters, the less the server spends on it (docs/benchmarks.md, issue 12).
+ */
+describePostgres('PostgresStore: the index entries each write adds', () => {
   let store: PostgresStore | undefined;
 
   afterEach(async () => {
@@ -255,5 +277,85 @@ describePostgres('PostgresStore: step writes that write no index', () => {
         limit: 10,
       }),
     ).toBe(1);
+  });
+
+  it('a workflow of the default priority, without key, signal wait or limit, enters 9 of the 14 indexes (started, claimed, stepped, finished)', async () => {
+    const schema = testSchema();
+    store = new PostgresStore({ url: postgresUrl!, schema });
+    await store.init();
+    for (let i = 0; i < INDEXED_WORKFLOWS; i++) {
+      const id = `wf${i}`;
+      const now = T0 + i * 10;
+      await store.insertWorkflow({ id, name: 'plain', input: '1', now });
+      const lease = { token: `lease-${i}`, until: now + MINUTE };
+      const [claimed] = await store.claimReady(now + 1, [lease]);
+      expect(claimed?.id).toBe(id);
+      expect(
+        await store.recordStep(
+          id,
+          lease.token,
+          { kind: 'step', id: 'a', result: '1', recordedAt: now + 2 },
+          { readyAt: lease.until, release: false, now: now + 2 },
+        ),
+      ).toBe(true);
+      expect(
+        await store.recordFinish(id, lease.token, {
+          result: '2',
+          now: now + 3,
+        }),
+      ).toBe(true);
+    }
+    const all = await sql<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_indexes WHERE schemaname = $1 AND tablename = 'workflows'`,
+      [schema],
+    );
+    expect(Number(all[0].n)).toBe(14);
+    expect(await writtenIndexes(schema)).toEqual([
+      'workflows_ended_at',
+      'workflows_first_claims',
+      'workflows_leased',
+      'workflows_name_newest',
+      'workflows_newest',
+      'workflows_pkey',
+      'workflows_priority_ready',
+      'workflows_ready',
+      'workflows_status',
+    ]);
+  });
+  it('lists by the default priority, a negative one and a raised one, with the status filter, across pages', async () => {
+    const schema = testSchema();
+    store = new PostgresStore({ url: postgresUrl!, schema });
+    await store.init();
+    const priorities = [0, 5, -2, 0, 5, 0];
+    for (const [i, priority] of priorities.entries()) {
+      await store.insertWorkflow({
+        id: `wf${i}`,
+        name: 'plain',
+        input: '1',
+        now: T0 + i,
+        ...(priority !== 0 && { priority }),
+      });
+    }
+    const listed = async (priority: number, status?: 'idle') => {
+      const ids: string[] = [];
+      let after: { createdAt: number; id: string } | undefined;
+      for (;;) {
+        const page = await store!.listWorkflows({
+          priority,
+          ...(status && { status }),
+          ...(after && { after }),
+          limit: 2,
+        });
+        ids.push(...page.map((w) => w.id));
+        if (page.length < 2) return ids;
+        const last = page[page.length - 1];
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+    };
+    expect(await listed(0)).toEqual(['wf5', 'wf3', 'wf0']);
+    expect(await listed(5)).toEqual(['wf4', 'wf1']);
+    expect(await listed(-2)).toEqual(['wf2']);
+    expect(await listed(5, 'idle')).toEqual(['wf4', 'wf1']);
+    expect(await listed(0, 'idle')).toEqual(['wf5', 'wf3', 'wf0']);
   });
 });

@@ -59,7 +59,12 @@ export class PostgresReads {
       after: query.after !== undefined,
       version: query.version !== undefined,
       waiting: query.waiting !== undefined,
-      priority: query.priority !== undefined,
+      priority:
+        query.priority === undefined
+          ? undefined
+          : query.priority === 0
+            ? 'default'
+            : 'other',
       concurrencyKey: query.concurrencyKey !== undefined,
     });
     const values: unknown[] = [

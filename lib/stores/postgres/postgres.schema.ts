@@ -9,12 +9,13 @@ import { flowMigration } from './postgres.flow-control';
 import { activityMigration } from './postgres.activity';
 import { endedMigration } from './postgres.ended';
 import { listIndexesMigration } from './postgres.list-indexes';
+import { leanIndexesMigration } from './postgres.lean-indexes';
 
 /**
  * The PostgreSQL store's tables, as numbered migrations. Every statement is idempotent, so the
  * whole list can be run on any earlier version of the schema (and on a current one).
  */
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 13;
 
 const migrations = (schema: string): string[][] => [
   // 1: workflows and their steps.
@@ -45,10 +46,8 @@ const migrations = (schema: string): string[][] => [
       ON "${schema}".workflows (created_at, id)`,
     `CREATE INDEX IF NOT EXISTS workflows_status
       ON "${schema}".workflows (status, created_at, id)`,
-    `CREATE INDEX IF NOT EXISTS workflows_name
-      ON "${schema}".workflows (name, created_at, id)`,
-    `CREATE INDEX IF NOT EXISTS workflows_name_status
-      ON "${schema}".workflows (name, status)`,
+    // The name's index is migration 13's (postgres.lean-indexes.ts): a schema made now skips
+    // the two this one made before it.
     `CREATE TABLE IF NOT EXISTS "${schema}".steps (
       workflow_id text COLLATE "C" NOT NULL,
       kind text NOT NULL,
@@ -88,6 +87,8 @@ const migrations = (schema: string): string[][] => [
   endedMigration(schema),
   // 12: the indexes of the lists by priority and by concurrency key (postgres.list-indexes.ts).
   listIndexesMigration(schema),
+  // 13: fewer index entries per workflow (postgres.lean-indexes.ts).
+  leanIndexesMigration(schema),
 ];
 
 /** The advisory lock key under which one instance at a time migrates `schema`. */

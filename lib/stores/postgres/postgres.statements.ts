@@ -4,6 +4,7 @@ import type { Statement } from './postgres.queryable';
 import { NOT_WAITING, signalsOf } from './postgres.signals';
 import { claimSql } from './postgres.flow-control';
 import { leaseIs } from './postgres.lease-fence';
+import { priorityFilter } from './postgres.lean-indexes';
 
 const quoted = (statuses: readonly WorkflowStatus[]): string =>
   statuses.map((status) => `'${status}'`).join(', ');
@@ -211,7 +212,8 @@ export function postgresStatements(schema: string) {
       after: boolean;
       version?: boolean;
       waiting?: boolean;
-      priority?: boolean;
+      /** Whether the asked priority is the default (0) or another (`priorityFilter`). */
+      priority?: 'default' | 'other';
       concurrencyKey?: boolean;
     }): Statement {
       let n = 0;
@@ -220,7 +222,7 @@ export function postgresStatements(schema: string) {
         shape.name ? `name = $${++n}` : undefined,
         shape.version ? `version = $${++n}` : undefined,
         shape.waiting ? `waiting_kind = $${++n}` : undefined,
-        shape.priority ? `priority = $${++n}` : undefined,
+        shape.priority ? priorityFilter(shape.priority, `$${++n}`) : undefined,
         shape.concurrencyKey ? `concurrency_key = $${++n}` : undefined,
         shape.after ? `(created_at, id) < ($${++n}, $${++n})` : undefined,
       ].filter(Boolean);
@@ -228,7 +230,8 @@ export function postgresStatements(schema: string) {
         `list_${Number(shape.status)}${Number(shape.name)}${Number(shape.after)}` +
           (shape.version ? '_v' : '') +
           (shape.waiting ? '_w' : '') +
-          (shape.priority ? '_p' : '') +
+          (shape.priority === 'default' ? '_p0' : '') +
+          (shape.priority === 'other' ? '_p' : '') +
           (shape.concurrencyKey ? '_k' : ''),
         `SELECT id, name, status, failures, attempts, error, ready_at, created_at, updated_at,
           version, waiting_for, priority, concurrency_key
