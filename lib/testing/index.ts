@@ -21,6 +21,7 @@
  * retentionContract(myStoreFactory); // a store with `deleteWorkflow` and `purgeWorkflows`
  * childrenContract(myStoreFactory); // parents of child workflows, their ends as signals
  * compensationContract(myStoreFactory); // a store with `recordCompensationStatus`
+ * compensationSlotsContract(myStoreFactory); // compensations claimed first within limits
  * ```
  */
 export { ManualClock } from './manual-clock';
@@ -43,6 +44,7 @@ export {
   activityContract,
   childrenContract,
   compensationContract,
+  compensationSlotsContract,
 } from './store-suites';
 export type { StoreFactory } from './store-factory';
 export type { Expect, Matchers, TestGlobals } from './test-globals';

@@ -26,6 +26,7 @@ export { listFiltersContract } from './suites/list-filters.suite';
 export { traceContextContract } from './suites/trace-context.suite';
 export { activityContract } from './suites/activity.suite';
 export { childrenContract } from './suites/children.suite';
+export { compensationSlotsContract } from './suites/compensation-slots.suite';
 
 /**
  * The store contract (`Persistence`): one case for each rule the engine relies on: claims,

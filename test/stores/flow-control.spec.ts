@@ -1,4 +1,5 @@
 import {
+  compensationSlotsContract,
   flowControlContract,
   keyedRateLimitContract,
   flowSlotsContract,
@@ -12,25 +13,31 @@ import {
 } from '../support/store-factories';
 
 // The flow-control contract on every store: priorities, concurrency limits (all, per key) and
-// rate limits (all, per key), enforced inside the claim, with two store objects racing.
+// rate limits (all, per key), enforced inside the claim, with two store objects racing; and a
+// cancelled workflow's compensations claimed before those waiting for its slot.
 flowControlContract(memoryStoreFactory());
 keyedRateLimitContract(memoryStoreFactory());
 flowSlotsContract(memoryStoreFactory());
+compensationSlotsContract(memoryStoreFactory());
 flowControlContract(sqliteStoreFactory());
 keyedRateLimitContract(sqliteStoreFactory());
 flowSlotsContract(sqliteStoreFactory());
+compensationSlotsContract(sqliteStoreFactory());
 describePostgres('PostgreSQL', () => {
   flowControlContract(postgresStoreFactory());
   keyedRateLimitContract(postgresStoreFactory());
   flowSlotsContract(postgresStoreFactory());
+  compensationSlotsContract(postgresStoreFactory());
 });
 describeMysql('MySQL', () => {
   flowControlContract(mysqlStoreFactory());
   keyedRateLimitContract(mysqlStoreFactory());
   flowSlotsContract(mysqlStoreFactory());
+  compensationSlotsContract(mysqlStoreFactory());
 });
 describeEachMongo('MongoDB on $label', (server) => {
   flowControlContract(mongoStoreFactory(server));
   keyedRateLimitContract(mongoStoreFactory(server));
   flowSlotsContract(mongoStoreFactory(server));
+  compensationSlotsContract(mongoStoreFactory(server));
 });
