@@ -66,10 +66,12 @@ export class PriorityReady {
  * A claim's flow limits over the memory store: counts the leases each limited name (and key)
  * holds and its first claims (per name, and per name and key) in each rate window, from the
  * workflows as they are, then accepts a workflow only within them, counting it as it is taken.
+ * It also finds the ready compensating workflows, which a limited claim takes first.
  */
 export class MemoryFlowGate {
   private readonly leased = new Map<string, number>();
   private readonly started = new Map<string, number>();
+  private readonly compensating: StoredWorkflow[] = [];
 
   constructor(
     private readonly options: ClaimOptions | undefined,
@@ -79,6 +81,8 @@ export class MemoryFlowGate {
     const limits = options?.limits;
     if (!limits || limits.size === 0) return;
     for (const workflow of workflows) {
+      if (workflow.status === 'compensating' && workflow.readyAt! <= now)
+        this.compensating.push(workflow);
       const limit = limits.get(workflow.name);
       if (!limit) continue;
       if (workflow.leaseToken) this.hold(workflow);
@@ -90,6 +94,13 @@ export class MemoryFlowGate {
       if (limit.keyRate && key && at > now - limit.keyRate.perMs)
         this.add(this.started, key);
     }
+  }
+
+  /** The ready compensating workflows, oldest first: a limited claim takes them first. */
+  compensatingFirst(): string[] {
+    return this.compensating
+      .sort((a, b) => a.readyAt! - b.readyAt!)
+      .map((workflow) => workflow.id);
   }
 
   /** Whether a claim of `workflow` stays within its name's limits. */

@@ -78,17 +78,26 @@ export class MemoryStore implements Persistence {
     options?: ClaimOptions,
   ): Promise<ClaimedWorkflow[]> {
     const gate = new MemoryFlowGate(options, this.workflows.values(), now);
-    const ids = this.ready.takeReady(
-      now,
-      leases.length,
-      (id) => {
-        const workflow = this.workflows.get(id)!;
-        if (!claimableVersion(workflow, options) || !gate.accepts(workflow))
-          return false;
-        gate.taken(workflow);
-        return true;
-      },
-      options?.oldestFirst,
+    const ids: string[] = [];
+    const accept = (id: string) => {
+      const workflow = this.workflows.get(id)!;
+      if (ids.includes(id) || !claimableVersion(workflow, options))
+        return false;
+      if (!gate.accepts(workflow)) return false;
+      gate.taken(workflow);
+      return true;
+    };
+    // A cancelled workflow's compensations take the next free slot, before those waiting.
+    for (const id of gate.compensatingFirst()) {
+      if (ids.length < leases.length && accept(id)) ids.push(id);
+    }
+    ids.push(
+      ...this.ready.takeReady(
+        now,
+        leases.length - ids.length,
+        accept,
+        options?.oldestFirst,
+      ),
     );
     return Promise.resolve(
       ids.map((id, i) => {

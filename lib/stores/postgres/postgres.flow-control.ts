@@ -64,7 +64,10 @@ export const scanSize = (count: number): number =>
 
 /**
  * The claim: $1 now, $2 lease tokens, $3 lease expiries, $4 how many, $5 versions; limited, also
- * $6 limits and $7 how many to look at. By priority (highest first) then oldest, or oldest alone.
+ * $6 limits and $7 how many to look at. By priority (highest first) then oldest, or oldest alone;
+ * a limited claim looks at the ready compensating workflows first (oldest first, by the status
+ * index) and takes them before the others: a cancelled workflow's compensations take the next
+ * free slot of its name and key.
  */
 export function claimSql(
   schema: string,
@@ -74,6 +77,22 @@ export function claimSql(
   const steps = `"${schema}".steps`;
   const order = (t: string) =>
     `${oldest ? '' : `${t}.priority DESC, `}${t}.ready_at, ${t}.id`;
+  // A limited claim takes the ready compensating workflows first (`to_compensate`).
+  const first = (t: string) => `${t}.compensating DESC, ${order(t)}`;
+  const candidate = `w.id, w.name, w.concurrency_key, w.priority, w.ready_at, w.attempts,
+          w.lease_token IS NOT NULL AS leased`;
+  // Ready, of a version the worker runs, and (unless it holds its slot already) of no name or
+  // key at its limit.
+  const admissible = `w.ready_at IS NOT NULL AND w.ready_at <= $1 AND ${skipNewerVersions('$5')}
+          AND (w.lease_token IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM lim JOIN held ON held.name = lim.name
+            WHERE lim.name = w.name AND (held.n >= lim.concurrency
+              OR (w.attempts = 0 AND held.started >= lim.rate_max)
+              OR EXISTS (SELECT 1 FROM held_keys k WHERE k.name = w.name
+                AND k.key = w.concurrency_key AND k.n >= lim.per_key)
+              OR (w.attempts = 0 AND EXISTS (SELECT 1 FROM started_keys q
+                WHERE q.name = w.name AND q.key = w.concurrency_key
+                  AND q.n >= lim.key_rate_max)))))`;
   const ready = limited
     ? `lim AS (
         SELECT key AS name, (value ->> 'concurrency')::int AS concurrency,
@@ -101,34 +120,31 @@ export function claimSql(
         WHERE lim.key_rate_max IS NOT NULL AND s.concurrency_key IS NOT NULL
           AND s.first_claimed_at > $1 - lim.key_rate_ms
         GROUP BY s.name, s.concurrency_key
-      ), candidates AS (
-        SELECT w.id, w.name, w.concurrency_key, w.priority, w.ready_at, w.attempts,
-          w.lease_token IS NOT NULL AS leased
-        FROM ${workflows} w
-        WHERE w.ready_at IS NOT NULL AND w.ready_at <= $1 AND ${skipNewerVersions('$5')}
-          AND (w.lease_token IS NOT NULL OR NOT EXISTS (
-            SELECT 1 FROM lim JOIN held ON held.name = lim.name
-            WHERE lim.name = w.name AND (held.n >= lim.concurrency
-              OR (w.attempts = 0 AND held.started >= lim.rate_max)
-              OR EXISTS (SELECT 1 FROM held_keys k WHERE k.name = w.name
-                AND k.key = w.concurrency_key AND k.n >= lim.per_key)
-              OR (w.attempts = 0 AND EXISTS (SELECT 1 FROM started_keys q
-                WHERE q.name = w.name AND q.key = w.concurrency_key
-                  AND q.n >= lim.key_rate_max)))))
+      ), to_compensate AS (
+        SELECT ${candidate} FROM ${workflows} w
+        WHERE w.status = 'compensating' AND ${admissible}
+        ORDER BY w.ready_at, w.id LIMIT $7
+        FOR UPDATE OF w SKIP LOCKED
+      ), to_run AS (
+        SELECT ${candidate} FROM ${workflows} w
+        WHERE ${admissible} AND w.id NOT IN (SELECT id FROM to_compensate)
         ORDER BY ${order('w')} LIMIT $7
         FOR UPDATE OF w SKIP LOCKED
+      ), candidates AS (
+        SELECT *, true AS compensating FROM to_compensate
+        UNION ALL SELECT *, false FROM to_run
       ), counted AS (
         SELECT c.*,
-          row_number() OVER (PARTITION BY c.name, c.leased ORDER BY ${order('c')}) AS by_name,
+          row_number() OVER (PARTITION BY c.name, c.leased ORDER BY ${first('c')}) AS by_name,
           row_number() OVER (PARTITION BY c.name, c.concurrency_key, c.leased
-            ORDER BY ${order('c')}) AS by_key,
+            ORDER BY ${first('c')}) AS by_key,
           row_number() OVER (PARTITION BY c.name, c.leased OR c.attempts > 0
-            ORDER BY ${order('c')}) AS by_start,
+            ORDER BY ${first('c')}) AS by_start,
           row_number() OVER (PARTITION BY c.name, c.concurrency_key, c.leased OR c.attempts > 0
-            ORDER BY ${order('c')}) AS by_key_start
+            ORDER BY ${first('c')}) AS by_key_start
         FROM candidates c
       ), ready AS (
-        SELECT c.id, c.priority, c.ready_at FROM counted c
+        SELECT c.id, c.priority, c.ready_at, c.compensating FROM counted c
         LEFT JOIN lim ON lim.name = c.name
         LEFT JOIN held ON held.name = c.name
         LEFT JOIN held_keys k ON k.name = c.name AND k.key = c.concurrency_key
@@ -141,7 +157,7 @@ export function claimSql(
             OR held.started + c.by_start <= lim.rate_max)
           AND (lim.key_rate_max IS NULL OR c.attempts > 0 OR c.concurrency_key IS NULL
             OR COALESCE(q.n, 0) + c.by_key_start <= lim.key_rate_max))
-        ORDER BY ${order('c')} LIMIT $4
+        ORDER BY ${first('c')} LIMIT $4
       )`
     : `ready AS (
         SELECT w.id, w.priority, w.ready_at FROM ${workflows} w
@@ -150,7 +166,8 @@ export function claimSql(
         FOR UPDATE SKIP LOCKED
       )`;
   return `WITH ${ready}, ranked AS (
-      SELECT r.id, row_number() OVER (ORDER BY ${order('r')}) AS n FROM ready r
+      SELECT r.id, row_number() OVER (ORDER BY ${limited ? first('r') : order('r')}) AS n
+      FROM ready r
     ), leases AS (
       SELECT * FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS l(token, until, n)
     ), claimed AS (

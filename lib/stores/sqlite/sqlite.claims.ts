@@ -80,6 +80,28 @@ export function claimInTransaction(
       true,
     );
   }
+  /** Picks with `statement` and takes what it found: whether it found one. */
+  const pick = (
+    statement: typeof sql.claimPicked,
+    lease: Lease,
+    priority = 0,
+  ): boolean => {
+    const params = { ...claiming(lease), priority };
+    const row = statement.get(params) as ClaimedRow | undefined;
+    if (!row) return false;
+    sql.claimPicked.run(lease.token, lease.until, now, now, row.id);
+    // As the claim left it: one more attempt.
+    return take({ ...row, attempts: row.attempts + 1 }, lease);
+  };
+  // A cancelled workflow's compensations take the next free slot, before those waiting.
+  if (options?.limits?.size) {
+    const compensating = takeOver
+      ? sql.claimCompensatingUnleased
+      : sql.claimCompensating;
+    while (claimed.length < leases.length) {
+      if (!pick(compensating, leases[claimed.length])) break;
+    }
+  }
   const oldest = options?.oldestFirst === true;
   const next = oldest
     ? takeOver
@@ -91,15 +113,7 @@ export function claimInTransaction(
   // By priority: each priority present in turn, highest first, oldest first within it.
   let priority = oldest ? 0 : nextPriority(sql, Infinity);
   while (claimed.length < leases.length && priority !== undefined) {
-    const lease = leases[claimed.length];
-    const params = { ...claiming(lease), priority };
-    const row = next.get(params) as ClaimedRow | undefined;
-    if (row) {
-      sql.claimPicked.run(lease.token, lease.until, now, now, row.id);
-      // As the claim left it: one more attempt.
-      take({ ...row, attempts: row.attempts + 1 }, lease);
-      continue;
-    }
+    if (pick(next, leases[claimed.length], priority)) continue;
     if (oldest) break;
     priority = nextPriority(sql, priority);
   }

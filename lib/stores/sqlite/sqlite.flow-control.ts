@@ -62,22 +62,31 @@ const WITHIN_LIMITS = `(lease_token IS NOT NULL OR (
 
 /**
  * One claim's pick: the next ready workflow of priority `@priority`, oldest first (a range of
- * the priority index), or with `oldest` the oldest whatever its priority (the ready index). The
- * claim then takes it by id (`claimPickedStatement`), in the same write transaction: SQLite has
- * one writer, so nothing comes between. Two statements cost less than one UPDATE with RETURNING
- * (measured: about 9 against 18 µs per claimed workflow).
+ * the priority index), or with `oldest` the oldest whatever its priority (the ready index), or
+ * with `compensating` the oldest ready compensating one (the status index; a limited claim
+ * takes those first). The claim then takes it by id (`claimPickedStatement`), in the same write
+ * transaction: SQLite has one writer, so nothing comes between. Two statements cost less than
+ * one UPDATE with RETURNING (measured: about 9 against 18 µs per claimed workflow).
  */
 export function claimStatement(
   db: BetterSqlite3.Database,
   workflows: string,
-  { unleased, oldest }: { unleased: boolean; oldest: boolean },
+  {
+    unleased,
+    oldest,
+    compensating = false,
+  }: { unleased: boolean; oldest: boolean; compensating?: boolean },
 ): BetterSqlite3.Statement {
+  const [index, range] = compensating
+    ? [`INDEXED BY ${workflows}_status`, `status = 'compensating' AND`]
+    : oldest
+      ? ['', '']
+      : [`INDEXED BY ${workflows}_priority_ready`, 'priority = @priority AND'];
   return db.prepare(
     `SELECT id, name, input, version, concurrency_key, attempts, deadline_at, trace_context,
             parent
-     FROM ${workflows}
-     ${oldest ? '' : `INDEXED BY ${workflows}_priority_ready`}
-     WHERE ${oldest ? '' : 'priority = @priority AND'}
+     FROM ${workflows} ${index}
+     WHERE ${range}
        ready_at IS NOT NULL AND ready_at <= @now
        ${unleased ? 'AND lease_token IS NULL' : ''}
        AND ${SKIP_NEWER_VERSIONS} AND ${WITHIN_LIMITS}

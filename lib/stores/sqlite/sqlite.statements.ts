@@ -24,6 +24,8 @@ export class SqliteStatements {
   readonly claimNextUnleased: BetterSqlite3.Statement;
   readonly claimOldestReady: BetterSqlite3.Statement;
   readonly claimOldestUnleased: BetterSqlite3.Statement;
+  readonly claimCompensating: BetterSqlite3.Statement;
+  readonly claimCompensatingUnleased: BetterSqlite3.Statement;
   readonly claimPicked: BetterSqlite3.Statement;
   readonly flow: SqliteFlowStatements;
   readonly nextPriority: BetterSqlite3.Statement;
@@ -93,6 +95,16 @@ export class SqliteStatements {
     this.claimOldestUnleased = claimStatement(db, workflows, {
       unleased: true,
       oldest: true,
+    });
+    this.claimCompensating = claimStatement(db, workflows, {
+      unleased: false,
+      oldest: true,
+      compensating: true,
+    });
+    this.claimCompensatingUnleased = claimStatement(db, workflows, {
+      unleased: true,
+      oldest: true,
+      compensating: true,
     });
     this.claimPicked = claimPickedStatement(db, workflows);
     this.flow = new SqliteFlowStatements(db, prefix);
