@@ -48,7 +48,11 @@ export async function claimLimited(
   options: ClaimOptions,
 ): Promise<void> {
   const passed: string[] = [];
-  const read = (limit: number, exclusions: Filter<WorkflowDocument>[]) => {
+  const read = (
+    limit: number,
+    exclusions: Filter<WorkflowDocument>[],
+    sort = claimOrder(options),
+  ) => {
     const parts: Filter<WorkflowDocument>[] = [
       { readyAt: { $lte: now } },
       skipNewerVersions(options),
@@ -59,7 +63,7 @@ export async function claimLimited(
       .find(
         { $and: parts },
         {
-          sort: claimOrder(options),
+          sort,
           limit,
           projection: FLOW_CANDIDATE_PROJECTION,
         },
@@ -68,11 +72,18 @@ export async function claimLimited(
   };
   // The slots and the first candidates are read together: what the gate then finds full is
   // refused without a round trip, and left out of the next reads.
+  // The ready compensating workflows, oldest first, are read with them and come first: a
+  // cancelled workflow's compensations take the next free slot of its name and key.
   const firstLimit = leases.length + SPARE_CANDIDATES;
-  const [gate, firstRead] = await Promise.all([
+  const [gate, compensating, waiting] = await Promise.all([
     control.gate(options.limits!, now, Math.max(leases[0].until - now, 1)),
+    read(firstLimit, [{ status: 'compensating' }], { readyAt: 1 }),
     read(firstLimit, []),
   ]);
+  const firstRead = [
+    ...compensating,
+    ...waiting.filter((one) => !compensating.some((c) => c._id === one._id)),
+  ];
   const most = leases.length * 4 + 20;
   // Leases not given to a candidate being won, used last first.
   const free = [...leases].reverse();

@@ -227,10 +227,10 @@ export class MongoStore implements Persistence {
     now: number,
     cancel: CancelRecord = {},
   ): Promise<boolean | undefined> {
-    const { workflows, operations } = this.open();
+    const { workflows, operations, flow } = this.open();
     if (
       cancel.compensate &&
-      (await cancelToCompensating(workflows, workflowId, now))
+      (await cancelToCompensating(workflows, flow.flow, workflowId, now))
     )
       return true;
     return operations.cancel(workflowId, now, cancel.reason);

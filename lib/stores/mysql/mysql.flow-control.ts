@@ -87,6 +87,41 @@ function claimFlowBody(prefix: string): string {
           WHERE workflow_key = v_key ORDER BY seq;
           ${signalsSelect(n.signals, 'v_key')};
           SET v_rank = v_rank + 1;`;
+  // Sets v_take: whether the row fetched stays within the limits of its name and key (a leased
+  // one, a lapsed lease taken over, holds its slot already).
+  const withinLimits = `SET v_take = TRUE;
+        IF v_limited AND NOT v_leased THEN
+          SELECT COUNT(*), MAX(lim_concurrency), MAX(lim_per_key), MAX(lim_rate_max),
+            MAX(lim_rate_ms), MAX(lim_key_rate_max), MAX(lim_key_rate_ms)
+          INTO v_found, v_concurrency, v_per_key, v_rate_max, v_rate_ms, v_key_rate_max,
+            v_key_rate_ms
+          FROM JSON_TABLE(p_limits, '$[*]' COLUMNS (
+            lim_name VARCHAR(255) PATH '$[0]', lim_concurrency INT PATH '$[1]',
+            lim_per_key INT PATH '$[2]', lim_rate_max INT PATH '$[3]',
+            lim_rate_ms BIGINT PATH '$[4]', lim_key_rate_max INT PATH '$[5]',
+            lim_key_rate_ms BIGINT PATH '$[6]')) AS lim
+          WHERE CONVERT(lim.lim_name USING utf8mb4) COLLATE utf8mb4_bin = v_name;
+          IF v_found > 0 THEN
+            IF v_concurrency IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
+                WHERE name = v_name AND lease_token IS NOT NULL) >= v_concurrency THEN
+              SET v_take = FALSE;
+            END IF;
+            IF v_take AND v_per_key IS NOT NULL AND v_ckey IS NOT NULL AND (SELECT COUNT(*)
+                FROM ${w} WHERE name = v_name AND concurrency_key = v_ckey
+                  AND lease_token IS NOT NULL) >= v_per_key THEN
+              SET v_take = FALSE;
+            END IF;
+            IF v_take AND v_fresh AND v_rate_max IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
+                WHERE name = v_name AND first_claimed_at > p_now - v_rate_ms) >= v_rate_max THEN
+              SET v_take = FALSE;
+            END IF;
+            IF v_take AND v_fresh AND v_key_rate_max IS NOT NULL AND v_ckey IS NOT NULL
+                AND (SELECT COUNT(*) FROM ${w} WHERE name = v_name AND concurrency_key = v_ckey
+                  AND first_claimed_at > p_now - v_key_rate_ms) >= v_key_rate_max THEN
+              SET v_take = FALSE;
+            END IF;
+          END IF;
+        END IF;`;
   return `(IN p_now BIGINT, IN p_leases LONGTEXT, IN p_limit INT, IN p_versions LONGTEXT,
       IN p_oldest BOOLEAN, IN p_limits LONGTEXT, IN p_scan INT)
     BEGIN
@@ -134,6 +169,13 @@ function claimFlowBody(prefix: string): string {
           AND lease_token IS NOT NULL AND ready_at <= p_now AND ${runnable}
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED;
+      -- The ready compensating workflows, oldest first, taken before any other within their
+      -- limits: a cancelled workflow's compensations take the next free slot of its name and key.
+      DECLARE to_compensate CURSOR FOR
+        SELECT ${columns} FROM ${w} FORCE INDEX (workflows_status)
+        WHERE status = 'compensating' AND ready_at <= p_now AND ${runnable}
+        ORDER BY ready_at LIMIT p_scan
+        FOR UPDATE SKIP LOCKED;
       DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
       ${opening}
       IF v_limited THEN
@@ -148,6 +190,18 @@ function claimFlowBody(prefix: string): string {
         END LOOP;
         CLOSE lapsed;
         SET v_done = FALSE;
+        OPEN to_compensate;
+        compensating: LOOP
+          IF v_rank >= p_limit THEN LEAVE compensating; END IF;
+          FETCH to_compensate INTO v_key, v_name, v_ckey, v_leased, v_fresh;
+          IF v_done THEN LEAVE compensating; END IF;
+          ${withinLimits}
+          IF v_take THEN
+            ${take}
+          END IF;
+        END LOOP;
+        CLOSE to_compensate;
+        SET v_done = FALSE;
       END IF;
       IF p_oldest THEN OPEN by_ready; ELSE OPEN by_priority; END IF;
       claiming: LOOP
@@ -158,39 +212,7 @@ function claimFlowBody(prefix: string): string {
           FETCH by_priority INTO v_key, v_name, v_ckey, v_leased, v_fresh;
         END IF;
         IF v_done THEN LEAVE claiming; END IF;
-        SET v_take = TRUE;
-        IF v_limited AND NOT v_leased THEN
-          SELECT COUNT(*), MAX(lim_concurrency), MAX(lim_per_key), MAX(lim_rate_max),
-            MAX(lim_rate_ms), MAX(lim_key_rate_max), MAX(lim_key_rate_ms)
-          INTO v_found, v_concurrency, v_per_key, v_rate_max, v_rate_ms, v_key_rate_max,
-            v_key_rate_ms
-          FROM JSON_TABLE(p_limits, '$[*]' COLUMNS (
-            lim_name VARCHAR(255) PATH '$[0]', lim_concurrency INT PATH '$[1]',
-            lim_per_key INT PATH '$[2]', lim_rate_max INT PATH '$[3]',
-            lim_rate_ms BIGINT PATH '$[4]', lim_key_rate_max INT PATH '$[5]',
-            lim_key_rate_ms BIGINT PATH '$[6]')) AS lim
-          WHERE CONVERT(lim.lim_name USING utf8mb4) COLLATE utf8mb4_bin = v_name;
-          IF v_found > 0 THEN
-            IF v_concurrency IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
-                WHERE name = v_name AND lease_token IS NOT NULL) >= v_concurrency THEN
-              SET v_take = FALSE;
-            END IF;
-            IF v_take AND v_per_key IS NOT NULL AND v_ckey IS NOT NULL AND (SELECT COUNT(*)
-                FROM ${w} WHERE name = v_name AND concurrency_key = v_ckey
-                  AND lease_token IS NOT NULL) >= v_per_key THEN
-              SET v_take = FALSE;
-            END IF;
-            IF v_take AND v_fresh AND v_rate_max IS NOT NULL AND (SELECT COUNT(*) FROM ${w}
-                WHERE name = v_name AND first_claimed_at > p_now - v_rate_ms) >= v_rate_max THEN
-              SET v_take = FALSE;
-            END IF;
-            IF v_take AND v_fresh AND v_key_rate_max IS NOT NULL AND v_ckey IS NOT NULL
-                AND (SELECT COUNT(*) FROM ${w} WHERE name = v_name AND concurrency_key = v_ckey
-                  AND first_claimed_at > p_now - v_key_rate_ms) >= v_key_rate_max THEN
-              SET v_take = FALSE;
-            END IF;
-          END IF;
-        END IF;
+        ${withinLimits}
         IF v_take THEN
           ${take}
         END IF;
