@@ -211,7 +211,7 @@ describe.each(suite.stores)(
       const others = waiting.filter((id) => id !== running);
       for (const id of others) expect(await firstStepAt(id)).toBeUndefined();
       expect(await slotsInUse()).toBe(1);
-      // The waiting ones first: else one would take the slot before the compensation's claim.
+      // The waiting ones first: else one would begin once the compensation had freed the slot.
       for (const id of [...others, running]) {
         expect(await client!.cancel(id)).toBe(true);
         expect(await client!.wait(id, { timeoutMs: BOUND_MS })).toBe(
