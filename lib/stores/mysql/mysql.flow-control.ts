@@ -213,6 +213,18 @@ function claimFlowBody(prefix: string): string {
         END IF;
         IF v_done THEN LEAVE claiming; END IF;
         ${withinLimits}
+        -- A cancel committed during this claim (after to_compensate was read, or at a time
+        -- later than p_now): the counts see its slot free, and the compensating workflow of that
+        -- slot goes first, so this one waits. Unleased and compensating is only ever a workflow
+        -- just cancelled (a compensating run keeps its lease to the end).
+        IF v_take AND v_limited AND NOT v_leased AND v_found > 0
+            AND (v_concurrency IS NOT NULL OR v_per_key IS NOT NULL) AND EXISTS (
+            SELECT 1 FROM ${w} FORCE INDEX (workflows_name_status)
+            WHERE name = v_name AND status = 'compensating' AND lease_token IS NULL
+              AND id_key <> v_key
+              AND (v_per_key IS NULL OR concurrency_key <=> v_ckey)) THEN
+          SET v_take = FALSE;
+        END IF;
         IF v_take THEN
           ${take}
         END IF;

@@ -81,6 +81,14 @@ export function claimSql(
   const first = (t: string) => `${t}.compensating DESC, ${order(t)}`;
   const candidate = `w.id, w.name, w.concurrency_key, w.priority, w.ready_at, w.attempts,
           w.lease_token IS NOT NULL AS leased`;
+  // A compensating workflow not leased, of w's name (and key, under a per-key limit), goes
+  // first, also one cancelled at a time later than $1 (during this claim): unleased and
+  // compensating is only ever a workflow just cancelled (a compensating run keeps its lease).
+  const compensatingFirst = `SELECT 1 FROM lim JOIN ${workflows} x ON x.name = lim.name
+            WHERE lim.name = w.name AND x.status = 'compensating' AND x.lease_token IS NULL
+              AND x.id <> w.id AND (lim.concurrency IS NOT NULL OR lim.per_key IS NOT NULL)
+              AND (lim.per_key IS NULL
+                OR x.concurrency_key IS NOT DISTINCT FROM w.concurrency_key)`;
   // Ready, of a version the worker runs, and (unless it holds its slot already) of no name or
   // key at its limit.
   const admissible = `w.ready_at IS NOT NULL AND w.ready_at <= $1 AND ${skipNewerVersions('$5')}
@@ -128,6 +136,7 @@ export function claimSql(
       ), to_run AS (
         SELECT ${candidate} FROM ${workflows} w
         WHERE ${admissible} AND w.id NOT IN (SELECT id FROM to_compensate)
+          AND (w.lease_token IS NOT NULL OR NOT EXISTS (${compensatingFirst}))
         ORDER BY ${order('w')} LIMIT $7
         FOR UPDATE OF w SKIP LOCKED
       ), candidates AS (
