@@ -16,8 +16,9 @@ const WORKFLOWS = 10;
 
 async function oneRoundEach(store: BenchStore) {
   const figures = await observabilityOverhead(store, WORKFLOWS, 1, () => {});
-  // A run span and three step spans; started, claimed, three steps recorded, finished.
-  expect(figures.spansExported).toBe(4 * WORKFLOWS);
+  // A run span and three step spans a workflow, and each round's caller span (the request the
+  // workflows start from, made in both modes); started, claimed, three steps recorded, finished.
+  expect(figures.spansExported).toBe(4 * WORKFLOWS + 2);
   expect(figures.eventsSeen).toBe(6 * WORKFLOWS);
   expect(figures.plainPerSecond).toBeGreaterThan(0);
   expect(figures.observedPerSecond).toBeGreaterThan(0);
