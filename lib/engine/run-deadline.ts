@@ -54,6 +54,8 @@ export class RunDeadline {
 
   private async cancel(deadlineAt: number): Promise<boolean> {
     const { writer, deps } = this;
+    // A step's record held back (`HeldStep`) is written before the cancel.
+    if (!(await writer.held.settle())) return true;
     const exceeded = new DeadlineExceededError(writer.workflowId, deadlineAt);
     const reason = { name: exceeded.name, message: exceeded.message };
     const now = deps.now();

@@ -8,6 +8,7 @@ import { tellParent } from './child-family';
 import { eventError } from './lifecycle-events';
 import { workflowRetryIntervalMs } from './options';
 import type { RunDeadline } from './run-deadline';
+import type { HeldRecord } from './run-held-step';
 import type { RunDependencies } from './run-dependencies';
 import type { RunWriter } from './run-writer';
 import { cannotSucceedOnRetry, toWorkflowError } from './workflow-error';
@@ -75,6 +76,7 @@ async function finish(
   parent: ParentLink | undefined,
 ): Promise<void> {
   let written: boolean | undefined;
+  let held: HeldRecord | undefined;
   try {
     const encoded = deps.values.encode(
       value,
@@ -82,6 +84,9 @@ async function finish(
       `result of workflow ${JSON.stringify(writer.workflowId)}`,
       deps.store.maxValueBytes,
     );
+    // The last step's record, when held back (`HeldStep`), is written with the finish; any
+    // sent before it are waited for first.
+    held = writer.held.take();
     // A child's end reaches its parent before it is written (child-family.ts).
     if (parent) {
       const told = await writer.write(async () => {
@@ -93,11 +98,13 @@ async function finish(
       });
       if (!told) return;
     }
+    if (!(await writer.held.settle())) return;
     const now = deps.now();
     written = await writer.write(() =>
       deps.store.recordFinish(writer.workflowId, writer.leaseToken, {
         result: encoded,
         now,
+        ...(held ? { step: held.step } : {}),
       }),
     );
   } catch (error) {
@@ -105,6 +112,7 @@ async function finish(
     return fail(writer, deps, error, deadline, parent);
   }
   if (written) {
+    held?.written();
     deps.tracing.ended(writer.workflowName, 'finished');
     deps.events.emit('finished', () => {
       const at = deps.now();
@@ -132,6 +140,8 @@ async function fail(
   compensateAbort?: (error: WorkflowError, abort: boolean) => Promise<boolean>,
 ): Promise<void> {
   const { store, options, logger, now } = deps;
+  // A step's record held back is written before the failure (`HeldStep`).
+  if (!(await writer.held.settle())) return;
   const error = toWorkflowError(thrown);
   writer.trace.failed(thrown);
   const abort = cannotSucceedOnRetry(thrown);

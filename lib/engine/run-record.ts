@@ -70,10 +70,52 @@ export async function recordValue<T>(
   what: LazyText,
   startedAt?: number,
 ): Promise<T> {
+  const { step, encoded } = storedValue(run, kind, id, value, what, startedAt);
+  const written = await writeRunStep(run, () => step);
+  if (!written) return never();
+  return decodeValue<T>(encoded);
+}
+
+/**
+ * A step's result, held to be written with the run's next write or its finish (`HeldStep`), and
+ * answered decoded at once; `written` follows its write.
+ */
+export function holdValue<T>(
+  run: StepRun,
+  id: string,
+  value: unknown,
+  what: LazyText,
+  startedAt: number,
+  written: () => void,
+): T {
+  const { step, encoded } = storedValue(
+    run,
+    'step',
+    id,
+    value,
+    what,
+    startedAt,
+  );
+  run.writer.held.hold({
+    step,
+    send: () => writeRunStep(run, () => step),
+    written,
+  });
+  return decodeValue<T>(encoded);
+}
+
+/** The record of a value, encoded and sealed, its room in the workflow reserved. */
+function storedValue(
+  run: StepRun,
+  kind: 'step' | 'value',
+  id: string,
+  value: unknown,
+  what: LazyText,
+  startedAt?: number,
+): { step: StoredStep; encoded: string } {
   const { deps } = run;
   const maxBytes = deps.store.maxValueBytes;
   const encoded = encodeValue(value, what, maxBytes);
-  const now = deps.now();
   const step: StoredStep = {
     kind,
     id,
@@ -84,10 +126,8 @@ export async function recordValue<T>(
       maxBytes,
     ),
     ...(startedAt === undefined ? {} : { startedAt }),
-    recordedAt: now,
+    recordedAt: deps.now(),
   };
   run.room.reserve(run.workflowId, step, what);
-  const written = await writeRunStep(run, () => step);
-  if (!written) return never();
-  return decodeValue<T>(encoded);
+  return { step, encoded };
 }

@@ -8,6 +8,7 @@ import type {
 } from '../stores/persistence';
 import { Deferred, never, Wakeup } from './deferred';
 import { leaseLossReason } from './lease-loss';
+import { HeldStep } from './run-held-step';
 import { RunLease } from './run-lease';
 import { RunWrites } from './run-writes';
 import type { RunDependencies } from './run-dependencies';
@@ -35,6 +36,8 @@ export class RunWriter {
   /** The run's span (a no-op without tracing). */
   readonly trace: RunTrace;
   readonly halted = new Deferred<HaltReason>();
+  /** The newest step record, when held back to be written with the finish (`run-held-step.ts`). */
+  readonly held = new HeldStep();
   /** The lease as this process knows it; renewed between `startLease()` and `stopLease()`. */
   private readonly lease: RunLease;
   /** Cut short by `halt()` and `requestStop()`: backoffs and in-memory sleeps wait on it. */
@@ -79,6 +82,11 @@ export class RunWriter {
     );
   }
 
+  /** Whether a step's record may wait to be written with the finish (the store takes it). */
+  get holdsSteps(): boolean {
+    return this.deps.store.finishTakesStep === true;
+  }
+
   /** Whether shutdown asked the run to stop at its next durable point. */
   get stopRequested(): boolean {
     return this.stopWanted;
@@ -109,6 +117,7 @@ export class RunWriter {
   /** Stops the run at once; whatever it writes afterwards is not attempted. */
   halt(reason: HaltReason): Promise<never> {
     if (!this.halted.settled) this.halted.resolve(reason);
+    this.held.drop();
     // A halted run renews nothing (`renewLease` answers 'not-due'): its renewal loop ends here,
     // also for a run whose code never returns (a compensation abandoned at shutdown), which
     // would otherwise ask again and again without yielding to a timer.

@@ -7,7 +7,7 @@ import { never } from './deferred';
 import { Deferred } from './deferred';
 import type { Compensation } from './compensation/run-compensations';
 import { RunCompensable } from './run-compensable';
-import { recordValue } from './run-record';
+import { holdValue, recordValue } from './run-record';
 import { requireSleepDuration, sleepUntilWoken } from './run-sleep';
 import { attemptsByStep } from './step-attempts';
 import { runAttempts, type StepRun } from './step-execution';
@@ -131,11 +131,13 @@ export class WorkflowRun implements ContextTarget {
     input: unknown,
     options?: ChildOptions,
   ): Promise<string> {
-    return this.children.start(id, workflow, input, options);
+    return this.afterHeld(() =>
+      this.children.start(id, workflow, input, options),
+    );
   }
 
   childResult<R>(id: string): Promise<R> {
-    return this.children.result<R>(id);
+    return this.afterHeld(() => this.children.result<R>(id));
   }
 
   waitForSignal<T>(
@@ -145,7 +147,7 @@ export class WorkflowRun implements ContextTarget {
   ): Promise<T | null> {
     if (this.replayOnly && !this.signals.replays('wait', id))
       return this.endReplay();
-    return this.signals.wait<T>(id, name, options);
+    return this.afterHeld(() => this.signals.wait<T>(id, name, options));
   }
 
   signal(
@@ -156,7 +158,9 @@ export class WorkflowRun implements ContextTarget {
   ): Promise<boolean> {
     if (this.replayOnly && !this.signals.replays('send', id))
       return this.endReplay();
-    return this.signals.send(id, workflowId, name, payload);
+    return this.afterHeld(() =>
+      this.signals.send(id, workflowId, name, payload),
+    );
   }
 
   async step<T>(
@@ -187,6 +191,7 @@ export class WorkflowRun implements ContextTarget {
       return value;
     }
     if (this.replayOnly) return this.endReplay();
+    if (!(await this.writer.held.settle())) return never();
     if (compensate && !(await this.compensable.mark(id))) return never();
     const { value, startedAt, attempt } = await runAttempts(
       this.stepRun,
@@ -197,6 +202,18 @@ export class WorkflowRun implements ContextTarget {
     );
     const what = () =>
       `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
+    if (!compensate && this.writer.holdsSteps) {
+      // Written with the run's next write, or with its finish when the workflow returns now.
+      const held: T = holdValue<T>(
+        this.stepRun,
+        id,
+        value,
+        what,
+        startedAt,
+        () => this.stepRecorded(id, attempt, startedAt, held),
+      );
+      return held;
+    }
     const result = await recordValue<T>(
       this.stepRun,
       'step',
@@ -205,6 +222,17 @@ export class WorkflowRun implements ContextTarget {
       what,
       startedAt,
     );
+    this.stepRecorded(id, attempt, startedAt, result);
+    if (compensate) this.compensable.add(id, result, compensate, policy);
+    return result;
+  }
+
+  private stepRecorded(
+    id: string,
+    attempt: number,
+    startedAt: number,
+    result: unknown,
+  ): void {
     this.deps.events.emit('step-recorded', () => {
       const at = this.deps.now();
       return {
@@ -218,8 +246,12 @@ export class WorkflowRun implements ContextTarget {
         ...(this.deps.events.payloads ? { payload: result } : {}),
       };
     });
-    if (compensate) this.compensable.add(id, result, compensate, policy);
-    return result;
+  }
+
+  /** Makes `call` once the step record held back, if any, is written (`HeldStep`). */
+  private async afterHeld<T>(call: () => Promise<T>): Promise<T> {
+    if (!(await this.writer.held.settle())) return never();
+    return call();
   }
 
   /** A replay-only run reached a call with nothing recorded: the replay is over. */
@@ -243,6 +275,7 @@ export class WorkflowRun implements ContextTarget {
         name: id,
       });
     if (this.replayOnly) return this.endReplay();
+    if (!(await this.writer.held.settle())) return never();
     if (this.writer.stopRequested) return this.writer.release(this.deps.now());
     const draws = {
       now: () => new Date(this.deps.now()),
@@ -265,6 +298,7 @@ export class WorkflowRun implements ContextTarget {
       if (wakeAt === undefined) return this.endReplay();
       return;
     }
+    if (!(await this.writer.held.settle())) return never();
     return sleepUntilWoken(this.stepRun, id, ms, wakeAt);
   }
 
@@ -275,6 +309,7 @@ export class WorkflowRun implements ContextTarget {
   ): Promise<boolean> {
     if (this.writer.halted.settled) return never();
     const name = workflowNameOf(workflow, 'ctx.start()');
+    if (!(await this.writer.held.settle())) return never();
     // Idempotent by id, so retrying through a store blip is safe.
     const started = await this.writer.write(() =>
       this.deps.startWorkflow(id, name, input),

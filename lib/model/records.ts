@@ -110,6 +110,11 @@ export interface FinishRecord {
   /** The encoded result. */
   result: string;
   now: number;
+  /**
+   * The run's last step, recorded with the finish (both or neither): given only to a store with
+   * `finishTakesStep`.
+   */
+  step?: StoredStep;
 }
 
 /** A failure to record. */

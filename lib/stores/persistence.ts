@@ -125,7 +125,8 @@ export * from '../model';
  *   the engine does not repeat the write.
  *
  * Capabilities: the optional members below (`maxValueBytes`, `maxWorkflowBytes`, `listLeases`,
- * `hasForeignWrites`, `isUnreachable`, `serverTime`, `serialWritesPerWorkflow`) say what a store has or needs;
+ * `hasForeignWrites`, `isUnreachable`, `serverTime`, `serialWritesPerWorkflow`, `stepKeepsLease`,
+ * `finishTakesStep`) say what a store has or needs;
  * the engine reads them after `init()`.
  */
 /** Where a store's own log lines go: the app's logger (Nest's `Logger` in a Nest app). */
@@ -172,6 +173,13 @@ export interface Persistence {
    * sets `readyAt`.
    */
   readonly stepKeepsLease?: boolean;
+  /**
+   * Whether `recordFinish` takes the run's last step (`finish.step`) and records it with the
+   * finish, both or neither, in one write. The engine then holds a step's record back until the
+   * run's next call or end, so that a workflow returning right after a step makes one write for
+   * both. Absent or `false`: every step is written on its own before the workflow goes on.
+   */
+  readonly finishTakesStep?: boolean;
   /**
    * Where the store keeps schedules (`ScheduleStore`). Optional for a store written elsewhere:
    * without it, `schedules` calls and scheduled workflows are refused with a clear error.
@@ -269,7 +277,11 @@ export interface Persistence {
     release: LeaseRelease,
   ): Promise<boolean>;
 
-  /** Marks the workflow `finished` with its encoded result, gives up the lease, clears `readyAt`. */
+  /**
+   * Marks the workflow `finished` with its encoded result, gives up the lease, clears `readyAt`.
+   * With `finish.step` (only to a store with `finishTakesStep`): records that step too, as
+   * `recordStep` would, in the same write.
+   */
   recordFinish(
     workflowId: string,
     leaseToken: string,

@@ -79,44 +79,51 @@ describe('operating workflows', () => {
       expect(logger.has('"w" was cancelled')).toBe(true);
     });
 
-    it('stops a workflow running on another instance when it next writes', async () => {
-      const store = new MemoryStore();
-      const inStep = gate();
-      const release = gate();
-      const after: string[] = [];
-      const worker = makeEngine(
-        {
-          wf: async (ctx) => {
-            await ctx.step('slow', async () => {
-              inStep.open();
-              await release.promise;
-            });
-            after.push('ran past the step');
+    it.each([
+      ['its next step', true],
+      ['its finish', false],
+    ])(
+      'stops a workflow running on another instance when it next writes (%s)',
+      async (_, more) => {
+        const store = new MemoryStore();
+        const inStep = gate();
+        const release = gate();
+        const after: string[] = [];
+        const worker = makeEngine(
+          {
+            wf: async (ctx) => {
+              await ctx.step('slow', async () => {
+                inStep.open();
+                await release.promise;
+              });
+              // The step's record waits for the next call or the finish: both are refused.
+              if (more) await ctx.step('after', () => after.push('ran'));
+              return 'done';
+            },
           },
-        },
-        { store },
-      );
-      const operator = makeEngine(
-        { wf: async () => undefined },
-        {
-          store,
-          worker: false,
-        },
-      );
-      await worker.engine.start('w', 'wf', null);
-      await inStep.promise;
-      expect(await operator.engine.cancel('w')).toBe(true);
-      release.open();
-      await eventually(() =>
-        worker.logger.has('"w" was cancelled while it ran here'),
-      );
-      expect(after).toEqual([]);
-      expect(await store.getWorkflow('w')).toMatchObject({
-        status: 'cancelled',
-        steps: [],
-      });
-      expect(worker.logger.has('Lost the lease')).toBe(false);
-    });
+          { store },
+        );
+        const operator = makeEngine(
+          { wf: async () => undefined },
+          {
+            store,
+            worker: false,
+          },
+        );
+        await worker.engine.start('w', 'wf', null);
+        await inStep.promise;
+        expect(await operator.engine.cancel('w')).toBe(true);
+        release.open();
+        await eventually(() =>
+          worker.logger.has('"w" was cancelled while it ran here'),
+        );
+        expect(after).toEqual([]);
+        const stored = await store.getWorkflow('w');
+        expect(stored).toMatchObject({ status: 'cancelled', steps: [] });
+        expect(stored?.result).toBeUndefined();
+        expect(worker.logger.has('Lost the lease')).toBe(false);
+      },
+    );
 
     it('does not cancel a finished workflow, and names an unknown id', async () => {
       const { engine } = makeEngine({ wf: async () => 'done' });

@@ -1,4 +1,8 @@
-import { MemoryStore, type Persistence } from '@lidex/nestjs';
+import {
+  MemoryStore,
+  type Persistence,
+  type WorkflowContext,
+} from '@lidex/nestjs';
 import { eventually } from '../support/eventually';
 import { makeEngine } from '../support/engine-harness';
 
@@ -49,12 +53,17 @@ function countingStore(delays: Delays, serial?: boolean) {
 // renewal falls due while the step write is in flight. Generous margins: the machine is shared.
 const LEASE = { timeoutIntervalMs: 900 };
 const SLOW_STEP: Delays = { recordStep: [300, 300], renewLease: [50, 50] };
+/** The first step's record is written alone (the last one goes with the finish). */
+const twoSteps = async (ctx: WorkflowContext) => {
+  await ctx.step('slow', () => 'slow');
+  return ctx.step('last', () => 'done');
+};
 
 describe("a run's store writes", () => {
   it('overlap (a renewal beside a step write) on a store that does not ask for serial writes', async () => {
     const { store, most } = countingStore(SLOW_STEP);
     const { engine, logger } = makeEngine(
-      { wf: async (ctx) => ctx.step('slow', () => 'done') },
+      { wf: twoSteps },
       { store, ...LEASE },
     );
     await engine.start('w', 'wf', null);
@@ -69,7 +78,7 @@ describe("a run's store writes", () => {
   it('go one at a time where the store says so (serialWritesPerWorkflow)', async () => {
     const { store, most } = countingStore(SLOW_STEP, true);
     const { engine, logger } = makeEngine(
-      { wf: async (ctx) => ctx.step('slow', () => 'done') },
+      { wf: twoSteps },
       { store, ...LEASE },
     );
     await engine.start('w', 'wf', null);

@@ -63,23 +63,16 @@ export class MemoryRunWrites {
     step: StoredStep,
     next: StepOutcome,
   ): Promise<boolean> {
-    const key = `${step.kind}:${step.id}`;
-    let keys = this.state.stepKeys.get(workflowId);
     const workflow = this.state.leased(workflowId, leaseToken);
     if (!workflow) {
       // A release whose answer was lost: this lease let go, and recorded this very step.
       const repeat =
         next.release &&
         this.state.letGoBy(workflowId, leaseToken, 'running') &&
-        keys?.has(key);
+        this.state.stepKeys.get(workflowId)?.has(stepKey(step));
       return Promise.resolve(repeat === true);
     }
-    if (!keys) this.state.stepKeys.set(workflowId, (keys = new Set()));
-    // The first recorded is kept: a repeat only moves readyAt (and the lease) again.
-    if (!keys.has(key)) {
-      keys.add(key);
-      workflow.steps.push({ ...step });
-    }
+    this.addStep(workflow, step);
     if (next.readyAt !== undefined)
       this.state.setReadyAt(workflow, next.readyAt);
     workflow.updatedAt = next.now;
@@ -121,6 +114,7 @@ export class MemoryRunWrites {
         this.state.letGoBy(workflowId, leaseToken, 'finished'),
       );
     }
+    if (finish.step) this.addStep(workflow, finish.step);
     workflow.status = 'finished';
     workflow.result = finish.result;
     this.state.letGo(workflow);
@@ -180,4 +174,19 @@ export class MemoryRunWrites {
     }
     return Promise.resolve(true);
   }
+
+  /** Adds a step to the workflow's records; the first recorded of a key is kept. */
+  private addStep(
+    workflow: { id: string; steps: StoredStep[] },
+    step: StoredStep,
+  ): void {
+    let keys = this.state.stepKeys.get(workflow.id);
+    if (!keys) this.state.stepKeys.set(workflow.id, (keys = new Set()));
+    const key = stepKey(step);
+    if (keys.has(key)) return;
+    keys.add(key);
+    workflow.steps.push({ ...step });
+  }
 }
+
+const stepKey = (step: StoredStep): string => `${step.kind}:${step.id}`;

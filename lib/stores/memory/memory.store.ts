@@ -40,6 +40,7 @@ import type {
 export class MemoryStore implements Persistence {
   readonly schedules = new MemorySchedules();
   readonly stepKeepsLease = true;
+  readonly finishTakesStep = true;
   readonly flowControl = true;
   readonly keyedRateLimits = true;
   private readonly state = new MemoryState();

@@ -4,6 +4,7 @@ import type {
   FailureRecord,
   FinishRecord,
 } from '../persistence';
+import { stepKey, toStoredStep } from './mongo.documents';
 import { writing } from './mongo.errors';
 import { leased, LeaseFencedWrites } from './mongo.lease-fence';
 
@@ -29,6 +30,15 @@ export class MongoRunEnds extends LeaseFencedWrites {
             lastLease: leaseToken,
           },
           $unset: { leaseToken: '', readyAt: '' },
+          // The run's last step, in the same update: both or neither.
+          ...(finish.step
+            ? {
+                $push: {
+                  steps: toStoredStep(finish.step),
+                  stepKeys: stepKey(finish.step),
+                },
+              }
+            : {}),
         }),
       ),
     );

@@ -90,6 +90,8 @@ export class MongoStore implements Persistence {
     this.prefix = options.collectionPrefix ?? MONGO_DEFAULTS.collectionPrefix;
   }
 
+  readonly finishTakesStep = true;
+
   /** From the server's profile (FerretDB 1.x: yes); read after `init()`. */
   get serialWritesPerWorkflow(): boolean {
     return this.opened?.serialWrites ?? true;

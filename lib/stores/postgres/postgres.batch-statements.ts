@@ -2,7 +2,7 @@ import type { Statement } from './postgres.queryable';
 import { leaseIs } from './postgres.lease-fence';
 
 /**
- * The batch forms of the store's hot writes (insert, step, finish): one statement over arrays
+ * The batch forms of the store's hot writes (insert, step, finish with its last step): one statement over arrays
  * (`unnest`), one row per write, each fenced on its own, answering per write. Each does what the
  * single-row statement of `postgres.statements.ts` does for one; ids within a batch are distinct
  * (the batcher sees to it). Array elements are compared as `COLLATE "C"`, the ids' collation, so
@@ -79,12 +79,18 @@ export function postgresBatchStatements(schema: string) {
       FROM input i LEFT JOIN advanced a ON a.id = i.id COLLATE "C"
       ORDER BY i.n`,
     ),
-    /** $1 ids, $2 tokens, $3 results, $4 now: `held` per write, in their order. */
+    /**
+     * $1 ids, $2 tokens, $3 results, $4 now; each run's last step, recorded with it, or nulls:
+     * $5 kinds, $6 step ids, $7 step results, $8 started_at, $9 recorded_at. `held` per write, in
+     * their order.
+     */
     finish: statement(
       'finish',
       `WITH input AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-          WITH ORDINALITY AS i(id, token, result, now, n)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+          $6::text[], $7::text[], $8::bigint[], $9::bigint[])
+          WITH ORDINALITY AS i(id, token, result, now, kind, step_id, step_result, started_at,
+            recorded_at, n)
       ), finished AS (
         UPDATE ${workflows} w
         SET status = 'finished', result = i.result, lease_token = NULL,
@@ -92,6 +98,13 @@ export function postgresBatchStatements(schema: string) {
         FROM input i
         WHERE w.id = i.id COLLATE "C" AND ${leaseIs('i.token', 'w.lease_token')}
         RETURNING w.id
+      ), added AS (
+        INSERT INTO ${steps} (workflow_id, kind, step_id, result, started_at, recorded_at)
+        SELECT i.id, i.kind, i.step_id, i.step_result, i.started_at, i.recorded_at
+        FROM input i JOIN finished f ON f.id = i.id COLLATE "C"
+        WHERE i.kind IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING 1
       )
       SELECT CASE
         WHEN f.id IS NOT NULL THEN true

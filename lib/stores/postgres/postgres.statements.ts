@@ -113,7 +113,11 @@ export function postgresStatements(schema: string) {
           AND last_lease = $2 AND status = 'running' AND ready_at = $3)
         END AS held, pg_notify($5, '') AS notified`,
     ),
-    /** $1 id, $2 token, $3 result, $4 now. Recognises its own earlier try (let go by this lease). */
+    /**
+     * $1 id, $2 token, $3 result, $4 now; the run's last step, recorded with it, or nulls: $5 kind,
+     * $6 step id, $7 result, $8 started_at, $9 recorded_at. Recognises its own earlier try (let go
+     * by this lease).
+     */
     finish: statement(
       'finish',
       `WITH finished AS (
@@ -121,6 +125,11 @@ export function postgresStatements(schema: string) {
         SET status = 'finished', result = $3, lease_token = NULL, last_lease = lease_token,
             ready_at = NULL, updated_at = $4, ended_at = $4
         WHERE id = $1 AND ${leaseIs('$2')}
+        RETURNING id
+      ), added AS (
+        INSERT INTO ${steps} (workflow_id, kind, step_id, result, started_at, recorded_at)
+        SELECT id, $5, $6, $7, $8, $9 FROM finished WHERE $5::text IS NOT NULL
+        ON CONFLICT DO NOTHING
         RETURNING 1
       )
       SELECT CASE

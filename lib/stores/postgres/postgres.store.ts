@@ -57,6 +57,7 @@ import { type PostgresParts, postgresParts } from './postgres.parts';
 export class PostgresStore implements Persistence {
   readonly schema: string;
   readonly stepKeepsLease = true;
+  readonly finishTakesStep = true;
   readonly flowControl = true;
   readonly keyedRateLimits = true;
   /** Schedules (postgres.schedules.ts), in `<schema>.schedules`. */
@@ -186,6 +187,7 @@ export class PostgresStore implements Persistence {
       leaseToken,
       result: finish.result,
       now: finish.now,
+      step: finish.step,
     });
   }
 

@@ -29,6 +29,8 @@ interface Finish {
   leaseToken: string;
   result: string;
   now: number;
+  /** The run's last step, recorded with the finish. */
+  step?: StoredStep;
 }
 
 /** $1..$14 of the insert statements: leased (claimed by its starter) or ready now. */
@@ -74,7 +76,23 @@ const STEP_KINDS: readonly ArrayKind[] = [
   'text', 'text', 'bigint', 'bigint', 'boolean', 'text', 'text', 'text',
   'bigint', 'bigint', 'bigint',
 ];
-const FINISH_KINDS: readonly ArrayKind[] = ['text', 'text', 'text', 'bigint'];
+/** $1..$9 of the finish statements: the finish, then its step's columns (nulls without one). */
+const finishRow = ({ workflowId, leaseToken, result, now, step }: Finish) => [
+  workflowId,
+  leaseToken,
+  result,
+  now,
+  step?.kind ?? null,
+  step?.id ?? null,
+  step?.result ?? null,
+  step?.startedAt ?? null,
+  step?.recordedAt ?? null,
+];
+
+// prettier-ignore
+const FINISH_KINDS: readonly ArrayKind[] = [
+  'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint',
+];
 
 /**
  * The store's hot writes (workflow inserts, steps, finishes), each through a `WriteBatcher`: a
@@ -144,22 +162,17 @@ export class PostgresWrites {
     this.finishes = new WriteBatcher<Finish, boolean>(
       {
         key: ({ workflowId }) => workflowId,
-        one: async ({ workflowId, leaseToken, result, now }) => {
-          const { rows } = await query<{ held: boolean }>(sql.finish, [
-            workflowId,
-            leaseToken,
-            result,
-            now,
-          ]);
+        one: async (write) => {
+          const { rows } = await query<{ held: boolean }>(
+            sql.finish,
+            finishRow(write),
+          );
           return rows[0].held;
         },
         many: async (writes) => {
           const { rows } = await query<{ held: boolean }>(
             batch.finish,
-            columnLiterals(
-              FINISH_KINDS,
-              writes.map((w) => [w.workflowId, w.leaseToken, w.result, w.now]),
-            ),
+            columnLiterals(FINISH_KINDS, writes.map(finishRow)),
           );
           return rows.map(({ held }) => held);
         },

@@ -38,6 +38,16 @@ export function recordStepIn(
       sql.selectStepKey.get(workflowId, step.kind, step.id) !== undefined
     );
   }
+  insertStepIn(sql, workflowId, step);
+  return true;
+}
+
+/** Inserts a step's record; the first recorded of a kind and id is kept. */
+export function insertStepIn(
+  sql: SqliteStatements,
+  workflowId: string,
+  step: StoredStep,
+): void {
   // The first recorded is kept: a repeat only moves readyAt (and the lease) again.
   sql.insertStep.run(
     workflowId,
@@ -48,5 +58,4 @@ export function recordStepIn(
     step.startedAt ?? null,
     step.recordedAt,
   );
-  return true;
 }

@@ -42,7 +42,7 @@ import { SqliteSchedules } from './sqlite.schedules';
 import type { SqliteStatements } from './sqlite.statements';
 import { parentField, parentParam } from './sqlite.children';
 import { traceContextOf } from './sqlite.trace-context';
-import { letGoBy, recordStepIn } from './sqlite.step-write';
+import { insertStepIn, letGoBy, recordStepIn } from './sqlite.step-write';
 
 /**
  * Workflows in an embedded SQLite file (better-sqlite3, WAL). The zero-setup default: development,
@@ -58,6 +58,7 @@ export class SqliteStore implements Persistence {
   /** Schedules (sqlite.schedules.ts), on this connection and its write queue. */
   readonly schedules: SqliteSchedules;
   readonly stepKeepsLease = true;
+  readonly finishTakesStep = true;
   readonly flowControl = true;
   readonly keyedRateLimits = true;
 
@@ -207,15 +208,22 @@ export class SqliteStore implements Persistence {
     leaseToken: string,
     finish: FinishRecord,
   ): Promise<boolean> {
+    const finishIn = (sql: SqliteStatements): boolean => {
+      const { changes } = sql.finish.run(
+        finish.result,
+        finish.now,
+        finish.now,
+        workflowId,
+        leaseToken,
+      );
+      if (changes === 1 && finish.step)
+        insertStepIn(sql, workflowId, finish.step);
+      return changes === 1;
+    };
     return this.write(
       (sql) =>
-        sql.finish.run(
-          finish.result,
-          finish.now,
-          finish.now,
-          workflowId,
-          leaseToken,
-        ).changes === 1 ||
+        // With its last step, in a savepoint of its own: both or neither.
+        (finish.step ? sql.transaction(() => finishIn(sql)) : finishIn(sql)) ||
         letGoBy(sql, workflowId, leaseToken)?.status === 'finished',
     );
   }

@@ -97,6 +97,42 @@ export function recordsContract(factory: StoreFactory): void {
         expect(stored?.readyAt).toBeUndefined();
       });
 
+      it('records the last step with the finish, both or neither (finishTakesStep)', async () => {
+        // A store without the capability is never given a step with its finish.
+        if (store.finishTakesStep !== true) return;
+        await insert('a');
+        const held = await claimNext(store, T0, lease(T0 + MINUTE));
+        const keep = { release: false, now: T0 + 1 };
+        await store.recordStep('a', held!.leaseToken, step('charge', '1'), {
+          ...keep,
+          readyAt: T0 + MINUTE,
+        });
+        const last = { ...step('ship', '"sent"', T0 + 2), startedAt: T0 + 1 };
+        const finish = { result: '"done"', now: T0 + 3, step: last };
+        // Under a lease it does not hold: neither.
+        expect(await store.recordFinish('a', 'not-the-lease', finish)).toBe(
+          false,
+        );
+        expect(await store.getWorkflow('a')).toMatchObject({
+          status: 'running',
+          steps: [step('charge', '1')],
+        });
+        expect(await store.recordFinish('a', held!.leaseToken, finish)).toBe(
+          true,
+        );
+        // A repeat of the write (its first answer lost) is answered as applied, changing nothing.
+        expect(await store.recordFinish('a', held!.leaseToken, finish)).toBe(
+          true,
+        );
+        const stored = await store.getWorkflow('a');
+        expect(stored).toMatchObject({ status: 'finished', result: '"done"' });
+        expect(stored?.steps).toEqual([step('charge', '1'), last]);
+        // A replay would find it: nothing claims a finished workflow, and its record is whole.
+        expect(
+          await claimNext(store, T0 + MINUTE, lease(T0 + 2 * MINUTE)),
+        ).toBeUndefined();
+      });
+
       it('counts failures, retries after the interval and aborts at maxFailures', async () => {
         await insert('a');
         const error = {
