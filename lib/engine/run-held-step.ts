@@ -43,6 +43,10 @@ export class HeldStep {
   settle(): Promise<boolean> {
     this.send();
     if (this.sending.size === 0) return NOTHING_HELD;
+    if (this.sending.size === 1) {
+      const [only] = this.sending;
+      return only.then((written) => written === true);
+    }
     return Promise.all([...this.sending]).then((written) =>
       written.every((one) => one === true),
     );

@@ -84,8 +84,8 @@ async function finish(
       `result of workflow ${JSON.stringify(writer.workflowId)}`,
       deps.store.maxValueBytes,
     );
-    // The last step's record, when held back (`HeldStep`), is written with the finish; any
-    // sent before it are waited for first.
+    // The last step's record, when held back (`HeldStep`, never in a child), is written with the
+    // finish; any sent before it are waited for first.
     held = writer.held.take();
     // A child's end reaches its parent before it is written (child-family.ts).
     if (parent) {

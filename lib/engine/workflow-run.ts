@@ -61,6 +61,13 @@ export class WorkflowRun implements ContextTarget {
   private readonly stepRun: StepRun;
   private readonly compensable: RunCompensable;
   /**
+   * Whether a step's record may wait to be written with the finish (`HeldStep`): where the store
+   * takes it, and not in a child, whose end reaches its parent before it is written, so its steps
+   * must be recorded before that (a step run again would give the child another result than the
+   * one its parent was told).
+   */
+  private readonly holdsSteps: boolean;
+  /**
    * Replaying only (a compensating workflow): recorded calls answer as recorded, and the first
    * call that would do anything new settles `replayEnded` and never returns.
    */
@@ -80,6 +87,7 @@ export class WorkflowRun implements ContextTarget {
       deps.versions.get(claimed.name),
     );
     this.room = new WorkflowRoom(claimed, deps.store, deps.logger);
+    this.holdsSteps = writer.holdsSteps && claimed.parent === undefined;
     this.stepRun = {
       workflowId: this.workflowId,
       writer,
@@ -202,7 +210,7 @@ export class WorkflowRun implements ContextTarget {
     );
     const what = () =>
       `result of step ${JSON.stringify(id)} in workflow ${JSON.stringify(this.workflowId)}`;
-    if (!compensate && this.writer.holdsSteps) {
+    if (!compensate && this.holdsSteps) {
       // Written with the run's next write, or with its finish when the workflow returns now.
       const held: T = holdValue<T>(
         this.stepRun,
