@@ -71,6 +71,83 @@ describeMysql('MysqlStore: steps and finishes of one turn in one call', () => {
     }
   });
 
+  it("writes finishes with their runs' last steps (finishTakesStep) beside a step in one statement: both or neither, a repeat answered true keeping the first", async () => {
+    const runs = await claimed('fused', 6);
+    const last = (result: string) => ({
+      kind: 'step' as const,
+      id: 'last',
+      result,
+      startedAt: T0 + 1,
+      recordedAt: T0 + 2,
+    });
+    // Runs 0, 1 and 3 finish with their last step, 2 under a lease it does not hold, 4 without a
+    // step; 5 records a step.
+    const writes = (result: string) =>
+      runs.map((run, i) =>
+        i === 5
+          ? counted.store.recordStep(
+              run.id,
+              run.leaseToken,
+              {
+                kind: 'step',
+                id: 'a',
+                result: '"stepped"',
+                recordedAt: T0 + 2,
+              },
+              { readyAt: T0 + MINUTE, now: T0 + 2, release: false },
+            )
+          : counted.store.recordFinish(
+              run.id,
+              i === 2 ? 'someone-else' : run.leaseToken,
+              {
+                result: `"done ${i}"`,
+                now: T0 + 3,
+                step: i === 4 ? undefined : last(result),
+              },
+            ),
+      );
+    sent.length = 0;
+    expect(await Promise.all(writes('"first"'))).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ]);
+    expect(sent).toHaveLength(1);
+    // The same writes again, as after lost answers, with another step result: the first is kept.
+    sent.length = 0;
+    expect(await Promise.all(writes('"second"'))).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ]);
+    expect(sent).toHaveLength(1);
+    for (const i of [0, 1, 3]) {
+      expect(await counted.store.getWorkflow(runs[i].id)).toMatchObject({
+        status: 'finished',
+        result: `"done ${i}"`,
+        steps: [{ ...last('"first"'), wakeAt: undefined }],
+      });
+    }
+    expect(await counted.store.getWorkflow(runs[2].id)).toMatchObject({
+      status: 'running',
+      steps: [],
+    });
+    expect(await counted.store.getWorkflow(runs[4].id)).toMatchObject({
+      status: 'finished',
+      result: '"done 4"',
+      steps: [],
+    });
+    expect((await counted.store.getWorkflow(runs[5].id))?.steps).toEqual([
+      expect.objectContaining({ id: 'a', result: '"stepped"' }),
+    ]);
+  });
+
   it('answers false for a write whose lease was lost and keeps the others of its call', async () => {
     const runs = await claimed('fenced', 6);
     const answers = await Promise.all(

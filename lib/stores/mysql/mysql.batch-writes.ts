@@ -28,6 +28,17 @@ export interface BatchedFinish {
   token: string;
   result: string;
   now: number;
+  /** The run's last step, recorded with the finish (both or neither), or none. */
+  last: LastStep | null;
+}
+
+/** A step recorded with a finish: the columns a finish's step has (no wake, no lease move). */
+export interface LastStep {
+  kind: string;
+  step: string;
+  result: string | null;
+  started: number | null;
+  recorded: number;
 }
 
 export type BatchedWrite = BatchedStep | BatchedFinish;
@@ -40,6 +51,9 @@ export type BatchedWrite = BatchedStep | BatchedFinish;
  * held, but its own earlier try was applied; `0`: lost), then the held ones are written. The
  * writes come as a JSON array of arrays (mysql.batch.ts sends them ordered by key, so two
  * batches lock rows in the same order); the answer is one row, a digit per write in that order.
+ * A finish's row may carry the run's last step, recorded with it: its kind, id, start and record
+ * times where a step's row has them ($[6], $[7], $[10], $[11]; none: a NULL kind), its result in
+ * $[12] ($[8] is the finish's). A row as schema version 14 sent it reads the same.
  */
 export function batchWriteProcedure(prefix: string): {
   name: string;
@@ -61,7 +75,8 @@ export function batchWriteProcedure(prefix: string): {
           result LONGTEXT PATH '$[8]',
           wake BIGINT PATH '$[9]',
           started BIGINT PATH '$[10]',
-          recorded BIGINT PATH '$[11]')) AS g`;
+          recorded BIGINT PATH '$[11]',
+          last_result LONGTEXT PATH '$[12]')) AS g`;
   const bin = (column: string) =>
     `CONVERT(${column} USING utf8mb4) COLLATE utf8mb4_bin`;
   const idKey = keyOf(`CONVERT(g.id USING utf8mb4)`);
@@ -88,9 +103,10 @@ export function batchWriteProcedure(prefix: string): {
       FOR UPDATE;
       INSERT INTO ${n.steps}
         (workflow_key, kind, step_key, step_id, result, wake_at, started_at, recorded_at)
-      SELECT ${idKey}, g.kind, ${stepKey}, g.step, g.result, g.wake, g.started, g.recorded
+      SELECT ${idKey}, g.kind, ${stepKey}, g.step, IF(g.op = 'step', g.result, g.last_result),
+        g.wake, g.started, g.recorded
       FROM ${given}
-      WHERE g.op = 'step' AND ${held}
+      WHERE g.kind IS NOT NULL AND ${held}
       ON DUPLICATE KEY UPDATE workflow_key = workflow_key;
       UPDATE ${w} w JOIN ${given} ON w.id_key = ${idKey}
       SET w.ready_at = IF(g.op = 'step', IFNULL(g.ready, w.ready_at), NULL),
@@ -130,9 +146,13 @@ const asRow = (write: BatchedWrite): unknown[] =>
         null,
         wholeMs(write.now),
         0,
-        null,
-        null,
+        write.last?.kind ?? null,
+        write.last?.step ?? null,
         write.result,
+        null,
+        wholeMs(write.last?.started ?? null),
+        wholeMs(write.last?.recorded ?? null),
+        write.last?.result ?? null,
       ];
 
 /**
@@ -151,7 +171,9 @@ export function batchedWrites(
       size: (write) =>
         write.id.length +
         (write.result?.length ?? 0) +
-        (write.op === 'step' ? write.step.length : 0),
+        (write.op === 'step'
+          ? write.step.length
+          : (write.last?.step.length ?? 0) + (write.last?.result?.length ?? 0)),
       one,
       async many(writes) {
         return inKeyOrder(writes, async (ordered) => {

@@ -121,24 +121,11 @@ export function mysqlProcedures(
         SELECT v_held AS held;
       END`,
     },
-    {
-      name: n.procedure('finish'),
-      body: `(IN p_id MEDIUMTEXT, IN p_token VARCHAR(64), IN p_result LONGTEXT, IN p_now BIGINT)
-      BEGIN ${declarations} ${opening} ${fence}
-        IF v_token = p_token THEN
-          UPDATE ${w}
-          SET status = 'finished', result = p_result, last_lease = v_token, lease_token = NULL,
-              ready_at = NULL, updated_at = p_now, ended_at = p_now
-          WHERE id_key = v_key;
-          SET v_held = TRUE;
-        ELSE
-          SET v_held = EXISTS (SELECT 1 FROM ${w} WHERE id_key = v_key AND status = 'finished'
-            AND lease_token IS NULL AND last_lease = p_token);
-        END IF;
-        COMMIT;
-        SELECT v_held AS held;
-      END`,
-    },
+    finishProcedure(prefix, false),
+    // The same with the run's last step, recorded as `step` records one, in the same transaction:
+    // both or neither. Its own procedure, so that `finish` keeps the parameters an instance of an
+    // earlier version calls it with (schema 15).
+    finishProcedure(prefix, true),
     {
       // Answers the status and count after, or no row when the lease was lost (its own earlier
       // try recognised: no lease, let go by this one).
@@ -164,4 +151,49 @@ export function mysqlProcedures(
       END`,
     },
   ];
+}
+
+/**
+ * `finish`, or `finish_step` (`withStep`): the latter also inserts the run's last step when the
+ * lease holds (the first recorded of a key is kept). A repeat finds the workflow finished by this
+ * lease, and so its step, written in the same transaction, kept too.
+ */
+function finishProcedure(
+  prefix: string,
+  withStep: boolean,
+): { name: string; body: string } {
+  const n = mysqlNames(prefix);
+  const { opening, fence, declarations } = procedureParts(prefix);
+  const stepParameters = withStep
+    ? `,
+        IN p_kind VARCHAR(32), IN p_step MEDIUMTEXT, IN p_step_result LONGTEXT,
+        IN p_started BIGINT, IN p_recorded BIGINT`
+    : '';
+  const insertStep = withStep
+    ? `
+          INSERT INTO ${n.steps}
+            (workflow_key, kind, step_key, step_id, result, wake_at, started_at, recorded_at)
+          VALUES (v_key, p_kind, ${keyOf('p_step')}, p_step, p_step_result, NULL, p_started,
+            p_recorded)
+          ON DUPLICATE KEY UPDATE workflow_key = workflow_key;`
+    : '';
+  return {
+    name: n.procedure(withStep ? 'finish_step' : 'finish'),
+    body: `(IN p_id MEDIUMTEXT, IN p_token VARCHAR(64), IN p_result LONGTEXT,
+        IN p_now BIGINT${stepParameters})
+      BEGIN ${declarations} ${opening} ${fence}
+        IF v_token = p_token THEN
+          UPDATE ${n.workflows}
+          SET status = 'finished', result = p_result, last_lease = v_token, lease_token = NULL,
+              ready_at = NULL, updated_at = p_now, ended_at = p_now
+          WHERE id_key = v_key;${insertStep}
+          SET v_held = TRUE;
+        ELSE
+          SET v_held = EXISTS (SELECT 1 FROM ${n.workflows} WHERE id_key = v_key
+            AND status = 'finished' AND lease_token IS NULL AND last_lease = p_token);
+        END IF;
+        COMMIT;
+        SELECT v_held AS held;
+      END`,
+  };
 }

@@ -59,7 +59,19 @@ export class MysqlRunWrites {
           write.started,
           write.recorded,
         ])
-      : this.held('finish', [write.id, write.token, write.result, write.now]);
+      : write.last
+        ? this.held('finish_step', [
+            write.id,
+            write.token,
+            write.result,
+            write.now,
+            write.last.kind,
+            write.last.step,
+            write.last.result,
+            write.last.started,
+            write.last.recorded,
+          ])
+        : this.held('finish', [write.id, write.token, write.result, write.now]);
   }
 
   async recordFailure(

@@ -79,6 +79,8 @@ export class MysqlStore implements Persistence {
   private readonly inserts: ReturnType<typeof batchedInserts>;
   /** A step write without `readyAt` keeps the lease's expiry (the `step` procedures). */
   readonly stepKeepsLease = true;
+  /** A finish records the run's last step in its transaction (`finish_step`, `write_many`). */
+  readonly finishTakesStep = true;
   /** Priorities, concurrency and rate limits in the claim (mysql.flow-control.ts). */
   readonly flowControl = true;
   /** Rate limits per concurrency key too (`FlowLimit.keyRate`). */
@@ -237,6 +239,15 @@ export class MysqlStore implements Persistence {
       token: leaseToken,
       result: finish.result,
       now: finish.now,
+      last: finish.step
+        ? {
+            kind: finish.step.kind,
+            step: finish.step.id,
+            result: finish.step.result ?? null,
+            started: finish.step.startedAt ?? null,
+            recorded: finish.step.recordedAt,
+          }
+        : null,
     });
   }
 
