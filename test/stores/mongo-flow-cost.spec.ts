@@ -308,6 +308,39 @@ describeEachMongo('Cost of a claim with flow limits on $label', (server) => {
     expect(await store.getWorkflow('lost')).toMatchObject({ status: 'idle' });
   });
 
+  it('a limited claim reads its candidates and the slots in one aggregation on mongo-java-server, three finds elsewhere', async () => {
+    const now = Date.now();
+    const limit = { concurrency: 5, perKey: 1 };
+    for (const [id, key] of [
+      ['a', 'ka'],
+      ['b', 'kb'],
+    ])
+      await insertKeyed(id, key, now);
+    const { answer: claimed, sent } = await counting('workflows', () =>
+      claimWith(limit, 1, now),
+    );
+    const toFlow = commands.filter(
+      (event) =>
+        (event.command as Record<string, unknown>)[event.commandName] ===
+        'lidex_flow',
+    );
+    expect(claimed.map(({ id }) => id)).toEqual(['a']);
+    // mongo-java-server scans and sorts every ready workflow for each read: the compensating
+    // ones and the others in one scan, the slots joined (`mongo.flow-first-read.ts`). A server
+    // with a query planner serves each read from an index; FerretDB 1.x runs few expressions.
+    if (server.kind === 'mongo-java-server') {
+      expect(sent.aggregate).toBe(1);
+      expect(sent.find).toBeUndefined();
+      expect(toFlow.map((event) => event.commandName)).toEqual(['insert']);
+    } else {
+      expect(sent.aggregate).toBeUndefined();
+      expect(sent.find).toBe(2);
+      expect(
+        toFlow.filter((event) => event.commandName === 'find'),
+      ).toHaveLength(1);
+    }
+  });
+
   it('a claim of 8 under limits sends each win while it admits the next: about one round trip per workflow, not two', async () => {
     const now = Date.now();
     const limit = { concurrency: 20, perKey: 1 };

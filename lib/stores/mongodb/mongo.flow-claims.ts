@@ -3,11 +3,13 @@ import type { ClaimOptions, ClaimedWorkflow, Lease } from '../persistence';
 import type { WorkflowDocument } from './mongo.documents';
 import {
   FLOW_CANDIDATE_PROJECTION,
+  slottedNames,
   type FlowCandidate,
   type FlowGate,
   type MongoFlowControl,
 } from './mongo.flow-control';
 import type { Admission } from './mongo.flow-documents';
+import { readFirstApart, readFirstFolded } from './mongo.flow-first-read';
 import { skipNewerVersions } from './mongo.versions';
 
 /**
@@ -48,42 +50,56 @@ export async function claimLimited(
   options: ClaimOptions,
 ): Promise<void> {
   const passed: string[] = [];
-  const read = (
-    limit: number,
-    exclusions: Filter<WorkflowDocument>[],
-    sort = claimOrder(options),
-  ) => {
+  const readyAnd = (exclusions: Filter<WorkflowDocument>[]) => {
     const parts: Filter<WorkflowDocument>[] = [
       { readyAt: { $lte: now } },
       skipNewerVersions(options),
       ...exclusions,
       ...(passed.length > 0 ? [{ _id: { $nin: passed } }] : []),
     ].filter((part) => Object.keys(part).length > 0);
-    return workflows
-      .find(
-        { $and: parts },
-        {
-          sort,
-          limit,
-          projection: FLOW_CANDIDATE_PROJECTION,
-        },
-      )
-      .toArray();
+    return { $and: parts };
   };
+  const read = (limit: number, exclusions: Filter<WorkflowDocument>[]) =>
+    workflows
+      .find(readyAnd(exclusions), {
+        sort: claimOrder(options),
+        limit,
+        projection: FLOW_CANDIDATE_PROJECTION,
+      })
+      .toArray();
   // The slots and the first candidates are read together: what the gate then finds full is
   // refused without a round trip, and left out of the next reads.
   // The ready compensating workflows, oldest first, are read with them and come first: a
-  // cancelled workflow's compensations take the next free slot of its name and key.
+  // cancelled workflow's compensations take the next free slot of its name and key. Where
+  // each read scans every ready workflow, all three are one aggregation (`readFirstFolded`).
   const firstLimit = leases.length + SPARE_CANDIDATES;
-  const [gate, compensating, waiting] = await Promise.all([
-    control.gate(options.limits!, now, Math.max(leases[0].until - now, 1)),
-    read(firstLimit, [{ status: 'compensating' }], { readyAt: 1 }),
-    read(firstLimit, []),
+  const slotted = slottedNames(options.limits!);
+  const first = control.foldsFirstRead
+    ? readFirstFolded(
+        workflows,
+        control.flow,
+        readyAnd([]),
+        options,
+        firstLimit,
+        slotted,
+      )
+    : readFirstApart(
+        workflows,
+        control.flow,
+        readyAnd([]),
+        claimOrder(options),
+        firstLimit,
+        slotted,
+      );
+  const [gate, { candidates: firstRead }] = await Promise.all([
+    control.gate(
+      options.limits!,
+      now,
+      Math.max(leases[0].until - now, 1),
+      first.then((read) => read.slots),
+    ),
+    first,
   ]);
-  const firstRead = [
-    ...compensating,
-    ...waiting.filter((one) => !compensating.some((c) => c._id === one._id)),
-  ];
   const most = leases.length * 4 + 20;
   // Leases not given to a candidate being won, used last first.
   const free = [...leases].reverse();

@@ -37,6 +37,14 @@ export {
 
 export { FlowGate } from './mongo.flow-gate';
 
+/** The names of `limits` with a concurrency limit (their own, or per key): those with slots. */
+export const slottedNames = (
+  limits: ReadonlyMap<string, FlowLimit>,
+): string[] =>
+  [...limits]
+    .filter(([, limit]) => limit.concurrency ?? limit.perKey)
+    .map(([name]) => name);
+
 /** The store's side: slots held by its leases, last start numbers seen, slots checked. */
 export class MongoFlowControl {
   private readonly held = new Map<
@@ -53,26 +61,30 @@ export class MongoFlowControl {
   constructor(
     readonly flow: Collection<FlowDocument>,
     readonly workflows: Collection<WorkflowDocument>,
+    /**
+     * Whether a claim reads its first candidates and the slots in one aggregation
+     * (`readFirstFolded`): on a server without a query planner that runs it.
+     */
+    readonly foldsFirstRead = false,
   ) {
     this.releases = new SlotReleases(flow);
   }
 
-  /** A claim's gate: the slots of its limited names, read once, stale ones recovered. */
+  /**
+   * A claim's gate: the slots of its limited names (`slottedNames`), read once (`slotsRead`,
+   * sent with the claim's first candidates), stale ones recovered.
+   */
   async gate(
     limits: ReadonlyMap<string, FlowLimit>,
     now: number,
     staleAfterMs: number,
+    slotsRead: Promise<FlowDocument[]>,
   ): Promise<FlowGate> {
-    const slotted = [...limits]
-      .filter(([, limit]) => limit.concurrency ?? limit.perKey)
-      .map(([name]) => name);
     // Read while this store's slot deletes are answered (the slots they delete count free),
     // and with the starts of the rate-limited names.
     const starts = new FlowStarts(this.flow, this.workflows, now);
     const [docs, released] = await Promise.all([
-      slotted.length === 0
-        ? []
-        : this.flow.find({ kind: 'slot', name: { $in: slotted } }).toArray(),
+      slotsRead,
       this.releases.answered(),
       starts.readAhead(limits),
     ]);

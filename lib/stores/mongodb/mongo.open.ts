@@ -80,10 +80,14 @@ export async function openMongo(
   await ensureWorkflowIndexes(workflows);
   await ensureFlowIndexes(workflows, flowDocs);
   await ensureListIndexes(workflows);
-  const flow = new MongoFlowControl(flowDocs, workflows);
   await ensureRetentionIndex(workflows);
   await ensureLeasedIndex(workflows);
   const profile = await detectServerProfile(database);
+  const flow = new MongoFlowControl(
+    flowDocs,
+    workflows,
+    !profile.plansQueries && profile.aggregates,
+  );
   if (!profile.plansQueries) await ensureClaimReadIndex(workflows);
   const arbitration =
     (claimsOption ?? MONGO_DEFAULTS.claims) === 'auto'

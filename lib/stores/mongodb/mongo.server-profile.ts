@@ -31,6 +31,13 @@ export interface MongoServerProfile {
    * a unique index's keys (`mongo.claims.ts`), rather than one sorted update per lease.
    */
   plansQueries: boolean;
+  /**
+   * Whether the server runs the aggregation a limited claim on a server without a query
+   * planner reads its first candidates and the slots by, in one command (`$addFields` with
+   * `$cond`, `$group`, a `$lookup` pipeline): `mongo.flow-first-read.ts`. FerretDB 1.x runs
+   * few expressions; it reads them apart.
+   */
+  aggregates: boolean;
 }
 
 /**
@@ -47,6 +54,7 @@ export const FERRETDB_PROFILE = {
   claims: 'claim-documents',
   serialWrites: true,
   plansQueries: false,
+  aggregates: false,
 } as const satisfies Omit<MongoServerProfile, 'name'>;
 
 /** MongoDB, and any server that says it is. */
@@ -55,6 +63,7 @@ export const MONGODB_PROFILE = {
   claims: 'single-update',
   serialWrites: false,
   plansQueries: true,
+  aggregates: true,
 } as const satisfies Omit<MongoServerProfile, 'name'>;
 
 /**
