@@ -235,7 +235,11 @@ export class MongoStore implements Persistence {
       (await cancelToCompensating(workflows, flow.flow, workflowId, now))
     )
       return true;
-    return operations.cancel(workflowId, now, cancel.reason);
+    const cancelled = await operations.cancel(workflowId, now, cancel.reason);
+    // Its slots with it (a run's slot is otherwise deleted by its last write, which a cancel
+    // refuses): the next workflow of its name and key is claimed at once, not once they are stale.
+    if (cancelled) await flow.flow.deleteMany({ kind: 'slot', workflowId });
+    return cancelled;
   }
 
   recordCompensationStatus(

@@ -114,6 +114,22 @@ export function flowControlContract(factory: StoreFactory): void {
       expect(await claimIds(T0 + 13, 5, options)).toEqual(['e2']);
     });
 
+    it('frees the slot of a running workflow that is cancelled or terminated, for the next claim', async () => {
+      for (let i = 0; i < 3; i++)
+        await insert(`e${i}`, T0 + i, { concurrencyKey: 'k' });
+      const options = limited('export', { concurrency: 1, perKey: 1 });
+      expect(await claimIds(T0 + 10, 3, options)).toEqual(['e0']);
+      // A plain cancel (terminate is one: nothing to compensate) of the leased workflow.
+      expect(await store.cancelWorkflow('e0', T0 + 11)).toBe(true);
+      expect(await claimIds(T0 + 12, 3, options)).toEqual(['e1']);
+      expect(
+        await store.cancelWorkflow('e1', T0 + 13, {
+          reason: { name: 'Terminated', message: 'by an operator' },
+        }),
+      ).toBe(true);
+      expect(await claimIds(T0 + 14, 3, options)).toEqual(['e2']);
+    });
+
     it('counts no slot for a workflow that let its lease go (a long sleep, a wait)', async () => {
       for (let i = 0; i < 3; i++) await insert(`e${i}`, T0 + i);
       const options = limited('export', { concurrency: 1 });
