@@ -27,6 +27,13 @@ export const CALL_LEFT = {
   retry:
     'The workflow may or may not have been set to run again: call it again once the database ' +
     'is back (it answers false, changing nothing, once the workflow is no longer ended).',
+  trigger:
+    "A workflow may or may not have been started (its id begins with the schedule's, then " +
+    '"@trigger-"): look for it with list() once the database is back before triggering again, ' +
+    'as each trigger starts a workflow of its own.',
+  schedule:
+    'The schedule may or may not have been changed: call it again once the database is back ' +
+    '(a schedule is saved, paused, resumed or removed by id, so a repeat changes nothing more).',
 } as const;
 
 export type CallLeft = keyof typeof CALL_LEFT;

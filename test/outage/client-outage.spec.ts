@@ -163,6 +163,18 @@ describe.each(SERVERS)('client calls during an outage of $label', (kind) => {
         await expectUnreachable('cancel()', 'cancel', () =>
           engine.cancel('before'),
         );
+        await expectUnreachable('schedules.create()', 'schedule', () =>
+          engine.schedules.create('hourly', {
+            workflow: 'waits',
+            every: 3_600_000,
+          }),
+        );
+        await expectUnreachable('schedules.list()', 'read', () =>
+          engine.schedules.list(),
+        );
+        await expectUnreachable('schedules.trigger()', 'trigger', () =>
+          engine.schedules.trigger('hourly'),
+        );
       } finally {
         await server.start();
       }
@@ -177,6 +189,15 @@ describe.each(SERVERS)('client calls during an outage of $label', (kind) => {
         true,
       );
       expect(await engine.cancel('after')).toBe(true);
+      expect(
+        await engine.schedules.create('hourly', {
+          workflow: 'waits',
+          every: 3_600_000,
+        }),
+      ).toBe('created');
+      expect((await engine.schedules.list()).map((one) => one.id)).toEqual([
+        'hourly',
+      ]);
     }, 120_000);
 
     it("leaves the server's own refusals to the caller as they are", async () => {

@@ -8,6 +8,7 @@ import type {
   ScheduleStore,
   WorkflowStatus,
 } from '../../stores/persistence';
+import { type CallLeft, clientCall } from '../client-call';
 import type { Clock } from '../clock';
 import type { StoredValues } from '../payloads/stored-values';
 import type { LidexLogger } from '../types';
@@ -67,7 +68,10 @@ export class Schedules {
     const { workflow, input, ...timing } = options;
     const name = typeof workflow === 'string' ? workflow : workflow?.name;
     this.deps.requireWorkflow(name);
-    return this.save(id, name, input, resolveTiming(call, timing, []));
+    const timed = resolveTiming(call, timing, []);
+    return this.call('schedules.create()', 'schedule', () =>
+      this.save(id, name, input, timed),
+    );
   }
 
   /** The schedule of `@Workflow(name, { schedule })`, saved as the app boots. */
@@ -87,52 +91,76 @@ export class Schedules {
 
   async pause(id: string): Promise<void> {
     this.deps.requireOpen('schedules.pause()');
-    await this.setPaused(id, true);
+    await this.call('schedules.pause()', 'schedule', () =>
+      this.setPaused(id, true),
+    );
   }
 
   /** Resumes from now: the ticks of the pause are not started. */
   async resume(id: string): Promise<void> {
     this.deps.requireOpen('schedules.resume()');
-    await this.setPaused(id, false);
+    await this.call('schedules.resume()', 'schedule', () =>
+      this.setPaused(id, false),
+    );
     this.ticker?.nudge();
   }
 
   /** Starts the schedule's workflow now, beside its ticks; answers the new workflow's id. */
   async trigger(id: string): Promise<string> {
     this.deps.requireOpen('schedules.trigger()');
-    const record = await this.require(id);
-    const definition = decodeDefinition(record.definition);
-    const workflowId = triggeredWorkflowId(id, this.deps.now());
-    await this.deps.start(
-      workflowId,
-      definition.workflow,
-      this.deps.values.decode(definition.input, {
-        scheduleId: id,
-        field: 'schedule-input',
-      }),
-    );
-    return workflowId;
+    return this.call('schedules.trigger()', 'trigger', async () => {
+      const record = await this.require(id);
+      const definition = decodeDefinition(record.definition);
+      const workflowId = triggeredWorkflowId(id, this.deps.now());
+      await this.deps.start(
+        workflowId,
+        definition.workflow,
+        this.deps.values.decode(definition.input, {
+          scheduleId: id,
+          field: 'schedule-input',
+        }),
+      );
+      return workflowId;
+    });
   }
 
   /** Deletes the schedule; the workflows it started stay. `false` when there was none. */
   async remove(id: string): Promise<boolean> {
     this.deps.requireOpen('schedules.remove()');
     requireScheduleId(id, 'client.schedules.remove()');
-    return this.store().removeSchedule(id);
+    return this.call('schedules.remove()', 'schedule', () =>
+      this.store().removeSchedule(id),
+    );
   }
 
   async get(id: string): Promise<ScheduleInfo | undefined> {
     this.deps.requireOpen('schedules.get()');
     requireScheduleId(id, 'client.schedules.get()');
-    const record = await this.store().getSchedule(id);
+    const record = await this.call('schedules.get()', 'read', () =>
+      this.store().getSchedule(id),
+    );
     return record && this.toInfo(record);
   }
 
   /** Every schedule, by id, with when it next ticks. */
   async list(): Promise<ScheduleInfo[]> {
     this.deps.requireOpen('schedules.list()');
-    const records = await this.store().listSchedules();
+    const records = await this.call('schedules.list()', 'read', () =>
+      this.store().listSchedules(),
+    );
     return records.map((record) => this.toInfo(record));
+  }
+
+  /**
+   * A client call on the store: an error by which it says its database could not be reached is
+   * a `StoreUnavailableError` naming the call (`client-call.ts`), as for the client's other calls.
+   */
+  private call<T>(
+    call: string,
+    left: CallLeft,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    return clientCall(this.deps.store, call, left, run);
   }
 
   /** Starts ticking (the worker's start): a store without schedules has nothing to tick. */
