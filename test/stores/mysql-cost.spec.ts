@@ -1,5 +1,5 @@
-import type { WorkflowContext } from '@lidex/nestjs';
 import { makeEngine } from '../support/engine-harness';
+import { costHandlers as handlers, oneAtATime } from '../support/one-at-a-time';
 import { describeMysql } from '../support/mysql';
 import { countedMysqlStore } from '../support/mysql-counted';
 
@@ -7,19 +7,6 @@ import { countedMysqlStore } from '../support/mysql-counted';
 const WORKFLOWS = 20;
 /** No timed poll falls inside a count: what is left is what the workflows cost. */
 const POLL_INTERVAL_MS = 600_000;
-const FINISH_TIMEOUT_MS = 20_000;
-
-const handlers = {
-  async threeSteps(ctx: WorkflowContext) {
-    await ctx.step('a', () => 1);
-    await ctx.step('b', () => 2);
-    await ctx.step('c', () => 3);
-    return 'ok';
-  },
-  async noSteps() {
-    return 'ok';
-  },
-};
 
 describeMysql('MysqlStore: what a workflow costs the database', () => {
   // Every statement the store sends on its pool is one round trip (`sent`).
@@ -28,28 +15,7 @@ describeMysql('MysqlStore: what a workflow costs the database', () => {
 
   it('a 3-step workflow started where it runs takes 4 round trips: its leased insert, one call for each of its first two steps, its finish with the last (no claim)', async () => {
     const { store } = counted;
-    // Told as each finish is written, so that the count waits on no read of its own.
-    const finished = new Map<string, () => void>();
-    const recordFinish = store.recordFinish.bind(store);
-    store.recordFinish = async (...args) => {
-      const written = await recordFinish(...args);
-      if (written) finished.get(args[0])?.();
-      return written;
-    };
-    const whenFinished = (id: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(`${id} did not finish in ${FINISH_TIMEOUT_MS} ms`),
-            ),
-          FINISH_TIMEOUT_MS,
-        );
-        finished.set(id, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+    const run = oneAtATime(store);
     const { engine } = makeEngine(handlers, {
       store,
       pollIntervalMs: POLL_INTERVAL_MS,
@@ -58,12 +24,7 @@ describeMysql('MysqlStore: what a workflow costs the database', () => {
       name: keyof typeof handlers,
       prefix: string,
     ) => {
-      for (let i = 0; i < WORKFLOWS; i++) {
-        const id = `${prefix}${i}`;
-        const done = whenFinished(id);
-        await engine.start(id, name, null);
-        await done;
-      }
+      await run(engine, name, prefix, WORKFLOWS);
       // Whatever a run's end sets off is sent by now.
       await new Promise((resolve) => setTimeout(resolve, 200));
     };

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
-import type { WorkflowContext } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { makeEngine } from '../support/engine-harness';
+import { costHandlers as handlers, oneAtATime } from '../support/one-at-a-time';
 import {
   describePostgres,
   dropTestSchemas,
@@ -13,24 +13,7 @@ import {
 const WORKFLOWS = 20;
 /** No timed poll falls inside a count: what is left is what the workflows cost. */
 const POLL_INTERVAL_MS = 600_000;
-const FINISH_TIMEOUT_MS = 20_000;
-
-const handlers = {
-  async threeSteps(ctx: WorkflowContext) {
-    await ctx.step('a', () => 1);
-    await ctx.step('b', () => 2);
-    await ctx.step('c', () => 3);
-    return 'ok';
-  },
-  async noSteps() {
-    return 'ok';
-  },
-};
-
-/**
- * A store whose every query is recorded by statement name (one `pool.query` is one round trip),
- * and told as each finish is written, so that the count waits on no read of its own.
- */
+/** A store whose every query is recorded by statement name (one `pool.query` is one round trip). */
 async function countedStore() {
   const pool = new Pool({ connectionString: postgresUrl, max: 4 });
   const sent: string[] = [];
@@ -43,26 +26,7 @@ async function countedStore() {
   const schema = testSchema();
   const store = new PostgresStore({ pool, schema });
   await store.init();
-  const finished = new Map<string, () => void>();
-  const recordFinish = store.recordFinish.bind(store);
-  store.recordFinish = async (...args) => {
-    const written = await recordFinish(...args);
-    if (written) finished.get(args[0])?.();
-    return written;
-  };
-  const whenFinished = (id: string) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`${id} did not finish in ${FINISH_TIMEOUT_MS} ms`)),
-        FINISH_TIMEOUT_MS,
-      );
-      finished.set(id, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  return { pool, store, schema, sent, whenFinished };
+  return { pool, store, schema, sent };
 }
 
 describePostgres('PostgresStore: what a workflow costs the database', () => {
@@ -78,25 +42,21 @@ describePostgres('PostgresStore: what a workflow costs the database', () => {
 
   it('a 3-step workflow started where it runs takes 4 round trips: its leased insert, one statement for each of its first two steps, its finish with the last (no claim)', async () => {
     opened = await countedStore();
-    const { store, schema, sent, whenFinished } = opened;
+    const { store, schema, sent } = opened;
+    const run = oneAtATime(store);
     const { engine } = makeEngine(handlers, {
       store,
       pollIntervalMs: POLL_INTERVAL_MS,
     });
-    // Past the worker's first claim, and the first use of each statement.
     const runOneAtATime = async (
       name: keyof typeof handlers,
       prefix: string,
     ) => {
-      for (let i = 0; i < WORKFLOWS; i++) {
-        const id = `${prefix}${i}`;
-        const done = whenFinished(id);
-        await engine.start(id, name, null);
-        await done;
-      }
+      await run(engine, name, prefix, WORKFLOWS);
       // Whatever a run's end sets off is sent by now.
       await new Promise((resolve) => setTimeout(resolve, 200));
     };
+    // Past the worker's first claim, and the first use of each statement.
     await runOneAtATime('threeSteps', 'warm');
     await runOneAtATime('noSteps', 'warm-none');
 

@@ -1,7 +1,7 @@
-import type { WorkflowContext } from '@lidex/nestjs';
 import { PostgresStore } from '@lidex/nestjs/postgres';
 import { readFileSync } from 'node:fs';
 import { makeEngine } from '../support/engine-harness';
+import { costHandlers, oneAtATime } from '../support/one-at-a-time';
 import { reportFigures } from '../support/figures';
 import {
   describePostgres,
@@ -149,43 +149,13 @@ describePostgres('PostgresStore: the index entries each write adds', () => {
       const schema = testSchema();
       store = new PostgresStore({ url: postgresUrl!, schema });
       await store.init();
-      const finished = new Map<string, () => void>();
-      const recordFinish = store.recordFinish.bind(store);
-      store.recordFinish = async (...args) => {
-        const written = await recordFinish(...args);
-        if (written) finished.get(args[0])?.();
-        return written;
-      };
+      const run = oneAtATime(store, FINISH_TIMEOUT_MS);
       const { engine } = makeEngine(
-        {
-          async threeSteps(ctx: WorkflowContext) {
-            await ctx.step('a', () => 1);
-            await ctx.step('b', () => 2);
-            await ctx.step('c', () => 3);
-            return 'ok';
-          },
-        },
+        { threeSteps: costHandlers.threeSteps },
         { store, pollIntervalMs: 600_000 },
       );
       const from = await updates(schema);
-      for (let i = 0; i < WORKFLOWS; i++) {
-        const id = `wf${i}`;
-        const done = new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () =>
-              reject(
-                new Error(`${id} did not finish in ${FINISH_TIMEOUT_MS} ms`),
-              ),
-            FINISH_TIMEOUT_MS,
-          );
-          finished.set(id, () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        await engine.start(id, 'threeSteps', null);
-        await done;
-      }
+      await run(engine, 'threeSteps', 'wf', WORKFLOWS);
       const serverCpuMs = await backendsCpuMs(schema);
       await engine.stopWorker();
       await store.close();
