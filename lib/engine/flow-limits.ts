@@ -19,8 +19,9 @@ export interface WorkflowFlowOptions {
 }
 
 /**
- * One claim in this many takes the oldest ready workflows whatever their priority, so a low
- * priority waits behind a stream of higher ones for at most this many claims.
+ * Of a worker's claims that find work, one in this many takes the oldest ready workflows whatever
+ * their priority, so a low priority waits behind a stream of higher ones for at most this many
+ * claims.
  */
 export const OLDEST_FIRST_EVERY = 10;
 

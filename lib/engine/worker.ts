@@ -35,8 +35,12 @@ export class Worker {
    * its workflow's lease may have found it leased, so that run's end looks again.
    */
   private news = 0;
-  /** Claims sent so far: one in `OLDEST_FIRST_EVERY` takes the oldest, whatever the priority. */
-  private claims = 0;
+  /**
+   * Claims that took work so far: the one after every `OLDEST_FIRST_EVERY - 1` of them takes the
+   * oldest, whatever the priority. Polls that find nothing are not counted: counted, a workload
+   * whose runs last that many polls had every claim with work take the oldest.
+   */
+  private claimsWithWork = 0;
   private reservationsDone?: Deferred;
   private loop?: Promise<void>;
   private stopped?: Promise<void>;
@@ -220,13 +224,16 @@ export class Worker {
           {
             versions: this.deps.versions,
             limits: this.deps.limits,
-            oldestFirst: ++this.claims % OLDEST_FIRST_EVERY === 0,
+            oldestFirst:
+              this.claimsWithWork % OLDEST_FIRST_EVERY ===
+              OLDEST_FIRST_EVERY - 1,
           },
         );
         this.deps.tracing.claimed(
           this.deps.monotonic() - sentAt,
           claimed.length,
         );
+        if (claimed.length > 0) this.claimsWithWork += 1;
         backoffMs = 0;
       } catch (error) {
         backoffMs = Math.min(

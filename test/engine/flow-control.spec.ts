@@ -1,6 +1,7 @@
 import { InvalidArgumentError, LidexEngine, MemoryStore } from '@lidex/nestjs';
 import { Workflow } from '../../lib/workflow.decorator';
 import { messages } from '../../lib/lidex.messages';
+import { OLDEST_FIRST_EVERY } from '../../lib/engine/flow-limits';
 import { makeEngine } from '../support/engine-harness';
 import { eventually } from '../support/eventually';
 
@@ -85,6 +86,59 @@ describe('flow control on one engine', () => {
     engine.startWorker();
     await eventually(() => order.length === 3, 10_000, '3 run');
     expect(order).toEqual(['vip', 'plain', 'low']);
+  });
+
+  /** A memory store whose first `empty` claims find nothing (the worker polled an empty table). */
+  class EmptyAtFirst extends MemoryStore {
+    claims = 0;
+    constructor(private readonly empty: number) {
+      super();
+    }
+    override claimReady(
+      ...args: Parameters<MemoryStore['claimReady']>
+    ): ReturnType<MemoryStore['claimReady']> {
+      this.claims += 1;
+      if (this.claims <= this.empty) return Promise.resolve([]);
+      return super.claimReady(...args);
+    }
+  }
+
+  it('starts higher priorities first after many polls that found nothing', async () => {
+    // A worker that polled 19 times in vain: its 20th claim is the first to find work. Counted
+    // in polls, one in ten claims takes the oldest, so a periodic workload (steps ten polls long)
+    // saw every claim with work take the oldest and priorities ignored.
+    const store = new EmptyAtFirst(19);
+    const order: string[] = [];
+    const { engine } = makeEngine(
+      {},
+      { store, worker: false, concurrency: 1, pollIntervalMs: 1 },
+    );
+    engine.register('job', (_ctx, id) => {
+      order.push(id as string);
+      return Promise.resolve();
+    });
+    await engine.start('old', 'job', 'old');
+    await engine.start('vip', 'job', 'vip', { priority: 10 });
+    engine.startWorker();
+    await eventually(() => order.length === 2, 10_000, '2 run');
+    expect(store.claims).toBeGreaterThanOrEqual(20);
+    expect(order).toEqual(['vip', 'old']);
+  });
+
+  it('runs a low priority within ten claims under a stream of higher ones', async () => {
+    const store = new MemoryStore();
+    const order: string[] = [];
+    const { engine } = makeEngine({}, { store, worker: false, concurrency: 1 });
+    engine.register('job', (_ctx, id) => {
+      order.push(id as string);
+      return Promise.resolve();
+    });
+    await engine.start('low', 'job', 'low');
+    for (let i = 0; i < 30; i++)
+      await engine.start(`vip${i}`, 'job', `vip${i}`, { priority: 10 });
+    engine.startWorker();
+    await eventually(() => order.length === 31, 10_000, '31 run');
+    expect(order.indexOf('low')).toBe(OLDEST_FIRST_EVERY - 1);
   });
 
   it('refuses bad flow options, naming the option and the fix', () => {
