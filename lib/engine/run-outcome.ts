@@ -1,3 +1,4 @@
+import { LidexError } from '../errors/lidex.error';
 import { messages } from '../lidex.messages';
 import type {
   ParentLink,
@@ -108,7 +109,9 @@ async function finish(
       }),
     );
   } catch (error) {
-    // The result cannot be stored: that is the workflow's failure.
+    // The result cannot be stored: that is the workflow's failure. The step the finish carried
+    // was refused with it (both or neither): it is held again, so the failure writes it first.
+    if (held) writer.held.hold(held);
     return fail(writer, deps, error, deadline, parent);
   }
   if (written) {
@@ -140,8 +143,13 @@ async function fail(
   compensateAbort?: (error: WorkflowError, abort: boolean) => Promise<boolean>,
 ): Promise<void> {
   const { store, options, logger, now } = deps;
-  // A step's record held back is written before the failure (`HeldStep`).
-  if (!(await writer.held.settle())) return;
+  // A step's record held back is written before the failure (`HeldStep`). One the store
+  // refuses as a value is left out: the failure is recorded, and the step runs again on a retry.
+  const settled = await writer.held.settle().catch((refused: unknown) => {
+    if (refused instanceof LidexError) return true;
+    throw refused;
+  });
+  if (!settled) return;
   const error = toWorkflowError(thrown);
   writer.trace.failed(thrown);
   const abort = cannotSucceedOnRetry(thrown);

@@ -1,5 +1,6 @@
 import {
   MemoryStore,
+  ValueNotStorableError,
   type Persistence,
   type WorkflowContext,
 } from '@lidex/nestjs';
@@ -161,6 +162,93 @@ describe("a step's record, held until the run's next call or its end", () => {
     expect((await engine.get('w'))?.steps.map((step) => step.id)).toEqual([
       'a',
     ]);
+  });
+
+  it('is written alone when the store refuses the finish that carried it, and does not run again', async () => {
+    const store = new MemoryStore();
+    const refusing = Object.create(store) as Persistence;
+    const writes: string[] = [];
+    Object.defineProperties(refusing, {
+      finishTakesStep: { value: true },
+      recordStep: {
+        value: (...args: Parameters<Persistence['recordStep']>) => {
+          writes.push(`step:${args[2].id}`);
+          return store.recordStep(...args);
+        },
+      },
+      // As MongoDB refuses a finish whose result and step would make the document too large.
+      recordFinish: {
+        value: (...args: Parameters<Persistence['recordFinish']>) => {
+          writes.push(args[2].step ? `finish+${args[2].step.id}` : 'finish');
+          return Promise.reject(
+            new ValueNotStorableError('the workflow would be too large'),
+          );
+        },
+      },
+    });
+    let charges = 0;
+    const { engine } = makeEngine(
+      {
+        wf: async (ctx) => {
+          await ctx.step('charge', () => {
+            charges += 1;
+            return charges;
+          });
+          return 'receipt';
+        },
+      },
+      { store: refusing },
+    );
+    await engine.start('w', 'wf', null);
+    await eventually(
+      async () => (await engine.status('w')) === 'aborted',
+      5000,
+      'the workflow to abort',
+    );
+    expect(writes).toEqual(['finish+charge', 'step:charge']);
+    expect((await engine.get('w'))?.steps.map((step) => step.id)).toEqual([
+      'charge',
+    ]);
+    // Retried, the charge is replayed from its record, not made again.
+    await engine.retry('w');
+    await eventually(
+      async () => writes.filter((w) => w.startsWith('finish')).length === 2,
+      5000,
+      'the retry to reach its finish',
+    );
+    expect(charges).toBe(1);
+  });
+
+  it('ends the workflow when the store refuses both the finish and the step written alone', async () => {
+    const store = new MemoryStore();
+    const refusing = Object.create(store) as Persistence;
+    const refuse = () =>
+      Promise.reject(new ValueNotStorableError('the workflow is too large'));
+    Object.defineProperties(refusing, {
+      finishTakesStep: { value: true },
+      recordStep: { value: refuse },
+      recordFinish: { value: refuse },
+    });
+    let charges = 0;
+    const { engine } = makeEngine(
+      {
+        wf: async (ctx) => {
+          await ctx.step('charge', () => (charges += 1));
+          return 'receipt';
+        },
+      },
+      { store: refusing, timeoutIntervalMs: 300 },
+    );
+    await engine.start('w', 'wf', null);
+    await eventually(
+      async () => (await engine.status('w')) === 'aborted',
+      5000,
+      'the workflow to abort',
+    );
+    // Not claimed again a lease later to charge again.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(charges).toBe(1);
+    expect((await engine.get('w'))?.error?.name).toBe('ValueNotStorableError');
   });
 
   it('runs the step again on the next claim when the run stops before the finish is written', async () => {
