@@ -159,8 +159,8 @@ export const messages = {
     `where it has no effect: return it from useFactory, with the other options.`,
 
   notAStore: (missing: readonly string[]) =>
-    `a store: a SqliteStore, MongoStore or MemoryStore, or an object with every method of ` +
-    `Persistence (missing: ${missing.map((method) => `${method}()`).join(', ')})`,
+    `a store: a SqliteStore, MongoStore, PostgresStore, MysqlStore or MemoryStore, or an object ` +
+    `with every method of Persistence (missing: ${missing.map((method) => `${method}()`).join(', ')})`,
 
   moduleImportedTwice: (count: number) =>
     `LidexModule is imported ${count} times in this app (forRoot() or forRootAsync() in ` +
@@ -400,8 +400,8 @@ export const messages = {
     `start() options must be an object such as { transaction }, got ${show(value)}.`,
   transactionUnsupported: (store: string) =>
     `start() was given a transaction, but ${store} cannot join the app's transaction. ` +
-    `Start the workflow without \`transaction\`, or use PostgresStore (@lidex/nestjs/postgres), ` +
-    `which inserts it in a pg client's or your ORM's transaction.`,
+    `Start the workflow without \`transaction\`, or use PostgresStore (@lidex/nestjs/postgres) ` +
+    `or MysqlStore (@lidex/nestjs/mysql), which insert it in your driver's or ORM's transaction.`,
   postgresNotATransaction: (store: string, got: unknown, expected: string) =>
     `start()'s transaction for ${store} must be ${expected}, got ${show(got)}.`,
   postgresOrmNotReady: (orm: string, fix: string) =>

@@ -163,6 +163,17 @@ describe('client operations', () => {
     );
   });
 
+  it('refuses a transaction on a store that cannot join one, naming both stores that can', async () => {
+    const { engine } = makeEngine({ wf: () => Promise.resolve() });
+    const starting = engine.start('w', 'wf', null, { transaction: {} });
+    await expect(starting).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(starting).rejects.toThrow(
+      'PostgresStore (@lidex/nestjs/postgres)',
+    );
+    await expect(starting).rejects.toThrow('MysqlStore (@lidex/nestjs/mysql)');
+    expect(await engine.get('w')).toBeUndefined();
+  });
+
   it('status and get answer undefined for an unknown id', async () => {
     const { engine } = makeEngine({});
     expect(await engine.status('nope')).toBeUndefined();
@@ -192,6 +203,18 @@ describe('options', () => {
     expect(create).toThrow(
       /^Lidex option "store" must be a store: .*\(missing: init\(\), close\(\), describe\(\),/,
     );
+  });
+
+  it('names every shipped store when refusing one that is not a store', () => {
+    const create = () => new LidexEngine({ store: {} as never });
+    for (const shipped of [
+      'SqliteStore',
+      'MongoStore',
+      'PostgresStore',
+      'MysqlStore',
+      'MemoryStore',
+    ])
+      expect(create).toThrow(shipped);
   });
 
   it('rejects an unknown key, with the closest known one', () => {
