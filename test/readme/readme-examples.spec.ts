@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { implicitImports, tsBlocks, type ReadmeBlock } from './readme-blocks';
+import {
+  implicitImports,
+  README_CONTEXT,
+  tsBlocks,
+  type ReadmeBlock,
+} from './readme-blocks';
 import { unimportedNames } from './readme-imports';
 import { checkBlocks, type BlockError } from './readme-program';
 
@@ -66,6 +71,42 @@ describe("README's TypeScript examples", () => {
   beforeAll(() => {
     errors = checkBlocks(REPO, [...blocks, ...MISTAKES]);
   }, 60_000);
+
+  it("stand in for the README's own workflow references with the types it defines them with", () => {
+    // Each block is checked alone, so a block using `BlockAccount` sees the context's, not the
+    // README's `defineWorkflow`: the two must agree, or a reader's copy of both fails to compile.
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const flat = (type: string) => type.replace(/\s+/g, ' ').trim();
+    const aliases = new Map(
+      [...readme.matchAll(/^type (\w+) = (.+);$/gm)].map(([, name, type]) => [
+        name,
+        type,
+      ]),
+    );
+    const declared = new Map(
+      [
+        ...README_CONTEXT.matchAll(
+          /declare const (\w+): import\('@lidex\/nestjs'\)\.WorkflowRef<(.+)>;/g,
+        ),
+      ].map(([, name, types]) => [name, flat(types)]),
+    );
+    const defined = [
+      ...readme.matchAll(
+        /export const (\w+) = defineWorkflow<([\s\S]+?)>\(\s*'/g,
+      ),
+    ].map(([, name, types]) => ({
+      name,
+      types: flat(
+        types.replace(/\b\w+\b/g, (word) => aliases.get(word) ?? word),
+      ),
+    }));
+    expect(defined.map(({ name }) => name)).toEqual(
+      expect.arrayContaining(['CollectPayment', 'BlockAccount']),
+    );
+    expect(
+      defined.filter(({ name, types }) => declared.get(name) !== types),
+    ).toEqual([]);
+  });
 
   it('finds the blocks, also those indented under a list item', () => {
     expect(blocks.length).toBeGreaterThan(30);
