@@ -146,6 +146,12 @@ export class SqliteConnection {
       db.pragma(
         `busy_timeout = ${this.options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs}`,
       );
+      // The journals of savepoints and statements (every write of a group commit has one) in
+      // memory, not in a temporary file: they only undo a write inside its transaction, a crash
+      // is recovered from the WAL. In a file, each page a write touched was copied there: 24 of
+      // the 28 write calls and 53 of the 61 KB written per 3-step workflow, and 20% of the
+      // process's CPU per workflow (bench throughput, interleaved pairs).
+      db.pragma('temp_store = MEMORY');
       const prefix = this.options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
       db.exec(sqliteSchema(prefix));
       addMissingColumns(db, prefix);
