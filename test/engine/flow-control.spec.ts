@@ -33,6 +33,23 @@ function gauge() {
   };
 }
 
+/**
+ * An engine that runs one `job` at a time, its worker not started, and the ids of the jobs in the
+ * order they ran.
+ */
+function inClaimOrder(store: MemoryStore, pollIntervalMs = 10) {
+  const order: string[] = [];
+  const { engine } = makeEngine(
+    {},
+    { store, worker: false, concurrency: 1, pollIntervalMs },
+  );
+  engine.register('job', (_ctx, id) => {
+    order.push(id as string);
+    return Promise.resolve();
+  });
+  return { engine, order };
+}
+
 describe('flow control on one engine', () => {
   it('runs no more than the concurrency limit at once, and one per key, though the worker has room', async () => {
     const store = new MemoryStore();
@@ -74,12 +91,7 @@ describe('flow control on one engine', () => {
 
   it('starts higher priorities first', async () => {
     const store = new MemoryStore();
-    const order: string[] = [];
-    const { engine } = makeEngine({}, { store, worker: false, concurrency: 1 });
-    engine.register('job', (_ctx, id) => {
-      order.push(id as string);
-      return Promise.resolve();
-    });
+    const { engine, order } = inClaimOrder(store);
     await engine.start('low', 'job', 'low', { priority: -1 });
     await engine.start('plain', 'job', 'plain');
     await engine.start('vip', 'job', 'vip', { priority: 10 });
@@ -108,15 +120,7 @@ describe('flow control on one engine', () => {
     // in polls, one in ten claims takes the oldest, so a periodic workload (steps ten polls long)
     // saw every claim with work take the oldest and priorities ignored.
     const store = new EmptyAtFirst(19);
-    const order: string[] = [];
-    const { engine } = makeEngine(
-      {},
-      { store, worker: false, concurrency: 1, pollIntervalMs: 1 },
-    );
-    engine.register('job', (_ctx, id) => {
-      order.push(id as string);
-      return Promise.resolve();
-    });
+    const { engine, order } = inClaimOrder(store, 1);
     await engine.start('old', 'job', 'old');
     await engine.start('vip', 'job', 'vip', { priority: 10 });
     engine.startWorker();
@@ -127,12 +131,7 @@ describe('flow control on one engine', () => {
 
   it('runs a low priority within ten claims under a stream of higher ones', async () => {
     const store = new MemoryStore();
-    const order: string[] = [];
-    const { engine } = makeEngine({}, { store, worker: false, concurrency: 1 });
-    engine.register('job', (_ctx, id) => {
-      order.push(id as string);
-      return Promise.resolve();
-    });
+    const { engine, order } = inClaimOrder(store);
     await engine.start('low', 'job', 'low');
     for (let i = 0; i < 30; i++)
       await engine.start(`vip${i}`, 'job', `vip${i}`, { priority: 10 });
