@@ -137,9 +137,10 @@ describe.each(
       }),
     );
 
-  const ids = (prefix: string, count: number) =>
-    Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const ids = (prefix: string, count: number, from = 0) =>
+    Array.from({ length: count }, (_, i) => `${prefix}${from + i}`);
 
+  /** Starts `<prefix><from>` to `<prefix><from + count - 1>`, each with `start(its number)`. */
   const startJobs = async (
     prefix: string,
     count: number,
@@ -147,10 +148,11 @@ describe.each(
     start: (i: number) => StartOptions = (i) => ({
       concurrencyKey: `k${i % KEYS}`,
     }),
+    from = 0,
   ) => {
     await Promise.all(
-      ids(prefix, count).map((id, i) =>
-        client.start(id, 'job', { stepMs }, start(i)),
+      ids(prefix, count, from).map((id, i) =>
+        client.start(id, 'job', { stepMs }, start(from + i)),
       ),
     );
   };
@@ -372,16 +374,7 @@ describe.each(
     const leaveWork = async () => {
       const { idle } = await store.countWorkflows({ name: 'job' });
       if (idle >= 2) return;
-      await Promise.all(
-        Array.from({ length: 4 }, (_, k) =>
-          client.start(
-            `claim-${count + k}`,
-            'job',
-            { stepMs: 200 },
-            { concurrencyKey: `k${(count + k) % KEYS}` },
-          ),
-        ),
-      );
+      await startJobs('claim-', 4, 200, undefined, count);
       count += 4;
     };
     const withWorkLeft = async <T>(exited: Promise<T>): Promise<T> => {

@@ -9,9 +9,10 @@ import { makeEngine } from '../support/engine-harness';
 
 /**
  * A memory store that notes each write of a run (`step:<id>`, `finish`, `finish+<id>`), in
- * `writes`, and in `of(workflowId)` those of one workflow.
+ * `writes`, and in `of(workflowId)` those of one workflow. With `refuseFinish`, every finish is
+ * noted and then refused with the error it makes.
  */
-function notingStore(finishTakesStep = true) {
+function notingStore(finishTakesStep = true, refuseFinish?: () => Error) {
   const store = new MemoryStore();
   const noted = Object.create(store) as Persistence;
   const writes: string[] = [];
@@ -32,6 +33,7 @@ function notingStore(finishTakesStep = true) {
       value: (...args: Parameters<Persistence['recordFinish']>) => {
         const { step } = args[2];
         note(args[0], step ? `finish+${step.id}` : 'finish');
+        if (refuseFinish) return Promise.reject(refuseFinish());
         return store.recordFinish(...args);
       },
     },
@@ -165,27 +167,11 @@ describe("a step's record, held until the run's next call or its end", () => {
   });
 
   it('is written alone when the store refuses the finish that carried it, and does not run again', async () => {
-    const store = new MemoryStore();
-    const refusing = Object.create(store) as Persistence;
-    const writes: string[] = [];
-    Object.defineProperties(refusing, {
-      finishTakesStep: { value: true },
-      recordStep: {
-        value: (...args: Parameters<Persistence['recordStep']>) => {
-          writes.push(`step:${args[2].id}`);
-          return store.recordStep(...args);
-        },
-      },
-      // As MongoDB refuses a finish whose result and step would make the document too large.
-      recordFinish: {
-        value: (...args: Parameters<Persistence['recordFinish']>) => {
-          writes.push(args[2].step ? `finish+${args[2].step.id}` : 'finish');
-          return Promise.reject(
-            new ValueNotStorableError('the workflow would be too large'),
-          );
-        },
-      },
-    });
+    // As MongoDB refuses a finish whose result and step would make the document too large.
+    const { store: refusing, writes } = notingStore(
+      true,
+      () => new ValueNotStorableError('the workflow would be too large'),
+    );
     let charges = 0;
     const { engine } = makeEngine(
       {
