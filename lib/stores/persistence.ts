@@ -358,9 +358,11 @@ export interface Persistence {
    * With `cancel.reason`, the workflow's error becomes that reason (a deadline that passed);
    * without, its error is left as it was. A workflow cancelled before keeps its first reason.
    * With `cancel.compensate`, a workflow holding a record of kind `compensable` goes to
-   * `compensating` instead (no lease, ready now, a `compensating` record of id `cancelled`
-   * added), and one already `compensating` is left as it is (answering `true`); without it, a
-   * `compensating` workflow is cancelled like the others (its compensations stop).
+   * `compensating` instead (no lease, a `compensating` record of id `cancelled` added, its
+   * `readyAt` its creation time: ready for a claim whose time was read before the cancel, which
+   * would otherwise give its free slot to a workflow waiting for it), and one already
+   * `compensating` is left as it is (answering `true`); without it, a `compensating` workflow is
+   * cancelled like the others (its compensations stop).
    */
   cancelWorkflow(
     workflowId: string,

@@ -32,7 +32,7 @@ export class MemoryOperations {
       workflow.waitingFor = undefined;
       this.state.lastLease.delete(workflowId);
       this.state.addStep(workflow, cancelledBegin(now));
-      this.state.setReadyAt(workflow, now);
+      this.state.setReadyAt(workflow, workflow.createdAt);
       workflow.updatedAt = now;
       return Promise.resolve(true);
     }

@@ -8,8 +8,8 @@ const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating');
 
 /**
  * The cancel that compensates, in the MongoDB store: a workflow whose steps hold a `compensable`
- * record moves to `compensating`, ready now, with its `compensating` record pushed, in one update.
- * The slots its lease held are deleted after that update (the lease ended), so its compensations
+ * record moves to `compensating`, ready since its creation (see `cancelWorkflow` in
+ * `persistence.ts`), with its `compensating` record pushed, in one update. The slots its lease held are deleted after that update (the lease ended), so its compensations
  * claim the next free slot at once; a delete that did not happen (the process died between)
  * leaves them to be recovered as stale, as any slot of an ended lease.
  */
@@ -24,6 +24,11 @@ export async function cancelToCompensating(
     id: 'cancelled',
     recordedAt: now,
   };
+  // Its creation time, which never changes, is read first: the update cannot copy a field.
+  const created = await workflows.findOne(byId(workflowId), {
+    projection: { createdAt: 1 },
+  });
+  if (!created) return undefined;
   const before = await workflows.findOneAndUpdate(
     {
       ...byId(workflowId),
@@ -31,7 +36,11 @@ export async function cancelToCompensating(
       'steps.kind': { $eq: 'compensable' },
     },
     {
-      $set: { status: 'compensating', readyAt: now, updatedAt: now },
+      $set: {
+        status: 'compensating',
+        readyAt: created.createdAt,
+        updatedAt: now,
+      },
       $unset: { leaseToken: '', ...NOT_WAITING },
       $push: { steps: begin, stepKeys: stepKey(begin) },
     },

@@ -20,7 +20,7 @@ import { traceContextMigration } from './mysql.trace-context';
  * Text is utf8mb4 with a binary collation (ids compare byte for byte, as in the other stores),
  * values `LONGTEXT`, times `BIGINT` milliseconds.
  */
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 const TABLE_OPTIONS =
   'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -116,6 +116,7 @@ export function migrationStatements(prefix: string): string[] {
     // 13: a limited claim takes over lapsed leases first (claim_flow made again).
     // 14: then the ready compensating workflows, before the others (claim_flow made again).
     // 15: a finish records the run's last step with it (finish_step added, write_many made again).
+    // 16: a cancel into `compensating` is ready since its creation (7 made again).
     ...[
       ...mysqlProcedures(prefix),
       batchWriteProcedure(prefix),

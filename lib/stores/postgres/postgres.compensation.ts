@@ -12,7 +12,7 @@ const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating')
 
 /**
  * Compensation in the PostgreSQL store: the cancel that moves a workflow with `compensable`
- * records to `compensating` (ready now, its `compensating` record added, workers notified) in
+ * records to `compensating` (ready since its creation, its `compensating` record added, workers notified) in
  * one statement, and a compensating run's fenced change of status.
  */
 export class PostgresCompensation {
@@ -30,7 +30,7 @@ export class PostgresCompensation {
       name: `lidex_${schema}_cancel_compensate`,
       text: `WITH moved AS (
           UPDATE ${workflows}
-          SET status = 'compensating', lease_token = NULL, ready_at = $2, updated_at = $2,
+          SET status = 'compensating', lease_token = NULL, ready_at = created_at, updated_at = $2,
               ${NOT_WAITING}
           WHERE id = $1 AND status IN (${RUNNABLE})
             AND EXISTS (SELECT 1 FROM ${steps} WHERE workflow_id = $1 AND kind = 'compensable')

@@ -11,7 +11,7 @@ const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating')
 
 /**
  * Compensation in the SQLite store: a cancel that moves a workflow with `compensable` records
- * to `compensating` (ready now, its `compensating` record added), and a compensating run's
+ * to `compensating` (ready since its creation, its `compensating` record added), and a compensating run's
  * fenced change of status. Each call runs in the caller's write transaction.
  */
 export class SqliteCompensationStatements {
@@ -26,7 +26,7 @@ export class SqliteCompensationStatements {
     const steps = `${prefix}steps`;
     this.toCompensating = db.prepare(
       `UPDATE ${workflows}
-         SET status = 'compensating', lease_token = NULL, ready_at = @now, updated_at = @now,
+         SET status = 'compensating', lease_token = NULL, ready_at = created_at, updated_at = @now,
              ${NOT_WAITING}
        WHERE id = @id AND status IN (${RUNNABLE})
          AND EXISTS (SELECT 1 FROM ${steps} WHERE workflow_id = @id AND kind = 'compensable')`,

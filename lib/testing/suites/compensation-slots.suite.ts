@@ -104,6 +104,15 @@ export function compensationSlotsContract(factory: StoreFactory): void {
         expect(await claimIds(T0 + 102, 3, options)).toEqual([]);
       });
 
+    // A worker reads the time, then sends its claim: a cancel can be applied in between. Ready
+    // only from the cancel on, the workflow was not ready for that claim, but its slot was free,
+    // and the claim gave it to one of those waiting.
+    it('takes a cancelled workflow compensating first in a claim whose time was read before the cancel', async () => {
+      const options = limited({ concurrency: 1 });
+      await cancelledWhileOthersWait(options);
+      expect(await claimIds(T0 + 99, 1, options)).toEqual(['a']);
+    });
+
     it('takes a cancelled workflow compensating before those waiting for its key, other keys still', async () => {
       const options = limited({ perKey: 1 });
       await cancelledWhileOthersWait(options, 'k1');

@@ -46,13 +46,14 @@ export function compensationRules(factory: StoreFactory): void {
       return token;
     };
 
-    it('moves a cancelled workflow with compensable steps to compensating, ready now, with its begin record', async () => {
+    it('moves a cancelled workflow with compensable steps to compensating, ready since its creation, with its begin record', async () => {
       const token = await withCompensableStep('a');
       expect(
         await store.cancelWorkflow('a', T0 + 1, { compensate: true }),
       ).toBe(true);
       const stored = await store.getWorkflow('a');
-      expect(stored).toMatchObject({ status: 'compensating', readyAt: T0 + 1 });
+      // Created at T0 (`insert`): ready then, for a claim whose time was read before the cancel.
+      expect(stored).toMatchObject({ status: 'compensating', readyAt: T0 });
       expect(stored?.leaseToken).toBeUndefined();
       expect(stored?.steps.map((s) => `${s.kind}:${s.id}`)).toEqual([
         'compensable:pay',
