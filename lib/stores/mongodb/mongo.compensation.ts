@@ -9,9 +9,10 @@ const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating');
 /**
  * The cancel that compensates, in the MongoDB store: a workflow whose steps hold a `compensable`
  * record moves to `compensating`, ready since its creation (see `cancelWorkflow` in
- * `persistence.ts`), with its `compensating` record pushed, in one update. The slots its lease held are deleted after that update (the lease ended), so its compensations
- * claim the next free slot at once; a delete that did not happen (the process died between)
- * leaves them to be recovered as stale, as any slot of an ended lease.
+ * `persistence.ts`), with its `compensating` record pushed, in one update. The slots its lease
+ * held are deleted after that update (the lease ended), so its compensations claim the next
+ * free slot at once; a delete that did not happen (the process died between) leaves them to be
+ * recovered as stale, as any slot of an ended lease.
  */
 export async function cancelToCompensating(
   workflows: Collection<WorkflowDocument>,

@@ -52,9 +52,9 @@ function compensationProcedures(
     {
       // The whole cancel that compensates, on the locked row: one already compensating is left
       // as it is; one that can still run and holds a `compensable` record becomes
-      // `compensating` (no lease, ready since its creation, its `compensating` record of id `cancelled` added);
-      // any other that has not ended is cancelled plainly. Answers the status after (NULL: no
-      // such workflow).
+      // `compensating` (no lease, ready since its creation, its `compensating` record of id
+      // `cancelled` added); any other that has not ended is cancelled plainly. Answers the
+      // status after (NULL: no such workflow).
       name: n.procedure('cancel_compensate'),
       body: `(IN p_id MEDIUMTEXT, IN p_now BIGINT, IN p_reason LONGTEXT)
       BEGIN
@@ -67,8 +67,8 @@ function compensationProcedures(
         IF v_status IN (${RUNNABLE}) AND EXISTS (SELECT 1 FROM ${n.steps}
             WHERE workflow_key = v_key AND kind = 'compensable') THEN
           UPDATE ${w}
-          SET status = 'compensating', lease_token = NULL, ready_at = created_at, updated_at = p_now,
-              ${NOT_WAITING}
+          SET status = 'compensating', lease_token = NULL, ready_at = created_at,
+              updated_at = p_now, ${NOT_WAITING}
           WHERE id_key = v_key;
           INSERT INTO ${n.steps} (workflow_key, kind, step_key, step_id, recorded_at)
           VALUES (v_key, 'compensating', ${keyOf("'cancelled'")}, 'cancelled', p_now)

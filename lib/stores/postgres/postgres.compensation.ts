@@ -12,8 +12,8 @@ const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating')
 
 /**
  * Compensation in the PostgreSQL store: the cancel that moves a workflow with `compensable`
- * records to `compensating` (ready since its creation, its `compensating` record added, workers notified) in
- * one statement, and a compensating run's fenced change of status.
+ * records to `compensating` (ready since its creation, its `compensating` record added, workers
+ * notified) in one statement, and a compensating run's fenced change of status.
  */
 export class PostgresCompensation {
   private readonly cancelToCompensating: Statement;

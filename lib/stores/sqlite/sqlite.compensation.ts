@@ -11,8 +11,8 @@ const RUNNABLE = CANCELLABLE_STATUSES.filter((s) => s !== 'compensating')
 
 /**
  * Compensation in the SQLite store: a cancel that moves a workflow with `compensable` records
- * to `compensating` (ready since its creation, its `compensating` record added), and a compensating run's
- * fenced change of status. Each call runs in the caller's write transaction.
+ * to `compensating` (ready since its creation, its `compensating` record added), and a
+ * compensating run's fenced change of status. Each call runs in the caller's write transaction.
  */
 export class SqliteCompensationStatements {
   private readonly toCompensating: BetterSqlite3.Statement;
