@@ -77,12 +77,11 @@ export class FlowGate {
   ): Promise<Admission | undefined> {
     const limit = this.limits.get(candidate.name);
     if (!limit) return { slots: [] };
-    // A leased workflow (a lapsed lease taken over) already holds its slots.
-    if (candidate.leaseToken !== undefined)
-      return { slots: [], takenOver: candidate.leaseToken };
-    const first = (candidate.attempts ?? candidate.epoch) === 0;
+    const takenOver = candidate.leaseToken;
+    const first =
+      takenOver === undefined && (candidate.attempts ?? candidate.epoch) === 0;
     if (first && this.starts.refuses(candidate)) return undefined;
-    const scopes: [string, number][] = [];
+    let scopes: [string, number][] = [];
     if (limit.concurrency !== undefined)
       scopes.push([scopeOf(candidate.name), limit.concurrency]);
     if (limit.perKey !== undefined && candidate.concurrencyKey != null)
@@ -90,9 +89,14 @@ export class FlowGate {
         scopeOf(candidate.name, candidate.concurrencyKey),
         limit.perKey,
       ]);
+    // A lapsed lease taken over keeps the slots it holds; it takes those it lacks (its claim
+    // had no limits, or its process died before its slots were inserted).
+    if (takenOver !== undefined)
+      scopes = scopes.filter(([scope]) => !this.holds(scope, candidate._id));
     if (scopes.some(([scope]) => this.full.has(scope))) return undefined;
     const admission: Admission = {
       slots: await this.takeSlots(scopes, candidate._id, lease.token),
+      ...(takenOver === undefined ? {} : { takenOver }),
     };
     if (admission.slots.length < scopes.length) {
       this.sendGiveBack(admission);
@@ -112,6 +116,7 @@ export class FlowGate {
   /** Whether the claim already knows `candidate` cannot be taken (its name or key is full). */
   refuses(candidate: FlowCandidate): boolean {
     const limit = this.limits.get(candidate.name);
+    // A lease taken over may hold its slots: `admit` decides.
     if (!limit || candidate.leaseToken !== undefined) return false;
     if (
       (candidate.attempts ?? candidate.epoch) === 0 &&
@@ -224,6 +229,13 @@ export class FlowGate {
       scope,
       await recoverStale(this.control, scope, this.now, this.staleAfterMs),
     );
+  }
+
+  /** Whether `workflowId` holds a slot of `scope`, as read (under any lease). */
+  private holds(scope: string, workflowId: string): boolean {
+    for (const doc of this.slotsOf(scope).values())
+      if (doc.workflowId === workflowId) return true;
+    return false;
   }
 
   private slotsOf(scope: string): Map<number, FlowDocument> {

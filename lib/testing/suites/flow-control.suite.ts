@@ -219,6 +219,18 @@ export function flowControlContract(factory: StoreFactory): void {
       expect(await claimIds(T0 + 200, 1, options)).toEqual(['w0']);
     });
 
+    it('takes over a lapsed lease that was claimed without the limit only within the limit', async () => {
+      const options = limited('export', { concurrency: 1 });
+      await insert('w0', T0);
+      // w0 is claimed by a worker without the limit (or one that died before its slot was
+      // taken), and its lease lapses at T0 + 100.
+      const [dead] = await store.claimReady(T0 + 50, [lease(T0 + 100)]);
+      expect(dead.id).toBe('w0');
+      await insert('w1', T0 + 1);
+      expect(await claimIds(T0 + 200, 5, options)).toHaveLength(1);
+      expect(await claimIds(T0 + 201, 5, options)).toEqual([]);
+    });
+
     it('keeps a concurrency limit when two store objects race their claims', async () => {
       for (let i = 0; i < 60; i++)
         await insert(`w${i}`, T0 + i, { concurrencyKey: `k${i % 4}` });
